@@ -236,7 +236,7 @@ mod tests {
     fn locate_gives_start_and_end() {
         let mut map = SourceMap::new();
         let file = map.add("./dir/t.yaml", "Resources:\n  Fn:\n    Type: X\n".to_string());
-        let span = Span::new(file.id, 23, 30);
+        let span = Span::new(file.id, 21, 28);
         let location = map.locate(span).unwrap();
         assert_eq!(location.file, "dir/t.yaml");
         assert_eq!((location.line, location.column), (3, 5));
