@@ -184,3 +184,22 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
     }
 }
+
+/// What an output format needs to know about a rule (SARIF rule descriptors, docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable code, e.g. `WDN101`. Never changes once released.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `function-url-without-auth`.
+    pub name: &'static str,
+    pub risk: Risk,
+    /// Default severity; a finding may carry a different one.
+    pub severity: Severity,
+    /// One-line summary: the first sentence of the documentation.
+    pub summary: &'static str,
+    /// The full Markdown documentation (What it does, Why is this bad?, Example, Fix,
+    /// References), generated from the rule's doc comment.
+    pub docs: &'static str,
+    /// Input formats the rule covers, e.g. `["cloudformation", "sam"]`.
+    pub formats: &'static [&'static str],
+}
