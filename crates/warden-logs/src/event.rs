@@ -1,0 +1,91 @@
+//! The unit every input decoder produces and the assembler consumes: one CloudWatch log
+//! event, whatever envelope it arrived in.
+
+use std::fmt;
+
+/// One log event as CloudWatch Logs stores it: a message in a stream of a group.
+///
+/// Borrowed so that the text decoder can hand out lines straight from its read buffer; the
+/// assembler copies only what it keeps. Empty `log_group` / `log_stream` mean "not named by
+/// the input" (a plain text export): events without a stream share one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogEvent<'a> {
+    /// Unix milliseconds, when the envelope or the line says.
+    pub timestamp_ms: Option<i64>,
+    /// The message, possibly several lines (a stack trace is one event).
+    pub message: &'a str,
+    /// e.g. `/aws/lambda/checkout`.
+    pub log_group: &'a str,
+    /// e.g. `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`: one per sandbox.
+    pub log_stream: &'a str,
+}
+
+/// An owned [`LogEvent`], for callers that collect events before feeding them (the server's
+/// ingest batches, tests).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnedLogEvent {
+    pub timestamp_ms: Option<i64>,
+    pub message: String,
+    pub log_group: String,
+    pub log_stream: String,
+}
+
+impl OwnedLogEvent {
+    pub fn as_event(&self) -> LogEvent<'_> {
+        LogEvent {
+            timestamp_ms: self.timestamp_ms,
+            message: &self.message,
+            log_group: &self.log_group,
+            log_stream: &self.log_stream,
+        }
+    }
+}
+
+impl From<LogEvent<'_>> for OwnedLogEvent {
+    fn from(event: LogEvent<'_>) -> Self {
+        OwnedLogEvent {
+            timestamp_ms: event.timestamp_ms,
+            message: event.message.to_owned(),
+            log_group: event.log_group.to_owned(),
+            log_stream: event.log_stream.to_owned(),
+        }
+    }
+}
+
+/// Input that could not be decoded: where it is and what is wrong. The decoders report it
+/// and go on with the next record.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputProblem {
+    /// `file:line`, with `, record N` when the problem is inside an envelope.
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Where decoders deliver their output. [`crate::Pipeline`] implements it; tests collect.
+pub trait EventSink {
+    fn event(&mut self, event: LogEvent<'_>);
+    fn problem(&mut self, problem: InputProblem);
+}
+
+/// A sink that keeps everything, for tests and small inputs.
+#[derive(Debug, Default)]
+pub struct CollectingSink {
+    pub events: Vec<OwnedLogEvent>,
+    pub problems: Vec<InputProblem>,
+}
+
+impl EventSink for CollectingSink {
+    fn event(&mut self, event: LogEvent<'_>) {
+        self.events.push(event.into());
+    }
+
+    fn problem(&mut self, problem: InputProblem) {
+        self.problems.push(problem);
+    }
+}
