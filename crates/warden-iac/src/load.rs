@@ -1,0 +1,206 @@
+//! Finding template files and loading them, in parallel.
+//!
+//! Directories are walked honouring `.gitignore`, skipping `node_modules`, `.git` and
+//! `.aws-sam` (SAM's build output, a copy of the source). Files are recognised by content,
+//! not by name. A file that cannot be parsed is reported with its position and the run
+//! carries on with the others.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use warden_diagnostics::{FileId, LoadError, SourceFile, SourceMap};
+
+use crate::model::Template;
+use crate::parse::{self, ParseError};
+use crate::template::{self, LoadOptions};
+
+/// Everything a scan loaded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub templates: Vec<Template>,
+    pub errors: Vec<LoadError>,
+    /// Files read and recognised as templates (including those with errors).
+    pub files_scanned: usize,
+}
+
+/// Directory names never descended into.
+const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", ".git", ".aws-sam", ".serverless", ".terraform"];
+
+/// Extensions of files that may hold templates.
+const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template"];
+
+/// Lists the candidate files under `paths`. Files named explicitly are always included.
+pub fn discover(paths: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) -> (Vec<PathBuf>, Vec<LoadError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        if !path.exists() {
+            errors.push(LoadError {
+                file: warden_diagnostics::display_path(path),
+                line: 0,
+                column: 0,
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .filter_entry(|entry| {
+                let name = entry.file_name().to_string_lossy();
+                !(entry.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRECTORIES.contains(&name.as_ref()))
+            })
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    let candidate = path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+                    if is_file && candidate && !excluded(path) {
+                        files.push(path.to_path_buf());
+                    }
+                }
+                Err(error) => errors.push(LoadError {
+                    file: warden_diagnostics::display_path(path),
+                    line: 0,
+                    column: 0,
+                    message: error.to_string(),
+                }),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}
+
+/// The outcome for one file.
+enum FileOutcome {
+    NotATemplate,
+    Template(Box<Template>),
+    Error(ParseError),
+}
+
+/// Loads every template under `paths`.
+pub fn load_paths(paths: &[PathBuf], options: &LoadOptions, excluded: &(dyn Fn(&Path) -> bool + Sync)) -> Loaded {
+    let (files, mut errors) = discover(paths, excluded);
+    let results: Vec<(SourceFile, Result<FileOutcome, String>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let id = FileId(index as u32);
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let outcome = load_one(&text, path, id, options);
+                    // Keep the text only where a report may quote it.
+                    let keep = !matches!(outcome, FileOutcome::NotATemplate);
+                    (SourceFile::new(id, path.clone(), if keep { text } else { String::new() }), Ok(outcome))
+                }
+                Err(error) => (SourceFile::new(id, path.clone(), String::new()), Err(error.to_string())),
+            }
+        })
+        .collect();
+    let mut loaded = Loaded::default();
+    for (file, outcome) in results {
+        let file = loaded.sources.insert(file);
+        match outcome {
+            Ok(FileOutcome::NotATemplate) => {}
+            Ok(FileOutcome::Template(template)) => {
+                loaded.files_scanned += 1;
+                loaded.templates.push(*template);
+            }
+            Ok(FileOutcome::Error(error)) => {
+                loaded.files_scanned += 1;
+                errors.push(located(&file, error));
+            }
+            Err(message) => errors.push(LoadError {
+                file: file.display_path(),
+                line: 0,
+                column: 0,
+                message,
+            }),
+        }
+    }
+    loaded.errors = errors;
+    loaded
+}
+
+/// Loads one file's text into `sources`; for tests and for callers with text in memory.
+pub fn load_text(sources: &mut SourceMap, path: impl Into<PathBuf>, text: &str, options: &LoadOptions) -> Result<Option<Template>, LoadError> {
+    let path = path.into();
+    let file = sources.add(path.clone(), text.to_string());
+    match load_one(text, &path, file.id, options) {
+        FileOutcome::NotATemplate => Ok(None),
+        FileOutcome::Template(template) => Ok(Some(*template)),
+        FileOutcome::Error(error) => Err(located(&file, error)),
+    }
+}
+
+fn located(file: &SourceFile, error: ParseError) -> LoadError {
+    let position = file.line_column(error.offset as u32);
+    LoadError {
+        file: file.display_path(),
+        line: position.line,
+        column: position.column,
+        message: error.message,
+    }
+}
+
+/// Quick text test, so that unrelated YAML and JSON (package.json ...) are not parsed.
+fn may_be_cloudformation(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("Custom::")))
+}
+
+fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileOutcome {
+    if !may_be_cloudformation(text) {
+        return FileOutcome::NotATemplate;
+    }
+    let is_json = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    let parsed = if is_json {
+        parse::parse_json(text, id)
+    } else {
+        parse::parse_yaml(text, id)
+    };
+    let root = match parsed {
+        Ok(root) => root,
+        Err(error) => return FileOutcome::Error(error),
+    };
+    if !template::is_cloudformation(&root) {
+        // Declares a format version but nothing usable: say so rather than pass silently.
+        if root.get("AWSTemplateFormatVersion").is_some() || root.get("Resources").is_some() {
+            return match template::build(&root, id, options) {
+                Ok(template) => FileOutcome::Template(Box::new(template)),
+                Err(error) => FileOutcome::Error(ParseError {
+                    offset: error.offset,
+                    message: error.message,
+                }),
+            };
+        }
+        return FileOutcome::NotATemplate;
+    }
+    match template::build(&root, id, options) {
+        Ok(template) => FileOutcome::Template(Box::new(template)),
+        Err(error) => FileOutcome::Error(ParseError {
+            offset: error.offset,
+            message: error.message,
+        }),
+    }
+}

