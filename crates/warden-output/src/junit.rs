@@ -5,6 +5,7 @@
 //! errors is a passing `testcase`; each file that could not be loaded is a `testcase` with
 //! an `<error>`.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -20,30 +21,37 @@ struct Case<'v, 'a> {
 pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) -> io::Result<()> {
     // Group in output order, so the first finding of a group decides its position.
     let mut cases: Vec<Case<'_, '_>> = Vec::new();
+    let mut index: HashMap<(&str, &str, &str), usize> = HashMap::new();
     for located in &view.findings {
         let finding = located.finding;
-        match cases.iter_mut().find(|case| {
-            let first = case.findings[0].finding;
-            first.code == finding.code
-                && first.resource == finding.resource
-                && case.findings[0].location.file == located.location.file
-        }) {
-            Some(case) => case.findings.push(located),
-            None => cases.push(Case {
-                findings: vec![located],
-            }),
+        let key = (
+            located.location.file.as_str(),
+            finding.code,
+            finding.resource.as_str(),
+        );
+        match index.get(&key) {
+            Some(&case) => cases[case].findings.push(located),
+            None => {
+                index.insert(key, cases.len());
+                cases.push(Case {
+                    findings: vec![located],
+                });
+            }
         }
     }
 
     // Files that were read but produced nothing to report pass.
+    let reported: HashSet<String> = view
+        .findings
+        .iter()
+        .map(|located| located.location.file.clone())
+        .chain(view.errors.iter().map(|error| error_path(error)))
+        .collect();
     let passing: Vec<String> = sources
         .files()
         .iter()
         .map(|file| file.display_path())
-        .filter(|path| {
-            !view.findings.iter().any(|located| &located.location.file == path)
-                && !view.errors.iter().any(|error| &error_path(error) == path)
-        })
+        .filter(|path| !reported.contains(path))
         .collect();
 
     let tests = cases.len() + passing.len() + view.errors.len();
@@ -68,7 +76,10 @@ pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) 
         let _ = writeln!(
             xml,
             "    <testcase name=\"{}\" classname=\"{}\">",
-            escape_xml(&format!("{} {} ({})", first.code, first.name, first.resource)),
+            escape_xml(&format!(
+                "{} {} ({})",
+                first.code, first.name, first.resource
+            )),
             escape_xml(file),
         );
         let mut body = String::new();
@@ -88,7 +99,8 @@ pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) 
                 finding.resource_type,
             );
             if !finding.help.trim().is_empty() {
-                let _ = writeln!(body, "  help: {}", finding.help.trim());
+                let help = finding.help.trim().replace('\n', "\n        ");
+                let _ = writeln!(body, "  help: {help}");
             }
         }
         let _ = writeln!(

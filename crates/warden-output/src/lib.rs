@@ -294,16 +294,26 @@ fn compare_errors(a: &LoadError, b: &LoadError) -> Ordering {
 }
 
 /// Where a finding is, or line 1 of `<unknown>` when its file is not in `sources`.
+///
+/// A span that ends just after a line break (a whole resource up to the next key, say)
+/// ends at the end of its last line rather than at column 1 of the line after it.
 pub(crate) fn locate(finding: &Finding, sources: &SourceMap) -> Location {
-    sources
-        .locate(finding.span)
-        .unwrap_or_else(|| Location {
+    let Some(mut location) = sources.locate(finding.span) else {
+        return Location {
             file: UNKNOWN_FILE.to_string(),
             line: 1,
             column: 1,
             end_line: 1,
             end_column: 1,
-        })
+        };
+    };
+    if location.end_column == 1 && location.end_line > location.line {
+        if let Some(file) = sources.get(finding.span.file) {
+            location.end_line -= 1;
+            location.end_column = file.line_text(location.end_line - 1).chars().count() + 1;
+        }
+    }
+    location
 }
 
 pub(crate) const UNKNOWN_FILE: &str = "<unknown>";

@@ -461,7 +461,10 @@ mod tests {
         let location = artifact_location("/abs/t.yaml");
         assert_eq!(location.uri, "file:///abs/t.yaml");
         assert_eq!(location.uri_base_id, None);
-        assert_eq!(artifact_location("C:\\x\\t.yaml").uri, "file:///C:/x/t.yaml");
+        assert_eq!(
+            artifact_location("C:\\x\\t.yaml").uri,
+            "file:///C:/x/t.yaml"
+        );
     }
 
     #[test]

@@ -216,7 +216,9 @@ fn write_summary(out: &mut dyn Write, view: &View<'_>, style: &Style) -> io::Res
     let counts = view
         .by_severity
         .iter()
-        .map(|(severity, count)| style.paint(severity_color(severity), &format!("{count} {severity}")))
+        .map(|(severity, count)| {
+            style.paint(severity_color(severity), &format!("{count} {severity}"))
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let found = format!(
@@ -407,7 +409,7 @@ mod tests {
     fn single_line_span_is_underlined_under_its_text() {
         let text = "a: 1\n  key: value\n";
         assert_eq!(
-            lines(text, 10, 15),
+            lines(text, 12, 17),
             vec![line(2, "  key: value", Some((7, 5)))]
         );
     }

@@ -26,7 +26,11 @@ fn assert_valid(sarif: &Value) {
         .iter_errors(sarif)
         .map(|error| format!("{} at {}", error, error.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "SARIF does not match the schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF does not match the schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -41,7 +45,10 @@ fn empty_sarif_matches_the_schema() {
     let sarif = json(Format::Sarif, &Report::default(), &SourceMap::new());
     assert_valid(&sarif);
     assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
-    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
 }
 
 #[test]
@@ -85,5 +92,11 @@ fn sarif_has_what_github_needs() {
     assert_eq!(severity("WDN501"), "1.0");
     let invocation = &run["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
-    assert_eq!(invocation["toolExecutionNotifications"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        invocation["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }

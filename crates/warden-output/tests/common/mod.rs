@@ -2,9 +2,7 @@
 
 #![allow(dead_code)]
 
-use warden_diagnostics::{
-    FileId, Finding, LoadError, Risk, RuleInfo, Severity, SourceMap, Span,
-};
+use warden_diagnostics::{FileId, Finding, LoadError, Risk, RuleInfo, Severity, SourceMap, Span};
 use warden_output::{render, Format, RenderOptions, Report};
 
 pub const TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
@@ -152,8 +150,9 @@ pub fn fixture() -> Fixture {
         name: "function-without-dlq",
         risk: Risk::Reliability,
         severity: Severity::Info,
-        message: "Function `ApiFunction` has no dead-letter queue: 100% of failed async events are lost"
-            .to_string(),
+        message:
+            "Function `ApiFunction` has no dead-letter queue: 100% of failed async events are lost"
+                .to_string(),
         // The whole resource, from its logical ID to the end of the file.
         span: Span::new(
             template,
@@ -206,9 +205,15 @@ pub const OPTIONS: RenderOptions = RenderOptions {
     tool_version: "0.0.0-test",
 };
 
-pub fn output(format: Format, report: &Report, sources: &SourceMap, options: &RenderOptions) -> String {
+pub fn output(
+    format: Format,
+    report: &Report,
+    sources: &SourceMap,
+    options: &RenderOptions,
+) -> String {
     let mut out = Vec::new();
-    render(format, report, sources, RULES, options, &mut out).expect("rendering to a Vec never fails");
+    render(format, report, sources, RULES, options, &mut out)
+        .expect("rendering to a Vec never fails");
     String::from_utf8(out).expect("output is UTF-8")
 }
 

@@ -1,0 +1,247 @@
+//! Recognises what a JSON document is and turns it into log events:
+//!
+//! | keys | what |
+//! |---|---|
+//! | `awslogs.data` | subscription event for a Lambda forwarder (gzip or zlib, base64) |
+//! | `messageType`, `logEvents` | decoded subscription payload; `CONTROL_MESSAGE` dropped |
+//! | `requestId`, `records[].data` | Firehose HTTP endpoint body (also transformation events) |
+//! | `Records[].kinesis.data` | Kinesis Data Streams event carrying subscription payloads |
+//! | `events[]` | `aws logs get-log-events` / `filter-log-events` output |
+//! | `time`, `type`, `record` | Telemetry API event / JSON log format record |
+//! | `LogResult` | `aws lambda invoke --log-type Tail` output |
+//! | an array | a Telemetry API batch, or a list of records |
+//! | anything else | an application's structured log line (Powertools, EMF, …) |
+
+use std::io::Read;
+
+use base64::Engine;
+use flate2::read::{MultiGzDecoder, ZlibDecoder};
+use serde_json::Value;
+
+use crate::event::{EventSink, InputProblem, LogEvent};
+use crate::input::text::TextDecoder;
+use crate::input::SourceContext;
+use crate::platform::envelope_time;
+
+/// Largest decompressed record accepted: guards against compression bombs.
+const MAX_DECOMPRESSED: u64 = 64 << 20;
+/// Envelopes inside envelopes (Firehose record → subscription payload) nest this deep at most.
+const MAX_NESTING: u32 = 4;
+
+/// Dispatches one JSON document. `raw` is its source text when it was read from one, used
+/// as the message of application records so they are not re-serialised.
+pub fn dispatch(value: &Value, raw: Option<&str>, context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+    dispatch_nested(value, raw, context, location, sink, 0);
+}
+
+fn dispatch_nested(value: &Value, raw: Option<&str>, context: &SourceContext, location: &str, sink: &mut impl EventSink, nesting: u32) {
+    if nesting > MAX_NESTING {
+        problem(sink, location, "envelopes nested too deep");
+        return;
+    }
+    let object = match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                dispatch_nested(item, None, context, &format!("{location}, item {}", i + 1), sink, nesting + 1);
+            }
+            return;
+        }
+        Value::Object(object) => object,
+        _ => {
+            problem(sink, location, "expected a JSON object or array");
+            return;
+        }
+    };
+    if let Some(awslogs) = object.get("awslogs") {
+        match awslogs.get("data").and_then(Value::as_str) {
+            Some(data) => decode_encoded(data, context, location, sink, nesting),
+            None => problem(sink, location, "`awslogs` without a `data` string"),
+        }
+    } else if object.contains_key("messageType") || object.contains_key("logEvents") {
+        subscription(object, context, location, sink);
+    } else if let Some(records) = object.get("records").and_then(Value::as_array) {
+        // Firehose HTTP endpoint body or Firehose transformation event.
+        for (i, record) in records.iter().enumerate() {
+            let location = format!("{location}, record {}", i + 1);
+            match record.get("data").and_then(Value::as_str) {
+                Some(data) => decode_encoded(data, context, &location, sink, nesting),
+                None => problem(sink, &location, "record without a `data` string"),
+            }
+        }
+    } else if let Some(records) = object.get("Records").and_then(Value::as_array) {
+        for (i, record) in records.iter().enumerate() {
+            let location = format!("{location}, record {}", i + 1);
+            match record.pointer("/kinesis/data").and_then(Value::as_str) {
+                Some(data) => decode_encoded(data, context, &location, sink, nesting),
+                None => problem(sink, &location, "`Records` entry without `kinesis.data` (not a Kinesis event)"),
+            }
+        }
+    } else if let Some(events) = object.get("events").and_then(Value::as_array) {
+        log_events(events, context, location, sink);
+    } else if let (Some(kind), Some(record)) = (object.get("type").and_then(Value::as_str), object.get("record")) {
+        telemetry(value, kind, record, raw, context, sink);
+    } else if let Some(log) = object.get("LogResult").and_then(Value::as_str) {
+        match base64::engine::general_purpose::STANDARD.decode(log.trim()) {
+            Ok(bytes) => text_lines(&bytes, context, sink),
+            Err(error) => problem(sink, location, &format!("`LogResult` is not base64: {error}")),
+        }
+    } else if object.contains_key("StatusCode") && object.contains_key("ExecutedVersion") {
+        // `aws lambda invoke` metadata without logs: nothing to read.
+    } else {
+        let message = match raw {
+            Some(raw) if !raw.contains('\n') => std::borrow::Cow::Borrowed(raw),
+            _ => std::borrow::Cow::Owned(value.to_string()),
+        };
+        sink.event(LogEvent {
+            timestamp_ms: None,
+            message: &message,
+            log_group: &context.log_group,
+            log_stream: &context.log_stream,
+        });
+    }
+}
+
+fn problem(sink: &mut impl EventSink, location: &str, message: &str) {
+    sink.problem(InputProblem {
+        location: location.to_owned(),
+        message: message.to_owned(),
+    });
+}
+
+/// A decoded subscription payload.
+fn subscription(object: &serde_json::Map<String, Value>, context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+    if object.get("messageType").and_then(Value::as_str) == Some("CONTROL_MESSAGE") {
+        return;
+    }
+    let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or("");
+    let group = match text("logGroup") {
+        "" => context.log_group.as_str(),
+        g => g,
+    };
+    let stream = match text("logStream") {
+        "" => context.log_stream.as_str(),
+        s => s,
+    };
+    let Some(events) = object.get("logEvents").and_then(Value::as_array) else {
+        problem(sink, location, "subscription payload without `logEvents`");
+        return;
+    };
+    for (i, event) in events.iter().enumerate() {
+        match event.get("message").and_then(Value::as_str) {
+            Some(message) => sink.event(LogEvent {
+                timestamp_ms: event.get("timestamp").and_then(Value::as_i64),
+                message,
+                log_group: group,
+                log_stream: stream,
+            }),
+            None => problem(sink, &format!("{location}, log event {}", i + 1), "log event without a `message` string"),
+        }
+    }
+}
+
+/// `get-log-events` / `filter-log-events` output.
+fn log_events(events: &[Value], context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+    for (i, event) in events.iter().enumerate() {
+        let Some(message) = event.get("message").and_then(Value::as_str) else {
+            problem(sink, &format!("{location}, event {}", i + 1), "event without a `message` string");
+            continue;
+        };
+        let stream = event
+            .get("logStreamName")
+            .and_then(Value::as_str)
+            .unwrap_or(&context.log_stream);
+        let group = event
+            .get("logGroupName")
+            .and_then(Value::as_str)
+            .unwrap_or(&context.log_group);
+        // Old Node runtimes separated lines inside one event with `\r`.
+        let message = if message.contains('\r') && !message.contains('\n') {
+            std::borrow::Cow::Owned(message.replace('\r', "\n"))
+        } else {
+            std::borrow::Cow::Borrowed(message)
+        };
+        sink.event(LogEvent {
+            timestamp_ms: event.get("timestamp").and_then(Value::as_i64),
+            message: &message,
+            log_group: group,
+            log_stream: stream,
+        });
+    }
+}
+
+/// One Telemetry API event. Platform records are passed on as their JSON text (what the
+/// JSON log format writes to CloudWatch); `function` / `extension` records as the line
+/// the code wrote.
+fn telemetry(document: &Value, kind: &str, record: &Value, raw: Option<&str>, context: &SourceContext, sink: &mut impl EventSink) {
+    let timestamp_ms = envelope_time(document);
+    let owned;
+    let message: &str = match (kind, record) {
+        ("function" | "extension", Value::String(line)) => line,
+        ("function" | "extension", other) => {
+            owned = other.to_string();
+            &owned
+        }
+        _ => match raw {
+            Some(raw) if !raw.contains('\n') => raw,
+            _ => {
+                owned = document.to_string();
+                &owned
+            }
+        },
+    };
+    sink.event(LogEvent {
+        timestamp_ms,
+        message,
+        log_group: &context.log_group,
+        log_stream: &context.log_stream,
+    });
+}
+
+/// A base64 record: gzip, zlib or plain inside; JSON documents or text lines after that.
+fn decode_encoded(data: &str, context: &SourceContext, location: &str, sink: &mut impl EventSink, nesting: u32) {
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+        Ok(bytes) => bytes,
+        Err(error) => return problem(sink, location, &format!("record data is not base64: {error}")),
+    };
+    let bytes = match decompress(&bytes) {
+        Ok(bytes) => bytes,
+        Err(error) => return problem(sink, location, &format!("record data does not decompress: {error}")),
+    };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if matches!(first, Some(b'{' | b'[')) {
+        // Several documents may be concatenated in one record (Firehose aggregation).
+        let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
+        for (i, document) in stream.enumerate() {
+            match document {
+                Ok(document) => dispatch_nested(&document, None, context, location, sink, nesting + 1),
+                Err(error) => {
+                    problem(sink, location, &format!("document {} of the record is not valid JSON: {error}", i + 1));
+                    break;
+                }
+            }
+        }
+    } else {
+        // Firehose with "extract message" on, or a non-CloudWatch source: raw lines.
+        text_lines(&bytes, context, sink);
+    }
+}
+
+/// Gunzips (every member) or inflates zlib data; anything else passes through.
+pub fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        MultiGzDecoder::new(bytes).take(MAX_DECOMPRESSED).read_to_end(&mut out)?;
+    } else if bytes.len() >= 2 && bytes[0] & 0x0f == 8 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+        // zlib header: deflate method, and the check bits make the pair a multiple of 31.
+        ZlibDecoder::new(bytes).take(MAX_DECOMPRESSED).read_to_end(&mut out)?;
+    } else {
+        out.extend_from_slice(bytes);
+    }
+    Ok(out)
+}
+
+fn text_lines(bytes: &[u8], context: &SourceContext, sink: &mut impl EventSink) {
+    let mut decoder = TextDecoder::default();
+    decoder.feed(bytes, context, sink);
+    decoder.finish(context, sink);
+}
