@@ -254,8 +254,6 @@ struct Open {
     verdict: Option<Verdict>,
     errors: Vec<ErrorOccurrence>,
     init: SandboxInit,
-    /// Opened by a text START line: the sandbox runs one invocation at a time.
-    sequential: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -385,7 +383,7 @@ impl Stream {
         }
     }
 
-    fn new_open(&mut self, request_id: String, start_ms: Option<i64>, sequential: bool) -> Open {
+    fn new_open(&mut self, request_id: String, start_ms: Option<i64>) -> Open {
         Open {
             request_id,
             version: None,
@@ -397,7 +395,6 @@ impl Stream {
             verdict: None,
             errors: mem::take(&mut self.pending_errors),
             init: mem::take(&mut self.init),
-            sequential,
         }
     }
 
@@ -424,7 +421,7 @@ impl Stream {
                     let oldest = self.open.remove(0);
                     self.emit(shared, oldest, false, out);
                 }
-                let mut open = self.new_open(request_id.into_owned(), ts, sequential);
+                let mut open = self.new_open(request_id.into_owned(), ts);
                 open.version = version.map(|v| v.into_owned());
                 open.trace_id = trace_id;
                 self.open.push(open);
@@ -442,7 +439,7 @@ impl Stream {
                         return;
                     }
                     // A REPORT without its START: the input began mid-invocation.
-                    None => self.new_open(fields.request_id.to_string(), None, sequential),
+                    None => self.new_open(fields.request_id.to_string(), None),
                 };
                 open.report = Some(OwnedReport::from(&*fields));
                 if let Some(trace) = &fields.xray_trace_id {
@@ -683,6 +680,7 @@ impl Stream {
             unhandled: block.start.unhandled,
         };
         let owner = block.request_id.as_deref().and_then(|id| self.owner_of(id));
+        let pending_full = self.pending_errors.len() >= MAX_PENDING_ERRORS;
         match owner.and_then(|o| self.owner_mut(o)) {
             Some(open) => {
                 if occurrence.unhandled {
@@ -696,7 +694,7 @@ impl Stream {
                 }
             }
             // Outside an invocation: init-phase errors explain the next invocation.
-            None if block.request_id.is_none() && self.pending_errors.len() < MAX_PENDING_ERRORS => {
+            None if block.request_id.is_none() && !pending_full => {
                 if occurrence.unhandled && outcome_for_error_type(&occurrence.error_type) == Outcome::InitError {
                     self.init.failure.get_or_insert_with(|| occurrence.error_type.clone());
                 }

@@ -29,3 +29,5 @@ pub fn check_template(template: &Template, enabled: &dyn Fn(&RuleMeta) -> bool) 
     }
     findings
 }
+
+pub mod suppression;

@@ -17,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Scan CloudFormation and SAM templates for serverless security weaknesses.
+    Scan(commands::scan::ScanArgs),
+    /// List the posture rules.
+    Rules(commands::rules::RulesArgs),
+    /// Print one rule's documentation.
+    Rule(commands::rules::RuleArgs),
     /// Analyse Lambda logs: invocations, failures, error groups, cost, security events.
     #[command(subcommand)]
     Logs(commands::logs::LogsCommand),
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(args),
+        Command::Rules(args) => commands::rules::list(args),
+        Command::Rule(args) => commands::rules::show(args),
         Command::Logs(command) => commands::logs::run(command),
     };
     match result {

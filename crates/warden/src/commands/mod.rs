@@ -1,1 +1,5 @@
+pub mod baseline;
+pub mod config;
 pub mod logs;
+pub mod rules;
+pub mod scan;

@@ -1,8 +1,42 @@
 //! Rules on resource-based permissions and function URLs (WD2xx).
+mod api_permission_any_api_or_stage;
+mod function_url_wildcard_cors;
 mod function_url_without_auth;
+mod permission_grants_more_than_invoke;
+mod public_function_url_without_concurrency_limit;
+mod public_invoke_permission;
+mod service_permission_without_source;
 
+pub use api_permission_any_api_or_stage::*;
+pub use function_url_wildcard_cors::*;
 pub use function_url_without_auth::*;
+pub use permission_grants_more_than_invoke::*;
+pub use public_function_url_without_concurrency_limit::*;
+pub use public_invoke_permission::*;
+pub use service_permission_without_source::*;
+
+use warden_iac::Node;
 
 use crate::Rule;
 
-pub static RULES: &[&dyn Rule] = &[&FunctionUrlWithoutAuth];
+pub static RULES: &[&dyn Rule] = &[
+    &FunctionUrlWithoutAuth,
+    &FunctionUrlWildcardCors,
+    &PublicFunctionUrlWithoutConcurrencyLimit,
+    &PublicInvokePermission,
+    &ServicePermissionWithoutSource,
+    &PermissionGrantsMoreThanInvoke,
+    &ApiPermissionAnyApiOrStage,
+];
+
+/// True when some possible value of an auth type is `NONE`.
+fn is_none_auth(node: &Node) -> bool {
+    node.alternatives()
+        .iter()
+        .any(|value| value.as_str().is_some_and(|auth| auth.eq_ignore_ascii_case("NONE")))
+}
+
+/// The possible literal values of a property (unknown ones left out).
+fn literal(node: &Node) -> Vec<&Node> {
+    node.alternatives().into_iter().filter(|value| value.as_str().is_some()).collect()
+}

@@ -1,0 +1,142 @@
+//! Helpers shared by the function rules: timeouts, environment variables, secret-named
+//! variables and the IAM questions the role rules ask.
+
+use warden_iac::analysis::FunctionInfo;
+use warden_iac::policy::Statement;
+use warden_iac::{Node, Resource, Template, Value};
+
+use crate::secrets::{is_secret_name, is_secret_reference, known_token, looks_random};
+
+/// Lambda's default `Timeout`, in seconds.
+pub(crate) const DEFAULT_TIMEOUT: i64 = 3;
+
+/// The possible timeouts of a function, in seconds, each with the node that sets it (`None`
+/// for the default). Unknown alternatives are left out.
+pub(crate) fn timeouts(function: &Resource) -> Vec<(i64, Option<&Node>)> {
+    match function.prop("Timeout") {
+        None => vec![(DEFAULT_TIMEOUT, None)],
+        Some(node) => node
+            .alternatives()
+            .into_iter()
+            .filter_map(|alternative| Some((alternative.as_i64()?, Some(alternative))))
+            .collect(),
+    }
+}
+
+/// The environment variables of a function, when they are a known mapping.
+pub(crate) fn environment(function: &Resource) -> Option<&warden_iac::node::Map> {
+    function.prop("Environment.Variables").and_then(Node::as_map)
+}
+
+/// True when `secret-in-function-environment` (WD101) reports this literal.
+pub(crate) fn is_plaintext_credential(name: &str, text: &str) -> bool {
+    !is_secret_reference(text) && (known_token(text).is_some() || (is_secret_name(name) && looks_random(text)))
+}
+
+/// Why a secret-named variable's value does not come from a secret store, if it does not:
+/// a literal (that WD101 does not already report), or a template parameter that is echoed
+/// or has a default.
+pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) -> Option<String> {
+    if !is_secret_name(name) {
+        return None;
+    }
+    if let Some(parameter) = value.parameter.as_deref() {
+        let parameter = template.parameter(parameter)?;
+        // SSM parameter types are read from Parameter Store at deploy time.
+        if parameter.parameter_type.starts_with("AWS::SSM::Parameter::Value") {
+            return None;
+        }
+        let default = parameter
+            .default
+            .as_ref()
+            .filter(|default| default.as_str() != Some(""));
+        return match (parameter.no_echo, default) {
+            (false, Some(_)) => Some(format!(
+                "parameter `{}` without `NoEcho: true` and with a `Default`",
+                parameter.name
+            )),
+            (false, None) => Some(format!("parameter `{}` without `NoEcho: true`", parameter.name)),
+            (true, Some(_)) => Some(format!("parameter `{}` with a `Default` in the template", parameter.name)),
+            (true, None) => None,
+        };
+    }
+    let text = match &value.value {
+        Value::String(text) | Value::Number(text) => text,
+        _ => return None,
+    };
+    if is_secret_reference(text) || is_plaintext_credential(name, text) {
+        return None;
+    }
+    Some("a literal value".to_string())
+}
+
+/// AWS managed policies that make a role an administrator.
+pub(crate) const ADMIN_POLICIES: &[&str] = &["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
+
+/// True for an Allow of `Action: "*"` on `Resource: "*"`.
+pub(crate) fn is_full_admin(statement: &Statement) -> bool {
+    statement.allow
+        && !statement.not_action
+        && statement.has_star_resource()
+        && statement.action_names().any(|(name, _)| name == "*")
+}
+
+/// True when `function-role-with-admin-access` (WD113) reports the statement: a full admin
+/// statement, or one that comes from an attached admin managed policy.
+pub(crate) fn reported_as_admin(info: &FunctionInfo, statement: &Statement) -> bool {
+    is_full_admin(statement)
+        || (ADMIN_POLICIES.contains(&statement.origin.as_str())
+            && info
+                .permissions
+                .managed
+                .iter()
+                .any(|(name, span)| name == &statement.origin && *span == statement.span))
+}
+
+/// An action of an Allow statement that is a whole-service wildcard (`s3:*`) or `*`.
+pub(crate) fn is_service_wildcard(action: &str) -> bool {
+    action == "*" || action.split_once(':').is_some_and(|(_, name)| name == "*")
+}
+
+/// True when a `Deny` without condition on `Resource: "*"` denies `action`.
+pub(crate) fn denied(info: &FunctionInfo, action: &str) -> bool {
+    info.permissions
+        .statements
+        .iter()
+        .any(|s| !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some())
+}
+
+/// The Allow statements of a function's role that grant one of `actions` on a resource
+/// accepted by `resource_ok`, with the actions they grant (in `actions` order) and the node
+/// of the first matching action entry.
+pub(crate) fn granting<'a>(
+    info: &'a FunctionInfo,
+    actions: &[&'a str],
+    resource_ok: impl Fn(&Statement) -> bool,
+) -> Vec<(&'a Statement, Vec<&'a str>, &'a Node)> {
+    let mut out = Vec::new();
+    for statement in &info.permissions.statements {
+        if !statement.allow || !resource_ok(statement) {
+            continue;
+        }
+        let mut granted = Vec::new();
+        let mut first = None;
+        for action in actions {
+            if let Some(node) = statement.grants(action) {
+                if !denied(info, action) {
+                    granted.push(*action);
+                    first.get_or_insert(node);
+                }
+            }
+        }
+        if let Some(node) = first {
+            out.push((statement, granted, node));
+        }
+    }
+    out
+}
+
+/// Renders action names as a list of code spans.
+pub(crate) fn code_list(items: &[&str]) -> String {
+    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,112 @@
+use warden_iac::{ApiKind, Route, Template};
+
+use super::common::timeouts;
+use crate::{declare_rule, Checker, Rule, RuleMeta};
+
+/// API Gateway's default integration timeouts, in milliseconds.
+const REST_DEFAULT_MS: i64 = 29_000;
+const HTTP_DEFAULT_MS: i64 = 30_000;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags Lambda functions behind API Gateway whose `Timeout` is longer than the API's
+    /// integration timeout: 29 seconds for REST APIs and 30 seconds for HTTP APIs unless the
+    /// integration sets `TimeoutInMillis` (SAM: the event's `TimeoutInMillis`).
+    ///
+    /// ## Why is this bad?
+    /// When the integration times out, the client gets a 504 but the function keeps running,
+    /// and is billed, until its own timeout. Clients retry, so one slow dependency multiplies
+    /// into many long, useless invocations.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// Orders:
+    ///   Type: AWS::Serverless::Function
+    ///   Properties:
+    ///     Timeout: 60
+    ///     Events:
+    ///       Get:
+    ///         Type: Api
+    ///         Properties: {Path: /orders, Method: get}
+    /// ```
+    ///
+    /// ## Fix
+    /// Set the function's `Timeout` at or below the integration timeout, or move long work to
+    /// an asynchronous flow (queue the job, return 202, let the client poll). REST APIs may
+    /// raise `TimeoutInMillis` above 29 s after a quota increase.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>
+    /// - sls-mentor `lambdaTimeoutInferiorToApiGatewayTimeout` (live accounts only; no static peer)
+    pub struct TimeoutExceedsApiIntegrationTimeout {
+        code: "WD107",
+        name: "timeout-exceeds-api-integration-timeout",
+        risk: DenialOfWallet,
+        severity: Medium,
+        formats: ["cloudformation", "sam"],
+        help: "Lower the function's `Timeout` to the API's integration timeout, or make long requests asynchronous.",
+    }
+}
+
+impl Rule for TimeoutExceedsApiIntegrationTimeout {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, template: &Template, checker: &mut Checker<'_>) {
+        for info in &template.analysis.functions {
+            let function = info.resource(template);
+            let routes: Vec<(&Route, i64)> = template
+                .analysis
+                .routes
+                .iter()
+                .filter(|route| route.function.as_deref() == Some(function.id.as_str()))
+                .filter(|route| integration_timeout_known(template, route))
+                .map(|route| (route, effective_timeout_ms(route)))
+                .collect();
+            for (seconds, node) in timeouts(function) {
+                let mut exceeded: Vec<&(&Route, i64)> = routes.iter().filter(|(_, limit)| seconds * 1000 > *limit).collect();
+                exceeded.sort_by_key(|(_, limit)| *limit);
+                let Some((route, limit)) = exceeded.first() else {
+                    continue;
+                };
+                let others = match exceeded.len() - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 other route)".to_string(),
+                    n => format!(" (and {n} other routes)"),
+                };
+                checker.report(
+                    function,
+                    node.map_or(function.span, |node| node.span),
+                    format!(
+                        "`{}` has `Timeout: {seconds}` but API route `{} {}`{others} gives up after {} ms: callers get a 504 while the function keeps running",
+                        function.origin.id, route.method, route.path, limit
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn effective_timeout_ms(route: &Route) -> i64 {
+    route.integration_timeout_ms.unwrap_or(match route.kind {
+        ApiKind::Rest => REST_DEFAULT_MS,
+        ApiKind::Http => HTTP_DEFAULT_MS,
+    })
+}
+
+/// The model reads an unknown `TimeoutInMillis` as absent; for declared methods and
+/// integrations, check that it is not there but unknown.
+fn integration_timeout_known(template: &Template, route: &Route) -> bool {
+    if route.integration_timeout_ms.is_some() {
+        return true;
+    }
+    let Some(declared) = template.resource(&route.origin.id) else {
+        return true;
+    };
+    let timeout = match declared.resource_type.as_str() {
+        "AWS::ApiGateway::Method" => declared.prop("Integration.TimeoutInMillis"),
+        _ => None,
+    };
+    timeout.is_none_or(|node| node.is_known())
+}

@@ -1,0 +1,311 @@
+//! `warden scan`: load templates, run the rules, apply suppressions and the baseline,
+//! render the report, and decide the exit code.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+use warden_diagnostics::{Finding, Severity};
+use warden_iac::{load_paths, LoadOptions};
+use warden_output::{render, Format, RenderOptions, Report};
+
+use super::baseline::Baseline;
+use super::config::{selector_matches, Config};
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (directories are walked, honouring .gitignore).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, default_value = "text", value_parser = parse_format)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Fail (exit 1) when a finding at or above this severity remains, or `none`.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    min_severity: Option<String>,
+    /// Template parameter value, `Key=Value` (repeatable); also `AWS::Region=...`.
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// Parameter values from a file: CloudFormation CLI JSON, `{"Parameters": {...}}`, or a
+    /// SAM `samconfig.toml` with `parameter_overrides`.
+    #[arg(long, value_name = "FILE")]
+    parameters_file: Option<PathBuf>,
+    /// Run only these rules (code prefixes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Skip these rules (code prefixes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Configuration file (default: ./warden.toml when present).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write the current findings to this baseline file (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse()
+}
+
+fn parse_threshold(text: &str) -> anyhow::Result<Option<Severity>> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    text.parse::<Severity>().map(Some).map_err(anyhow::Error::msg)
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let (config, _) = Config::load(args.config.as_deref())?;
+    let mut parameters: HashMap<String, String> = config
+        .parameters
+        .iter()
+        .map(|(key, value)| (key.clone(), toml_scalar(value)))
+        .collect();
+    if let Some(file) = &args.parameters_file {
+        parameters.extend(read_parameters_file(file)?);
+    }
+    for pair in &args.parameters {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--parameter `{pair}` is not KEY=VALUE"))?;
+        parameters.insert(key.trim().to_string(), value.to_string());
+    }
+    let fail_on = parse_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()).unwrap_or("low"))?;
+    let min_severity = match &args.min_severity {
+        Some(text) => Some(text.parse::<Severity>().map_err(anyhow::Error::msg)?),
+        None => config.min_severity()?,
+    };
+    let select: Vec<String> = if args.select.is_empty() { config.select.clone() } else { args.select.clone() };
+    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    for selector in select.iter().chain(&ignore) {
+        if !warden_rules::all_rules().iter().any(|r| selector_matches(selector, r.meta())) {
+            anyhow::bail!("`{selector}` matches no rule (see `warden rules`)");
+        }
+    }
+    let excludes = build_globset(&config.exclude)?;
+
+    let options = LoadOptions { parameters };
+    let excluded = |path: &Path| {
+        let path = path.strip_prefix("./").unwrap_or(path);
+        excludes.is_match(path)
+    };
+    let loaded = load_paths(&args.paths, &options, &excluded);
+    if loaded.files_scanned == 0 && loaded.errors.is_empty() {
+        eprintln!("warden: no CloudFormation or SAM templates found in {}", display_paths(&args.paths));
+    }
+
+    let enabled = |meta: &warden_rules::RuleMeta| {
+        (select.is_empty() || select.iter().any(|s| selector_matches(s, meta)))
+            && !ignore.iter().any(|s| selector_matches(s, meta))
+    };
+    let per_template: Vec<_> = loaded
+        .templates
+        .par_iter()
+        .map(|template| {
+            let findings = warden_rules::check_template(template, &enabled);
+            warden_rules::suppression::apply(template, &loaded.sources, findings)
+        })
+        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut suppressed = 0;
+    let mut errors = loaded.errors;
+    for filtered in per_template {
+        findings.extend(filtered.findings);
+        suppressed += filtered.suppressed;
+        errors.extend(filtered.problems);
+    }
+    findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
+
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&findings, &loaded.sources).write(path)?;
+        eprintln!("warden: wrote {} findings to baseline {}", findings.len(), path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        let known = Baseline::read(path)?;
+        let before = findings.len();
+        findings.retain(|finding| !known.contains(&warden_output::fingerprint(finding, &loaded.sources)));
+        suppressed += before - findings.len();
+    }
+
+    let failing = findings
+        .iter()
+        .any(|finding| fail_on.is_some_and(|threshold| finding.severity >= threshold))
+        || (fail_on.is_some() && !errors.is_empty());
+    let report = Report {
+        findings,
+        errors,
+        suppressed,
+        files_scanned: loaded.files_scanned,
+        resources_scanned: loaded.templates.iter().map(|t| t.resources.len()).sum(),
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let render_options = RenderOptions {
+        color,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let rules = warden_rules::rule_infos();
+    match &args.output {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            );
+            render(args.format, &report, &loaded.sources, rules, &render_options, &mut file)?;
+            file.flush()?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            render(args.format, &report, &loaded.sources, rules, &render_options, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn build_globset(patterns: &[String]) -> anyhow::Result<globset::GlobSet> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .with_context(|| format!("invalid exclude pattern `{pattern}`"))?;
+        builder.add(glob);
+        // `dir/` or `dir` excludes everything below it too.
+        let below = format!("{}/**", pattern.trim_end_matches('/'));
+        if let Ok(glob) = globset::Glob::new(&below) {
+            builder.add(glob);
+        }
+    }
+    Ok(builder.build()?)
+}
+
+fn toml_scalar(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads parameter values: CloudFormation CLI JSON (`[{"ParameterKey", "ParameterValue"}]`),
+/// `{"Parameters": {...}}` (CodePipeline template configuration), a plain JSON object, or a
+/// SAM `samconfig.toml` (`parameter_overrides`).
+fn read_parameters_file(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = HashMap::new();
+    if path.extension().is_some_and(|e| e == "toml") {
+        let value: toml::Value = toml::from_str(&text).with_context(|| format!("invalid TOML in {}", path.display()))?;
+        let mut found = None;
+        find_toml_key(&value, "parameter_overrides", &mut found);
+        let overrides = found.with_context(|| format!("{}: no `parameter_overrides`", path.display()))?;
+        let items: Vec<String> = match overrides {
+            toml::Value::String(text) => split_overrides(&text),
+            toml::Value::Array(items) => items.iter().map(toml_scalar).collect(),
+            other => anyhow::bail!("{}: unexpected `parameter_overrides` {other}", path.display()),
+        };
+        for item in items {
+            if let Some((key, value)) = item.split_once('=') {
+                out.insert(key.to_string(), value.trim_matches('"').to_string());
+            }
+        }
+        return Ok(out);
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("invalid JSON in {}", path.display()))?;
+    let scalar = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match &json {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let key = item.get("ParameterKey").and_then(|k| k.as_str());
+                let value = item.get("ParameterValue");
+                match (key, value) {
+                    (Some(key), Some(value)) => {
+                        out.insert(key.to_string(), scalar(value));
+                    }
+                    _ => anyhow::bail!("{}: each item needs ParameterKey and ParameterValue", path.display()),
+                }
+            }
+        }
+        serde_json::Value::Object(map) => {
+            let map = map.get("Parameters").and_then(|p| p.as_object()).unwrap_or(map);
+            for (key, value) in map {
+                out.insert(key.clone(), scalar(value));
+            }
+        }
+        _ => anyhow::bail!("{}: expected a JSON array or object of parameters", path.display()),
+    }
+    Ok(out)
+}
+
+fn find_toml_key(value: &toml::Value, key: &str, found: &mut Option<toml::Value>) {
+    if found.is_some() {
+        return;
+    }
+    if let toml::Value::Table(table) = value {
+        if let Some(value) = table.get(key) {
+            *found = Some(value.clone());
+            return;
+        }
+        for child in table.values() {
+            find_toml_key(child, key, found);
+        }
+    }
+}
+
+/// Splits `Key=Value Other="with space"` as SAM does.
+fn split_overrides(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for character in text.chars() {
+        match character {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !current.is_empty() {
+                    items.push(std::mem::take(&mut current));
+                }
+            }
+            _ => current.push(character),
+        }
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    items
+}
