@@ -567,9 +567,18 @@ impl Stream {
         }
         self.close_block(shared, out);
 
+        let signal = if line.emf { None } else { shared.signals.find(line.text) };
         let owner = match line.request_id {
             Some(id) => match self.owner_of(id) {
                 Some(owner) => owner,
+                // A failure line for a request whose START we never saw (the input starts
+                // mid-invocation, or was filtered): keep it as an invocation of its own.
+                None if signal.is_some() => {
+                    self.emit_settling(shared, out);
+                    let open = self.new_open(id.to_owned(), ts);
+                    self.open.push(open);
+                    Owner::Open(self.open.len() - 1)
+                }
                 None => {
                     // Another request's line: a reported invocation of this sandbox is done.
                     self.emit_settling(shared, out);
@@ -584,7 +593,7 @@ impl Stream {
         if line.emf {
             shared.stats.emf_documents += 1;
         } else {
-            if let Some(signal) = shared.signals.find(line.text) {
+            if let Some(signal) = signal {
                 match self.owner_mut(owner) {
                     Some(open) => raise(open, signal.outcome, signal.error_type, Some(line.body)),
                     None if signal.outcome == Outcome::InitError => self.init.failure = Some(signal.error_type.to_owned()),
@@ -662,9 +671,16 @@ impl Stream {
         let Some(block) = self.block.take() else {
             return;
         };
-        let Some(info) = extract_error(block.start, &block.first_body, &block.continuation, block.json.as_deref()) else {
+        let Some(mut info) = extract_error(block.start, &block.first_body, &block.continuation, block.json.as_deref()) else {
             return;
         };
+        if info.error_type == "Error" {
+            // An untyped runtime message such as `Unable to import module …`: name it by
+            // the failure it signals.
+            if let Some(signal) = shared.signals.find(&info.message) {
+                info.error_type = signal.error_type.to_owned();
+            }
+        }
         let message = shared.scanner.redact(&info.message).into_owned();
         let masked = mask_message(&message);
         let occurrence = ErrorOccurrence {
@@ -815,7 +831,7 @@ impl Stream {
         let cold_start = !snapstart_restore && !open.init.provisioned && (report.init_duration_ms.is_some() || open.init.init_seen);
         let billed = report.billed_duration_ms.map(|b| b.round() as u64);
         let cost_usd = match (billed, report.memory_size_mb) {
-            (Some(billed), Some(memory)) => Some(shared.config.cost.invocation_cost(billed, memory)),
+            (Some(billed), Some(memory)) => Some((shared.config.cost.invocation_cost(billed, memory) * 1e12).round() / 1e12),
             _ => None,
         };
         out.push(Emitted::Invocation(Box::new(Invocation {

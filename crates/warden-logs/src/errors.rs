@@ -155,6 +155,9 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
     {
         return start(ErrorShape::Envelope, true);
     }
+    if body.starts_with("Unable to import module") || (body.starts_with("Handler '") && body.contains("missing on module")) {
+        return start(ErrorShape::Generic, true);
+    }
     if body.starts_with("Error raised from handler method") || body.starts_with("Init error when loading handler") {
         return start(ErrorShape::Envelope, true);
     }
@@ -308,9 +311,12 @@ fn from_json_record(v: &Value, raw: &str) -> Option<ErrorInfo> {
 fn from_python(first: &str, continuation: &str) -> Option<ErrorInfo> {
     // `first` is the body after `[ERROR] `: `Type: message` (message may be empty).
     let head = first_line_of(first);
+    // `[ERROR] KeyError: 'x'`; a logging call's `[ERROR] some text` names no type.
+    let is_type = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
     let (error_type, message) = match head.split_once(": ") {
-        Some((t, m)) => (t.trim().to_owned(), m.to_owned()),
-        None => (head.trim().trim_end_matches(':').to_owned(), String::new()),
+        Some((t, m)) if is_type(t.trim()) => (t.trim().to_owned(), m.to_owned()),
+        _ if is_type(head.trim().trim_end_matches(':')) => (head.trim().trim_end_matches(':').to_owned(), String::new()),
+        _ => ("Error".to_owned(), head.clone()),
     };
     let mut text = String::new();
     for line in first.lines().skip(1) {

@@ -3,7 +3,7 @@
 
 use warden_iac::analysis::FunctionInfo;
 use warden_iac::policy::Statement;
-use warden_iac::{Node, Resource, Template, Value};
+use warden_iac::{Node, Resource, Template, TriggerKind, Value};
 
 use crate::secrets::{is_secret_name, is_secret_reference, known_token, looks_random};
 
@@ -106,37 +106,29 @@ pub(crate) fn denied(info: &FunctionInfo, action: &str) -> bool {
         .any(|s| !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some())
 }
 
-/// The Allow statements of a function's role that grant one of `actions` on a resource
-/// accepted by `resource_ok`, with the actions they grant (in `actions` order) and the node
-/// of the first matching action entry.
-pub(crate) fn granting<'a>(
-    info: &'a FunctionInfo,
-    actions: &[&'a str],
-    resource_ok: impl Fn(&Statement) -> bool,
-) -> Vec<(&'a Statement, Vec<&'a str>, &'a Node)> {
-    let mut out = Vec::new();
-    for statement in &info.permissions.statements {
-        if !statement.allow || !resource_ok(statement) {
-            continue;
-        }
-        let mut granted = Vec::new();
-        let mut first = None;
-        for action in actions {
-            if let Some(node) = statement.grants(action) {
-                if !denied(info, action) {
-                    granted.push(*action);
-                    first.get_or_insert(node);
-                }
-            }
-        }
-        if let Some(node) = first {
-            out.push((statement, granted, node));
-        }
-    }
-    out
-}
-
 /// Renders action names as a list of code spans.
 pub(crate) fn code_list(items: &[&str]) -> String {
     items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// A trigger kind as users name the service.
+pub(crate) fn trigger_name(kind: TriggerKind) -> &'static str {
+    match kind {
+        TriggerKind::RestApi => "a REST API",
+        TriggerKind::HttpApi => "an HTTP API",
+        TriggerKind::FunctionUrl => "a function URL",
+        TriggerKind::S3 => "S3",
+        TriggerKind::Sns => "SNS",
+        TriggerKind::Sqs => "SQS",
+        TriggerKind::Kinesis => "Kinesis",
+        TriggerKind::DynamoDb => "DynamoDB Streams",
+        TriggerKind::Schedule => "a schedule",
+        TriggerKind::EventBridge => "EventBridge",
+        TriggerKind::CloudWatchLogs => "CloudWatch Logs",
+        TriggerKind::Cognito => "Cognito",
+        TriggerKind::Iot => "IoT",
+        TriggerKind::Kafka => "Kafka",
+        TriggerKind::Mq => "Amazon MQ",
+        TriggerKind::Other => "an event source",
+    }
 }

@@ -32,6 +32,19 @@ pub(crate) struct PolicyDocument<'t> {
 }
 
 impl PolicyDocument<'_> {
+    /// How messages name the document: "policy `p` of `Role`", "policy `Managed`",
+    /// "`KeyPolicy` of `Key`".
+    pub fn describe(&self) -> String {
+        let owner = &self.resource.origin.id;
+        if self.kind != PolicyKind::Identity {
+            format!("`{}` of `{owner}`", self.name)
+        } else if &self.name == owner || self.resource.id == self.name {
+            format!("policy `{owner}`")
+        } else {
+            format!("policy `{}` of `{owner}`", self.name)
+        }
+    }
+
     pub fn statements(&self) -> Vec<Statement> {
         policy::statements(&self.document, &self.name)
     }

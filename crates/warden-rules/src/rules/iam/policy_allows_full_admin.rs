@@ -66,8 +66,8 @@ impl Rule for PolicyAllowsFullAdmin {
                         policy.resource,
                         action.span,
                         format!(
-                            "policy `{}` of `{}` allows every action on every resource (full administrator access)",
-                            policy.name, policy.resource.origin.id
+                            "{} allows every action on every resource (full administrator access)",
+                            policy.describe()
                         ),
                     );
                 }

@@ -62,9 +62,8 @@ impl Rule for PolicyUsesNotActionOrNotResource {
                             policy.resource,
                             key.span,
                             format!(
-                                "`Allow` statement with `{element}` in {} of `{}` grants everything not listed",
-                                describe(&policy.name),
-                                policy.resource.origin.id
+                                "`Allow` statement with `{element}` in {} grants everything not listed",
+                                policy.describe()
                             ),
                         );
                     }
@@ -74,9 +73,3 @@ impl Rule for PolicyUsesNotActionOrNotResource {
     }
 }
 
-fn describe(name: &str) -> String {
-    match name {
-        "AssumeRolePolicyDocument" | "PolicyDocument" | "KeyPolicy" | "ResourcePolicy" => format!("`{name}`"),
-        _ => format!("policy `{name}`"),
-    }
-}

@@ -80,9 +80,8 @@ impl Rule for UnconstrainedSensitiveRead {
                     policy.resource,
                     node.span,
                     format!(
-                        "policy `{}` of `{}` allows `{}` on every resource",
-                        policy.name,
-                        policy.resource.origin.id,
+                        "{} allows `{}` on every resource",
+                        policy.describe(),
                         names.join("`, `")
                     ),
                 );

@@ -7,7 +7,9 @@ declare_rule! {
     /// ## What it does
     /// Flags `AWS::Lambda::Permission` resources for `apigateway.amazonaws.com` whose
     /// `SourceArn` does not name an API (`arn:aws:execute-api:REGION:ACCOUNT:*/...`), or that
-    /// have a `SourceAccount` but no `SourceArn` at all. (Without either condition the
+    /// have a `SourceAccount` but no `SourceArn` at all.
+    ///
+    /// (Without either condition the
     /// permission is reported by `service-permission-without-source`, WD205.)
     ///
     /// ## Why is this bad?

@@ -7,6 +7,7 @@ declare_rule! {
     /// ## What it does
     /// Flags `AWS::Lambda::Permission` resources that let any principal (`Principal: "*"`)
     /// invoke a function without a `SourceArn`, `SourceAccount` or `PrincipalOrgID` condition.
+    ///
     /// The permissions that go with a function URL with `AuthType: NONE`
     /// (`FunctionUrlAuthType: NONE`, `InvokedViaFunctionUrl: true`) are left to
     /// `function-url-without-auth` (WD201).
@@ -69,7 +70,9 @@ impl Rule for PublicInvokePermission {
             };
             for principal in literal(principal) {
                 if principal.as_str() == Some("*") {
-                    let function = permission.prop("FunctionName").map_or_else(String::new, |name| name.display());
+                    let function = permission
+                        .prop("FunctionName")
+                        .map_or_else(String::new, |name| name.resource_ref().map_or_else(|| name.display(), str::to_string));
                     checker.report(
                         permission,
                         principal.span,

@@ -8,7 +8,9 @@ declare_rule! {
     /// Flags `AWS::Lambda::Permission` resources that let an AWS service
     /// (`Principal: <service>.amazonaws.com`) invoke a function without `SourceArn` or
     /// `SourceAccount`, and S3 permissions without `SourceAccount` (bucket ARNs do not name an
-    /// account). API Gateway permissions that set `SourceAccount` but no `SourceArn` are
+    /// account).
+    ///
+    /// API Gateway permissions that set `SourceAccount` but no `SourceArn` are
     /// reported by `api-permission-any-api-or-stage` (WD207) instead.
     ///
     /// ## Why is this bad?

@@ -1,0 +1,135 @@
+//! Views shared by the API rules: REST stages (declared by `AWS::ApiGateway::Stage` or by a
+//! `AWS::ApiGateway::Deployment` with `StageName`), their method settings, and HTTP stages.
+
+use warden_diagnostics::Span;
+use warden_iac::{ApiKind, Node, Resource, Route, Template};
+
+/// A REST API stage and where its settings are written.
+pub(super) struct RestStage<'t> {
+    pub resource: &'t Resource,
+    /// The stage properties: the `Stage` itself, or the deployment's `StageDescription`
+    /// (`None` when the deployment has none).
+    pub settings: Option<&'t Node>,
+    /// True for a stage declared by a deployment: `StageDescription` also takes stage-wide
+    /// method settings (`LoggingLevel`, `ThrottlingRateLimit` ...) at its top level.
+    pub from_deployment: bool,
+    pub name: String,
+    pub api: String,
+}
+
+impl<'t> RestStage<'t> {
+    pub fn get(&self, name: &str) -> Option<&'t Node> {
+        self.settings.and_then(|settings| settings.get(name))
+    }
+
+    /// Where a finding about a missing setting points.
+    pub fn span(&self) -> Span {
+        self.resource.span
+    }
+
+    /// `stage `Prod` of API `Orders``, for messages.
+    pub fn label(&self) -> String {
+        format!("stage `{}` of API `{}`", self.name, self.api)
+    }
+
+    /// Every method setting: the `MethodSettings` entries, and the stage-wide settings at the
+    /// top of a deployment's `StageDescription`.
+    pub fn method_settings(&self) -> Vec<&'t Node> {
+        let mut out: Vec<&Node> = self.get("MethodSettings").map(Node::items).unwrap_or_default();
+        if self.from_deployment {
+            out.extend(self.settings);
+        }
+        out
+    }
+
+    /// Method settings that apply to every method (`HttpMethod: "*"`, `ResourcePath: "/*"`).
+    pub fn stage_wide_settings(&self) -> Vec<&'t Node> {
+        let mut out: Vec<&Node> = self
+            .get("MethodSettings")
+            .map(Node::items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|setting| is_stage_wide(setting))
+            .collect();
+        if self.from_deployment {
+            out.extend(self.settings);
+        }
+        out
+    }
+}
+
+/// True when a method setting covers all methods. Missing or unknown selectors count as
+/// wildcards, so that a stage is never reported on a guess.
+fn is_stage_wide(setting: &Node) -> bool {
+    let matches = |name: &str, wildcards: &[&str]| match setting.get(name) {
+        None => true,
+        Some(node) => node
+            .alternatives()
+            .iter()
+            .any(|value| value.as_str().is_none_or(|text| wildcards.contains(&text.trim()))),
+    };
+    matches("HttpMethod", &["*"]) && matches("ResourcePath", &["/*", "*", "~1*"])
+}
+
+/// The REST stages of a template.
+pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
+    let mut out = Vec::new();
+    for resource in &template.resources {
+        match resource.resource_type.as_str() {
+            "AWS::ApiGateway::Stage" => out.push(RestStage {
+                resource,
+                settings: Some(&resource.properties),
+                from_deployment: false,
+                name: resource.prop("StageName").map_or_else(|| "?".to_string(), Node::display),
+                api: api_name(resource.prop("RestApiId")),
+            }),
+            "AWS::ApiGateway::Deployment" => {
+                let Some(stage_name) = resource.prop("StageName") else {
+                    continue;
+                };
+                out.push(RestStage {
+                    resource,
+                    settings: resource.prop("StageDescription"),
+                    from_deployment: true,
+                    name: stage_name.display(),
+                    api: api_name(resource.prop("RestApiId")),
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The logical ID of a referenced API, or the value as written.
+pub(super) fn api_name(node: Option<&Node>) -> String {
+    node.map_or_else(|| "?".to_string(), |node| node.resource_ref().map_or_else(|| node.display(), str::to_string))
+}
+
+/// `stage `$default` of HTTP API `Api``, for messages.
+pub(super) fn http_stage_label(stage: &Resource) -> String {
+    format!(
+        "stage `{}` of HTTP API `{}`",
+        stage.prop("StageName").map_or_else(|| "?".to_string(), Node::display),
+        api_name(stage.prop("ApiId"))
+    )
+}
+
+/// `GET /items` of API `Orders`, for messages.
+pub(super) fn route_label(route: &Route) -> String {
+    let kind = match route.kind {
+        ApiKind::Rest => "API",
+        ApiKind::Http => "HTTP API",
+    };
+    format!("route `{} {}` of {kind} `{}`", route.method, route.path, route.api)
+}
+
+/// True when some possible value is literally `true`.
+pub(super) fn is_true(node: &Node) -> bool {
+    node.alternatives().iter().any(|value| value.as_bool() == Some(true))
+}
+
+/// True when some possible value is literally `false`.
+pub(super) fn is_false(node: &Node) -> bool {
+    node.alternatives().iter().any(|value| value.as_bool() == Some(false))
+}

@@ -1,0 +1,83 @@
+use warden_iac::Template;
+
+use crate::{declare_rule, Checker, Rule, RuleMeta};
+
+/// What a function needs to write its logs (the log group may exist already).
+const LOG_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+
+declare_rule! {
+    /// ## What it does
+    /// Flags Lambda functions whose execution role, fully known to the scanner, does not
+    /// allow both `logs:CreateLogStream` and `logs:PutLogEvents` (as
+    /// `AWSLambdaBasicExecutionRole` does). Roles defined outside the stack, or with a policy
+    /// the scanner cannot read, are not reported.
+    ///
+    /// ## Why is this bad?
+    /// The function runs, but every log line is silently dropped: errors, audit messages and
+    /// the traces of an attack are lost, and nobody notices until they are needed.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// WorkerRole:
+    ///   Type: AWS::IAM::Role
+    ///   Properties:
+    ///     AssumeRolePolicyDocument: ...
+    ///     Policies:
+    ///       - PolicyName: data
+    ///         PolicyDocument:
+    ///           Statement:
+    ///             - {Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt Table.Arn}
+    /// ```
+    ///
+    /// ## Fix
+    /// Attach `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`, or allow
+    /// `logs:CreateLogStream` and `logs:PutLogEvents` on the function's log group
+    /// (`arn:aws:logs:*:*:log-group:/aws/lambda/<name>:*`).
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html#monitoring-cloudwatchlogs-prereqs>
+    /// - cfn_nag W58; LambdaGuard (missing logs permission)
+    pub struct FunctionCannotWriteLogs {
+        code: "WD121",
+        name: "function-cannot-write-logs",
+        risk: InsufficientLogging,
+        severity: Low,
+        formats: ["cloudformation", "sam"],
+        help: "Attach `AWSLambdaBasicExecutionRole` or allow `logs:CreateLogStream` and `logs:PutLogEvents` on the function's log group.",
+    }
+}
+
+impl Rule for FunctionCannotWriteLogs {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, template: &Template, checker: &mut Checker<'_>) {
+        for info in &template.analysis.functions {
+            if !info.permissions.complete {
+                continue;
+            }
+            let function = info.resource(template);
+            let missing: Vec<&str> = LOG_ACTIONS
+                .iter()
+                .copied()
+                .filter(|action| {
+                    !info
+                        .permissions
+                        .statements
+                        .iter()
+                        .any(|statement| statement.allow && statement.grants(action).is_some())
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let names = missing.iter().map(|action| format!("`{action}`")).collect::<Vec<_>>().join(" and ");
+            checker.report(
+                function,
+                function.span,
+                format!("execution role of `{}` does not allow {names}: the function's logs are dropped", function.origin.id),
+            );
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use warden_iac::{Template, Value};
+
+use crate::secrets::{is_secret_reference, redact};
+use crate::{declare_rule, Checker, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `AWS::SecretsManager::Secret` resources whose `SecretString` is written in the
+    /// template as a literal, rather than generated (`GenerateSecretString`), passed as a
+    /// `NoEcho` parameter or resolved from another store.
+    ///
+    /// ## Why is this bad?
+    /// The point of Secrets Manager is that the secret lives only there. A literal
+    /// `SecretString` also lives in the template, in source control, in every copy of the
+    /// deployment artifacts and in the CloudFormation template history.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// DbSecret:
+    ///   Type: AWS::SecretsManager::Secret
+    ///   Properties:
+    ///     SecretString: '{"username":"admin","password":"hunter2"}'
+    /// ```
+    ///
+    /// ## Fix
+    /// Use `GenerateSecretString` (with `SecretStringTemplate` for the non-secret fields),
+    /// or set the value out of band after deployment. Rotate the leaked value.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html>
+    /// - no peer check (gap in checkov, cfn_nag, KICS)
+    pub struct LiteralSecretString {
+        code: "WD602",
+        name: "literal-secret-string",
+        risk: InsecureSecrets,
+        severity: High,
+        formats: ["cloudformation", "sam"],
+        help: "Use `GenerateSecretString`, or set the secret value outside the template, and rotate the leaked value.",
+    }
+}
+
+impl Rule for LiteralSecretString {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, template: &Template, checker: &mut Checker<'_>) {
+        for secret in template.resources_of_type("AWS::SecretsManager::Secret") {
+            let Some(value) = secret.prop("SecretString") else {
+                continue;
+            };
+            for value in value.alternatives() {
+                // Parameters are WD601's business; unknown values cannot be judged.
+                if value.parameter.is_some() {
+                    continue;
+                }
+                let Value::String(text) = &value.value else {
+                    continue;
+                };
+                if is_secret_reference(text) {
+                    continue;
+                }
+                checker.report(
+                    secret,
+                    value.span,
+                    format!("secret `{}` has a literal `SecretString` ({})", secret.origin.id, redact(text)),
+                );
+            }
+        }
+    }
+}

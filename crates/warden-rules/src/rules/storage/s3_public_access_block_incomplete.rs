@@ -1,0 +1,67 @@
+use warden_iac::Template;
+
+use super::common::explicit_false;
+use crate::{declare_rule, Checker, Rule, RuleMeta};
+
+const FLAGS: &[&str] = &["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"];
+
+declare_rule! {
+    /// ## What it does
+    /// Flags S3 buckets whose `PublicAccessBlockConfiguration` sets any of
+    /// `BlockPublicAcls`, `BlockPublicPolicy`, `IgnorePublicAcls` or `RestrictPublicBuckets`
+    /// to `false`. A bucket without the property is not flagged: since April 2023 S3 turns
+    /// all four settings on for every new bucket, so only an explicit `false` opens it.
+    ///
+    /// ## Why is this bad?
+    /// Block Public Access is the safety net that stops a public ACL or bucket policy,
+    /// written now or by mistake later, from exposing the bucket. Turning a flag off removes
+    /// that net for every future change.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// PublicAccessBlockConfiguration:
+    ///   BlockPublicAcls: true
+    ///   BlockPublicPolicy: false
+    ///   IgnorePublicAcls: true
+    ///   RestrictPublicBuckets: true
+    /// ```
+    ///
+    /// ## Fix
+    /// Set all four flags to `true` (or remove the property). Serve public content through
+    /// CloudFront with origin access control instead of a public bucket.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html>
+    /// - checkov CKV_AWS_53–56; Trivy AVD-AWS-0086, AVD-AWS-0087, AVD-AWS-0091, AVD-AWS-0093; Prowler `s3_bucket_level_public_access_block`
+    pub struct S3PublicAccessBlockIncomplete {
+        code: "WD702",
+        name: "s3-public-access-block-incomplete",
+        risk: InsecureConfiguration,
+        severity: High,
+        formats: ["cloudformation", "sam"],
+        help: "Set all four `PublicAccessBlockConfiguration` flags to `true`, or remove the property to keep S3's default.",
+    }
+}
+
+impl Rule for S3PublicAccessBlockIncomplete {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, template: &Template, checker: &mut Checker<'_>) {
+        for bucket in template.resources_of_type("AWS::S3::Bucket") {
+            let Some(block) = bucket.prop("PublicAccessBlockConfiguration") else {
+                continue;
+            };
+            for flag in FLAGS {
+                for value in explicit_false(block.get(flag)) {
+                    checker.report(
+                        bucket,
+                        value.span,
+                        format!("bucket `{}` turns off Block Public Access `{flag}`", bucket.origin.id),
+                    );
+                }
+            }
+        }
+    }
+}
