@@ -57,7 +57,157 @@ const FUNCTION_TAGS: &[&str] = &[
 ];
 
 /// Parses YAML text into a node tree.
+///
+/// CloudFormation (like PyYAML) accepts flow collections and quoted scalars whose
+/// continuation lines are not indented past their key, which strict YAML rejects. When the
+/// strict parse fails only for that reason, the offending lines are indented a little more
+/// and the parse retried; spans are mapped back to the original text.
 pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
+    let first = parse_yaml_strict(text, file);
+    let Err(first_error) = &first else {
+        return first;
+    };
+    if !first_error.message.starts_with("invalid indentation") || first_error.message.contains("anchor") {
+        return first;
+    }
+    let mut shifted = Reindented::new(text);
+    for _ in 0..MAX_REINDENT_ATTEMPTS {
+        let attempt = parse_yaml_strict(&shifted.text, file);
+        match attempt {
+            Ok(mut node) => {
+                shifted.map_node(&mut node);
+                return Ok(node);
+            }
+            Err(error) if error.message.starts_with("invalid indentation") && !error.message.contains("anchor") => {
+                if !shifted.indent_more(&error) {
+                    break;
+                }
+            }
+            Err(mut error) => {
+                error.offset = shifted.original_offset(error.offset);
+                return Err(error);
+            }
+        }
+    }
+    first
+}
+
+/// Retries allowed for indentation leniency; each retry re-parses the file.
+const MAX_REINDENT_ATTEMPTS: usize = 400;
+
+/// The text with extra spaces at the start of some lines, and the way back.
+struct Reindented {
+    original_line_starts: Vec<usize>,
+    extra: Vec<usize>,
+    text: String,
+    line_starts: Vec<usize>,
+    original: String,
+}
+
+impl Reindented {
+    fn new(text: &str) -> Self {
+        let original_line_starts = line_starts(text);
+        let lines = original_line_starts.len();
+        Reindented {
+            original_line_starts: original_line_starts.clone(),
+            extra: vec![0; lines],
+            text: text.to_string(),
+            line_starts: original_line_starts,
+            original: text.to_string(),
+        }
+    }
+
+    /// Indents the lines the error blames by one more space; false when nothing changed.
+    fn indent_more(&mut self, error: &ParseError) -> bool {
+        let line = self.line_of(error.offset);
+        let lines: Vec<usize> = if error.message.contains("quoted scalar") {
+            // The error points at the scalar's start: shift its continuation lines.
+            let end = quoted_scalar_end(&self.text, error.offset);
+            let last = self.line_of(end);
+            (line + 1..=last).collect()
+        } else {
+            vec![line]
+        };
+        if lines.is_empty() {
+            return false;
+        }
+        for line in lines {
+            if let Some(extra) = self.extra.get_mut(line) {
+                *extra += 1;
+            }
+        }
+        self.rebuild();
+        true
+    }
+
+    fn rebuild(&mut self) {
+        let mut text = String::with_capacity(self.original.len() + self.extra.iter().sum::<usize>());
+        for (index, &start) in self.original_line_starts.iter().enumerate() {
+            let end = self.original_line_starts.get(index + 1).copied().unwrap_or(self.original.len());
+            text.extend(std::iter::repeat_n(' ', self.extra[index]));
+            text.push_str(&self.original[start..end]);
+        }
+        self.line_starts = line_starts(&text);
+        self.text = text;
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    fn original_offset(&self, offset: usize) -> usize {
+        let line = self.line_of(offset);
+        let column = offset - self.line_starts[line];
+        self.original_line_starts[line] + column.saturating_sub(self.extra[line])
+    }
+
+    fn map_node(&self, node: &mut Node) {
+        node.span.start = self.original_offset(node.span.start as usize) as u32;
+        node.span.end = self.original_offset(node.span.end as usize) as u32;
+        match &mut node.value {
+            Value::Seq(items) | Value::OneOf(items) => items.iter_mut().for_each(|item| self.map_node(item)),
+            Value::Map(map) => {
+                for (key, value) in map.entries.iter_mut() {
+                    key.span.start = self.original_offset(key.span.start as usize) as u32;
+                    key.span.end = self.original_offset(key.span.end as usize) as u32;
+                    self.map_node(value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+        .collect()
+}
+
+/// The offset of the closing quote of the quoted scalar starting at or after `start`.
+fn quoted_scalar_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let Some(open) = bytes[start.min(bytes.len())..].iter().position(|&b| b == b'\'' || b == b'"') else {
+        return start;
+    };
+    let open = start + open;
+    let quote = bytes[open];
+    let mut index = open + 1;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' if quote == b'"' => index += 2,
+            b'\'' if quote == b'\'' && bytes.get(index + 1) == Some(&b'\'') => index += 2,
+            byte if byte == quote => return index,
+            _ => index += 1,
+        }
+    }
+    bytes.len().saturating_sub(1)
+}
+
+fn parse_yaml_strict(text: &str, file: FileId) -> Result<Node, ParseError> {
     let offsets = CharOffsets::new(text);
     let mut builder = YamlBuilder {
         file,
@@ -70,10 +220,7 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
     };
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|error| {
-            ParseError::new(
-                offsets.byte(error.marker().index()),
-                error.info().to_string(),
-            )
+            ParseError::new(offsets.byte(error.marker().index()), explain(error.info()))
         })?;
         let start = offsets.byte(span.start.index());
         let end = offsets.byte(span.end.index());
@@ -84,6 +231,19 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
     Ok(builder
         .root
         .unwrap_or_else(|| Node::new(Value::Null, Span::new(file, 0, 0))))
+}
+
+/// Rewords the YAML parser's terser messages.
+fn explain(message: &str) -> String {
+    match message {
+        "simple key expect ':'" | "simple key expected ':'" => {
+            "expected `:` after a mapping key (is a line missing its `key:` or mis-indented?)".to_string()
+        }
+        "mapping values are not allowed in this context" => {
+            "a `key: value` pair is not allowed here (quote values that contain `: `)".to_string()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Maps the parser's character indices to byte offsets.
@@ -569,6 +729,19 @@ mod tests {
         }
         let error = parse_yaml(&bomb, FileId(0)).unwrap_err();
         assert!(error.message.contains("too large"));
+    }
+
+    #[test]
+    fn flow_content_at_the_key_indentation_is_accepted_like_cloudformation_does() {
+        let text = "Resources:\n  P:\n    Properties:\n      Resource: [\n      a,\n      b\n      ]\n      Doc: !Sub '{\n        \"x\": 1\n      }'\n      After: z\n";
+        let root = yaml(text);
+        let resource = root.path("Resources.P.Properties.Resource").unwrap();
+        assert_eq!(resource.as_seq().unwrap().len(), 2);
+        let b = &resource.as_seq().unwrap()[1];
+        assert_eq!(&text[b.span.start as usize..b.span.end as usize], "b");
+        let after = root.path("Resources.P.Properties.After").unwrap();
+        assert_eq!(&text[after.span.start as usize..after.span.end as usize], "z");
+        assert!(root.path("Resources.P.Properties.Doc.Fn::Sub").unwrap().as_str().unwrap().contains("\"x\": 1"));
     }
 
     #[test]

@@ -18,12 +18,12 @@ pub fn declared_routes(template: &Template) -> Vec<Route> {
                     routes.push(route);
                 }
             }
-            "AWS::ApiGateway::RestApi" if resource.is_declared() => {
+            "AWS::ApiGateway::RestApi" if is_plain(resource) => {
                 if let Some(body) = resource.prop("Body") {
                     routes.extend(openapi_routes(body, &resource.id, ApiKind::Rest, &resource_origin(resource), None));
                 }
             }
-            "AWS::ApiGatewayV2::Api" if resource.is_declared() => {
+            "AWS::ApiGatewayV2::Api" if is_plain(resource) => {
                 if let Some(body) = resource.prop("Body") {
                     routes.extend(openapi_routes(body, &resource.id, ApiKind::Http, &resource_origin(resource), None));
                 }
@@ -32,6 +32,12 @@ pub fn declared_routes(template: &Template) -> Vec<Route> {
         }
     }
     routes
+}
+
+/// True for an API the user declared as a plain resource: SAM APIs keep their logical ID
+/// too, but their OpenAPI routes were already collected during SAM expansion.
+fn is_plain(resource: &Resource) -> bool {
+    resource.is_declared() && !resource.origin.resource_type.starts_with("AWS::Serverless::")
 }
 
 fn resource_origin(resource: &Resource) -> Origin {

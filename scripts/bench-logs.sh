@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `warden logs analyze` on generated input.
+#
+#   scripts/bench-logs.sh                 # 4,000,000 plain-text lines
+#   LINES=10000000 scripts/bench-logs.sh  # more lines
+#   NDJSON_GB=3 scripts/bench-logs.sh     # also a multi-GB NDJSON subscription archive
+#
+# Prints lines/s for warden and, as the yardstick, for `grep -c` on the same file, and
+# warden's peak RSS. Uses its own target dir; the generated files go to $BENCH_DIR
+# (default: a temp dir, removed at the end).
+set -euo pipefail
+
+LINES=${LINES:-4000000}
+NDJSON_GB=${NDJSON_GB:-0}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target-logs}
+BENCH_DIR=${BENCH_DIR:-$(mktemp -d)}
+KEEP=${KEEP:-0}
+cleanup() { [ "$KEEP" = 1 ] || rm -rf "$BENCH_DIR"; }
+trap cleanup EXIT
+
+cargo build --release -p warden --quiet
+WARDEN=$CARGO_TARGET_DIR/release/warden
+
+python3 - "$BENCH_DIR/plain.log" "$LINES" <<'PY'
+import random, sys, uuid
+path, total = sys.argv[1], int(sys.argv[2])
+random.seed(7)
+functions = ["checkout", "orders", "payments", "search"]
+out = open(path, "w", buffering=1 << 20)
+written = 0
+ts = 1_700_000_000_000
+def iso(ms):
+    import datetime
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+stamp = iso(ts)
+n = 0
+while written < total:
+    n += 1
+    rid = str(uuid.UUID(int=random.getrandbits(128)))
+    out.write(f"START RequestId: {rid} Version: $LATEST\n")
+    lines = random.randint(3, 9)
+    for i in range(lines):
+        if n % 200 == 0 and i == lines - 1:
+            out.write(f"{stamp}\t{rid}\tERROR\tInvoke Error \t{{\"errorType\":\"OrderError\",\"errorMessage\":\"order {random.randint(1, 99999)} not found\",\"stack\":[\"OrderError: order not found\",\"    at handler (/var/task/index.js:12:11)\"]}}\n")
+        else:
+            out.write(f"{stamp}\t{rid}\tINFO\tprocessing item {i} of batch {n} for customer c-{random.randint(1, 5000)}\n")
+    out.write(f"END RequestId: {rid}\n")
+    d = random.uniform(1, 900)
+    status = "\tStatus: timeout" if n % 997 == 0 else ""
+    init = f"\tInit Duration: {random.uniform(100, 400):.2f} ms" if n % 50 == 0 else ""
+    out.write(f"REPORT RequestId: {rid}\tDuration: {d:.2f} ms\tBilled Duration: {int(d) + 1} ms\tMemory Size: 512 MB\tMax Memory Used: {random.randint(60, 200)} MB{init}{status}\t\n")
+    written += lines + 3
+    if n % 1000 == 0:
+        ts += 1000
+        stamp = iso(ts)
+PY
+
+run() { # label, command...
+  local label=$1; shift
+  local start end secs
+  start=$(date +%s.%N)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v "$@" > /dev/null 2> "$BENCH_DIR/time.txt" || true
+    PEAK_KB=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$BENCH_DIR/time.txt")
+  else
+    "$@" > /dev/null &
+    local pid=$! peak=0 rss
+    while kill -0 "$pid" 2> /dev/null; do
+      rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2> /dev/null || echo 0)
+      [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+      sleep 0.05
+    done
+    wait "$pid" || true
+    PEAK_KB=$peak
+  fi
+  end=$(date +%s.%N)
+  secs=$(echo "$end - $start" | bc -l)
+  printf '%-34s %8.2f s  %12.0f lines/s  peak RSS %6.1f MB\n' "$label" "$secs" "$(echo "$COUNT / $secs" | bc -l)" "$(echo "${PEAK_KB:-0} / 1024" | bc -l)"
+}
+
+COUNT=$(wc -l < "$BENCH_DIR/plain.log")
+SIZE=$(du -m "$BENCH_DIR/plain.log" | cut -f1)
+echo "plain text: $COUNT lines, $SIZE MB"
+run "grep -c REPORT (yardstick)" grep -c REPORT "$BENCH_DIR/plain.log"
+run "warden logs analyze (text)" "$WARDEN" logs analyze --function bench "$BENCH_DIR/plain.log"
+run "warden logs analyze --no-security" "$WARDEN" logs analyze --no-security --function bench "$BENCH_DIR/plain.log"
+run "warden logs analyze --format json" "$WARDEN" logs analyze --format json --function bench "$BENCH_DIR/plain.log"
+
+if [ "$NDJSON_GB" != 0 ]; then
+  # One decoded subscription payload per line (what a forwarder archives), each carrying
+  # 40 events of one stream; repeated until the file reaches NDJSON_GB gigabytes.
+  python3 - "$BENCH_DIR/plain.log" "$BENCH_DIR/archive.ndjson" "$NDJSON_GB" <<'PY'
+import json, sys
+src, dst, gb = sys.argv[1], sys.argv[2], float(sys.argv[3])
+limit = int(gb * (1 << 30))
+lines = open(src).read().splitlines()[:400000]
+out = open(dst, "w", buffering=1 << 20)
+size = 0
+round_ = 0
+while size < limit:
+    stream = f"2024/01/01/[$LATEST]{round_:032x}"
+    for i in range(0, len(lines), 40):
+        doc = json.dumps({"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/archive", "logStream": stream, "subscriptionFilters": ["f"], "logEvents": [{"id": str(i + j), "timestamp": 1700000000000 + i + j, "message": m} for j, m in enumerate(lines[i:i + 40])]})
+        out.write(doc + "\n")
+        size += len(doc) + 1
+        if size >= limit:
+            break
+    round_ += 1
+PY
+  COUNT=$(python3 -c "import sys; print(sum(l.count('\"message\":') for l in open(sys.argv[1])))" "$BENCH_DIR/archive.ndjson")
+  SIZE=$(du -m "$BENCH_DIR/archive.ndjson" | cut -f1)
+  echo "NDJSON archive: $COUNT log events, $SIZE MB"
+  run "grep -c messageType (yardstick)" grep -c messageType "$BENCH_DIR/archive.ndjson"
+  run "warden logs analyze (ndjson)" "$WARDEN" logs analyze "$BENCH_DIR/archive.ndjson"
+fi
