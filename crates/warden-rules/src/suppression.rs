@@ -2,7 +2,9 @@
 //! templates) and inline `# warden:ignore CODE reason` comments on or above the line.
 //! Both require a reason: a suppression without one is reported and not applied.
 
-use warden_diagnostics::{Finding, LoadError, SourceMap};
+use std::collections::HashMap;
+
+use warden_diagnostics::{FileId, Finding, LoadError, SourceMap};
 use warden_iac::{Node, Template};
 
 /// Findings kept, and how many were suppressed.
@@ -21,9 +23,15 @@ fn matches_rule(entry: &str, finding: &Finding) -> bool {
 /// Applies the template's suppressions to its findings.
 pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -> Filtered {
     let mut problems = Vec::new();
-    let file = sources.get(template.file);
-    let comments = file.map(|file| inline_comments(&file.text)).unwrap_or_default();
-    if let Some(file) = file {
+    // A template may span several files (a Terraform module): comments are read per file.
+    let mut comments_by_file: HashMap<FileId, Vec<InlineComment>> = HashMap::new();
+    let mut files: Vec<FileId> = findings.iter().map(|f| f.span.file).collect();
+    files.push(template.file);
+    files.sort();
+    files.dedup();
+    for id in files {
+        let Some(file) = sources.get(id) else { continue };
+        let comments = inline_comments(&file.text);
         for comment in &comments {
             if comment.reason.is_empty() {
                 problems.push(LoadError {
@@ -34,6 +42,7 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
                 });
             }
         }
+        comments_by_file.insert(id, comments);
     }
     let mut kept = Vec::with_capacity(findings.len());
     let mut suppressed = 0;
@@ -41,12 +50,14 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
         let by_metadata = metadata_skips(template, &finding.resource, &mut problems, sources)
             .iter()
             .any(|rule| matches_rule(rule, &finding));
-        let by_comment = file.is_some_and(|file| {
+        let by_comment = sources.get(finding.span.file).is_some_and(|file| {
             let line = file.lines.line_of(finding.span.start);
-            comments.iter().any(|comment| {
-                !comment.reason.is_empty()
-                    && (comment.line == line || comment.line + 1 == line)
-                    && comment.rules.iter().any(|rule| matches_rule(rule, &finding))
+            comments_by_file.get(&file.id).is_some_and(|comments| {
+                comments.iter().any(|comment| {
+                    !comment.reason.is_empty()
+                        && (comment.line == line || comment.line + 1 == line)
+                        && comment.rules.iter().any(|rule| matches_rule(rule, &finding))
+                })
             })
         });
         if by_metadata || by_comment {
@@ -55,7 +66,7 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
             kept.push(finding);
         }
     }
-    problems.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     problems.dedup();
     Filtered {
         findings: kept,

@@ -53,7 +53,7 @@ impl Rule for ApiStageWithoutAccessLogs {
                 Some(setting) if setting.get("DestinationArn").is_none() && setting.is_known() => {
                     checker.report(
                         stage.resource,
-                        setting.span,
+                        stage.key_span("AccessLogSetting").unwrap_or(setting.span),
                         format!("{} has no access logs: `AccessLogSetting` has no `DestinationArn`", stage.label()),
                     );
                 }

@@ -22,6 +22,12 @@ impl<'t> RestStage<'t> {
         self.settings.and_then(|settings| settings.get(name))
     }
 
+    /// The span of a setting's key (`AccessLogSetting:`), else of its value.
+    pub fn key_span(&self, name: &str) -> Option<Span> {
+        let (key, value) = self.settings?.as_map()?.get_entry(name)?;
+        Some(if key.span.file == value.span.file { key.span } else { value.span })
+    }
+
     /// Where a finding about a missing setting points.
     pub fn span(&self) -> Span {
         self.resource.span
@@ -104,6 +110,12 @@ pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
 /// The logical ID of a referenced API, or the value as written.
 pub(super) fn api_name(node: Option<&Node>) -> String {
     node.map_or_else(|| "?".to_string(), |node| node.resource_ref().map_or_else(|| node.display(), str::to_string))
+}
+
+/// The span of a property's key (`AccessLogSettings:`), else of its value.
+pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
+    let (key, value) = resource.props().get_entry(name)?;
+    Some(if key.span.file == value.span.file { key.span } else { value.span })
 }
 
 /// `stage `$default` of HTTP API `Api``, for messages.

@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::http_stage_label;
+use super::common::{http_stage_label, prop_key_span};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -54,7 +54,7 @@ impl Rule for HttpStageWithoutAccessLogs {
                 Some(settings) if settings.get("DestinationArn").is_none() && settings.is_known() => {
                     checker.report(
                         stage,
-                        settings.span,
+                        prop_key_span(stage, "AccessLogSettings").unwrap_or(settings.span),
                         format!(
                             "{} has no access logs: `AccessLogSettings` has no `DestinationArn`",
                             http_stage_label(stage)

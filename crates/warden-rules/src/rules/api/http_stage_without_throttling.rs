@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::http_stage_label;
+use super::common::{http_stage_label, prop_key_span};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -58,7 +58,7 @@ impl Rule for HttpStageWithoutThrottling {
             }
             checker.report(
                 stage,
-                settings.map_or(stage.span, |settings| settings.span),
+                prop_key_span(stage, "DefaultRouteSettings").unwrap_or(stage.span),
                 format!("{} has no default throttling (`DefaultRouteSettings.ThrottlingRateLimit`)", http_stage_label(stage)),
             );
         }
