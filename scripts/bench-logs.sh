@@ -15,6 +15,7 @@ NDJSON_GB=${NDJSON_GB:-0}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target-logs}
 BENCH_DIR=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$BENCH_DIR"
 KEEP=${KEEP:-0}
 cleanup() { [ "$KEEP" = 1 ] || rm -rf "$BENCH_DIR"; }
 trap cleanup EXIT

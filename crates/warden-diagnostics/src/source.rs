@@ -214,13 +214,31 @@ mod tests {
     fn line_column_counts_characters_from_one() {
         let text = "a: 1\nbé: x\n\nlast";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_column(text, 0), LineColumn { line: 1, column: 1 });
-        assert_eq!(index.line_column(text, 5), LineColumn { line: 2, column: 1 });
+        assert_eq!(
+            index.line_column(text, 0),
+            LineColumn { line: 1, column: 1 }
+        );
+        assert_eq!(
+            index.line_column(text, 5),
+            LineColumn { line: 2, column: 1 }
+        );
         // 'é' is two bytes but one column.
-        assert_eq!(index.line_column(text, 9), LineColumn { line: 2, column: 4 });
-        assert_eq!(index.line_column(text, 12), LineColumn { line: 3, column: 1 });
-        assert_eq!(index.line_column(text, 13), LineColumn { line: 4, column: 1 });
-        assert_eq!(index.line_column(text, 99), LineColumn { line: 4, column: 5 });
+        assert_eq!(
+            index.line_column(text, 9),
+            LineColumn { line: 2, column: 4 }
+        );
+        assert_eq!(
+            index.line_column(text, 12),
+            LineColumn { line: 3, column: 1 }
+        );
+        assert_eq!(
+            index.line_column(text, 13),
+            LineColumn { line: 4, column: 1 }
+        );
+        assert_eq!(
+            index.line_column(text, 99),
+            LineColumn { line: 4, column: 5 }
+        );
     }
 
     #[test]
@@ -235,7 +253,10 @@ mod tests {
     #[test]
     fn locate_gives_start_and_end() {
         let mut map = SourceMap::new();
-        let file = map.add("./dir/t.yaml", "Resources:\n  Fn:\n    Type: X\n".to_string());
+        let file = map.add(
+            "./dir/t.yaml",
+            "Resources:\n  Fn:\n    Type: X\n".to_string(),
+        );
         let span = Span::new(file.id, 21, 28);
         let location = map.locate(span).unwrap();
         assert_eq!(location.file, "dir/t.yaml");

@@ -91,7 +91,11 @@ impl TriggerKind {
     pub fn is_poll_based(self) -> bool {
         matches!(
             self,
-            TriggerKind::Sqs | TriggerKind::Kinesis | TriggerKind::DynamoDb | TriggerKind::Kafka | TriggerKind::Mq
+            TriggerKind::Sqs
+                | TriggerKind::Kinesis
+                | TriggerKind::DynamoDb
+                | TriggerKind::Kafka
+                | TriggerKind::Mq
         )
     }
 
@@ -271,15 +275,17 @@ fn function_info(template: &Template, index: usize) -> FunctionInfo {
 /// True when `node` is a reference to resource `id` (`Ref`, `GetAtt`, or a `Sub`/`Join`
 /// whose text names it).
 pub fn refers_to(node: &Node, id: &str) -> bool {
-    node.alternatives().into_iter().any(|node| match &node.value {
-        Value::ResourceRef { logical_id, .. } => logical_id == id,
-        Value::Unknown {
-            partial: Some(partial),
-            ..
-        } => partial.contains(&format!("${{{id}}}")) || partial.contains(&format!("${{{id}.")),
-        Value::String(text) => text == id,
-        _ => false,
-    })
+    node.alternatives()
+        .into_iter()
+        .any(|node| match &node.value {
+            Value::ResourceRef { logical_id, .. } => logical_id == id,
+            Value::Unknown {
+                partial: Some(partial),
+                ..
+            } => partial.contains(&format!("${{{id}}}")) || partial.contains(&format!("${{{id}.")),
+            Value::String(text) => text == id,
+            _ => false,
+        })
 }
 
 fn find_log_group(template: &Template, function: &Resource) -> Option<usize> {
@@ -319,11 +325,13 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                 .map(Node::display)
                 .unwrap_or_else(|| format!("{} inline policy", role.origin.id));
             match policy.get("PolicyDocument") {
-                Some(document) if document.is_known() => {
-                    permissions.statements.extend(policy::statements(document, &name))
-                }
+                Some(document) if document.is_known() => permissions
+                    .statements
+                    .extend(policy::statements(document, &name)),
                 Some(document) => {
-                    permissions.statements.extend(policy::statements(document, &name));
+                    permissions
+                        .statements
+                        .extend(policy::statements(document, &name));
                     permissions.complete = false;
                 }
                 None => permissions.complete = false,
@@ -343,14 +351,18 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
         ) && (resource
             .prop("Roles")
             .is_some_and(|roles| roles.items().iter().any(|r| refers_to(r, &role.id)))
-            || resource.prop("RoleName").is_some_and(|r| refers_to(r, &role.id)));
+            || resource
+                .prop("RoleName")
+                .is_some_and(|r| refers_to(r, &role.id)));
         if attached {
             if let Some(document) = resource.prop("PolicyDocument") {
                 let name = resource
                     .prop("PolicyName")
                     .map(Node::display)
                     .unwrap_or_else(|| resource.origin.id.clone());
-                permissions.statements.extend(policy::statements(document, &name));
+                permissions
+                    .statements
+                    .extend(policy::statements(document, &name));
             }
         }
     }

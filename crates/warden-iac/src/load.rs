@@ -25,13 +25,22 @@ pub struct Loaded {
 }
 
 /// Directory names never descended into.
-const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", ".git", ".aws-sam", ".serverless", ".terraform"];
+const SKIPPED_DIRECTORIES: &[&str] = &[
+    "node_modules",
+    ".git",
+    ".aws-sam",
+    ".serverless",
+    ".terraform",
+];
 
 /// Extensions of files that may hold templates.
 const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template"];
 
 /// Lists the candidate files under `paths`. Files named explicitly are always included.
-pub fn discover(paths: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) -> (Vec<PathBuf>, Vec<LoadError>) {
+pub fn discover(
+    paths: &[PathBuf],
+    excluded: &(dyn Fn(&Path) -> bool + Sync),
+) -> (Vec<PathBuf>, Vec<LoadError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -56,7 +65,8 @@ pub fn discover(paths: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
             .require_git(false)
             .filter_entry(|entry| {
                 let name = entry.file_name().to_string_lossy();
-                !(entry.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRECTORIES.contains(&name.as_ref()))
+                !(entry.file_type().is_some_and(|t| t.is_dir())
+                    && SKIPPED_DIRECTORIES.contains(&name.as_ref()))
             })
             .build();
         for entry in walker {
@@ -64,10 +74,9 @@ pub fn discover(paths: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
                 Ok(entry) => {
                     let path = entry.path();
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    let candidate = path
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+                    let candidate = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        TEMPLATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                    });
                     if is_file && candidate && !excluded(path) {
                         files.push(path.to_path_buf());
                     }
@@ -94,7 +103,11 @@ enum FileOutcome {
 }
 
 /// Loads every template under `paths`.
-pub fn load_paths(paths: &[PathBuf], options: &LoadOptions, excluded: &(dyn Fn(&Path) -> bool + Sync)) -> Loaded {
+pub fn load_paths(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    excluded: &(dyn Fn(&Path) -> bool + Sync),
+) -> Loaded {
     let (files, mut errors) = discover(paths, excluded);
     let results: Vec<(SourceFile, Result<FileOutcome, String>)> = files
         .par_iter()
@@ -107,9 +120,15 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions, excluded: &(dyn Fn(&
                     let outcome = load_one(&text, path, id, options);
                     // Keep the text only where a report may quote it.
                     let keep = !matches!(outcome, FileOutcome::NotATemplate);
-                    (SourceFile::new(id, path.clone(), if keep { text } else { String::new() }), Ok(outcome))
+                    (
+                        SourceFile::new(id, path.clone(), if keep { text } else { String::new() }),
+                        Ok(outcome),
+                    )
                 }
-                Err(error) => (SourceFile::new(id, path.clone(), String::new()), Err(error.to_string())),
+                Err(error) => (
+                    SourceFile::new(id, path.clone(), String::new()),
+                    Err(error.to_string()),
+                ),
             }
         })
         .collect();
@@ -139,7 +158,12 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions, excluded: &(dyn Fn(&
 }
 
 /// Loads one file's text into `sources`; for tests and for callers with text in memory.
-pub fn load_text(sources: &mut SourceMap, path: impl Into<PathBuf>, text: &str, options: &LoadOptions) -> Result<Option<Template>, LoadError> {
+pub fn load_text(
+    sources: &mut SourceMap,
+    path: impl Into<PathBuf>,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<Option<Template>, LoadError> {
     let path = path.into();
     let file = sources.add(path.clone(), text.to_string());
     match load_one(text, &path, file.id, options) {

@@ -87,7 +87,13 @@ pub struct Resource {
 }
 
 impl Resource {
-    pub fn new(id: impl Into<String>, resource_type: impl Into<String>, properties: Node, span: Span, origin: Origin) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        resource_type: impl Into<String>,
+        properties: Node,
+        span: Span,
+        origin: Origin,
+    ) -> Self {
         Resource {
             id: id.into(),
             resource_type: resource_type.into(),
@@ -104,7 +110,9 @@ impl Resource {
     }
 
     pub fn props(&self) -> &Map {
-        static EMPTY: Map = Map { entries: Vec::new() };
+        static EMPTY: Map = Map {
+            entries: Vec::new(),
+        };
         self.properties.as_map().unwrap_or(&EMPTY)
     }
 
@@ -124,14 +132,19 @@ impl Template {
         self.resources.iter().find(|resource| resource.id == id)
     }
 
-    pub fn resources_of_type<'a>(&'a self, resource_type: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+    pub fn resources_of_type<'a>(
+        &'a self,
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
         self.resources
             .iter()
             .filter(move |resource| resource.resource_type == resource_type)
     }
 
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {
-        self.parameters.iter().find(|parameter| parameter.name == name)
+        self.parameters
+            .iter()
+            .find(|parameter| parameter.name == name)
     }
 
     /// The resource a value refers to (`Ref`, `Fn::GetAtt`), if any.

@@ -35,7 +35,10 @@ pub enum Value {
     },
     /// A value the scanner cannot know. `partial` is a best-effort rendering with the
     /// unknown parts as `${...}` placeholders (e.g. from `Fn::Sub`).
-    Unknown { reason: String, partial: Option<String> },
+    Unknown {
+        reason: String,
+        partial: Option<String>,
+    },
     /// The value depends on a condition that cannot be decided: any of these may apply.
     OneOf(Vec<Node>),
 }

@@ -67,7 +67,9 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
     let Err(first_error) = &first else {
         return first;
     };
-    if !first_error.message.starts_with("invalid indentation") || first_error.message.contains("anchor") {
+    if !first_error.message.starts_with("invalid indentation")
+        || first_error.message.contains("anchor")
+    {
         return first;
     }
     let mut shifted = Reindented::new(text);
@@ -78,7 +80,10 @@ pub fn parse_yaml(text: &str, file: FileId) -> Result<Node, ParseError> {
                 shifted.map_node(&mut node);
                 return Ok(node);
             }
-            Err(error) if error.message.starts_with("invalid indentation") && !error.message.contains("anchor") => {
+            Err(error)
+                if error.message.starts_with("invalid indentation")
+                    && !error.message.contains("anchor") =>
+            {
                 if !shifted.indent_more(&error) {
                     break;
                 }
@@ -141,9 +146,14 @@ impl Reindented {
     }
 
     fn rebuild(&mut self) {
-        let mut text = String::with_capacity(self.original.len() + self.extra.iter().sum::<usize>());
+        let mut text =
+            String::with_capacity(self.original.len() + self.extra.iter().sum::<usize>());
         for (index, &start) in self.original_line_starts.iter().enumerate() {
-            let end = self.original_line_starts.get(index + 1).copied().unwrap_or(self.original.len());
+            let end = self
+                .original_line_starts
+                .get(index + 1)
+                .copied()
+                .unwrap_or(self.original.len());
             text.extend(std::iter::repeat_n(' ', self.extra[index]));
             text.push_str(&self.original[start..end]);
         }
@@ -168,7 +178,9 @@ impl Reindented {
         node.span.start = self.original_offset(node.span.start as usize) as u32;
         node.span.end = self.original_offset(node.span.end as usize) as u32;
         match &mut node.value {
-            Value::Seq(items) | Value::OneOf(items) => items.iter_mut().for_each(|item| self.map_node(item)),
+            Value::Seq(items) | Value::OneOf(items) => {
+                items.iter_mut().for_each(|item| self.map_node(item))
+            }
             Value::Map(map) => {
                 for (key, value) in map.entries.iter_mut() {
                     key.span.start = self.original_offset(key.span.start as usize) as u32;
@@ -190,7 +202,10 @@ fn line_starts(text: &str) -> Vec<usize> {
 /// The offset of the closing quote of the quoted scalar starting at or after `start`.
 fn quoted_scalar_end(text: &str, start: usize) -> usize {
     let bytes = text.as_bytes();
-    let Some(open) = bytes[start.min(bytes.len())..].iter().position(|&b| b == b'\'' || b == b'"') else {
+    let Some(open) = bytes[start.min(bytes.len())..]
+        .iter()
+        .position(|&b| b == b'\'' || b == b'"')
+    else {
         return start;
     };
     let open = start + open;
@@ -237,7 +252,8 @@ fn parse_yaml_strict(text: &str, file: FileId) -> Result<Node, ParseError> {
 fn explain(message: &str) -> String {
     match message {
         "simple key expect ':'" | "simple key expected ':'" => {
-            "expected `:` after a mapping key (is a line missing its `key:` or mis-indented?)".to_string()
+            "expected `:` after a mapping key (is a line missing its `key:` or mis-indented?)"
+                .to_string()
         }
         "mapping values are not allowed in this context" => {
             "a `key: value` pair is not allowed here (quote values that contain `: `)".to_string()
@@ -257,7 +273,10 @@ impl CharOffsets {
         if text.is_ascii() {
             return CharOffsets { bytes: Vec::new() };
         }
-        let mut bytes: Vec<u32> = text.char_indices().map(|(offset, _)| offset as u32).collect();
+        let mut bytes: Vec<u32> = text
+            .char_indices()
+            .map(|(offset, _)| offset as u32)
+            .collect();
         bytes.push(text.len() as u32);
         CharOffsets { bytes }
     }
@@ -335,7 +354,10 @@ impl YamlBuilder<'_> {
                     items,
                 }) = self.stack.pop()
                 {
-                    let span_end = items.last().map_or(end, |n| n.span.end as usize).max(seq_start);
+                    let span_end = items
+                        .last()
+                        .map_or(end, |n| n.span.end as usize)
+                        .max(seq_start);
                     let span = Span::new(self.file, seq_start, span_end.max(end.min(span_end + 1)));
                     let node = apply_tag(Node::new(Value::Seq(items), span), tag.as_deref());
                     self.push(node, anchor)?;
@@ -370,15 +392,15 @@ impl YamlBuilder<'_> {
                     .ok_or_else(|| ParseError::new(start, "alias to an unknown anchor"))?;
                 self.node_count += node.size();
                 if self.node_count > MAX_NODES {
-                    return Err(ParseError::new(start, "document too large after alias expansion"));
+                    return Err(ParseError::new(
+                        start,
+                        "document too large after alias expansion",
+                    ));
                 }
                 self.push(node, 0)?;
             }
             Event::DocumentEnd => return Ok(self.root.is_some()),
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::Nothing => {}
         }
         Ok(false)
     }
@@ -588,7 +610,12 @@ pub fn parse_json(text: &str, file: FileId) -> Result<Node, ParseError> {
         return Ok(Node::new(Value::Null, Span::new(file, 0, 0)));
     };
 
-    fn convert(value: &ast::Value<'_>, file: FileId, text: &str, depth: usize) -> Result<Node, ParseError> {
+    fn convert(
+        value: &ast::Value<'_>,
+        file: FileId,
+        text: &str,
+        depth: usize,
+    ) -> Result<Node, ParseError> {
         let range = value_range(value);
         if depth > MAX_DEPTH {
             return Err(ParseError::new(
@@ -660,12 +687,17 @@ mod tests {
 
     #[test]
     fn short_tags_become_long_forms() {
-        let root = yaml("A: !Ref Param\nB: !GetAtt Role.Arn\nC: !Sub 'x-${AWS::Region}'\nD: !If [Cond, 1, 2]\n");
+        let root = yaml(
+            "A: !Ref Param\nB: !GetAtt Role.Arn\nC: !Sub 'x-${AWS::Region}'\nD: !If [Cond, 1, 2]\n",
+        );
         assert_eq!(root.path("A.Ref").unwrap().as_str(), Some("Param"));
         let get_att = root.path("B.Fn::GetAtt").unwrap().as_seq().unwrap();
         assert_eq!(get_att[0].as_str(), Some("Role"));
         assert_eq!(get_att[1].as_str(), Some("Arn"));
-        assert_eq!(root.path("C.Fn::Sub").unwrap().as_str(), Some("x-${AWS::Region}"));
+        assert_eq!(
+            root.path("C.Fn::Sub").unwrap().as_str(),
+            Some("x-${AWS::Region}")
+        );
         assert_eq!(root.path("D.Fn::If").unwrap().as_seq().unwrap().len(), 3);
     }
 
@@ -674,7 +706,10 @@ mod tests {
         let text = "Name: é\nValue: 'secret'\n";
         let root = yaml(text);
         let value = root.get("Value").unwrap();
-        assert_eq!(&text[value.span.start as usize..value.span.end as usize], "'secret'");
+        assert_eq!(
+            &text[value.span.start as usize..value.span.end as usize],
+            "'secret'"
+        );
         assert_eq!(value.as_str(), Some("secret"));
     }
 
@@ -683,7 +718,10 @@ mod tests {
         let text = "Role: !GetAtt R.Arn\n";
         let root = yaml(text);
         let role = root.get("Role").unwrap();
-        assert_eq!(&text[role.span.start as usize..role.span.end as usize], "!GetAtt R.Arn");
+        assert_eq!(
+            &text[role.span.start as usize..role.span.end as usize],
+            "!GetAtt R.Arn"
+        );
     }
 
     #[test]
@@ -695,14 +733,21 @@ mod tests {
         assert_eq!(root.get("d").unwrap().value, Value::String("0123".into()));
         assert_eq!(root.get("e").unwrap().as_f64(), Some(1.5));
         assert_eq!(root.get("f").unwrap().value, Value::String("30".into()));
-        assert_eq!(root.get("g").unwrap().value, Value::String("nodejs18.x".into()));
+        assert_eq!(
+            root.get("g").unwrap().value,
+            Value::String("nodejs18.x".into())
+        );
     }
 
     #[test]
     fn duplicate_keys_are_located_errors() {
         let error = parse_yaml("a: 1\nb: 2\na: 3\n", FileId(0)).unwrap_err();
         assert_eq!(error.offset, 10);
-        assert!(error.message.contains("duplicate key `a`"), "{}", error.message);
+        assert!(
+            error.message.contains("duplicate key `a`"),
+            "{}",
+            error.message
+        );
         let error = parse_json("{\"a\": 1,\n \"a\": 2}", FileId(0)).unwrap_err();
         assert_eq!(error.offset, 10);
         assert!(error.message.contains("first defined on line 1"));
@@ -711,7 +756,11 @@ mod tests {
     #[test]
     fn unknown_tags_are_errors() {
         let error = parse_yaml("a: !Foo bar\n", FileId(0)).unwrap_err();
-        assert!(error.message.contains("unknown tag `!Foo`"), "{}", error.message);
+        assert!(
+            error.message.contains("unknown tag `!Foo`"),
+            "{}",
+            error.message
+        );
         assert_eq!(error.offset, 3);
     }
 
@@ -740,8 +789,16 @@ mod tests {
         let b = &resource.as_seq().unwrap()[1];
         assert_eq!(&text[b.span.start as usize..b.span.end as usize], "b");
         let after = root.path("Resources.P.Properties.After").unwrap();
-        assert_eq!(&text[after.span.start as usize..after.span.end as usize], "z");
-        assert!(root.path("Resources.P.Properties.Doc.Fn::Sub").unwrap().as_str().unwrap().contains("\"x\": 1"));
+        assert_eq!(
+            &text[after.span.start as usize..after.span.end as usize],
+            "z"
+        );
+        assert!(root
+            .path("Resources.P.Properties.Doc.Fn::Sub")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("\"x\": 1"));
     }
 
     #[test]

@@ -53,9 +53,9 @@ impl Statement {
     pub fn grants(&self, action: &str) -> Option<&Node> {
         if self.not_action {
             // NotAction grants everything not listed.
-            let excluded = self
-                .action_names()
-                .any(|(name, _)| wildcard_match(&name.to_ascii_lowercase(), &action.to_ascii_lowercase()));
+            let excluded = self.action_names().any(|(name, _)| {
+                wildcard_match(&name.to_ascii_lowercase(), &action.to_ascii_lowercase())
+            });
             return if excluded { None } else { self.actions.first() };
         }
         let action = action.to_ascii_lowercase();
@@ -126,11 +126,17 @@ fn statement_from(node: &Node, origin: &str) -> Option<Statement> {
     };
     let (resources, not_resource) = match list("Resource") {
         Some(resources) => (resources, false),
-        None => (list("NotResource").unwrap_or_default(), map.get("NotResource").is_some()),
+        None => (
+            list("NotResource").unwrap_or_default(),
+            map.get("NotResource").is_some(),
+        ),
     };
     let (principal, not_principal) = match map.get("Principal") {
         Some(principal) => (Some(principal.clone()), false),
-        None => (map.get("NotPrincipal").cloned(), map.get("NotPrincipal").is_some()),
+        None => (
+            map.get("NotPrincipal").cloned(),
+            map.get("NotPrincipal").is_some(),
+        ),
     };
     Some(Statement {
         allow,
@@ -148,13 +154,16 @@ fn statement_from(node: &Node, origin: &str) -> Option<Statement> {
 
 /// True when a principal is everyone: `"*"`, `{"AWS": "*"}` or a list containing it.
 pub fn principal_is_public(principal: &Node) -> bool {
-    principal.alternatives().into_iter().any(|principal| match &principal.value {
-        Value::String(text) => text == "*",
-        Value::Map(map) => map
-            .get("AWS")
-            .is_some_and(|aws| aws.items().iter().any(|item| item.as_str() == Some("*"))),
-        _ => false,
-    })
+    principal
+        .alternatives()
+        .into_iter()
+        .any(|principal| match &principal.value {
+            Value::String(text) => text == "*",
+            Value::Map(map) => map
+                .get("AWS")
+                .is_some_and(|aws| aws.items().iter().any(|item| item.as_str() == Some("*"))),
+            _ => false,
+        })
 }
 
 /// Converts a JSON value from a data table to a node whose every span is `span`.
@@ -165,7 +174,12 @@ pub fn node_from_json(value: &serde_json::Value, span: Span) -> Node {
         Json::Bool(value) => Value::Bool(*value),
         Json::Number(number) => Value::Number(number.to_string()),
         Json::String(text) => Value::String(text.clone()),
-        Json::Array(items) => Value::Seq(items.iter().map(|item| node_from_json(item, span)).collect()),
+        Json::Array(items) => Value::Seq(
+            items
+                .iter()
+                .map(|item| node_from_json(item, span))
+                .collect(),
+        ),
         Json::Object(object) => Value::Map(Map {
             entries: object
                 .iter()
@@ -223,7 +237,9 @@ pub fn managed_policy(arn_or_name: &str) -> Option<&'static ManagedPolicy> {
     let name = arn_or_name
         .strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":iam::aws:policy/"))
-        .map_or(arn_or_name, |(_, path)| path.rsplit('/').next().unwrap_or(path));
+        .map_or(arn_or_name, |(_, path)| {
+            path.rsplit('/').next().unwrap_or(path)
+        });
     managed_policies().get(name)
 }
 
@@ -265,7 +281,8 @@ pub fn sam_policy_templates() -> &'static serde_json::Map<String, serde_json::Va
     static TABLE: OnceLock<serde_json::Map<String, serde_json::Value>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let data: serde_json::Value =
-            serde_json::from_str(include_str!("../data/sam-policy-templates.json")).unwrap_or_default();
+            serde_json::from_str(include_str!("../data/sam-policy-templates.json"))
+                .unwrap_or_default();
         data.get("Templates")
             .and_then(|templates| templates.as_object())
             .cloned()
@@ -290,7 +307,10 @@ mod tests {
     #[test]
     fn data_tables_load() {
         assert!(managed_policy("arn:aws:iam::aws:policy/AdministratorAccess").is_some());
-        assert!(managed_policy("arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole").is_some());
+        assert!(managed_policy(
+            "arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        )
+        .is_some());
         assert!(action_requires_star_resource("xray:PutTraceSegments"));
         assert!(!action_requires_star_resource("s3:GetObject"));
         assert!(sam_policy_templates().len() > 70);
@@ -301,6 +321,8 @@ mod tests {
     fn admin_policy_grants_everything() {
         let admin = managed_policy("AdministratorAccess").unwrap();
         let statements = managed_policy_statements(admin, Span::default());
-        assert!(statements.iter().any(|s| s.allow && s.grants("iam:PassRole").is_some() && s.has_star_resource()));
+        assert!(statements
+            .iter()
+            .any(|s| s.allow && s.grants("iam:PassRole").is_some() && s.has_star_resource()));
     }
 }

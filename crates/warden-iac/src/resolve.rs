@@ -225,7 +225,10 @@ impl<'a> Resolver<'a> {
         match name {
             "AWS::Partition" => Some(Some("aws".to_string())),
             "AWS::URLSuffix" => Some(Some("amazonaws.com".to_string())),
-            "AWS::AccountId" | "AWS::Region" | "AWS::StackName" | "AWS::StackId"
+            "AWS::AccountId"
+            | "AWS::Region"
+            | "AWS::StackName"
+            | "AWS::StackId"
             | "AWS::NotificationARNs" => Some(None),
             _ => None,
         }
@@ -234,9 +237,10 @@ impl<'a> Resolver<'a> {
     fn get_att(&self, argument: &Node, span: Span, depth: usize) -> Node {
         let argument = self.node(argument, depth);
         let (resource, attribute) = match &argument.value {
-            Value::Seq(items) if items.len() == 2 => {
-                (items[0].as_str().map(str::to_string), items[1].as_str().map(str::to_string))
-            }
+            Value::Seq(items) if items.len() == 2 => (
+                items[0].as_str().map(str::to_string),
+                items[1].as_str().map(str::to_string),
+            ),
             Value::String(text) => {
                 let (resource, attribute) = text.split_once('.').unwrap_or((text, ""));
                 (Some(resource.to_string()), Some(attribute.to_string()))
@@ -251,7 +255,9 @@ impl<'a> Resolver<'a> {
                 },
                 span,
             ),
-            (Some(resource), _) => Node::unknown(format!("Fn::GetAtt of undefined `{resource}`"), span),
+            (Some(resource), _) => {
+                Node::unknown(format!("Fn::GetAtt of undefined `{resource}`"), span)
+            }
             _ => Node::unknown("malformed Fn::GetAtt", span),
         }
     }
@@ -290,7 +296,9 @@ impl<'a> Resolver<'a> {
                 None => self.sub_variable(name, span),
             };
             match (&value.value, value.as_str()) {
-                (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(text)) => out.push_str(text),
+                (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(text)) => {
+                    out.push_str(text)
+                }
                 _ => {
                     known = false;
                     reasons.push(name.to_string());
@@ -334,7 +342,10 @@ impl<'a> Resolver<'a> {
 
     fn join(&self, argument: &Node, span: Span, depth: usize) -> Node {
         let argument = self.node(argument, depth);
-        let Some([delimiter, list]) = argument.as_seq().and_then(|items| <&[Node; 2]>::try_from(items).ok()) else {
+        let Some([delimiter, list]) = argument
+            .as_seq()
+            .and_then(|items| <&[Node; 2]>::try_from(items).ok())
+        else {
             return Node::unknown("malformed Fn::Join", span);
         };
         let Some(delimiter) = delimiter.as_str() else {
@@ -347,7 +358,9 @@ impl<'a> Resolver<'a> {
         let mut known = true;
         for item in items {
             match (&item.value, item.as_str()) {
-                (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(text)) => parts.push(text.to_string()),
+                (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(text)) => {
+                    parts.push(text.to_string())
+                }
                 _ => {
                     known = false;
                     parts.push(format!("${{{}}}", item.display()));
@@ -370,7 +383,10 @@ impl<'a> Resolver<'a> {
 
     fn select(&self, argument: &Node, span: Span, depth: usize) -> Node {
         let argument = self.node(argument, depth);
-        let Some([index, list]) = argument.as_seq().and_then(|items| <&[Node; 2]>::try_from(items).ok()) else {
+        let Some([index, list]) = argument
+            .as_seq()
+            .and_then(|items| <&[Node; 2]>::try_from(items).ok())
+        else {
             return Node::unknown("malformed Fn::Select", span);
         };
         match (index.as_i64(), list.as_seq()) {
@@ -383,12 +399,19 @@ impl<'a> Resolver<'a> {
 
     fn split(&self, argument: &Node, span: Span, depth: usize) -> Node {
         let argument = self.node(argument, depth);
-        let Some([delimiter, source]) = argument.as_seq().and_then(|items| <&[Node; 2]>::try_from(items).ok()) else {
+        let Some([delimiter, source]) = argument
+            .as_seq()
+            .and_then(|items| <&[Node; 2]>::try_from(items).ok())
+        else {
             return Node::unknown("malformed Fn::Split", span);
         };
         match (delimiter.as_str(), &source.value) {
             (Some(delimiter), Value::String(text)) if !delimiter.is_empty() => Node::new(
-                Value::Seq(text.split(delimiter).map(|part| Node::string(part, span)).collect()),
+                Value::Seq(
+                    text.split(delimiter)
+                        .map(|part| Node::string(part, span))
+                        .collect(),
+                ),
                 span,
             ),
             _ => Node::unknown("Fn::Split of unknown values", span),
@@ -426,8 +449,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn if_function(&self, argument: &Node, span: Span, depth: usize) -> Resolved {
-        let Some([condition, when_true, when_false]) =
-            argument.as_seq().and_then(|items| <&[Node; 3]>::try_from(items).ok())
+        let Some([condition, when_true, when_false]) = argument
+            .as_seq()
+            .and_then(|items| <&[Node; 3]>::try_from(items).ok())
         else {
             return Resolved::Node(Node::unknown("malformed Fn::If", span));
         };
@@ -447,7 +471,12 @@ impl<'a> Resolver<'a> {
                     .collect();
                 match options.len() {
                     0 => Resolved::NoValue,
-                    1 => Resolved::Node(options.into_iter().next().unwrap_or_else(|| Node::unknown("", span))),
+                    1 => Resolved::Node(
+                        options
+                            .into_iter()
+                            .next()
+                            .unwrap_or_else(|| Node::unknown("", span)),
+                    ),
                     _ => Resolved::Node(Node::new(Value::OneOf(options), span)),
                 }
             }
@@ -461,12 +490,16 @@ impl<'a> Resolver<'a> {
             return *cached;
         }
         // Mark as undecided first, so that a cycle ends instead of recursing forever.
-        self.condition_cache.borrow_mut().insert(name.to_string(), None);
+        self.condition_cache
+            .borrow_mut()
+            .insert(name.to_string(), None);
         let result = self
             .conditions
             .and_then(|conditions| conditions.get(name))
             .and_then(|expr| self.condition_expr(expr, 0));
-        self.condition_cache.borrow_mut().insert(name.to_string(), result);
+        self.condition_cache
+            .borrow_mut()
+            .insert(name.to_string(), result);
         result
     }
 
@@ -576,7 +609,11 @@ mod tests {
             for (key, value) in map.iter() {
                 resources.insert(
                     key.name.clone(),
-                    value.get("Type").and_then(Node::as_str).unwrap_or("").to_string(),
+                    value
+                        .get("Type")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
                 );
             }
         }
@@ -640,7 +677,10 @@ Values:
     #[test]
     fn sub_join_select_split_and_mappings() {
         let f = fixture(TEMPLATE);
-        assert_eq!(resolve(&f, "Values.sub").as_str(), Some("arn:aws:s3:::prod-bucket"));
+        assert_eq!(
+            resolve(&f, "Values.sub").as_str(),
+            Some("arn:aws:s3:::prod-bucket")
+        );
         let partial = resolve(&f, "Values.subUnknown");
         assert!(partial.is_unknown());
         assert_eq!(
@@ -648,7 +688,10 @@ Values:
             "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Fn}/*"
         );
         assert_eq!(resolve(&f, "Values.subVars").as_str(), Some("x-prod"));
-        assert_eq!(resolve(&f, "Values.subLiteral").as_str(), Some("${Literal}"));
+        assert_eq!(
+            resolve(&f, "Values.subLiteral").as_str(),
+            Some("${Literal}")
+        );
         assert_eq!(resolve(&f, "Values.join").as_str(), Some("a-prod"));
         assert_eq!(resolve(&f, "Values.select").as_str(), Some("b"));
         assert_eq!(resolve(&f, "Values.split").as_seq().unwrap().len(), 2);

@@ -20,12 +20,24 @@ pub fn declared_routes(template: &Template) -> Vec<Route> {
             }
             "AWS::ApiGateway::RestApi" if is_plain(resource) => {
                 if let Some(body) = resource.prop("Body") {
-                    routes.extend(openapi_routes(body, &resource.id, ApiKind::Rest, &resource_origin(resource), None));
+                    routes.extend(openapi_routes(
+                        body,
+                        &resource.id,
+                        ApiKind::Rest,
+                        &resource_origin(resource),
+                        None,
+                    ));
                 }
             }
             "AWS::ApiGatewayV2::Api" if is_plain(resource) => {
                 if let Some(body) = resource.prop("Body") {
-                    routes.extend(openapi_routes(body, &resource.id, ApiKind::Http, &resource_origin(resource), None));
+                    routes.extend(openapi_routes(
+                        body,
+                        &resource.id,
+                        ApiKind::Http,
+                        &resource_origin(resource),
+                        None,
+                    ));
                 }
             }
             _ => {}
@@ -37,7 +49,11 @@ pub fn declared_routes(template: &Template) -> Vec<Route> {
 /// True for an API the user declared as a plain resource: SAM APIs keep their logical ID
 /// too, but their OpenAPI routes were already collected during SAM expansion.
 fn is_plain(resource: &Resource) -> bool {
-    resource.is_declared() && !resource.origin.resource_type.starts_with("AWS::Serverless::")
+    resource.is_declared()
+        && !resource
+            .origin
+            .resource_type
+            .starts_with("AWS::Serverless::")
 }
 
 fn resource_origin(resource: &Resource) -> Origin {
@@ -69,13 +85,16 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         .map_or_else(|| "/".to_string(), |part| format!("/{}", part.display()));
     let request_validation = match method.prop("RequestValidatorId") {
         None => Some(false),
-        Some(node) => match template.referenced(node) {
-            Some(validator) => Some(
-                validator.prop("ValidateRequestBody").and_then(Node::as_bool) == Some(true)
-                    || validator.prop("ValidateRequestParameters").and_then(Node::as_bool) == Some(true),
-            ),
-            None => None,
-        },
+        Some(node) => template.referenced(node).map(|validator| {
+            validator
+                .prop("ValidateRequestBody")
+                .and_then(Node::as_bool)
+                == Some(true)
+                || validator
+                    .prop("ValidateRequestParameters")
+                    .and_then(Node::as_bool)
+                    == Some(true)
+        }),
     };
     let function = method
         .prop("Integration.Uri")
@@ -95,12 +114,18 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         span: auth_type.map_or(method.span, |node| node.span),
         origin: method.origin.clone(),
         function,
-        integration_timeout_ms: method.prop("Integration.TimeoutInMillis").and_then(Node::as_i64),
+        integration_timeout_ms: method
+            .prop("Integration.TimeoutInMillis")
+            .and_then(Node::as_i64),
     }
 }
 
 fn http_route(template: &Template, route: &Resource) -> Option<Route> {
-    let key = route.prop("RouteKey")?.as_str().unwrap_or("ANY /").to_string();
+    let key = route
+        .prop("RouteKey")?
+        .as_str()
+        .unwrap_or("ANY /")
+        .to_string();
     let (method, path) = key.split_once(' ').unwrap_or((key.as_str(), ""));
     let auth_type = route.prop("AuthorizationType");
     let auth = match auth_type {
@@ -114,18 +139,25 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
             other => RouteAuth::Unknown(other.to_string()),
         },
     };
-    let integration = route
-        .prop("Target")
-        .and_then(|target| {
-            let text = target.display();
-            let id = text.rsplit('/').next()?.trim_start_matches("${").trim_end_matches('}').to_string();
-            template.resource(&id)
-        });
+    let integration = route.prop("Target").and_then(|target| {
+        let text = target.display();
+        let id = text
+            .rsplit('/')
+            .next()?
+            .trim_start_matches("${")
+            .trim_end_matches('}')
+            .to_string();
+        template.resource(&id)
+    });
     let function = integration
         .and_then(|integration| integration.prop("IntegrationUri"))
         .and_then(|uri| function_in_uri(template, uri));
     Some(Route {
-        api: route.prop("ApiId").and_then(Node::resource_ref).unwrap_or("").to_string(),
+        api: route
+            .prop("ApiId")
+            .and_then(Node::resource_ref)
+            .unwrap_or("")
+            .to_string(),
         kind: ApiKind::Http,
         method: method.to_ascii_uppercase(),
         path: path.to_string(),
@@ -155,7 +187,9 @@ pub fn function_in_uri(template: &Template, uri: &Node) -> Option<String> {
         .resources
         .iter()
         .filter(|r| r.resource_type == "AWS::Lambda::Function")
-        .find(|r| text.contains(&format!("${{{}.Arn}}", r.id)) || text.contains(&format!("${{{}}}", r.id)))
+        .find(|r| {
+            text.contains(&format!("${{{}.Arn}}", r.id)) || text.contains(&format!("${{{}}}", r.id))
+        })
         .map(|r| r.id.clone())
 }
 
@@ -198,7 +232,9 @@ pub fn openapi_routes(
             };
             let security = operation.get("security").or(top_security);
             let (auth, api_key_required) = match security {
-                Some(security) if !security.is_known() => (RouteAuth::Unknown(security.display()), false),
+                Some(security) if !security.is_known() => {
+                    (RouteAuth::Unknown(security.display()), false)
+                }
                 Some(security) => security_auth(security, &schemes, &api_key_schemes),
                 None => (default_auth.cloned().unwrap_or(RouteAuth::None), false),
             };
@@ -271,7 +307,10 @@ fn security_schemes(body: &Node) -> Vec<(String, SchemeKind)> {
             SchemeKind::Cognito
         } else if authorizer_type == "jwt" {
             SchemeKind::Jwt
-        } else if authorizer_type == "token" || authorizer_type == "request" || auth_type == "custom" {
+        } else if authorizer_type == "token"
+            || authorizer_type == "request"
+            || auth_type == "custom"
+        {
             SchemeKind::Custom
         } else if scheme.get("type").and_then(Node::as_str) == Some("apiKey") {
             SchemeKind::ApiKey
@@ -303,11 +342,17 @@ fn security_auth(
                 api_key = true;
                 continue;
             }
-            auth = match schemes.iter().find(|(scheme, _)| scheme == name).map(|(_, kind)| kind) {
+            auth = match schemes
+                .iter()
+                .find(|(scheme, _)| scheme == name)
+                .map(|(_, kind)| kind)
+            {
                 Some(SchemeKind::Iam) => RouteAuth::Iam,
                 Some(SchemeKind::Cognito) => RouteAuth::Cognito(name.to_string()),
                 Some(SchemeKind::Jwt) => RouteAuth::Jwt(name.to_string()),
-                Some(SchemeKind::Custom) | Some(SchemeKind::Other) => RouteAuth::Custom(name.to_string()),
+                Some(SchemeKind::Custom) | Some(SchemeKind::Other) => {
+                    RouteAuth::Custom(name.to_string())
+                }
                 Some(SchemeKind::ApiKey) => continue,
                 // A scheme the body does not define may be added by SAM (`Auth.Authorizers`).
                 None => RouteAuth::Custom(name.to_string()),
@@ -332,7 +377,9 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
         };
         match resource.resource_type.as_str() {
             "AWS::Lambda::EventSourceMapping"
-                if resource.prop("FunctionName").is_some_and(|n| refers_to(n, id)) =>
+                if resource
+                    .prop("FunctionName")
+                    .is_some_and(|n| refers_to(n, id)) =>
             {
                 let source_node = resource.prop("EventSourceArn");
                 let source = source_node.and_then(|node| position_of_ref(template, node));
@@ -340,7 +387,9 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
                     .map(|s| match template.resources[s].resource_type.as_str() {
                         "AWS::SQS::Queue" => TriggerKind::Sqs,
                         "AWS::Kinesis::Stream" => TriggerKind::Kinesis,
-                        "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => TriggerKind::DynamoDb,
+                        "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => {
+                            TriggerKind::DynamoDb
+                        }
                         "AWS::AmazonMQ::Broker" => TriggerKind::Mq,
                         "AWS::MSK::Cluster" => TriggerKind::Kafka,
                         _ => TriggerKind::Other,
@@ -353,7 +402,9 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
                             TriggerKind::Kinesis
                         } else if text.contains(":dynamodb:") {
                             TriggerKind::DynamoDb
-                        } else if resource.prop("SelfManagedEventSource").is_some() || text.contains(":kafka:") {
+                        } else if resource.prop("SelfManagedEventSource").is_some()
+                            || text.contains(":kafka:")
+                        {
                             TriggerKind::Kafka
                         } else if text.contains(":mq:") {
                             TriggerKind::Mq
@@ -364,7 +415,9 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
                 out.push(trigger(kind, resource.span, source));
             }
             "AWS::Lambda::Permission"
-                if resource.prop("FunctionName").is_some_and(|n| refers_to(n, id)) =>
+                if resource
+                    .prop("FunctionName")
+                    .is_some_and(|n| refers_to(n, id)) =>
             {
                 let principal = resource
                     .prop("Principal")
@@ -398,7 +451,10 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
             "AWS::SNS::Topic" => {
                 if let Some(subscriptions) = resource.prop("Subscription") {
                     for subscription in subscriptions.items() {
-                        if subscription.get("Endpoint").is_some_and(|n| refers_to(n, id)) {
+                        if subscription
+                            .get("Endpoint")
+                            .is_some_and(|n| refers_to(n, id))
+                        {
                             out.push(trigger(TriggerKind::Sns, subscription.span, Some(index)));
                         }
                     }
@@ -419,14 +475,21 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
                 }
             }
             "AWS::Scheduler::Schedule"
-                if resource.prop("Target.Arn").is_some_and(|n| refers_to(n, id)) =>
+                if resource
+                    .prop("Target.Arn")
+                    .is_some_and(|n| refers_to(n, id)) =>
             {
                 out.push(trigger(TriggerKind::Schedule, resource.span, Some(index)));
             }
             "AWS::S3::Bucket" => {
-                if let Some(configurations) = resource.prop("NotificationConfiguration.LambdaConfigurations") {
+                if let Some(configurations) =
+                    resource.prop("NotificationConfiguration.LambdaConfigurations")
+                {
                     for configuration in configurations.items() {
-                        if configuration.get("Function").is_some_and(|n| refers_to(n, id)) {
+                        if configuration
+                            .get("Function")
+                            .is_some_and(|n| refers_to(n, id))
+                        {
                             out.push(trigger(TriggerKind::S3, configuration.span, Some(index)));
                         }
                     }

@@ -18,8 +18,10 @@ use crate::policy::{node_from_json, sam_policy_templates};
 use crate::resolve::Resolver;
 use crate::routes::openapi_routes;
 
-const BASIC_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
-const VPC_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
+const BASIC_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+const VPC_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 const XRAY_WRITE: &str = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess";
 
 /// Function properties that carry over to `AWS::Lambda::Function` unchanged.
@@ -52,7 +54,11 @@ const FUNCTION_PROPERTIES: &[&str] = &[
 ];
 
 /// Expands SAM resources in place and returns the routes their events and bodies declare.
-pub fn expand(resources: &mut Vec<Resource>, globals: Option<&Node>, resolver: &Resolver<'_>) -> Vec<Route> {
+pub fn expand(
+    resources: &mut Vec<Resource>,
+    globals: Option<&Node>,
+    resolver: &Resolver<'_>,
+) -> Vec<Route> {
     let mut expander = Expander {
         generated: Vec::new(),
         routes: Vec::new(),
@@ -64,10 +70,23 @@ pub fn expand(resources: &mut Vec<Resource>, globals: Option<&Node>, resolver: &
     // Explicit APIs first, so that function events can look up their `Auth`.
     let apis: Vec<(String, String, Node)> = declared
         .iter()
-        .filter(|r| matches!(r.resource_type.as_str(), "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"))
+        .filter(|r| {
+            matches!(
+                r.resource_type.as_str(),
+                "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"
+            )
+        })
         .map(|r| {
-            let section = if r.resource_type == "AWS::Serverless::Api" { "Api" } else { "HttpApi" };
-            (r.id.clone(), r.resource_type.clone(), with_globals(&r.properties, globals, section))
+            let section = if r.resource_type == "AWS::Serverless::Api" {
+                "Api"
+            } else {
+                "HttpApi"
+            };
+            (
+                r.id.clone(),
+                r.resource_type.clone(),
+                with_globals(&r.properties, globals, section),
+            )
         })
         .collect();
     for resource in declared {
@@ -192,12 +211,30 @@ fn seq(items: Vec<Node>, span: Span) -> Node {
 }
 
 impl Expander<'_, '_> {
-    fn push(&mut self, id: String, resource_type: &str, properties: Node, span: Span, origin: &Origin) {
-        self.generated
-            .push(Resource::new(id, resource_type, properties, span, origin.clone()));
+    fn push(
+        &mut self,
+        id: String,
+        resource_type: &str,
+        properties: Node,
+        span: Span,
+        origin: &Origin,
+    ) {
+        self.generated.push(Resource::new(
+            id,
+            resource_type,
+            properties,
+            span,
+            origin.clone(),
+        ));
     }
 
-    fn function(&mut self, sam: &Resource, properties: &Node, apis: &[(String, String, Node)], globals: Option<&Node>) {
+    fn function(
+        &mut self,
+        sam: &Resource,
+        properties: &Node,
+        apis: &[(String, String, Node)],
+        globals: Option<&Node>,
+    ) {
         let origin = sam.origin.clone();
         let id = sam.id.clone();
         let span = sam.span;
@@ -207,12 +244,18 @@ impl Expander<'_, '_> {
                 lambda.entries.push((key.clone(), value.clone()));
             }
         }
-        if let Some((tracing_key, tracing)) = properties.as_map().and_then(|m| m.get_entry("Tracing")) {
-            lambda
-                .entries
-                .push((tracing_key.clone(), entries(tracing.span, vec![("Mode", tracing.clone())])));
+        if let Some((tracing_key, tracing)) =
+            properties.as_map().and_then(|m| m.get_entry("Tracing"))
+        {
+            lambda.entries.push((
+                tracing_key.clone(),
+                entries(tracing.span, vec![("Mode", tracing.clone())]),
+            ));
         }
-        if let Some((dlq_key, dlq)) = properties.as_map().and_then(|m| m.get_entry("DeadLetterQueue")) {
+        if let Some((dlq_key, dlq)) = properties
+            .as_map()
+            .and_then(|m| m.get_entry("DeadLetterQueue"))
+        {
             if let Some(target) = dlq.get("TargetArn") {
                 lambda.entries.push((
                     Key {
@@ -226,7 +269,9 @@ impl Expander<'_, '_> {
         let role_given = properties.get("Role").is_some();
         if !role_given {
             let role_id = format!("{id}Role");
-            lambda.entries.push((key("Role", span), reference(&role_id, Some("Arn"), span)));
+            lambda
+                .entries
+                .push((key("Role", span), reference(&role_id, Some("Arn"), span)));
             let role = self.generated_role(properties, span, "lambda.amazonaws.com");
             self.push(role_id, "AWS::IAM::Role", role, span, &origin);
         }
@@ -240,7 +285,10 @@ impl Expander<'_, '_> {
         });
 
         if let Some(url) = properties.get("FunctionUrlConfig") {
-            let auth_type = url.get("AuthType").cloned().unwrap_or_else(|| text("AWS_IAM", url.span));
+            let auth_type = url
+                .get("AuthType")
+                .cloned()
+                .unwrap_or_else(|| text("AWS_IAM", url.span));
             let mut url_props = vec![
                 ("TargetFunctionArn", reference(&id, None, url.span)),
                 ("AuthType", auth_type.clone()),
@@ -251,8 +299,17 @@ impl Expander<'_, '_> {
             if let Some(mode) = url.get("InvokeMode") {
                 url_props.push(("InvokeMode", mode.clone()));
             }
-            self.push(format!("{id}Url"), "AWS::Lambda::Url", entries(url.span, url_props), url.span, &origin);
-            if auth_type.as_str().is_some_and(|auth| auth.eq_ignore_ascii_case("NONE")) {
+            self.push(
+                format!("{id}Url"),
+                "AWS::Lambda::Url",
+                entries(url.span, url_props),
+                url.span,
+                &origin,
+            );
+            if auth_type
+                .as_str()
+                .is_some_and(|auth| auth.eq_ignore_ascii_case("NONE"))
+            {
                 let permission = entries(
                     url.span,
                     vec![
@@ -262,13 +319,22 @@ impl Expander<'_, '_> {
                         ("FunctionUrlAuthType", text("NONE", url.span)),
                     ],
                 );
-                self.push(format!("{id}UrlPublicPermissions"), "AWS::Lambda::Permission", permission, url.span, &origin);
+                self.push(
+                    format!("{id}UrlPublicPermissions"),
+                    "AWS::Lambda::Permission",
+                    permission,
+                    url.span,
+                    &origin,
+                );
             }
         }
 
         if let Some(config) = properties.get("EventInvokeConfig") {
             let mut map = config.as_map().cloned().unwrap_or_default();
-            map.insert(key("FunctionName", config.span), reference(&id, None, config.span));
+            map.insert(
+                key("FunctionName", config.span),
+                reference(&id, None, config.span),
+            );
             self.push(
                 format!("{id}EventInvokeConfig"),
                 "AWS::Lambda::EventInvokeConfig",
@@ -280,7 +346,15 @@ impl Expander<'_, '_> {
 
         if let Some(events) = properties.get("Events").and_then(Node::as_map) {
             for (event_key, event) in events.iter() {
-                self.event(&id, &origin, properties, &event_key.name, event, apis, globals);
+                self.event(
+                    &id,
+                    &origin,
+                    properties,
+                    &event_key.name,
+                    event,
+                    apis,
+                    globals,
+                );
             }
         }
     }
@@ -291,7 +365,10 @@ impl Expander<'_, '_> {
         if service == "lambda.amazonaws.com" {
             managed.push(text(BASIC_EXECUTION_ROLE, span));
             if let Some(tracing) = properties.get("Tracing") {
-                if tracing.as_str().is_some_and(|mode| mode.eq_ignore_ascii_case("Active")) {
+                if tracing
+                    .as_str()
+                    .is_some_and(|mode| mode.eq_ignore_ascii_case("Active"))
+                {
                     managed.push(text(XRAY_WRITE, tracing.span));
                 }
             }
@@ -315,14 +392,19 @@ impl Expander<'_, '_> {
                         inline.push(entries(
                             policy.span,
                             vec![
-                                ("PolicyName", text(&format!("InlinePolicy{index}"), policy.span)),
+                                (
+                                    "PolicyName",
+                                    text(&format!("InlinePolicy{index}"), policy.span),
+                                ),
                                 ("PolicyDocument", policy.clone()),
                             ],
                         ));
                     }
                     Value::Map(map) if map.len() == 1 => {
                         let (template_key, parameters) = &map.entries[0];
-                        if let Some(document) = self.policy_template(&template_key.name, parameters, policy.span) {
+                        if let Some(document) =
+                            self.policy_template(&template_key.name, parameters, policy.span)
+                        {
                             inline.push(entries(
                                 policy.span,
                                 vec![
@@ -336,7 +418,16 @@ impl Expander<'_, '_> {
                                 policy.span,
                                 vec![
                                     ("PolicyName", text(&template_key.name, template_key.span)),
-                                    ("PolicyDocument", Node::unknown(format!("unknown SAM policy template `{}`", template_key.name), policy.span)),
+                                    (
+                                        "PolicyDocument",
+                                        Node::unknown(
+                                            format!(
+                                                "unknown SAM policy template `{}`",
+                                                template_key.name
+                                            ),
+                                            policy.span,
+                                        ),
+                                    ),
                                 ],
                             ));
                         }
@@ -409,10 +500,19 @@ impl Expander<'_, '_> {
                 if let Some(bucket) = properties.get("Bucket") {
                     permission.push(("SourceArn", bucket.clone()));
                 }
-                self.push(format!("{id}Permission"), "AWS::Lambda::Permission", entries(span, permission), span, origin);
+                self.push(
+                    format!("{id}Permission"),
+                    "AWS::Lambda::Permission",
+                    entries(span, permission),
+                    span,
+                    origin,
+                );
             }
             "SNS" => {
-                let topic = properties.get("Topic").cloned().unwrap_or_else(|| Node::unknown("topic", span));
+                let topic = properties
+                    .get("Topic")
+                    .cloned()
+                    .unwrap_or_else(|| Node::unknown("topic", span));
                 let mut subscription = vec![
                     ("Endpoint", function_ref()),
                     ("Protocol", text("lambda", span)),
@@ -424,7 +524,13 @@ impl Expander<'_, '_> {
                 if let Some(queue) = properties.get("SqsSubscription") {
                     subscription.push(("SqsSubscription", queue.clone()));
                 }
-                self.push(id.clone(), "AWS::SNS::Subscription", entries(span, subscription), span, origin);
+                self.push(
+                    id.clone(),
+                    "AWS::SNS::Subscription",
+                    entries(span, subscription),
+                    span,
+                    origin,
+                );
                 self.push(
                     format!("{id}Permission"),
                     "AWS::Lambda::Permission",
@@ -452,10 +558,19 @@ impl Expander<'_, '_> {
                     mapping.insert(key("EventSourceArn", source.span), source);
                 }
                 mapping.insert(key("FunctionName", span), reference(function, None, span));
-                self.push(id, "AWS::Lambda::EventSourceMapping", Node::map(mapping, span), span, origin);
+                self.push(
+                    id,
+                    "AWS::Lambda::EventSourceMapping",
+                    Node::map(mapping, span),
+                    span,
+                    origin,
+                );
             }
             "Schedule" | "ScheduleV2" | "CloudWatchEvent" | "EventBridgeRule" => {
-                let mut target = vec![("Arn", function_ref()), ("Id", text(&format!("{id}LambdaTarget"), span))];
+                let mut target = vec![
+                    ("Arn", function_ref()),
+                    ("Id", text(&format!("{id}LambdaTarget"), span)),
+                ];
                 if let Some(dlq) = properties.get("DeadLetterConfig") {
                     target.push(("DeadLetterConfig", dlq.clone()));
                 }
@@ -464,7 +579,10 @@ impl Expander<'_, '_> {
                 }
                 let mut rule = vec![("Targets", seq(vec![entries(span, target)], span))];
                 let principal = if event_type.starts_with("Schedule") {
-                    if let Some(expression) = properties.get("Schedule").or_else(|| properties.get("ScheduleExpression")) {
+                    if let Some(expression) = properties
+                        .get("Schedule")
+                        .or_else(|| properties.get("ScheduleExpression"))
+                    {
                         rule.push(("ScheduleExpression", expression.clone()));
                     }
                     "events.amazonaws.com"
@@ -477,7 +595,13 @@ impl Expander<'_, '_> {
                     }
                     "events.amazonaws.com"
                 };
-                self.push(id.clone(), "AWS::Events::Rule", entries(span, rule), span, origin);
+                self.push(
+                    id.clone(),
+                    "AWS::Events::Rule",
+                    entries(span, rule),
+                    span,
+                    origin,
+                );
                 self.push(
                     format!("{id}Permission"),
                     "AWS::Lambda::Permission",
@@ -508,7 +632,13 @@ impl Expander<'_, '_> {
                 ];
                 // SAM scopes these with SourceArn/SourceAccount (Alexa uses the skill id).
                 permission.push(("SourceAccount", Node::unknown("AWS::AccountId", span)));
-                self.push(format!("{id}Permission"), "AWS::Lambda::Permission", entries(span, permission), span, origin);
+                self.push(
+                    format!("{id}Permission"),
+                    "AWS::Lambda::Permission",
+                    entries(span, permission),
+                    span,
+                    origin,
+                );
             }
             _ => {}
         }
@@ -528,7 +658,12 @@ impl Expander<'_, '_> {
     ) {
         let api_ref = properties.get("RestApiId");
         let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
-            Some(id) => (id.to_string(), apis.iter().find(|(api, _, _)| api == id).map(|(_, _, p)| p.clone())),
+            Some(id) => (
+                id.to_string(),
+                apis.iter()
+                    .find(|(api, _, _)| api == id)
+                    .map(|(_, _, p)| p.clone()),
+            ),
             None if api_ref.is_some() => ("<unknown API>".to_string(), None),
             None => {
                 self.implicit_rest.get_or_insert(span);
@@ -552,7 +687,8 @@ impl Expander<'_, '_> {
                     "NONE" => RouteAuth::None,
                     "AWS_IAM" => RouteAuth::Iam,
                     _ => {
-                        let definition = api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
+                        let definition =
+                            api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
                         if definition.is_some_and(|d| d.get("UserPoolArn").is_some()) {
                             RouteAuth::Cognito(name)
                         } else {
@@ -573,14 +709,20 @@ impl Expander<'_, '_> {
                     || node.get("ValidateParameters").and_then(Node::as_bool) == Some(true)
             })
         };
-        let request_parameters_required = properties.get("RequestParameters").is_some_and(|params| {
-            params.items().iter().any(|p| {
-                p.as_map()
-                    .is_some_and(|m| m.iter().any(|(_, v)| v.get("Required").and_then(Node::as_bool) == Some(true)))
-            })
-        });
-        let request_validation = Some(validates(properties.get("RequestModel")) || request_parameters_required);
-        let route_span = properties.get("Path").map_or(span, |path| path.span.cover(span));
+        let request_parameters_required =
+            properties.get("RequestParameters").is_some_and(|params| {
+                params.items().iter().any(|p| {
+                    p.as_map().is_some_and(|m| {
+                        m.iter()
+                            .any(|(_, v)| v.get("Required").and_then(Node::as_bool) == Some(true))
+                    })
+                })
+            });
+        let request_validation =
+            Some(validates(properties.get("RequestModel")) || request_parameters_required);
+        let route_span = properties
+            .get("Path")
+            .map_or(span, |path| path.span.cover(span));
         self.routes.push(Route {
             api: api_id,
             kind: ApiKind::Rest,
@@ -589,11 +731,18 @@ impl Expander<'_, '_> {
                 .and_then(Node::as_str)
                 .unwrap_or("ANY")
                 .to_ascii_uppercase(),
-            path: properties.get("Path").map(Node::display).unwrap_or_else(|| "/".into()),
+            path: properties
+                .get("Path")
+                .map(Node::display)
+                .unwrap_or_else(|| "/".into()),
             auth,
             api_key_required,
             request_validation,
-            span: if route_span.file == span.file { span } else { route_span },
+            span: if route_span.file == span.file {
+                span
+            } else {
+                route_span
+            },
             origin: origin.clone(),
             function: Some(function.to_string()),
             integration_timeout_ms: properties.get("TimeoutInMillis").and_then(Node::as_i64),
@@ -612,7 +761,12 @@ impl Expander<'_, '_> {
     ) {
         let api_ref = properties.get("ApiId");
         let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
-            Some(id) => (id.to_string(), apis.iter().find(|(api, _, _)| api == id).map(|(_, _, p)| p.clone())),
+            Some(id) => (
+                id.to_string(),
+                apis.iter()
+                    .find(|(api, _, _)| api == id)
+                    .map(|(_, _, p)| p.clone()),
+            ),
             None if api_ref.is_some() => ("<unknown API>".to_string(), None),
             None => {
                 self.implicit_http.get_or_insert(span);
@@ -635,7 +789,8 @@ impl Expander<'_, '_> {
                     "NONE" => RouteAuth::None,
                     "AWS_IAM" => RouteAuth::Iam,
                     _ => {
-                        let definition = api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
+                        let definition =
+                            api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
                         if definition.is_some_and(|d| d.get("JwtConfiguration").is_some()) {
                             RouteAuth::Jwt(name)
                         } else {
@@ -650,7 +805,10 @@ impl Expander<'_, '_> {
             .and_then(Node::as_str)
             .unwrap_or("ANY")
             .to_ascii_uppercase();
-        let path = properties.get("Path").map(Node::display).unwrap_or_else(|| "$default".into());
+        let path = properties
+            .get("Path")
+            .map(Node::display)
+            .unwrap_or_else(|| "$default".into());
         self.routes.push(Route {
             api: api_id,
             kind: ApiKind::Http,
@@ -670,7 +828,17 @@ impl Expander<'_, '_> {
         let origin = sam.origin.clone();
         let span = sam.span;
         let mut api = Vec::new();
-        for name in ["Name", "Description", "EndpointConfiguration", "BinaryMediaTypes", "MinimumCompressionSize", "DisableExecuteApiEndpoint", "Policy", "Cors", "Auth"] {
+        for name in [
+            "Name",
+            "Description",
+            "EndpointConfiguration",
+            "BinaryMediaTypes",
+            "MinimumCompressionSize",
+            "DisableExecuteApiEndpoint",
+            "Policy",
+            "Cors",
+            "Auth",
+        ] {
             if let Some(value) = properties.get(name) {
                 api.push((name, value.clone()));
             }
@@ -686,20 +854,50 @@ impl Expander<'_, '_> {
             origin: origin.clone(),
             metadata: sam.metadata.clone(),
         });
-        let stage_name = properties.get("StageName").map(Node::display).unwrap_or_else(|| "Prod".into());
-        let mut stage = vec![("RestApiId", reference(&sam.id, None, span)), ("StageName", text(&stage_name, span))];
-        for name in ["MethodSettings", "AccessLogSetting", "TracingEnabled", "Variables", "CacheClusterEnabled", "CacheClusterSize", "CanarySetting"] {
+        let stage_name = properties
+            .get("StageName")
+            .map(Node::display)
+            .unwrap_or_else(|| "Prod".into());
+        let mut stage = vec![
+            ("RestApiId", reference(&sam.id, None, span)),
+            ("StageName", text(&stage_name, span)),
+        ];
+        for name in [
+            "MethodSettings",
+            "AccessLogSetting",
+            "TracingEnabled",
+            "Variables",
+            "CacheClusterEnabled",
+            "CacheClusterSize",
+            "CanarySetting",
+        ] {
             if let Some(value) = properties.get(name) {
                 stage.push((name, value.clone()));
             }
         }
-        let stage_id = format!("{}{}Stage", sam.id, stage_name.replace(|c: char| !c.is_ascii_alphanumeric(), ""));
-        self.push(stage_id, "AWS::ApiGateway::Stage", entries(span, stage), span, &origin);
+        let stage_id = format!(
+            "{}{}Stage",
+            sam.id,
+            stage_name.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        );
+        self.push(
+            stage_id,
+            "AWS::ApiGateway::Stage",
+            entries(span, stage),
+            span,
+            &origin,
+        );
         if let Some(responses) = properties.get("GatewayResponses").and_then(Node::as_map) {
             for (response_key, response) in responses.iter() {
                 let mut map = response.as_map().cloned().unwrap_or_default();
-                map.insert(key("ResponseType", response_key.span), text(&response_key.name, response_key.span));
-                map.insert(key("RestApiId", response_key.span), reference(&sam.id, None, response_key.span));
+                map.insert(
+                    key("ResponseType", response_key.span),
+                    text(&response_key.name, response_key.span),
+                );
+                map.insert(
+                    key("RestApiId", response_key.span),
+                    reference(&sam.id, None, response_key.span),
+                );
                 self.push(
                     format!("{}{}GatewayResponse", sam.id, response_key.name),
                     "AWS::ApiGateway::GatewayResponse",
@@ -711,19 +909,35 @@ impl Expander<'_, '_> {
         }
         if let Some(domain) = properties.get("Domain") {
             let mut props = vec![];
-            for name in ["DomainName", "SecurityPolicy", "EndpointConfiguration", "CertificateArn"] {
+            for name in [
+                "DomainName",
+                "SecurityPolicy",
+                "EndpointConfiguration",
+                "CertificateArn",
+            ] {
                 if let Some(value) = domain.get(name) {
                     props.push((name, value.clone()));
                 }
             }
-            self.push(format!("{}DomainName", sam.id), "AWS::ApiGateway::DomainName", entries(domain.span, props), domain.span, &origin);
+            self.push(
+                format!("{}DomainName", sam.id),
+                "AWS::ApiGateway::DomainName",
+                entries(domain.span, props),
+                domain.span,
+                &origin,
+            );
         }
         if let Some(body) = properties.get("DefinitionBody") {
             let default = properties
                 .path("Auth.DefaultAuthorizer")
                 .map(|node| default_auth(node, properties.get("Auth")));
-            self.routes
-                .extend(openapi_routes(body, &sam.id, ApiKind::Rest, &origin, default.as_ref()));
+            self.routes.extend(openapi_routes(
+                body,
+                &sam.id,
+                ApiKind::Rest,
+                &origin,
+                default.as_ref(),
+            ));
         }
     }
 
@@ -731,7 +945,13 @@ impl Expander<'_, '_> {
         let origin = sam.origin.clone();
         let span = sam.span;
         let mut api = vec![("ProtocolType", text("HTTP", span))];
-        for name in ["Name", "Description", "DisableExecuteApiEndpoint", "CorsConfiguration", "Auth"] {
+        for name in [
+            "Name",
+            "Description",
+            "DisableExecuteApiEndpoint",
+            "CorsConfiguration",
+            "Auth",
+        ] {
             if let Some(value) = properties.get(name) {
                 api.push((name, value.clone()));
             }
@@ -747,8 +967,14 @@ impl Expander<'_, '_> {
             origin: origin.clone(),
             metadata: sam.metadata.clone(),
         });
-        let stage_name = properties.get("StageName").map(Node::display).unwrap_or_else(|| "$default".into());
-        let mut stage = vec![("ApiId", reference(&sam.id, None, span)), ("StageName", text(&stage_name, span))];
+        let stage_name = properties
+            .get("StageName")
+            .map(Node::display)
+            .unwrap_or_else(|| "$default".into());
+        let mut stage = vec![
+            ("ApiId", reference(&sam.id, None, span)),
+            ("StageName", text(&stage_name, span)),
+        ];
         for (from, to) in [
             ("AccessLogSettings", "AccessLogSettings"),
             ("DefaultRouteSettings", "DefaultRouteSettings"),
@@ -760,13 +986,24 @@ impl Expander<'_, '_> {
             }
         }
         let stage_id = format!("{}ApiGatewayDefaultStage", sam.id);
-        self.push(stage_id, "AWS::ApiGatewayV2::Stage", entries(span, stage), span, &origin);
+        self.push(
+            stage_id,
+            "AWS::ApiGatewayV2::Stage",
+            entries(span, stage),
+            span,
+            &origin,
+        );
         if let Some(body) = properties.get("DefinitionBody") {
             let default = properties
                 .path("Auth.DefaultAuthorizer")
                 .map(|node| default_auth(node, properties.get("Auth")));
-            self.routes
-                .extend(openapi_routes(body, &sam.id, ApiKind::Http, &origin, default.as_ref()));
+            self.routes.extend(openapi_routes(
+                body,
+                &sam.id,
+                ApiKind::Http,
+                &origin,
+                default.as_ref(),
+            ));
         }
     }
 
@@ -811,7 +1048,13 @@ impl Expander<'_, '_> {
 
     fn simple_table(&mut self, sam: &Resource, properties: &Node) {
         let mut table = Vec::new();
-        for name in ["TableName", "SSESpecification", "ProvisionedThroughput", "Tags", "PointInTimeRecoverySpecification"] {
+        for name in [
+            "TableName",
+            "SSESpecification",
+            "ProvisionedThroughput",
+            "Tags",
+            "PointInTimeRecoverySpecification",
+        ] {
             if let Some(value) = properties.get(name) {
                 table.push((name, value.clone()));
             }
@@ -826,7 +1069,14 @@ impl Expander<'_, '_> {
         let properties = &sam.properties;
         let span = sam.span;
         let mut machine = Vec::new();
-        for name in ["Name", "Type", "Definition", "DefinitionUri", "DefinitionSubstitutions", "Tags"] {
+        for name in [
+            "Name",
+            "Type",
+            "Definition",
+            "DefinitionUri",
+            "DefinitionSubstitutions",
+            "Tags",
+        ] {
             if let Some(value) = properties.get(name) {
                 machine.push((name, value.clone()));
             }
@@ -883,18 +1133,28 @@ fn substitute_refs(node: &Node, parameters: &Node) -> Node {
     match &node.value {
         Value::Map(map) => {
             if map.len() == 1 && map.entries[0].0.name == "Ref" {
-                if let Some(value) = map.entries[0].1.as_str().and_then(|name| parameters.get(name)) {
+                if let Some(value) = map.entries[0]
+                    .1
+                    .as_str()
+                    .and_then(|name| parameters.get(name))
+                {
                     return value.clone();
                 }
             }
             let mut out = Map::default();
             for (key, value) in map.iter() {
-                out.entries.push((key.clone(), substitute_refs(value, parameters)));
+                out.entries
+                    .push((key.clone(), substitute_refs(value, parameters)));
             }
             Node::map(out, node.span)
         }
         Value::Seq(items) => Node::new(
-            Value::Seq(items.iter().map(|item| substitute_refs(item, parameters)).collect()),
+            Value::Seq(
+                items
+                    .iter()
+                    .map(|item| substitute_refs(item, parameters))
+                    .collect(),
+            ),
             node.span,
         ),
         _ => node.clone(),

@@ -42,7 +42,9 @@ pub fn is_cloudformation(root: &Node) -> bool {
     if map.get("AWSTemplateFormatVersion").is_some() {
         return true;
     }
-    let transform_is_sam = map.get("Transform").is_some_and(|t| t.display().contains("AWS::Serverless"));
+    let transform_is_sam = map
+        .get("Transform")
+        .is_some_and(|t| t.display().contains("AWS::Serverless"));
     match map.get("Resources").map(|r| &r.value) {
         Some(Value::Map(resources)) => {
             transform_is_sam
@@ -68,22 +70,37 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
             Value::Map(resources) if !resources.is_empty() => resources,
             Value::Map(_) | Value::Null => {
                 let (key, _) = resources_node.expect("checked above");
-                return Err(TemplateError::at(key.span, "`Resources` is empty: a template needs at least one resource"));
+                return Err(TemplateError::at(
+                    key.span,
+                    "`Resources` is empty: a template needs at least one resource",
+                ));
             }
-            _ => return Err(TemplateError::at(node.span, "`Resources` must be a mapping of logical IDs to resources")),
+            _ => {
+                return Err(TemplateError::at(
+                    node.span,
+                    "`Resources` must be a mapping of logical IDs to resources",
+                ))
+            }
         },
-        None => return Err(TemplateError::at(root.span, "the template has no `Resources` section")),
+        None => {
+            return Err(TemplateError::at(
+                root.span,
+                "the template has no `Resources` section",
+            ))
+        }
     };
 
     let (parameters, parameter_values) = read_parameters(map.get("Parameters"), options)?;
     let mut resource_types = HashMap::new();
     for (key, resource) in resources_map.iter() {
-        let resource_type = resource
-            .get("Type")
-            .and_then(Node::as_str)
-            .ok_or_else(|| TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name)))?;
+        let resource_type = resource.get("Type").and_then(Node::as_str).ok_or_else(|| {
+            TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name))
+        })?;
         if resource.as_map().is_none() {
-            return Err(TemplateError::at(key.span, format!("resource `{}` must be a mapping", key.name)));
+            return Err(TemplateError::at(
+                key.span,
+                format!("resource `{}` must be a mapping", key.name),
+            ));
         }
         resource_types.insert(key.name.clone(), resource_type.to_string());
     }
@@ -154,10 +171,14 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         })
         .unwrap_or_default();
 
-    let is_sam = map
-        .get("Transform")
-        .is_some_and(|t| t.display().contains("AWS::Serverless") || t.items().iter().any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))))
-        || resources.iter().any(|r| r.resource_type.starts_with("AWS::Serverless::"));
+    let is_sam = map.get("Transform").is_some_and(|t| {
+        t.display().contains("AWS::Serverless")
+            || t.items()
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless")))
+    }) || resources
+        .iter()
+        .any(|r| r.resource_type.starts_with("AWS::Serverless::"));
     let mut routes = Vec::new();
     if is_sam {
         let globals = map.get("Globals").map(|globals| resolver.resolve(globals));
@@ -165,7 +186,11 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
     }
     let mut template = Template {
         file,
-        format: if is_sam { Format::Sam } else { Format::CloudFormation },
+        format: if is_sam {
+            Format::Sam
+        } else {
+            Format::CloudFormation
+        },
         parameters,
         resources,
         outputs,
@@ -190,7 +215,10 @@ fn read_parameters(
             .and_then(Node::as_str)
             .unwrap_or("String")
             .to_string();
-        let no_echo = parameter.get("NoEcho").and_then(Node::as_bool).unwrap_or(false);
+        let no_echo = parameter
+            .get("NoEcho")
+            .and_then(Node::as_bool)
+            .unwrap_or(false);
         let default = parameter.get("Default").cloned();
         let list = parameter_type.starts_with("List<") || parameter_type == "CommaDelimitedList";
         values.insert(

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use warden_iac::{load_paths, LoadOptions};
 
 fn corpora() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpora"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpora"
+    ))
 }
 
 #[test]
@@ -14,15 +17,32 @@ fn corpora_load_without_panics() {
     if !root.exists() {
         panic!("shared corpora not found at {}", root.display());
     }
-    let loaded = load_paths(&[root.join("serverless-patterns")], &LoadOptions::default(), &|_| false);
+    let loaded = load_paths(
+        &[root.join("serverless-patterns")],
+        &LoadOptions::default(),
+        &|_| false,
+    );
     // 498 SAM + 63 other CloudFormation YAML + 1 JSON in the manifest.
-    assert!(loaded.templates.len() + loaded.errors.len() >= 540, "templates {} errors {}", loaded.templates.len(), loaded.errors.len());
+    assert!(
+        loaded.templates.len() + loaded.errors.len() >= 540,
+        "templates {} errors {}",
+        loaded.templates.len(),
+        loaded.errors.len()
+    );
     assert!(loaded.templates.len() > 500, "{}", loaded.templates.len());
     for error in &loaded.errors {
         assert!(error.line > 0, "error without a position: {error}");
     }
-    let functions: usize = loaded.templates.iter().map(|t| t.analysis.functions.len()).sum();
-    let routes: usize = loaded.templates.iter().map(|t| t.analysis.routes.len()).sum();
+    let functions: usize = loaded
+        .templates
+        .iter()
+        .map(|t| t.analysis.functions.len())
+        .sum();
+    let routes: usize = loaded
+        .templates
+        .iter()
+        .map(|t| t.analysis.routes.len())
+        .sum();
     assert!(functions > 500, "functions {functions}");
     assert!(routes > 100, "routes {routes}");
     let all = load_paths(&[root], &LoadOptions::default(), &|_| false);

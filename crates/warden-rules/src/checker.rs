@@ -43,7 +43,12 @@ impl<'t> Checker<'t> {
     }
 
     /// Reports a finding on `resource` at `span` with the rule's default severity.
-    pub fn report(&mut self, resource: &Resource, span: Span, message: impl Into<String>) -> &mut Finding {
+    pub fn report(
+        &mut self,
+        resource: &Resource,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
         self.findings.push(Finding {
             code: self.meta.code,
             name: self.meta.name,
@@ -59,7 +64,13 @@ impl<'t> Checker<'t> {
     }
 
     /// Reports with an explicit resource name and type (for routes and other views).
-    pub fn report_on(&mut self, resource: &str, resource_type: &str, span: Span, message: impl Into<String>) -> &mut Finding {
+    pub fn report_on(
+        &mut self,
+        resource: &str,
+        resource_type: &str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
         self.findings.push(Finding {
             code: self.meta.code,
             name: self.meta.name,

@@ -22,7 +22,12 @@ const GROUPS: &[&[&dyn Rule]] = &[
 /// Every rule, in code order.
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     static ALL: OnceLock<Vec<&'static dyn Rule>> = OnceLock::new();
-    ALL.get_or_init(|| GROUPS.iter().flat_map(|group| group.iter().copied()).collect())
+    ALL.get_or_init(|| {
+        GROUPS
+            .iter()
+            .flat_map(|group| group.iter().copied())
+            .collect()
+    })
 }
 
 pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
@@ -93,8 +98,18 @@ mod tests {
             let meta = rule.meta();
             assert!(codes.insert(meta.code), "duplicate code {}", meta.code);
             assert!(names.insert(meta.name), "duplicate name {}", meta.name);
-            assert!(meta.code.starts_with("WD") && meta.code.len() == 5, "{}", meta.code);
-            assert!(meta.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", meta.name);
+            assert!(
+                meta.code.starts_with("WD") && meta.code.len() == 5,
+                "{}",
+                meta.code
+            );
+            assert!(
+                meta.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                meta.name
+            );
             assert!(!meta.formats.is_empty(), "{} has no formats", meta.code);
         }
     }
@@ -102,17 +117,35 @@ mod tests {
     #[test]
     fn every_rule_is_documented_with_the_house_headings() {
         for info in rule_infos() {
-            for heading in ["## What it does", "## Why is this bad?", "## Example", "## Fix", "## References"] {
-                assert!(info.docs.contains(heading), "{} lacks `{heading}`", info.code);
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix",
+                "## References",
+            ] {
+                assert!(
+                    info.docs.contains(heading),
+                    "{} lacks `{heading}`",
+                    info.code
+                );
             }
-            assert!(!info.summary.is_empty() && info.summary.len() < 300, "{} summary: {}", info.code, info.summary);
+            assert!(
+                !info.summary.is_empty() && info.summary.len() < 300,
+                "{} summary: {}",
+                info.code,
+                info.summary
+            );
         }
     }
 
     #[test]
     fn every_risk_has_a_rule() {
         for risk in warden_diagnostics::Risk::ALL {
-            assert!(all_rules().iter().any(|r| r.meta().risk == risk), "no rule for {risk}");
+            assert!(
+                all_rules().iter().any(|r| r.meta().risk == risk),
+                "no rule for {risk}"
+            );
         }
     }
 }

@@ -8,18 +8,42 @@ use regex::{Regex, RegexSet};
 /// Known credential formats, with a label for messages. The patterns follow the token
 /// formats their issuers document (AWS, GitHub, Slack, Stripe, Twilio, Google, private keys).
 const TOKEN_PATTERNS: &[(&str, &str)] = &[
-    ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-    ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY"),
-    ("GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b"),
+    (
+        "AWS access key id",
+        r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+    ),
+    (
+        "private key",
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY",
+    ),
+    (
+        "GitHub token",
+        r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b",
+    ),
     ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("Slack webhook URL", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
-    ("Stripe secret key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b"),
+    (
+        "Slack webhook URL",
+        r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
+    ),
+    (
+        "Stripe secret key",
+        r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b",
+    ),
     ("Twilio API key", r"\bSK[0-9a-fA-F]{32}\b"),
     ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    ("SendGrid API key", r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b"),
+    (
+        "SendGrid API key",
+        r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b",
+    ),
     ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ("JSON web token", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
-    ("credentials in a URL", r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:[^/\s:@]{3,}@[^\s]+"),
+    (
+        "JSON web token",
+        r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    ),
+    (
+        "credentials in a URL",
+        r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:[^/\s:@]{3,}@[^\s]+",
+    ),
 ];
 
 fn token_set() -> &'static (RegexSet, Vec<Regex>) {
@@ -27,7 +51,10 @@ fn token_set() -> &'static (RegexSet, Vec<Regex>) {
     SET.get_or_init(|| {
         let patterns: Vec<&str> = TOKEN_PATTERNS.iter().map(|(_, p)| *p).collect();
         let set = RegexSet::new(&patterns).expect("token patterns compile");
-        let each = patterns.iter().map(|p| Regex::new(p).expect("token pattern compiles")).collect();
+        let each = patterns
+            .iter()
+            .map(|p| Regex::new(p).expect("token pattern compiles"))
+            .collect();
         (set, each)
     })
 }
@@ -45,9 +72,17 @@ pub fn known_token(value: &str) -> Option<&'static str> {
 
 fn is_placeholder_credential(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    ["${", "<", "password@", ":pass@", "xxx", "example", "changeme"]
-        .iter()
-        .any(|marker| lower.contains(marker))
+    [
+        "${",
+        "<",
+        "password@",
+        ":pass@",
+        "xxx",
+        "example",
+        "changeme",
+    ]
+    .iter()
+    .any(|marker| lower.contains(marker))
 }
 
 /// True when a variable or parameter name suggests it holds a secret.
@@ -119,12 +154,30 @@ mod tests {
 
     #[test]
     fn known_tokens_are_recognised() {
-        assert_eq!(known_token("AKIAIOSFODNN7EXAMPLE"), Some("AWS access key id"));
-        assert_eq!(known_token("-----BEGIN RSA PRIVATE KEY-----\nabc"), Some("private key"));
-        assert_eq!(known_token("ghp_0123456789abcdefghijABCDEFGHIJ012345"), Some("GitHub token"));
-        assert_eq!(known_token("sk_live_0123456789abcdefABCD"), Some("Stripe secret key"));
-        assert_eq!(known_token("xoxb-1234567890-abcdefghij"), Some("Slack token"));
-        assert_eq!(known_token("postgres://admin:s3cr3tPa55@db.internal.corp/app"), Some("credentials in a URL"));
+        assert_eq!(
+            known_token("AKIAIOSFODNN7EXAMPLE"),
+            Some("AWS access key id")
+        );
+        assert_eq!(
+            known_token("-----BEGIN RSA PRIVATE KEY-----\nabc"),
+            Some("private key")
+        );
+        assert_eq!(
+            known_token("ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+            Some("GitHub token")
+        );
+        assert_eq!(
+            known_token("sk_live_0123456789abcdefABCD"),
+            Some("Stripe secret key")
+        );
+        assert_eq!(
+            known_token("xoxb-1234567890-abcdefghij"),
+            Some("Slack token")
+        );
+        assert_eq!(
+            known_token("postgres://admin:s3cr3tPa55@db.internal.corp/app"),
+            Some("credentials in a URL")
+        );
         assert_eq!(known_token("postgres://user:${Password}@db/app"), None);
         assert_eq!(known_token("hello world"), None);
         assert_eq!(known_token("arn:aws:s3:::bucket"), None);
@@ -132,10 +185,25 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for name in ["DB_PASSWORD", "apiKey", "STRIPE_SECRET", "GITHUB_TOKEN", "privateKey", "ClientSecret"] {
+        for name in [
+            "DB_PASSWORD",
+            "apiKey",
+            "STRIPE_SECRET",
+            "GITHUB_TOKEN",
+            "privateKey",
+            "ClientSecret",
+        ] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["TABLE_NAME", "SECRET_ARN", "TOKEN_TABLE", "PASSWORD_PARAMETER", "API_KEY_ID", "LOG_LEVEL", "SECRET_NAME"] {
+        for name in [
+            "TABLE_NAME",
+            "SECRET_ARN",
+            "TOKEN_TABLE",
+            "PASSWORD_PARAMETER",
+            "API_KEY_ID",
+            "LOG_LEVEL",
+            "SECRET_NAME",
+        ] {
             assert!(!is_secret_name(name), "{name}");
         }
     }

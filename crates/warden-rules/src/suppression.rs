@@ -30,7 +30,9 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
     files.sort();
     files.dedup();
     for id in files {
-        let Some(file) = sources.get(id) else { continue };
+        let Some(file) = sources.get(id) else {
+            continue;
+        };
         let comments = inline_comments(&file.text);
         for comment in &comments {
             if comment.reason.is_empty() {
@@ -56,7 +58,10 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
                 comments.iter().any(|comment| {
                     !comment.reason.is_empty()
                         && (comment.line == line || comment.line + 1 == line)
-                        && comment.rules.iter().any(|rule| matches_rule(rule, &finding))
+                        && comment
+                            .rules
+                            .iter()
+                            .any(|rule| matches_rule(rule, &finding))
                 })
             })
         });
@@ -76,7 +81,12 @@ pub fn apply(template: &Template, sources: &SourceMap, findings: Vec<Finding>) -
 }
 
 /// Rules skipped by `Metadata.warden.skip` of the resource the finding names.
-fn metadata_skips(template: &Template, resource: &str, problems: &mut Vec<LoadError>, sources: &SourceMap) -> Vec<String> {
+fn metadata_skips(
+    template: &Template,
+    resource: &str,
+    problems: &mut Vec<LoadError>,
+    sources: &SourceMap,
+) -> Vec<String> {
     let Some(metadata) = template
         .resources
         .iter()
@@ -90,8 +100,15 @@ fn metadata_skips(template: &Template, resource: &str, problems: &mut Vec<LoadEr
     };
     let mut rules = Vec::new();
     for entry in skip.items() {
-        let rule = entry.get("rule").or_else(|| entry.get("id")).and_then(Node::as_str);
-        let reason = entry.get("reason").and_then(Node::as_str).unwrap_or("").trim();
+        let rule = entry
+            .get("rule")
+            .or_else(|| entry.get("id"))
+            .and_then(Node::as_str);
+        let reason = entry
+            .get("reason")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .trim();
         match rule {
             Some(rule) if !reason.is_empty() => rules.push(rule.to_string()),
             _ => {
@@ -148,7 +165,11 @@ fn inline_comments(text: &str) -> Vec<InlineComment> {
             line: line_number,
             column: before.chars().count() + 1,
             rules,
-            reason: reason.trim().trim_start_matches(['-', '—', ':']).trim().to_string(),
+            reason: reason
+                .trim()
+                .trim_start_matches(['-', '—', ':'])
+                .trim()
+                .to_string(),
         });
     }
     out

@@ -28,7 +28,14 @@ fn run(code: &str, file: &str) -> Option<String> {
         writeln!(
             rendered,
             "{}:{}:{} {} [{}] {} ({}): {}",
-            location.file, location.line, location.column, finding.code, finding.severity, finding.resource, finding.resource_type, finding.message
+            location.file,
+            location.line,
+            location.column,
+            finding.code,
+            finding.severity,
+            finding.resource,
+            finding.resource_type,
+            finding.message
         )
         .unwrap();
     }
@@ -40,7 +47,12 @@ fn every_rule_has_violating_and_compliant_fixtures() {
     let mut missing = Vec::new();
     for rule in all_rules() {
         let code = rule.meta().code;
-        for file in ["violating.yaml", "compliant.yaml", "violating.json", "compliant.json"] {
+        for file in [
+            "violating.yaml",
+            "compliant.yaml",
+            "violating.json",
+            "compliant.json",
+        ] {
             if !fixture_dir().join(code).join(file).exists() {
                 missing.push(format!("{code}/{file}"));
             }
@@ -57,7 +69,10 @@ fn violating_fixtures_raise_their_rule() {
             let Some(rendered) = run(code, &format!("violating.{format}")) else {
                 continue;
             };
-            assert!(!rendered.is_empty(), "{code}/violating.{format} raised nothing");
+            assert!(
+                !rendered.is_empty(),
+                "{code}/violating.{format} raised nothing"
+            );
             insta::assert_snapshot!(format!("{code}_{format}"), rendered);
         }
     }
@@ -69,7 +84,10 @@ fn compliant_fixtures_are_clean() {
         let code = rule.meta().code;
         for format in ["yaml", "json"] {
             if let Some(rendered) = run(code, &format!("compliant.{format}")) {
-                assert!(rendered.is_empty(), "{code}/compliant.{format} raised:\n{rendered}");
+                assert!(
+                    rendered.is_empty(),
+                    "{code}/compliant.{format} raised:\n{rendered}"
+                );
             }
         }
     }

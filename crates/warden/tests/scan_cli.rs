@@ -15,7 +15,11 @@ fn warden(args: &[&str], dir: &Path) -> Output {
 
 fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
     })
 }
 
@@ -39,26 +43,51 @@ fn write(dir: &Path, name: &str, text: &str) {
 }
 
 fn codes(report: &serde_json::Value) -> Vec<String> {
-    report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
 fn findings_exit_one_and_follow_the_json_contract() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
-    let output = warden(&["scan", ".", "--format", "json", "--select", "WD201"], dir.path());
+    let output = warden(
+        &["scan", ".", "--format", "json", "--select", "WD201"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
     assert!(report["version"].is_string());
     let finding = &report["findings"][0];
-    for field in ["rule", "name", "risk", "severity", "message", "file", "line", "column", "end_line", "end_column", "resource", "resource_type", "help"] {
+    for field in [
+        "rule",
+        "name",
+        "risk",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "resource",
+        "resource_type",
+        "help",
+    ] {
         assert!(!finding[field].is_null(), "missing {field} in {finding}");
     }
     assert_eq!(finding["rule"], "WD201");
     assert_eq!(finding["name"], "function-url-without-auth");
     assert_eq!(finding["risk"], "broken-authentication");
     assert_eq!(finding["file"], "template.yaml");
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(11), Some(19)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(11), Some(19))
+    );
     assert_eq!(finding["resource"], "Public");
     assert_eq!(finding["resource_type"], "AWS::Serverless::Function");
     assert_eq!(report["summary"]["files_scanned"], 1);
@@ -68,9 +97,20 @@ fn findings_exit_one_and_follow_the_json_contract() {
 fn fail_on_threshold_decides_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
-    let high = warden(&["scan", ".", "--select", "WD201", "--fail-on", "critical"], dir.path());
-    assert_eq!(high.status.code(), Some(0), "{}", String::from_utf8_lossy(&high.stdout));
-    let none = warden(&["scan", ".", "--select", "WD201", "--fail-on", "none"], dir.path());
+    let high = warden(
+        &["scan", ".", "--select", "WD201", "--fail-on", "critical"],
+        dir.path(),
+    );
+    assert_eq!(
+        high.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&high.stdout)
+    );
+    let none = warden(
+        &["scan", ".", "--select", "WD201", "--fail-on", "none"],
+        dir.path(),
+    );
     assert_eq!(none.status.code(), Some(0));
     let bad = warden(&["scan", ".", "--fail-on", "severe"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
@@ -82,7 +122,11 @@ fn fail_on_threshold_decides_the_exit_code() {
 #[test]
 fn clean_templates_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "template.yaml", &PUBLIC_URL.replace("AuthType: NONE", "AuthType: AWS_IAM"));
+    write(
+        dir.path(),
+        "template.yaml",
+        &PUBLIC_URL.replace("AuthType: NONE", "AuthType: AWS_IAM"),
+    );
     let output = warden(&["scan", ".", "--select", "WD201"], dir.path());
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("No findings"));
@@ -93,23 +137,51 @@ fn malformed_files_are_located_errors_and_the_scan_carries_on() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a/template.yaml", PUBLIC_URL);
     write(dir.path(), "b/template.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n");
-    write(dir.path(), "c/template.json", "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}");
+    write(
+        dir.path(),
+        "c/template.json",
+        "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}",
+    );
     write(dir.path(), "d/template.yaml", "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: !Bogus x\n");
-    write(dir.path(), "e/template.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n");
+    write(
+        dir.path(),
+        "e/template.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+    );
     write(dir.path(), "node_modules/x/template.yaml", PUBLIC_URL);
     write(dir.path(), "package.json", "{\"name\": \"not a template\"}");
-    let output = warden(&["scan", ".", "--format", "json", "--select", "WD201"], dir.path());
+    let output = warden(
+        &["scan", ".", "--format", "json", "--select", "WD201"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let report = json(&output);
     assert_eq!(codes(&report), ["WD201"], "node_modules must be skipped");
     let errors = report["errors"].as_array().unwrap();
-    let by_file = |file: &str| errors.iter().find(|e| e["file"] == file).unwrap_or_else(|| panic!("no error for {file}: {errors:#?}"));
+    let by_file = |file: &str| {
+        errors
+            .iter()
+            .find(|e| e["file"] == file)
+            .unwrap_or_else(|| panic!("no error for {file}: {errors:#?}"))
+    };
     let duplicate = by_file("b/template.yaml");
-    assert_eq!((duplicate["line"].as_u64(), duplicate["column"].as_u64()), (Some(5), Some(3)));
-    assert!(duplicate["message"].as_str().unwrap().contains("duplicate key `A`"));
+    assert_eq!(
+        (duplicate["line"].as_u64(), duplicate["column"].as_u64()),
+        (Some(5), Some(3))
+    );
+    assert!(duplicate["message"]
+        .as_str()
+        .unwrap()
+        .contains("duplicate key `A`"));
     assert!(by_file("c/template.json")["line"].as_u64().unwrap() >= 1);
-    assert!(by_file("d/template.yaml")["message"].as_str().unwrap().contains("unknown tag `!Bogus`"));
-    assert!(by_file("e/template.yaml")["message"].as_str().unwrap().contains("empty"));
+    assert!(by_file("d/template.yaml")["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown tag `!Bogus`"));
+    assert!(by_file("e/template.yaml")["message"]
+        .as_str()
+        .unwrap()
+        .contains("empty"));
     assert_eq!(errors.len(), 4, "{errors:#?}");
 }
 
@@ -121,38 +193,113 @@ fn metadata_and_comment_suppressions_need_a_reason() {
         "    Type: AWS::Serverless::Function\n    Metadata:\n      warden:\n        skip:\n          - rule: WD201\n            reason: webhook verifies signatures\n",
     );
     write(dir.path(), "meta/template.yaml", &with_metadata);
-    write(dir.path(), "comment/template.yaml", &PUBLIC_URL.replace("AuthType: NONE", "AuthType: NONE # warden:ignore WD201 public status page"));
+    write(
+        dir.path(),
+        "comment/template.yaml",
+        &PUBLIC_URL.replace(
+            "AuthType: NONE",
+            "AuthType: NONE # warden:ignore WD201 public status page",
+        ),
+    );
     write(dir.path(), "above/template.yaml", &PUBLIC_URL.replace("        AuthType: NONE", "        # warden:ignore function-url-without-auth public by design\n        AuthType: NONE"));
-    write(dir.path(), "noreason/template.yaml", &PUBLIC_URL.replace("AuthType: NONE", "AuthType: NONE # warden:ignore WD201"));
+    write(
+        dir.path(),
+        "noreason/template.yaml",
+        &PUBLIC_URL.replace("AuthType: NONE", "AuthType: NONE # warden:ignore WD201"),
+    );
     let json_template = r#"{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Metadata": {"warden": {"skip": [{"rule": "WD201", "reason": "internal"}]}}, "Properties": {"Role": "arn:aws:iam::123456789012:role/r", "Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": "x"}}},
       "Url": {"Type": "AWS::Lambda::Url", "Metadata": {"warden": {"skip": [{"rule": "WD201", "reason": "internal"}]}}, "Properties": {"AuthType": "NONE", "TargetFunctionArn": {"Fn::GetAtt": ["Fn", "Arn"]}}}}}"#;
     write(dir.path(), "json/template.json", json_template);
-    let output = warden(&["scan", ".", "--format", "json", "--select", "WD201"], dir.path());
+    let output = warden(
+        &["scan", ".", "--format", "json", "--select", "WD201"],
+        dir.path(),
+    );
     let report = json(&output);
-    let files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["noreason/template.yaml"]);
     assert_eq!(report["summary"]["suppressed"], 4);
     let problem = &report["errors"][0];
     assert_eq!(problem["file"], "noreason/template.yaml");
-    assert!(problem["message"].as_str().unwrap().contains("needs a reason"));
+    assert!(problem["message"]
+        .as_str()
+        .unwrap()
+        .contains("needs a reason"));
 }
 
 #[test]
 fn baseline_reports_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
-    let written = warden(&["scan", ".", "--select", "WD201", "--write-baseline", "baseline.json"], dir.path());
+    let written = warden(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "WD201",
+            "--write-baseline",
+            "baseline.json",
+        ],
+        dir.path(),
+    );
     assert_eq!(written.status.code(), Some(0));
     // Moving the finding down a few lines keeps its fingerprint.
-    write(dir.path(), "template.yaml", &PUBLIC_URL.replace("Resources:\n", "Description: shifted\nMetadata: {}\nResources:\n"));
-    let again = warden(&["scan", ".", "--select", "WD201", "--baseline", "baseline.json", "--format", "json"], dir.path());
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
+    write(
+        dir.path(),
+        "template.yaml",
+        &PUBLIC_URL.replace(
+            "Resources:\n",
+            "Description: shifted\nMetadata: {}\nResources:\n",
+        ),
+    );
+    let again = warden(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "WD201",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     assert_eq!(json(&again)["summary"]["suppressed"], 1);
     // A new public URL is reported.
     let mut two = PUBLIC_URL.to_string();
-    two.push_str(&PUBLIC_URL.lines().skip(3).collect::<Vec<_>>().join("\n").replace("Public:", "Other:"));
+    two.push_str(
+        &PUBLIC_URL
+            .lines()
+            .skip(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("Public:", "Other:"),
+    );
     write(dir.path(), "template.yaml", &two);
-    let new = warden(&["scan", ".", "--select", "WD201", "--baseline", "baseline.json", "--format", "json"], dir.path());
+    let new = warden(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "WD201",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
     assert_eq!(new.status.code(), Some(1));
     let report = json(&new);
     assert_eq!(report["findings"][0]["resource"], "Other");
@@ -162,19 +309,65 @@ fn baseline_reports_only_new_findings() {
 fn parameters_decide_what_is_known() {
     let dir = tempfile::tempdir().unwrap();
     let template = PUBLIC_URL
-        .replace("Resources:\n", "Parameters:\n  UrlAuth:\n    Type: String\nResources:\n")
+        .replace(
+            "Resources:\n",
+            "Parameters:\n  UrlAuth:\n    Type: String\nResources:\n",
+        )
         .replace("AuthType: NONE", "AuthType: !Ref UrlAuth");
     write(dir.path(), "template.yaml", &template);
     // Unknown without a value: nothing reported.
-    let unknown = warden(&["scan", ".", "--select", "WD201", "--format", "json"], dir.path());
+    let unknown = warden(
+        &["scan", ".", "--select", "WD201", "--format", "json"],
+        dir.path(),
+    );
     assert_eq!(codes(&json(&unknown)), Vec::<String>::new());
-    let given = warden(&["scan", ".", "--select", "WD201", "--format", "json", "-p", "UrlAuth=NONE"], dir.path());
+    let given = warden(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "WD201",
+            "--format",
+            "json",
+            "-p",
+            "UrlAuth=NONE",
+        ],
+        dir.path(),
+    );
     assert_eq!(codes(&json(&given)), ["WD201"]);
-    write(dir.path(), "params.json", r#"[{"ParameterKey": "UrlAuth", "ParameterValue": "NONE"}]"#);
-    let file = warden(&["scan", "template.yaml", "--select", "WD201", "--format", "json", "--parameters-file", "params.json"], dir.path());
+    write(
+        dir.path(),
+        "params.json",
+        r#"[{"ParameterKey": "UrlAuth", "ParameterValue": "NONE"}]"#,
+    );
+    let file = warden(
+        &[
+            "scan",
+            "template.yaml",
+            "--select",
+            "WD201",
+            "--format",
+            "json",
+            "--parameters-file",
+            "params.json",
+        ],
+        dir.path(),
+    );
     assert_eq!(codes(&json(&file)), ["WD201"]);
     write(dir.path(), "samconfig.toml", "version = 0.1\n[default.deploy.parameters]\nparameter_overrides = \"UrlAuth=NONE Other=\\\"a b\\\"\"\n");
-    let sam = warden(&["scan", "template.yaml", "--select", "WD201", "--format", "json", "--parameters-file", "samconfig.toml"], dir.path());
+    let sam = warden(
+        &[
+            "scan",
+            "template.yaml",
+            "--select",
+            "WD201",
+            "--format",
+            "json",
+            "--parameters-file",
+            "samconfig.toml",
+        ],
+        dir.path(),
+    );
     assert_eq!(codes(&json(&sam)), ["WD201"]);
 }
 
@@ -183,13 +376,32 @@ fn config_file_selects_ignores_and_excludes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app/template.yaml", PUBLIC_URL);
     write(dir.path(), "legacy/template.yaml", PUBLIC_URL);
-    write(dir.path(), "warden.toml", "select = [\"WD2\"]\nexclude = [\"legacy\"]\n");
+    write(
+        dir.path(),
+        "warden.toml",
+        "select = [\"WD2\"]\nexclude = [\"legacy\"]\n",
+    );
     let report = json(&warden(&["scan", ".", "--format", "json"], dir.path()));
-    let files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     assert!(files.iter().all(|f| f.starts_with("app/")), "{files:?}");
     assert!(codes(&report).iter().all(|c| c.starts_with("WD2")));
-    write(dir.path(), "warden.toml", "ignore = [\"function-url-without-auth\"]\nselect = [\"WD201\"]\n");
-    assert_eq!(codes(&json(&warden(&["scan", ".", "--format", "json"], dir.path()))), Vec::<String>::new());
+    write(
+        dir.path(),
+        "warden.toml",
+        "ignore = [\"function-url-without-auth\"]\nselect = [\"WD201\"]\n",
+    );
+    assert_eq!(
+        codes(&json(&warden(
+            &["scan", ".", "--format", "json"],
+            dir.path()
+        ))),
+        Vec::<String>::new()
+    );
     write(dir.path(), "warden.toml", "selct = [\"WD2\"]\n");
     let bad = warden(&["scan", "."], dir.path());
     assert_eq!(bad.status.code(), Some(2));
@@ -201,14 +413,22 @@ fn every_format_renders() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
     for format in ["text", "json", "sarif", "github", "junit"] {
-        let output = warden(&["scan", ".", "--select", "WD201", "--format", format], dir.path());
+        let output = warden(
+            &["scan", ".", "--select", "WD201", "--format", format],
+            dir.path(),
+        );
         assert_eq!(output.status.code(), Some(1), "{format}");
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("WD201"), "{format}: {text}");
     }
-    let sarif = warden(&["scan", ".", "--format", "sarif", "-o", "out.sarif"], dir.path());
+    let sarif = warden(
+        &["scan", ".", "--format", "sarif", "-o", "out.sarif"],
+        dir.path(),
+    );
     assert_eq!(sarif.status.code(), Some(1));
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
     assert_eq!(value["version"], "2.1.0");
 }
 
@@ -218,19 +438,40 @@ fn rules_and_rule_print_documentation() {
     let list = warden(&["rules"], dir.path());
     assert_eq!(list.status.code(), Some(0));
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(text.contains("WD201") && text.contains("function-url-without-auth") && text.contains("sam"));
+    assert!(
+        text.contains("WD201")
+            && text.contains("function-url-without-auth")
+            && text.contains("sam")
+    );
     let one = warden(&["rule", "WD201"], dir.path());
     let docs = String::from_utf8_lossy(&one.stdout);
     assert!(docs.contains("## Why is this bad?") && docs.contains("AuthType"));
-    assert_eq!(warden(&["rule", "WD999"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        warden(&["rule", "WD999"], dir.path()).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn missing_paths_are_reported_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
-    let output = warden(&["scan", "template.yaml", "nope/", "--format", "json", "--select", "WD201"], dir.path());
+    let output = warden(
+        &[
+            "scan",
+            "template.yaml",
+            "nope/",
+            "--format",
+            "json",
+            "--select",
+            "WD201",
+        ],
+        dir.path(),
+    );
     let report = json(&output);
     assert_eq!(codes(&report), ["WD201"]);
-    assert!(report["errors"][0]["message"].as_str().unwrap().contains("no such file"));
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no such file"));
 }

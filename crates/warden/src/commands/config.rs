@@ -46,11 +46,19 @@ impl Config {
                 default
             }
         };
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let config: Config = toml::from_str(&text).with_context(|| format!("invalid configuration in {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let config: Config = toml::from_str(&text)
+            .with_context(|| format!("invalid configuration in {}", path.display()))?;
         for rule in config.select.iter().chain(&config.ignore) {
-            if !warden_rules::all_rules().iter().any(|r| selector_matches(rule, r.meta())) {
-                anyhow::bail!("{}: `{rule}` matches no rule (see `warden rules`)", path.display());
+            if !warden_rules::all_rules()
+                .iter()
+                .any(|r| selector_matches(rule, r.meta()))
+            {
+                anyhow::bail!(
+                    "{}: `{rule}` matches no rule (see `warden rules`)",
+                    path.display()
+                );
             }
         }
         Ok((config, Some(path)))
@@ -69,5 +77,8 @@ pub fn selector_matches(selector: &str, meta: &RuleMeta) -> bool {
     let selector = selector.trim();
     selector.eq_ignore_ascii_case("all")
         || meta.name == selector
-        || meta.code.to_ascii_uppercase().starts_with(&selector.to_ascii_uppercase())
+        || meta
+            .code
+            .to_ascii_uppercase()
+            .starts_with(&selector.to_ascii_uppercase())
 }

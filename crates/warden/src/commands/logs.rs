@@ -15,7 +15,10 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use warden_logs::follow::{follow_file, follow_reader, FollowOptions};
 use warden_logs::render::{invocation_line, write_report};
-use warden_logs::{Architecture, AssemblerConfig, CostModel, Emitted, InputProblem, Pipeline, Report, SourceContext};
+use warden_logs::{
+    Architecture, AssemblerConfig, CostModel, Emitted, InputProblem, Pipeline, Report,
+    SourceContext,
+};
 
 #[derive(Subcommand)]
 pub enum LogsCommand {
@@ -125,11 +128,18 @@ enum ColorChoice {
 impl CommonArgs {
     fn config(&self) -> anyhow::Result<AssemblerConfig> {
         let Some(architecture) = Architecture::parse(&self.arch) else {
-            bail!("unknown architecture `{}` (expected x86_64 or arm64)", self.arch);
+            bail!(
+                "unknown architecture `{}` (expected x86_64 or arm64)",
+                self.arch
+            );
         };
         let Some(cost) = CostModel::new(architecture, &self.region) else {
             let known: Vec<&str> = CostModel::known_regions().collect();
-            bail!("no Lambda prices for region `{}` (known: {})", self.region, known.join(", "));
+            bail!(
+                "no Lambda prices for region `{}` (known: {})",
+                self.region,
+                known.join(", ")
+            );
         };
         Ok(AssemblerConfig {
             default_function: self.function.clone(),
@@ -142,7 +152,9 @@ impl CommonArgs {
         match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         }
     }
 }
@@ -206,7 +218,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Format::Ndjson => {}
     }
     out.flush()?;
-    Ok(exit_code(&report, args.fail_on, unreadable + pipeline.problem_count()))
+    Ok(exit_code(
+        &report,
+        args.fail_on,
+        unreadable + pipeline.problem_count(),
+    ))
 }
 
 fn write_ndjson(out: &mut impl Write, items: &[Emitted]) -> anyhow::Result<()> {
@@ -225,7 +241,10 @@ fn report_problems(problems: &[InputProblem], total: u64) {
     }
     let shown = problems.len() as u64;
     if total > shown {
-        eprintln!("warden: warning: {} more input problems not shown", total - shown);
+        eprintln!(
+            "warden: warning: {} more input problems not shown",
+            total - shown
+        );
     }
 }
 
@@ -277,11 +296,29 @@ fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
     };
     let never = || false;
     if args.file.as_os_str() == "-" {
-        follow_reader(io::stdin(), &context, &options, &mut pipeline, &mut print, &never)
+        follow_reader(
+            io::stdin(),
+            &context,
+            &options,
+            &mut pipeline,
+            &mut print,
+            &never,
+        )
     } else {
-        follow_file(&args.file, &context, &options, &mut pipeline, &mut print, &never)
+        follow_file(
+            &args.file,
+            &context,
+            &options,
+            &mut pipeline,
+            &mut print,
+            &never,
+        )
     }
     .with_context(|| format!("following {}", context.name))?;
     report_problems(pipeline.problems(), pipeline.problem_count());
-    Ok(if pipeline.problem_count() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if pipeline.problem_count() > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

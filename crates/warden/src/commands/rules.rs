@@ -36,7 +36,11 @@ pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
     }
     let name_width = infos.iter().map(|i| i.name.len()).max().unwrap_or(4);
     let risk_width = infos.iter().map(|i| i.risk.slug().len()).max().unwrap_or(4);
-    writeln!(out, "{:<6} {:<name_width$} {:<risk_width$} {:<8} FORMATS", "CODE", "NAME", "RISK", "SEVERITY")?;
+    writeln!(
+        out,
+        "{:<6} {:<name_width$} {:<risk_width$} {:<8} FORMATS",
+        "CODE", "NAME", "RISK", "SEVERITY"
+    )?;
     for info in infos {
         writeln!(
             out,
@@ -48,7 +52,11 @@ pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
             info.formats.join(",")
         )?;
     }
-    writeln!(out, "\n{} rules. `warden rule CODE` shows one rule's documentation.", infos.len())?;
+    writeln!(
+        out,
+        "\n{} rules. `warden rule CODE` shows one rule's documentation.",
+        infos.len()
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

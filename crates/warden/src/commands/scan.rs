@@ -75,7 +75,9 @@ fn parse_threshold(text: &str) -> anyhow::Result<Option<Severity>> {
     if text.eq_ignore_ascii_case("none") {
         return Ok(None);
     }
-    text.parse::<Severity>().map(Some).map_err(anyhow::Error::msg)
+    text.parse::<Severity>()
+        .map(Some)
+        .map_err(anyhow::Error::msg)
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
@@ -94,15 +96,27 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--parameter `{pair}` is not KEY=VALUE"))?;
         parameters.insert(key.trim().to_string(), value.to_string());
     }
-    let fail_on = parse_threshold(args.fail_on.as_deref().or(config.fail_on.as_deref()).unwrap_or("low"))?;
+    let fail_on = parse_threshold(
+        args.fail_on
+            .as_deref()
+            .or(config.fail_on.as_deref())
+            .unwrap_or("low"),
+    )?;
     let min_severity = match &args.min_severity {
         Some(text) => Some(text.parse::<Severity>().map_err(anyhow::Error::msg)?),
         None => config.min_severity()?,
     };
-    let select: Vec<String> = if args.select.is_empty() { config.select.clone() } else { args.select.clone() };
+    let select: Vec<String> = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select.clone()
+    };
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     for selector in select.iter().chain(&ignore) {
-        if !warden_rules::all_rules().iter().any(|r| selector_matches(selector, r.meta())) {
+        if !warden_rules::all_rules()
+            .iter()
+            .any(|r| selector_matches(selector, r.meta()))
+        {
             anyhow::bail!("`{selector}` matches no rule (see `warden rules`)");
         }
     }
@@ -115,7 +129,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let loaded = load_paths(&args.paths, &options, &excluded);
     if loaded.files_scanned == 0 && loaded.errors.is_empty() {
-        eprintln!("warden: no CloudFormation or SAM templates found in {}", display_paths(&args.paths));
+        eprintln!(
+            "warden: no CloudFormation or SAM templates found in {}",
+            display_paths(&args.paths)
+        );
     }
 
     let enabled = |meta: &warden_rules::RuleMeta| {
@@ -142,13 +159,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
     if let Some(path) = &args.write_baseline {
         Baseline::of(&findings, &loaded.sources).write(path)?;
-        eprintln!("warden: wrote {} findings to baseline {}", findings.len(), path.display());
+        eprintln!(
+            "warden: wrote {} findings to baseline {}",
+            findings.len(),
+            path.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.baseline {
         let known = Baseline::read(path)?;
         let before = findings.len();
-        findings.retain(|finding| !known.contains(&warden_output::fingerprint(finding, &loaded.sources)));
+        findings.retain(|finding| {
+            !known.contains(&warden_output::fingerprint(finding, &loaded.sources))
+        });
         suppressed += before - findings.len();
     }
 
@@ -167,7 +190,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
     let render_options = RenderOptions {
@@ -178,23 +203,46 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
             );
-            render(args.format, &report, &loaded.sources, rules, &render_options, &mut file)?;
+            render(
+                args.format,
+                &report,
+                &loaded.sources,
+                rules,
+                &render_options,
+                &mut file,
+            )?;
             file.flush()?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render(args.format, &report, &loaded.sources, rules, &render_options, &mut out)?;
+            render(
+                args.format,
+                &report,
+                &loaded.sources,
+                rules,
+                &render_options,
+                &mut out,
+            )?;
             out.flush()?;
         }
     }
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn build_globset(patterns: &[String]) -> anyhow::Result<globset::GlobSet> {
@@ -225,17 +273,23 @@ fn toml_scalar(value: &toml::Value) -> String {
 /// `{"Parameters": {...}}` (CodePipeline template configuration), a plain JSON object, or a
 /// SAM `samconfig.toml` (`parameter_overrides`).
 fn read_parameters_file(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = HashMap::new();
     if path.extension().is_some_and(|e| e == "toml") {
-        let value: toml::Value = toml::from_str(&text).with_context(|| format!("invalid TOML in {}", path.display()))?;
+        let value: toml::Value =
+            toml::from_str(&text).with_context(|| format!("invalid TOML in {}", path.display()))?;
         let mut found = None;
         find_toml_key(&value, "parameter_overrides", &mut found);
-        let overrides = found.with_context(|| format!("{}: no `parameter_overrides`", path.display()))?;
+        let overrides =
+            found.with_context(|| format!("{}: no `parameter_overrides`", path.display()))?;
         let items: Vec<String> = match overrides {
             toml::Value::String(text) => split_overrides(&text),
             toml::Value::Array(items) => items.iter().map(toml_scalar).collect(),
-            other => anyhow::bail!("{}: unexpected `parameter_overrides` {other}", path.display()),
+            other => anyhow::bail!(
+                "{}: unexpected `parameter_overrides` {other}",
+                path.display()
+            ),
         };
         for item in items {
             if let Some((key, value)) = item.split_once('=') {
@@ -244,7 +298,8 @@ fn read_parameters_file(path: &Path) -> anyhow::Result<HashMap<String, String>> 
         }
         return Ok(out);
     }
-    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("invalid JSON in {}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("invalid JSON in {}", path.display()))?;
     let scalar = |value: &serde_json::Value| match value {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -258,17 +313,26 @@ fn read_parameters_file(path: &Path) -> anyhow::Result<HashMap<String, String>> 
                     (Some(key), Some(value)) => {
                         out.insert(key.to_string(), scalar(value));
                     }
-                    _ => anyhow::bail!("{}: each item needs ParameterKey and ParameterValue", path.display()),
+                    _ => anyhow::bail!(
+                        "{}: each item needs ParameterKey and ParameterValue",
+                        path.display()
+                    ),
                 }
             }
         }
         serde_json::Value::Object(map) => {
-            let map = map.get("Parameters").and_then(|p| p.as_object()).unwrap_or(map);
+            let map = map
+                .get("Parameters")
+                .and_then(|p| p.as_object())
+                .unwrap_or(map);
             for (key, value) in map {
                 out.insert(key.clone(), scalar(value));
             }
         }
-        _ => anyhow::bail!("{}: expected a JSON array or object of parameters", path.display()),
+        _ => anyhow::bail!(
+            "{}: expected a JSON array or object of parameters",
+            path.display()
+        ),
     }
     Ok(out)
 }

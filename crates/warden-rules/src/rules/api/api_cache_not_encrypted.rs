@@ -49,7 +49,8 @@ impl Rule for ApiCacheNotEncrypted {
                 continue;
             }
             for setting in stage.method_settings() {
-                let Some(caching) = setting.get("CachingEnabled").filter(|node| is_true(node)) else {
+                let Some(caching) = setting.get("CachingEnabled").filter(|node| is_true(node))
+                else {
                     continue;
                 };
                 match setting.get("CacheDataEncrypted") {
@@ -57,14 +58,20 @@ impl Rule for ApiCacheNotEncrypted {
                         checker.report(
                             stage.resource,
                             caching.span,
-                            format!("{} caches responses without `CacheDataEncrypted: true`", stage.label()),
+                            format!(
+                                "{} caches responses without `CacheDataEncrypted: true`",
+                                stage.label()
+                            ),
                         );
                     }
                     Some(encrypted) if is_false(encrypted) => {
                         checker.report(
                             stage.resource,
                             encrypted.span,
-                            format!("{} caches responses unencrypted (`CacheDataEncrypted: false`)", stage.label()),
+                            format!(
+                                "{} caches responses unencrypted (`CacheDataEncrypted: false`)",
+                                stage.label()
+                            ),
                         );
                     }
                     Some(_) => {}

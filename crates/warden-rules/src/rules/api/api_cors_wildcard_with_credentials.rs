@@ -45,7 +45,9 @@ declare_rule! {
 
 /// True for a CORS origin that allows every origin (`*`, or SAM's quoted `'*'`).
 fn is_wildcard(origin: &Node) -> bool {
-    origin.as_str().is_some_and(|text| text.trim().trim_matches('\'').trim() == "*")
+    origin
+        .as_str()
+        .is_some_and(|text| text.trim().trim_matches('\'').trim() == "*")
 }
 
 impl Rule for ApiCorsWildcardWithCredentials {
@@ -61,7 +63,10 @@ impl Rule for ApiCorsWildcardWithCredentials {
             for cors in cors.alternatives() {
                 let (origin, credentials) = match &cors.value {
                     Value::String(_) => (Some(cors), false),
-                    Value::Map(map) => (map.get("AllowOrigin"), map.get("AllowCredentials").is_some_and(is_true)),
+                    Value::Map(map) => (
+                        map.get("AllowOrigin"),
+                        map.get("AllowCredentials").is_some_and(is_true),
+                    ),
                     _ => continue,
                 };
                 for origin in origin.map(Node::alternatives).unwrap_or_default() {
@@ -94,11 +99,23 @@ impl Rule for ApiCorsWildcardWithCredentials {
     }
 }
 
-fn report(checker: &mut Checker<'_>, api: &warden_iac::Resource, span: warden_diagnostics::Span, kind: &str, credentials: bool) {
+fn report(
+    checker: &mut Checker<'_>,
+    api: &warden_iac::Resource,
+    span: warden_diagnostics::Span,
+    kind: &str,
+    credentials: bool,
+) {
     let message = if credentials {
-        format!("{kind} `{}` allows CORS from any origin (`*`) with credentials", api.origin.id)
+        format!(
+            "{kind} `{}` allows CORS from any origin (`*`) with credentials",
+            api.origin.id
+        )
     } else {
-        format!("{kind} `{}` allows CORS from any origin (`*`)", api.origin.id)
+        format!(
+            "{kind} `{}` allows CORS from any origin (`*`)",
+            api.origin.id
+        )
     };
     let finding = checker.report(api, span, message);
     if credentials {

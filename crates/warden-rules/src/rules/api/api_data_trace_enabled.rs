@@ -51,7 +51,10 @@ impl Rule for ApiDataTraceEnabled {
                     checker.report(
                         stage.resource,
                         trace.span,
-                        format!("{} logs full requests and responses (`DataTraceEnabled: true`)", stage.label()),
+                        format!(
+                            "{} logs full requests and responses (`DataTraceEnabled: true`)",
+                            stage.label()
+                        ),
                     );
                 }
             }

@@ -61,13 +61,17 @@ impl Rule for ApiDomainAllowsOldTls {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for domain in template.resources_of_type("AWS::ApiGateway::DomainName") {
-            let name = domain.prop("DomainName").map_or_else(|| domain.origin.id.clone(), Node::display);
+            let name = domain
+                .prop("DomainName")
+                .map_or_else(|| domain.origin.id.clone(), Node::display);
             match domain.prop("SecurityPolicy") {
                 None => {
                     checker.report(
                         domain,
                         domain.span,
-                        format!("custom domain `{name}` has no `SecurityPolicy`: it accepts TLS 1.0"),
+                        format!(
+                            "custom domain `{name}` has no `SecurityPolicy`: it accepts TLS 1.0"
+                        ),
                     );
                 }
                 Some(policy) => {
@@ -75,23 +79,35 @@ impl Rule for ApiDomainAllowsOldTls {
                         checker.report(
                             domain,
                             old.span,
-                            format!("custom domain `{name}` accepts TLS older than 1.2 (`{}`)", old.display()),
+                            format!(
+                                "custom domain `{name}` accepts TLS older than 1.2 (`{}`)",
+                                old.display()
+                            ),
                         );
                     }
                 }
             }
         }
         for domain in template.resources_of_type("AWS::ApiGatewayV2::DomainName") {
-            let name = domain.prop("DomainName").map_or_else(|| domain.origin.id.clone(), Node::display);
+            let name = domain
+                .prop("DomainName")
+                .map_or_else(|| domain.origin.id.clone(), Node::display);
             let Some(configurations) = domain.prop("DomainNameConfigurations") else {
                 continue;
             };
             for configuration in configurations.items() {
-                for old in configuration.get("SecurityPolicy").map(old_policies).unwrap_or_default() {
+                for old in configuration
+                    .get("SecurityPolicy")
+                    .map(old_policies)
+                    .unwrap_or_default()
+                {
                     checker.report(
                         domain,
                         old.span,
-                        format!("custom domain `{name}` accepts TLS older than 1.2 (`{}`)", old.display()),
+                        format!(
+                            "custom domain `{name}` accepts TLS older than 1.2 (`{}`)",
+                            old.display()
+                        ),
                     );
                 }
             }

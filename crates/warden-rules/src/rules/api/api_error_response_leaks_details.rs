@@ -53,7 +53,9 @@ fn internals() -> &'static Regex {
 
 fn whole_error() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#"\$input\.(path|json)\(\s*['"]\$['"]\s*\)"#).expect("pattern compiles"))
+    RE.get_or_init(|| {
+        Regex::new(r#"\$input\.(path|json)\(\s*['"]\$['"]\s*\)"#).expect("pattern compiles")
+    })
 }
 
 impl Rule for ApiErrorResponseLeaksDetails {
@@ -63,33 +65,58 @@ impl Rule for ApiErrorResponseLeaksDetails {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for response in template.resources_of_type("AWS::ApiGateway::GatewayResponse") {
-            let kind = response.prop("ResponseType").map_or_else(String::new, Node::display);
+            let kind = response
+                .prop("ResponseType")
+                .map_or_else(String::new, Node::display);
             let what = format!("gateway response `{kind}` of `{}`", response.origin.id);
-            check_templates(checker, response, response.prop("ResponseTemplates"), &what, false);
+            check_templates(
+                checker,
+                response,
+                response.prop("ResponseTemplates"),
+                &what,
+                false,
+            );
         }
         for method in template.resources_of_type("AWS::ApiGateway::Method") {
             let Some(responses) = method.prop("Integration.IntegrationResponses") else {
                 continue;
             };
             for response in responses.items() {
-                let status = response.get("StatusCode").map_or_else(String::new, Node::display);
+                let status = response
+                    .get("StatusCode")
+                    .map_or_else(String::new, Node::display);
                 let is_error = status.starts_with('4')
                     || status.starts_with('5')
-                    || response
-                        .get("SelectionPattern")
-                        .is_some_and(|pattern| pattern.as_str().is_none_or(|text| !text.is_empty()));
+                    || response.get("SelectionPattern").is_some_and(|pattern| {
+                        pattern.as_str().is_none_or(|text| !text.is_empty())
+                    });
                 let what = format!("integration response `{status}` of `{}`", method.origin.id);
-                check_templates(checker, method, response.get("ResponseTemplates"), &what, is_error);
+                check_templates(
+                    checker,
+                    method,
+                    response.get("ResponseTemplates"),
+                    &what,
+                    is_error,
+                );
             }
         }
         for api in template.resources_of_type("AWS::ApiGateway::RestApi") {
             let Some(body) = api.prop("Body") else {
                 continue;
             };
-            if let Some(responses) = body.get("x-amazon-apigateway-gateway-responses").and_then(Node::as_map) {
+            if let Some(responses) = body
+                .get("x-amazon-apigateway-gateway-responses")
+                .and_then(Node::as_map)
+            {
                 for (kind, response) in responses.iter() {
                     let what = format!("gateway response `{}` of `{}`", kind.name, api.origin.id);
-                    check_templates(checker, api, response.get("responseTemplates"), &what, false);
+                    check_templates(
+                        checker,
+                        api,
+                        response.get("responseTemplates"),
+                        &what,
+                        false,
+                    );
                 }
             }
             let Some(paths) = body.get("paths").and_then(Node::as_map) else {
@@ -107,8 +134,12 @@ impl Rule for ApiErrorResponseLeaksDetails {
                         continue;
                     };
                     for (pattern, response) in responses.iter() {
-                        let status = response.get("statusCode").map_or_else(String::new, Node::display);
-                        let is_error = pattern.name != "default" || status.starts_with('4') || status.starts_with('5');
+                        let status = response
+                            .get("statusCode")
+                            .map_or_else(String::new, Node::display);
+                        let is_error = pattern.name != "default"
+                            || status.starts_with('4')
+                            || status.starts_with('5');
                         let what = format!(
                             "integration response `{}` of `{} {}` in `{}`",
                             pattern.name,
@@ -116,7 +147,13 @@ impl Rule for ApiErrorResponseLeaksDetails {
                             path.name,
                             api.origin.id
                         );
-                        check_templates(checker, api, response.get("responseTemplates"), &what, is_error);
+                        check_templates(
+                            checker,
+                            api,
+                            response.get("responseTemplates"),
+                            &what,
+                            is_error,
+                        );
                     }
                 }
             }
@@ -124,7 +161,13 @@ impl Rule for ApiErrorResponseLeaksDetails {
     }
 }
 
-fn check_templates(checker: &mut Checker<'_>, resource: &Resource, templates: Option<&Node>, what: &str, is_error: bool) {
+fn check_templates(
+    checker: &mut Checker<'_>,
+    resource: &Resource,
+    templates: Option<&Node>,
+    what: &str,
+    is_error: bool,
+) {
     let Some(templates) = templates.and_then(Node::as_map) else {
         return;
     };
@@ -138,7 +181,11 @@ fn check_templates(checker: &mut Checker<'_>, resource: &Resource, templates: Op
             } else {
                 continue;
             };
-            checker.report(resource, template.span, format!("{what} sends {leak} to clients"));
+            checker.report(
+                resource,
+                template.span,
+                format!("{what} sends {leak} to clients"),
+            );
         }
     }
 }

@@ -52,10 +52,11 @@ impl Rule for ApiExecutionLoggingDisabled {
                 .collect();
             // Unknown levels and `INFO`/`ERROR` count as logging.
             let enabled = levels.iter().any(|level| {
-                level
-                    .alternatives()
-                    .iter()
-                    .all(|value| value.as_str().is_none_or(|text| !text.eq_ignore_ascii_case("OFF")))
+                level.alternatives().iter().all(|value| {
+                    value
+                        .as_str()
+                        .is_none_or(|text| !text.eq_ignore_ascii_case("OFF"))
+                })
             });
             if enabled {
                 continue;
@@ -64,12 +65,18 @@ impl Rule for ApiExecutionLoggingDisabled {
                 Some(level) => checker.report(
                     stage.resource,
                     level.span,
-                    format!("{} has execution logging turned off (`LoggingLevel: OFF`)", stage.label()),
+                    format!(
+                        "{} has execution logging turned off (`LoggingLevel: OFF`)",
+                        stage.label()
+                    ),
                 ),
                 None => checker.report(
                     stage.resource,
                     stage.span(),
-                    format!("{} has no stage-wide execution logging (`LoggingLevel`)", stage.label()),
+                    format!(
+                        "{} has no stage-wide execution logging (`LoggingLevel`)",
+                        stage.label()
+                    ),
                 ),
             };
         }

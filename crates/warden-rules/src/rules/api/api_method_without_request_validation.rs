@@ -54,13 +54,24 @@ impl Rule for ApiMethodWithoutRequestValidation {
                 continue;
             }
             let message = if matches!(route.method.as_str(), "POST" | "PUT" | "PATCH" | "ANY") {
-                format!("{} accepts a request body without a request validator", route_label(route))
+                format!(
+                    "{} accepts a request body without a request validator",
+                    route_label(route)
+                )
             } else if declares_required_parameters(template, route) {
-                format!("{} has required parameters but no request validator", route_label(route))
+                format!(
+                    "{} has required parameters but no request validator",
+                    route_label(route)
+                )
             } else {
                 continue;
             };
-            checker.report_on(&route.origin.id, &route.origin.resource_type, route.span, message);
+            checker.report_on(
+                &route.origin.id,
+                &route.origin.resource_type,
+                route.span,
+                message,
+            );
         }
     }
 }

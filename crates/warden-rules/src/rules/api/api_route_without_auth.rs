@@ -51,12 +51,19 @@ impl Rule for ApiRouteWithoutAuth {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for route in &template.analysis.routes {
-            if route.kind == ApiKind::Rest && route.auth == RouteAuth::None && !route.api_key_required && !route.is_preflight() {
+            if route.kind == ApiKind::Rest
+                && route.auth == RouteAuth::None
+                && !route.api_key_required
+                && !route.is_preflight()
+            {
                 checker.report_on(
                     &route.origin.id,
                     &route.origin.resource_type,
                     route.span,
-                    format!("{} has no authorization: anyone can call it", route_label(route)),
+                    format!(
+                        "{} has no authorization: anyone can call it",
+                        route_label(route)
+                    ),
                 );
             }
         }

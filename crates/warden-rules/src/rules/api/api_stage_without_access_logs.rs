@@ -48,13 +48,20 @@ impl Rule for ApiStageWithoutAccessLogs {
         for stage in rest_stages(template) {
             match stage.get("AccessLogSetting") {
                 None => {
-                    checker.report(stage.resource, stage.span(), format!("{} has no access logs", stage.label()));
+                    checker.report(
+                        stage.resource,
+                        stage.span(),
+                        format!("{} has no access logs", stage.label()),
+                    );
                 }
                 Some(setting) if setting.get("DestinationArn").is_none() && setting.is_known() => {
                     checker.report(
                         stage.resource,
                         stage.key_span("AccessLogSetting").unwrap_or(setting.span),
-                        format!("{} has no access logs: `AccessLogSetting` has no `DestinationArn`", stage.label()),
+                        format!(
+                            "{} has no access logs: `AccessLogSetting` has no `DestinationArn`",
+                            stage.label()
+                        ),
                     );
                 }
                 Some(_) => {}

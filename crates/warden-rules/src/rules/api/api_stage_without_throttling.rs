@@ -48,10 +48,10 @@ impl Rule for ApiStageWithoutThrottling {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for stage in rest_stages(template) {
-            let throttled = stage
-                .stage_wide_settings()
-                .iter()
-                .any(|setting| setting.get("ThrottlingRateLimit").is_some() || setting.get("ThrottlingBurstLimit").is_some());
+            let throttled = stage.stage_wide_settings().iter().any(|setting| {
+                setting.get("ThrottlingRateLimit").is_some()
+                    || setting.get("ThrottlingBurstLimit").is_some()
+            });
             if throttled || usage_plan_throttles(template, &stage) {
                 continue;
             }
@@ -67,22 +67,30 @@ impl Rule for ApiStageWithoutThrottling {
 /// True when a usage plan with `Throttle` covers the stage: an `AWS::ApiGateway::UsagePlan`
 /// listing it in `ApiStages`, or the SAM API's own `Auth.UsagePlan`.
 fn usage_plan_throttles(template: &Template, stage: &RestStage<'_>) -> bool {
-    let sam_plan = template.resource(&stage.api).and_then(|api| api.prop("Auth.UsagePlan"));
+    let sam_plan = template
+        .resource(&stage.api)
+        .and_then(|api| api.prop("Auth.UsagePlan"));
     if sam_plan.is_some_and(|plan| plan.get("Throttle").is_some()) {
         return true;
     }
-    template.resources_of_type("AWS::ApiGateway::UsagePlan").any(|plan| {
-        let Some(api_stages) = plan.prop("ApiStages") else {
-            return false;
-        };
-        api_stages.items().into_iter().any(|api_stage| {
-            let api_matches = api_stage.get("ApiId").is_some_and(|api| !api.is_known() || refers_to(api, &stage.api));
-            let stage_matches = api_stage.get("Stage").is_some_and(|name| names_stage(name, stage));
-            api_matches
-                && stage_matches
-                && (plan.prop("Throttle").is_some() || api_stage.get("Throttle").is_some())
+    template
+        .resources_of_type("AWS::ApiGateway::UsagePlan")
+        .any(|plan| {
+            let Some(api_stages) = plan.prop("ApiStages") else {
+                return false;
+            };
+            api_stages.items().into_iter().any(|api_stage| {
+                let api_matches = api_stage
+                    .get("ApiId")
+                    .is_some_and(|api| !api.is_known() || refers_to(api, &stage.api));
+                let stage_matches = api_stage
+                    .get("Stage")
+                    .is_some_and(|name| names_stage(name, stage));
+                api_matches
+                    && stage_matches
+                    && (plan.prop("Throttle").is_some() || api_stage.get("Throttle").is_some())
+            })
         })
-    })
 }
 
 fn names_stage(node: &Node, stage: &RestStage<'_>) -> bool {

@@ -46,13 +46,20 @@ impl Rule for ApiStageWithoutTracing {
         for stage in rest_stages(template) {
             match stage.get("TracingEnabled") {
                 None => {
-                    checker.report(stage.resource, stage.span(), format!("{} has no X-Ray tracing", stage.label()));
+                    checker.report(
+                        stage.resource,
+                        stage.span(),
+                        format!("{} has no X-Ray tracing", stage.label()),
+                    );
                 }
                 Some(tracing) if is_false(tracing) => {
                     checker.report(
                         stage.resource,
                         tracing.span,
-                        format!("{} has X-Ray tracing turned off (`TracingEnabled: false`)", stage.label()),
+                        format!(
+                            "{} has X-Ray tracing turned off (`TracingEnabled: false`)",
+                            stage.label()
+                        ),
                     );
                 }
                 Some(_) => {}

@@ -22,10 +22,15 @@ impl<'t> RestStage<'t> {
         self.settings.and_then(|settings| settings.get(name))
     }
 
-    /// The span of a setting's key (`AccessLogSetting:`), else of its value.
+    /// The span of a setting's key (`AccessLogSetting:`), else of its value (SAM expansion
+    /// gives generated keys the span of the resource).
     pub fn key_span(&self, name: &str) -> Option<Span> {
         let (key, value) = self.settings?.as_map()?.get_entry(name)?;
-        Some(if key.span.file == value.span.file { key.span } else { value.span })
+        Some(if key.span == self.resource.span {
+            value.span
+        } else {
+            key.span
+        })
     }
 
     /// Where a finding about a missing setting points.
@@ -41,7 +46,10 @@ impl<'t> RestStage<'t> {
     /// Every method setting: the `MethodSettings` entries, and the stage-wide settings at the
     /// top of a deployment's `StageDescription`.
     pub fn method_settings(&self) -> Vec<&'t Node> {
-        let mut out: Vec<&Node> = self.get("MethodSettings").map(Node::items).unwrap_or_default();
+        let mut out: Vec<&Node> = self
+            .get("MethodSettings")
+            .map(Node::items)
+            .unwrap_or_default();
         if self.from_deployment {
             out.extend(self.settings);
         }
@@ -69,10 +77,11 @@ impl<'t> RestStage<'t> {
 fn is_stage_wide(setting: &Node) -> bool {
     let matches = |name: &str, wildcards: &[&str]| match setting.get(name) {
         None => true,
-        Some(node) => node
-            .alternatives()
-            .iter()
-            .any(|value| value.as_str().is_none_or(|text| wildcards.contains(&text.trim()))),
+        Some(node) => node.alternatives().iter().any(|value| {
+            value
+                .as_str()
+                .is_none_or(|text| wildcards.contains(&text.trim()))
+        }),
     };
     matches("HttpMethod", &["*"]) && matches("ResourcePath", &["/*", "*", "~1*"])
 }
@@ -86,7 +95,9 @@ pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
                 resource,
                 settings: Some(&resource.properties),
                 from_deployment: false,
-                name: resource.prop("StageName").map_or_else(|| "?".to_string(), Node::display),
+                name: resource
+                    .prop("StageName")
+                    .map_or_else(|| "?".to_string(), Node::display),
                 api: api_name(resource.prop("RestApiId")),
             }),
             "AWS::ApiGateway::Deployment" => {
@@ -109,20 +120,33 @@ pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
 
 /// The logical ID of a referenced API, or the value as written.
 pub(super) fn api_name(node: Option<&Node>) -> String {
-    node.map_or_else(|| "?".to_string(), |node| node.resource_ref().map_or_else(|| node.display(), str::to_string))
+    node.map_or_else(
+        || "?".to_string(),
+        |node| {
+            node.resource_ref()
+                .map_or_else(|| node.display(), str::to_string)
+        },
+    )
 }
 
-/// The span of a property's key (`AccessLogSettings:`), else of its value.
+/// The span of a property's key (`AccessLogSettings:`), else of its value (SAM expansion
+/// gives generated keys the span of the resource).
 pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
     let (key, value) = resource.props().get_entry(name)?;
-    Some(if key.span.file == value.span.file { key.span } else { value.span })
+    Some(if key.span == resource.span {
+        value.span
+    } else {
+        key.span
+    })
 }
 
 /// `stage `$default` of HTTP API `Api``, for messages.
 pub(super) fn http_stage_label(stage: &Resource) -> String {
     format!(
         "stage `{}` of HTTP API `{}`",
-        stage.prop("StageName").map_or_else(|| "?".to_string(), Node::display),
+        stage
+            .prop("StageName")
+            .map_or_else(|| "?".to_string(), Node::display),
         api_name(stage.prop("ApiId"))
     )
 }
@@ -133,15 +157,22 @@ pub(super) fn route_label(route: &Route) -> String {
         ApiKind::Rest => "API",
         ApiKind::Http => "HTTP API",
     };
-    format!("route `{} {}` of {kind} `{}`", route.method, route.path, route.api)
+    format!(
+        "route `{} {}` of {kind} `{}`",
+        route.method, route.path, route.api
+    )
 }
 
 /// True when some possible value is literally `true`.
 pub(super) fn is_true(node: &Node) -> bool {
-    node.alternatives().iter().any(|value| value.as_bool() == Some(true))
+    node.alternatives()
+        .iter()
+        .any(|value| value.as_bool() == Some(true))
 }
 
 /// True when some possible value is literally `false`.
 pub(super) fn is_false(node: &Node) -> bool {
-    node.alternatives().iter().any(|value| value.as_bool() == Some(false))
+    node.alternatives()
+        .iter()
+        .any(|value| value.as_bool() == Some(false))
 }

@@ -49,12 +49,16 @@ impl Rule for HttpRouteWithoutAuth {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for route in &template.analysis.routes {
-            if route.kind == ApiKind::Http && route.auth == RouteAuth::None && !route.is_preflight() {
+            if route.kind == ApiKind::Http && route.auth == RouteAuth::None && !route.is_preflight()
+            {
                 checker.report_on(
                     &route.origin.id,
                     &route.origin.resource_type,
                     route.span,
-                    format!("{} has no authorization: anyone can call it", route_label(route)),
+                    format!(
+                        "{} has no authorization: anyone can call it",
+                        route_label(route)
+                    ),
                 );
             }
         }

@@ -49,9 +49,15 @@ impl Rule for HttpStageWithoutAccessLogs {
         for stage in template.resources_of_type("AWS::ApiGatewayV2::Stage") {
             match stage.prop("AccessLogSettings") {
                 None => {
-                    checker.report(stage, stage.span, format!("{} has no access logs", http_stage_label(stage)));
+                    checker.report(
+                        stage,
+                        stage.span,
+                        format!("{} has no access logs", http_stage_label(stage)),
+                    );
                 }
-                Some(settings) if settings.get("DestinationArn").is_none() && settings.is_known() => {
+                Some(settings)
+                    if settings.get("DestinationArn").is_none() && settings.is_known() =>
+                {
                     checker.report(
                         stage,
                         prop_key_span(stage, "AccessLogSettings").unwrap_or(settings.span),

@@ -59,7 +59,10 @@ impl Rule for HttpStageWithoutThrottling {
             checker.report(
                 stage,
                 prop_key_span(stage, "DefaultRouteSettings").unwrap_or(stage.span),
-                format!("{} has no default throttling (`DefaultRouteSettings.ThrottlingRateLimit`)", http_stage_label(stage)),
+                format!(
+                    "{} has no default throttling (`DefaultRouteSettings.ThrottlingRateLimit`)",
+                    http_stage_label(stage)
+                ),
             );
         }
     }

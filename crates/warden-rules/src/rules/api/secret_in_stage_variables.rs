@@ -75,8 +75,9 @@ fn check_variables(checker: &mut Checker<'_>, resource: &Resource, label: &str, 
             if is_secret_reference(text) {
                 continue;
             }
-            let kind = known_token(text)
-                .or_else(|| (is_secret_name(&key.name) && looks_random(text)).then_some("high-entropy secret"));
+            let kind = known_token(text).or_else(|| {
+                (is_secret_name(&key.name) && looks_random(text)).then_some("high-entropy secret")
+            });
             if let Some(kind) = kind {
                 checker.report(
                     resource,

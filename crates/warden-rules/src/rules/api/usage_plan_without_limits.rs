@@ -60,10 +60,11 @@ impl Rule for UsagePlanWithoutLimits {
                 continue;
             };
             let creates = plan.get("CreateUsagePlan").is_some_and(|create| {
-                create
-                    .alternatives()
-                    .iter()
-                    .any(|value| value.as_str().is_some_and(|text| matches!(text, "PER_API" | "SHARED")))
+                create.alternatives().iter().any(|value| {
+                    value
+                        .as_str()
+                        .is_some_and(|text| matches!(text, "PER_API" | "SHARED"))
+                })
             });
             if creates && plan.get("Throttle").is_none() && plan.get("Quota").is_none() {
                 checker.report(

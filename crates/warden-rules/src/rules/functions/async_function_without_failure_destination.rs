@@ -5,12 +5,12 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions invoked asynchronously (by S3, SNS, EventBridge, schedules,
-    /// CloudWatch Logs or IoT) that have neither a dead-letter queue (`DeadLetterConfig`,
-    /// SAM `DeadLetterQueue`) nor an on-failure destination
-    /// (`AWS::Lambda::EventInvokeConfig` `DestinationConfig.OnFailure`, SAM
-    /// `EventInvokeConfig`). Functions that are only invoked synchronously or through event
-    /// source mappings are not concerned.
+    /// Flags asynchronously invoked Lambda functions that have neither a dead-letter queue
+    /// nor an on-failure destination. Asynchronous sources are S3, SNS, EventBridge,
+    /// schedules, CloudWatch Logs and IoT; the dead-letter queue is `DeadLetterConfig` (SAM
+    /// `DeadLetterQueue`), the destination `DestinationConfig.OnFailure` of an
+    /// `AWS::Lambda::EventInvokeConfig` (SAM `EventInvokeConfig`). Functions only invoked
+    /// synchronously or through event source mappings are not concerned.
     ///
     /// ## Why is this bad?
     /// Lambda retries a failed asynchronous event twice and then drops it. Without a place
@@ -59,10 +59,14 @@ impl Rule for AsyncFunctionWithoutFailureDestination {
             if function.prop("DeadLetterConfig.TargetArn").is_some() {
                 continue;
             }
-            let config = info.event_invoke_config.map(|index| &template.resources[index]);
+            let config = info
+                .event_invoke_config
+                .map(|index| &template.resources[index]);
             if config.is_some_and(|config| {
                 config.prop("DestinationConfig.OnFailure").is_some()
-                    || config.prop("DestinationConfig").is_some_and(|node| !node.is_known())
+                    || config
+                        .prop("DestinationConfig")
+                        .is_some_and(|node| !node.is_known())
             }) {
                 continue;
             }

@@ -25,12 +25,15 @@ pub(crate) fn timeouts(function: &Resource) -> Vec<(i64, Option<&Node>)> {
 
 /// The environment variables of a function, when they are a known mapping.
 pub(crate) fn environment(function: &Resource) -> Option<&warden_iac::node::Map> {
-    function.prop("Environment.Variables").and_then(Node::as_map)
+    function
+        .prop("Environment.Variables")
+        .and_then(Node::as_map)
 }
 
 /// True when `secret-in-function-environment` (WD101) reports this literal.
 pub(crate) fn is_plaintext_credential(name: &str, text: &str) -> bool {
-    !is_secret_reference(text) && (known_token(text).is_some() || (is_secret_name(name) && looks_random(text)))
+    !is_secret_reference(text)
+        && (known_token(text).is_some() || (is_secret_name(name) && looks_random(text)))
 }
 
 /// Why a secret-named variable's value does not come from a secret store, if it does not:
@@ -43,7 +46,10 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
     if let Some(parameter) = value.parameter.as_deref() {
         let parameter = template.parameter(parameter)?;
         // SSM parameter types are read from Parameter Store at deploy time.
-        if parameter.parameter_type.starts_with("AWS::SSM::Parameter::Value") {
+        if parameter
+            .parameter_type
+            .starts_with("AWS::SSM::Parameter::Value")
+        {
             return None;
         }
         let default = parameter
@@ -55,8 +61,14 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
                 "parameter `{}` without `NoEcho: true` and with a `Default`",
                 parameter.name
             )),
-            (false, None) => Some(format!("parameter `{}` without `NoEcho: true`", parameter.name)),
-            (true, Some(_)) => Some(format!("parameter `{}` with a `Default` in the template", parameter.name)),
+            (false, None) => Some(format!(
+                "parameter `{}` without `NoEcho: true`",
+                parameter.name
+            )),
+            (true, Some(_)) => Some(format!(
+                "parameter `{}` with a `Default` in the template",
+                parameter.name
+            )),
             (true, None) => None,
         };
     }
@@ -71,7 +83,8 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
 }
 
 /// AWS managed policies that make a role an administrator.
-pub(crate) const ADMIN_POLICIES: &[&str] = &["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
+pub(crate) const ADMIN_POLICIES: &[&str] =
+    &["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"];
 
 /// True for an Allow of `Action: "*"` on `Resource: "*"`.
 pub(crate) fn is_full_admin(statement: &Statement) -> bool {
@@ -100,15 +113,18 @@ pub(crate) fn is_service_wildcard(action: &str) -> bool {
 
 /// True when a `Deny` without condition on `Resource: "*"` denies `action`.
 pub(crate) fn denied(info: &FunctionInfo, action: &str) -> bool {
-    info.permissions
-        .statements
-        .iter()
-        .any(|s| !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some())
+    info.permissions.statements.iter().any(|s| {
+        !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some()
+    })
 }
 
 /// Renders action names as a list of code spans.
 pub(crate) fn code_list(items: &[&str]) -> String {
-    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A trigger kind as users name the service.

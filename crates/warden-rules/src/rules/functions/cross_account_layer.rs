@@ -18,7 +18,10 @@ const AWS_LAYER_ACCOUNTS: &[(&str, &str)] = &[
     ("580247275435", "CloudWatch Lambda Insights"),
     // us-east-2; other regions use other accounts (extension ARN table in the Systems Manager
     // user guide, `ps-integration-lambda-extensions`)
-    ("590474943231", "AWS Parameters and Secrets Lambda Extension"),
+    (
+        "590474943231",
+        "AWS Parameters and Secrets Lambda Extension",
+    ),
 ];
 
 declare_rule! {
@@ -78,7 +81,9 @@ impl Rule for CrossAccountLayer {
                 let Some(account) = layer_account(layer) else {
                     continue;
                 };
-                if own.contains(account) || AWS_LAYER_ACCOUNTS.iter().any(|(aws, _)| *aws == account) {
+                if own.contains(account)
+                    || AWS_LAYER_ACCOUNTS.iter().any(|(aws, _)| *aws == account)
+                {
                     continue;
                 }
                 checker.report(
@@ -113,7 +118,8 @@ fn layer_account(node: &Node) -> Option<&str> {
     let text = match &node.value {
         Value::String(text) => text,
         Value::Unknown {
-            partial: Some(partial), ..
+            partial: Some(partial),
+            ..
         } => partial,
         _ => return None,
     };
@@ -124,10 +130,12 @@ fn layer_account(node: &Node) -> Option<&str> {
 fn arn_account<'a>(text: &'a str, service: &str) -> Option<&'a str> {
     static ARN: OnceLock<Regex> = OnceLock::new();
     let arn = ARN.get_or_init(|| {
-        Regex::new(r"^arn:[^:]+:([a-z0-9-]+):(?:\$\{[^}]*\}|[^:]*):(\d{12}):").expect("ARN pattern compiles")
+        Regex::new(r"^arn:[^:]+:([a-z0-9-]+):(?:\$\{[^}]*\}|[^:]*):(\d{12}):")
+            .expect("ARN pattern compiles")
     });
     let captures = arn.captures(text)?;
-    (captures.get(1)?.as_str() == service).then(|| captures.get(2).map(|account| account.as_str()))?
+    (captures.get(1)?.as_str() == service)
+        .then(|| captures.get(2).map(|account| account.as_str()))?
 }
 
 #[cfg(test)]
@@ -136,12 +144,27 @@ mod tests {
 
     #[test]
     fn accounts_from_arns() {
-        assert_eq!(arn_account("arn:aws:iam::123456789012:role/app", "iam"), Some("123456789012"));
         assert_eq!(
-            arn_account("arn:aws:lambda:${AWS::Region}:017000801446:layer:AWSLambdaPowertoolsPythonV3:7", "lambda"),
+            arn_account("arn:aws:iam::123456789012:role/app", "iam"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            arn_account(
+                "arn:aws:lambda:${AWS::Region}:017000801446:layer:AWSLambdaPowertoolsPythonV3:7",
+                "lambda"
+            ),
             Some("017000801446")
         );
-        assert_eq!(arn_account("arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:x:1", "lambda"), None);
-        assert_eq!(arn_account("arn:aws:iam::123456789012:role/app", "lambda"), None);
+        assert_eq!(
+            arn_account(
+                "arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:x:1",
+                "lambda"
+            ),
+            None
+        );
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:role/app", "lambda"),
+            None
+        );
     }
 }

@@ -21,8 +21,8 @@ const DEBUG_SETTINGS: &[(&str, &[&str])] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions configured for debugging: environment variables such as
-    /// `DEBUG=true`, `NODE_ENV=development`, `FLASK_DEBUG=1`, `DJANGO_DEBUG=True`,
+    /// Flags Lambda functions configured for debugging. It looks for environment variables
+    /// such as `DEBUG=true`, `NODE_ENV=development`, `FLASK_DEBUG=1`, `DJANGO_DEBUG=True`,
     /// `ASPNETCORE_ENVIRONMENT=Development`, `POWERTOOLS_LOGGER_LOG_EVENT=true`,
     /// `POWERTOOLS_DEV=true`, `LOG_LEVEL`/`POWERTOOLS_LOG_LEVEL` `DEBUG` or `TRACE`, and
     /// `LoggingConfig.ApplicationLogLevel` `DEBUG` or `TRACE`.
@@ -68,14 +68,20 @@ impl Rule for DebugModeInEnvironment {
             let function = info.resource(template);
             if let Some(variables) = environment(function) {
                 for (key, value) in variables.iter() {
-                    let Some((_, debug_values)) = DEBUG_SETTINGS.iter().find(|(name, _)| key.name.eq_ignore_ascii_case(name)) else {
+                    let Some((_, debug_values)) = DEBUG_SETTINGS
+                        .iter()
+                        .find(|(name, _)| key.name.eq_ignore_ascii_case(name))
+                    else {
                         continue;
                     };
                     for value in value.alternatives() {
                         let Some(text) = value.as_str() else {
                             continue;
                         };
-                        if debug_values.iter().any(|debug| text.trim().eq_ignore_ascii_case(debug)) {
+                        if debug_values
+                            .iter()
+                            .any(|debug| text.trim().eq_ignore_ascii_case(debug))
+                        {
                             checker.report(
                                 function,
                                 value.span,
@@ -87,11 +93,16 @@ impl Rule for DebugModeInEnvironment {
             }
             if let Some(level) = function.prop("LoggingConfig.ApplicationLogLevel") {
                 for level in level.alternatives() {
-                    if let Some(text) = level.as_str().filter(|text| matches!(text.to_ascii_uppercase().as_str(), "DEBUG" | "TRACE")) {
+                    if let Some(text) = level.as_str().filter(|text| {
+                        matches!(text.to_ascii_uppercase().as_str(), "DEBUG" | "TRACE")
+                    }) {
                         checker.report(
                             function,
                             level.span,
-                            format!("`{}` logs at `ApplicationLogLevel: {text}`", function.origin.id),
+                            format!(
+                                "`{}` logs at `ApplicationLogLevel: {text}`",
+                                function.origin.id
+                            ),
                         );
                     }
                 }

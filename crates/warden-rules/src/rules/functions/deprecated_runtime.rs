@@ -9,8 +9,8 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions whose `Runtime` is deprecated or soon will be, by comparing
-    /// today's date to AWS's published lifecycle dates: High once creating functions with the
+    /// Flags Lambda functions whose `Runtime` is deprecated or soon will be. Today's date is
+    /// compared to AWS's published lifecycle dates: High once creating functions with the
     /// runtime is blocked, Medium once it is deprecated, Info when deprecation is less than
     /// 180 days away. Container-image functions (`PackageType: Image`) are skipped.
     ///
@@ -55,7 +55,10 @@ impl Rule for DeprecatedRuntime {
             let function = info.resource(template);
             match function.prop("PackageType") {
                 None => {}
-                Some(package) if package.as_str().is_some_and(|p| p.eq_ignore_ascii_case("Zip")) => {}
+                Some(package)
+                    if package
+                        .as_str()
+                        .is_some_and(|p| p.eq_ignore_ascii_case("Zip")) => {}
                 // `Image` or unknown: the runtime is whatever the image holds.
                 Some(_) => continue,
             }
@@ -68,7 +71,11 @@ impl Rule for DeprecatedRuntime {
                 };
                 if let Some((severity, status)) = assess(name, today) {
                     checker
-                        .report(function, runtime.span, format!("runtime `{name}` of `{}` {status}", function.origin.id))
+                        .report(
+                            function,
+                            runtime.span,
+                            format!("runtime `{name}` of `{}` {status}", function.origin.id),
+                        )
                         .severity = severity;
                 }
             }
@@ -88,9 +95,16 @@ struct Lifecycle {
 fn lifecycles() -> &'static HashMap<String, Lifecycle> {
     static TABLE: OnceLock<HashMap<String, Lifecycle>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let data: serde_json::Value =
-            serde_json::from_str(include_str!("../../../../warden-iac/data/lambda-runtimes.json")).unwrap_or_default();
-        let date = |entry: &serde_json::Value, field: &str| entry.get(field).and_then(|d| d.as_str()).and_then(parse_date);
+        let data: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../warden-iac/data/lambda-runtimes.json"
+        ))
+        .unwrap_or_default();
+        let date = |entry: &serde_json::Value, field: &str| {
+            entry
+                .get(field)
+                .and_then(|d| d.as_str())
+                .and_then(parse_date)
+        };
         data.get("runtimes")
             .and_then(|runtimes| runtimes.as_object())
             .map(|runtimes| {
@@ -101,7 +115,10 @@ fn lifecycles() -> &'static HashMap<String, Lifecycle> {
                             deprecated: date(entry, "deprecated")?,
                             block_create: date(entry, "block_create"),
                             block_update: date(entry, "block_update"),
-                            successor: entry.get("successor").and_then(|s| s.as_str()).map(str::to_string),
+                            successor: entry
+                                .get("successor")
+                                .and_then(|s| s.as_str())
+                                .map(str::to_string),
                         };
                         Some((name.clone(), lifecycle))
                     })
@@ -122,13 +139,16 @@ fn assess(runtime: &str, today: i64) -> Option<(Severity, String)> {
     if let Some(block_update) = lifecycle.block_update.filter(|&day| today >= day) {
         return Some((
             Severity::High,
-            format!("is deprecated and AWS blocks function updates with it since {}{successor}", format_date(block_update)),
+            format!(
+                "is deprecated and AWS blocks function updates with it since {}{successor}",
+                format_date(block_update)
+            ),
         ));
     }
     if let Some(block_create) = lifecycle.block_create.filter(|&day| today >= day) {
-        let updates = lifecycle
-            .block_update
-            .map_or_else(String::new, |day| format!(", updates from {}", format_date(day)));
+        let updates = lifecycle.block_update.map_or_else(String::new, |day| {
+            format!(", updates from {}", format_date(day))
+        });
         return Some((
             Severity::High,
             format!("is deprecated and AWS blocks creating functions with it since {}{updates}{successor}", format_date(block_create)),
@@ -137,13 +157,19 @@ fn assess(runtime: &str, today: i64) -> Option<(Severity, String)> {
     if today >= lifecycle.deprecated {
         return Some((
             Severity::Medium,
-            format!("is deprecated since {} and no longer receives security patches{successor}", format_date(lifecycle.deprecated)),
+            format!(
+                "is deprecated since {} and no longer receives security patches{successor}",
+                format_date(lifecycle.deprecated)
+            ),
         ));
     }
     if lifecycle.deprecated - today <= 180 {
         return Some((
             Severity::Info,
-            format!("will be deprecated on {}{successor}", format_date(lifecycle.deprecated)),
+            format!(
+                "will be deprecated on {}{successor}",
+                format_date(lifecycle.deprecated)
+            ),
         ));
     }
     None
@@ -181,7 +207,8 @@ fn format_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -220,16 +247,28 @@ mod tests {
         // nodejs20.x: deprecated 2026-04-30, create blocked 2027-02-01, update blocked 2027-03-03.
         let (severity, message) = assess("nodejs20.x", day("2025-12-01")).unwrap();
         assert_eq!(severity, Severity::Info);
-        assert!(message.contains("2026-04-30") && message.contains("nodejs24.x"), "{message}");
+        assert!(
+            message.contains("2026-04-30") && message.contains("nodejs24.x"),
+            "{message}"
+        );
         assert!(assess("nodejs20.x", day("2025-10-01")).is_none());
-        assert_eq!(assess("nodejs20.x", day("2026-05-01")).unwrap().0, Severity::Medium);
+        assert_eq!(
+            assess("nodejs20.x", day("2026-05-01")).unwrap().0,
+            Severity::Medium
+        );
         let (severity, message) = assess("nodejs20.x", day("2027-02-01")).unwrap();
         assert_eq!(severity, Severity::High);
         assert!(message.contains("creating"), "{message}");
         let (_, message) = assess("nodejs20.x", day("2027-03-03")).unwrap();
-        assert!(message.contains("updates with it since 2027-03-03"), "{message}");
+        assert!(
+            message.contains("updates with it since 2027-03-03"),
+            "{message}"
+        );
         // Image-only runtimes have no block dates.
-        assert_eq!(assess("dotnet7", day("2026-01-01")).unwrap().0, Severity::Medium);
+        assert_eq!(
+            assess("dotnet7", day("2026-01-01")).unwrap().0,
+            Severity::Medium
+        );
         assert!(assess("provided.al2023", day("2026-01-01")).is_none());
         assert!(assess("cobol1.0", day("2026-01-01")).is_none());
     }

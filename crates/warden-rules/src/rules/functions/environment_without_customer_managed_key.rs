@@ -6,8 +6,8 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions that have environment variables but no `KmsKeyArn`, so that
-    /// the variables are encrypted with the AWS managed key `aws/lambda`. The finding is
+    /// Flags Lambda environment variables encrypted with the AWS managed key. These are
+    /// functions with variables but no `KmsKeyArn`, which therefore use `aws/lambda`. The finding is
     /// Medium instead of Low when a variable looks like it holds a secret.
     ///
     /// ## Why is this bad?
@@ -65,7 +65,9 @@ impl Rule for EnvironmentWithoutCustomerManagedKey {
                 value.alternatives().into_iter().any(|value| {
                     weak_secret_source(template, &key.name, value).is_some()
                         || (value.parameter.is_none()
-                            && value.as_str().is_some_and(|text| is_plaintext_credential(&key.name, text)))
+                            && value
+                                .as_str()
+                                .is_some_and(|text| is_plaintext_credential(&key.name, text)))
                 })
             });
             let message = match secret {

@@ -27,8 +27,8 @@ const WRITE_ACTIONS: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda execution roles that may create or change any function in the account:
-    /// `lambda:Create*`, `lambda:Update*`, `lambda:Put*`, `lambda:AddPermission` or
+    /// Flags Lambda execution roles that may create or change any function in the account.
+    /// The actions are `lambda:Create*`, `lambda:Update*`, `lambda:Put*`, `lambda:AddPermission` or
     /// `lambda:PublishLayerVersion` on `Resource: "*"` or on every function
     /// (`arn:aws:lambda:*:*:function:*`). Wildcards count (`lambda:*`).
     ///
@@ -104,7 +104,8 @@ impl Rule for FunctionCanModifyFunctions {
 fn covers_every_function(statement: &Statement) -> bool {
     static ARN: OnceLock<Regex> = OnceLock::new();
     let arn = ARN.get_or_init(|| {
-        Regex::new(r"^arn:[^:]+:lambda:(?:\$\{[^}]*\}|[^:]*):(?:\$\{[^}]*\}|[^:]*):(.*)$").expect("ARN pattern compiles")
+        Regex::new(r"^arn:[^:]+:lambda:(?:\$\{[^}]*\}|[^:]*):(?:\$\{[^}]*\}|[^:]*):(.*)$")
+            .expect("ARN pattern compiles")
     });
     if statement.not_resource {
         return false;
@@ -112,7 +113,10 @@ fn covers_every_function(statement: &Statement) -> bool {
     statement.resources.iter().any(|node| {
         let text = match &node.value {
             Value::String(text) => text.as_str(),
-            Value::Unknown { partial: Some(partial), .. } => partial.as_str(),
+            Value::Unknown {
+                partial: Some(partial),
+                ..
+            } => partial.as_str(),
             _ => return false,
         };
         text == "*"
@@ -147,7 +151,10 @@ mod tests {
     fn every_function_resources() {
         let span = Span::default();
         assert!(covers_every_function(&statement(Node::string("*", span))));
-        assert!(covers_every_function(&statement(Node::string("arn:aws:lambda:*:*:function:*", span))));
+        assert!(covers_every_function(&statement(Node::string(
+            "arn:aws:lambda:*:*:function:*",
+            span
+        ))));
         let sub = Node::new(
             Value::Unknown {
                 reason: "AWS::Region".into(),

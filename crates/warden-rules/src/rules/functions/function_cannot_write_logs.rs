@@ -7,10 +7,10 @@ const LOG_ACTIONS: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions whose execution role, fully known to the scanner, does not
-    /// allow both `logs:CreateLogStream` and `logs:PutLogEvents` (as
-    /// `AWSLambdaBasicExecutionRole` does). Roles defined outside the stack, or with a policy
-    /// the scanner cannot read, are not reported.
+    /// Flags Lambda functions whose execution role does not let them write logs. The role
+    /// must be fully known to the scanner and lack `logs:CreateLogStream` or
+    /// `logs:PutLogEvents` (which `AWSLambdaBasicExecutionRole` grants). Roles defined outside
+    /// the stack, or with a policy the scanner cannot read, are not reported.
     ///
     /// ## Why is this bad?
     /// The function runs, but every log line is silently dropped: errors, audit messages and
@@ -72,7 +72,11 @@ impl Rule for FunctionCannotWriteLogs {
             if missing.is_empty() {
                 continue;
             }
-            let names = missing.iter().map(|action| format!("`{action}`")).collect::<Vec<_>>().join(" and ");
+            let names = missing
+                .iter()
+                .map(|action| format!("`{action}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
             checker.report(
                 function,
                 function.span,

@@ -5,10 +5,11 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions whose log group is not managed by the stack (no
-    /// `AWS::Logs::LogGroup` named `/aws/lambda/<function>` or referenced by
-    /// `LoggingConfig.LogGroup`), or is managed without `RetentionInDays`. Functions that log
-    /// to a log group named outside the stack are not concerned.
+    /// Flags Lambda functions whose log group is unmanaged or kept forever. Unmanaged means
+    /// that the stack declares no `AWS::Logs::LogGroup` named `/aws/lambda/<function>` or
+    /// referenced by `LoggingConfig.LogGroup`; kept forever, that the group has no
+    /// `RetentionInDays`. Functions that log to a group named outside the stack are not
+    /// concerned.
     ///
     /// ## Why is this bad?
     /// Lambda creates a missing log group itself, with logs kept forever: storage grows and
@@ -60,7 +61,11 @@ impl Rule for FunctionLogGroupWithoutRetention {
                 .prop("LoggingConfig.LogGroup")
                 .and_then(|node| template.referenced(node))
                 .filter(|group| group.resource_type == "AWS::Logs::LogGroup");
-            match info.log_group.map(|index| &template.resources[index]).or(referenced) {
+            match info
+                .log_group
+                .map(|index| &template.resources[index])
+                .or(referenced)
+            {
                 Some(group) => {
                     if group.prop("RetentionInDays").is_none() {
                         checker.report(
@@ -75,7 +80,9 @@ impl Rule for FunctionLogGroupWithoutRetention {
                 }
                 None => {
                     // A log group named explicitly but not declared here is managed elsewhere.
-                    if function.prop("LoggingConfig.LogGroup").is_some() || has_retention_resource(template, &function.id) {
+                    if function.prop("LoggingConfig.LogGroup").is_some()
+                        || has_retention_resource(template, &function.id)
+                    {
                         continue;
                     }
                     checker.report(
@@ -98,6 +105,8 @@ fn has_retention_resource(template: &Template, function: &str) -> bool {
     template.resources.iter().any(|resource| {
         resource.resource_type == "Custom::LogRetention"
             && resource.prop("RetentionInDays").is_some()
-            && resource.prop("LogGroupName").is_some_and(|name: &Node| refers_to(name, function))
+            && resource
+                .prop("LogGroupName")
+                .is_some_and(|name: &Node| refers_to(name, function))
     })
 }

@@ -22,8 +22,8 @@ const ESCALATION_ON_STAR: &[&str] = &["iam:PassRole", "sts:AssumeRole"];
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda execution roles that let the function raise its own privileges: change
-    /// IAM policies (`iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`,
+    /// Flags Lambda execution roles that let the function raise its own privileges. These
+    /// are the permissions to change IAM policies (`iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`,
     /// `iam:SetDefaultPolicyVersion`, `iam:UpdateAssumeRolePolicy` and the user/group forms),
     /// create access keys (`iam:CreateAccessKey`), or pass or assume any role
     /// (`iam:PassRole`, `sts:AssumeRole` on `Resource: "*"`). Wildcards count: `iam:*` and

@@ -1,4 +1,6 @@
-use warden_iac::policy::{action_requires_star_resource, resource_star_only_actions, wildcard_match};
+use warden_iac::policy::{
+    action_requires_star_resource, resource_star_only_actions, wildcard_match,
+};
 use warden_iac::Template;
 
 use super::common::{code_list, is_service_wildcard, reported_as_admin};
@@ -24,9 +26,9 @@ const VPC_ACTIONS: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda execution roles that allow, on `Resource: "*"`, actions that support
-    /// resource-level permissions (`s3:GetObject`, `dynamodb:PutItem`, `sqs:SendMessage` ...).
-    /// The rule is action-aware: actions that only accept `*` (`xray:PutTraceSegments`,
+    /// Flags Lambda execution roles that allow scopable actions on `Resource: "*"`. Scopable
+    /// actions are those that support resource-level permissions (`s3:GetObject`,
+    /// `dynamodb:PutItem`, `sqs:SendMessage` ...). The rule is action-aware: actions that only accept `*` (`xray:PutTraceSegments`,
     /// `ec2:DescribeNetworkInterfaces`, `cloudwatch:PutMetricData` ...), Lambda's VPC
     /// network-interface actions on VPC functions, and the statements of the AWS managed
     /// basic, VPC and X-Ray execution policies are not reported. `*` and `service:*` actions
@@ -74,12 +76,11 @@ impl Rule for FunctionRoleWildcardResource {
                 if !statement.allow || statement.not_action || !statement.has_star_resource() {
                     continue;
                 }
-                let exempt_managed = EXEMPT_MANAGED.contains(&statement.origin.as_str())
-                    && info
-                        .permissions
-                        .managed
-                        .iter()
-                        .any(|(name, span)| *name == statement.origin && *span == statement.span);
+                let exempt_managed =
+                    EXEMPT_MANAGED.contains(&statement.origin.as_str())
+                        && info.permissions.managed.iter().any(|(name, span)| {
+                            *name == statement.origin && *span == statement.span
+                        });
                 if exempt_managed || reported_as_admin(info, statement) {
                     continue;
                 }
@@ -87,7 +88,9 @@ impl Rule for FunctionRoleWildcardResource {
                     .action_names()
                     .map(|(name, _)| name)
                     .filter(|name| !is_service_wildcard(name))
-                    .filter(|name| !(in_vpc && VPC_ACTIONS.iter().any(|vpc| vpc.eq_ignore_ascii_case(name))))
+                    .filter(|name| {
+                        !(in_vpc && VPC_ACTIONS.iter().any(|vpc| vpc.eq_ignore_ascii_case(name)))
+                    })
                     .filter(|name| supports_resource_level(name))
                     .collect();
                 if actions.is_empty() {
@@ -123,7 +126,10 @@ fn supports_resource_level(action: &str) -> bool {
     let describe = lower
         .split_once(':')
         .is_some_and(|(_, name)| name.starts_with("describe"));
-    !(describe && resource_star_only_actions().iter().any(|known| wildcard_match(&lower, known)))
+    !(describe
+        && resource_star_only_actions()
+            .iter()
+            .any(|known| wildcard_match(&lower, known)))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions whose execution role is an administrator: a policy statement
-    /// that allows `Action: "*"` on `Resource: "*"`, or the AWS managed policies
+    /// Flags Lambda functions whose execution role is an administrator. That is a policy
+    /// statement that allows `Action: "*"` on `Resource: "*"`, or the AWS managed policies
     /// `AdministratorAccess`, `PowerUserAccess` or `IAMFullAccess` (which can grant itself
     /// everything). Roles are followed through SAM `Policies`, `ManagedPolicyArns` and
     /// `AWS::IAM::Policy`/`ManagedPolicy` resources attached to the role.
@@ -56,7 +56,10 @@ impl Rule for FunctionRoleWithAdminAccess {
                     checker.report(
                         function,
                         *span,
-                        format!("execution role of `{}` has the AWS managed policy `{name}` attached", function.origin.id),
+                        format!(
+                            "execution role of `{}` has the AWS managed policy `{name}` attached",
+                            function.origin.id
+                        ),
                     );
                 }
             }
@@ -65,7 +68,12 @@ impl Rule for FunctionRoleWithAdminAccess {
                     continue;
                 }
                 // Statements of an attached managed policy are reported above.
-                if info.permissions.managed.iter().any(|(name, span)| *name == statement.origin && *span == statement.span) {
+                if info
+                    .permissions
+                    .managed
+                    .iter()
+                    .any(|(name, span)| *name == statement.origin && *span == statement.span)
+                {
                     continue;
                 }
                 let span = statement

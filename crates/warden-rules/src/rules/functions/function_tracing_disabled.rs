@@ -48,12 +48,17 @@ impl Rule for FunctionTracingDisabled {
         for info in &template.analysis.functions {
             let function = info.resource(template);
             // The SAM expansion keeps the key `Tracing` for the `{Mode: ...}` it builds.
-            let config = function.prop("TracingConfig").or_else(|| function.prop("Tracing"));
+            let config = function
+                .prop("TracingConfig")
+                .or_else(|| function.prop("Tracing"));
             let Some(config) = config else {
                 checker.report(
                     function,
                     function.span,
-                    format!("`{}` has no `TracingConfig`: X-Ray tracing is off", function.origin.id),
+                    format!(
+                        "`{}` has no `TracingConfig`: X-Ray tracing is off",
+                        function.origin.id
+                    ),
                 );
                 continue;
             };
@@ -63,17 +68,26 @@ impl Rule for FunctionTracingDisabled {
                         checker.report(
                             function,
                             config.span,
-                            format!("`{}` has no tracing `Mode`: X-Ray tracing is off", function.origin.id),
+                            format!(
+                                "`{}` has no tracing `Mode`: X-Ray tracing is off",
+                                function.origin.id
+                            ),
                         );
                     }
                     continue;
                 };
                 for mode in mode.alternatives() {
-                    if let Some(text) = mode.as_str().filter(|text| !text.eq_ignore_ascii_case("Active")) {
+                    if let Some(text) = mode
+                        .as_str()
+                        .filter(|text| !text.eq_ignore_ascii_case("Active"))
+                    {
                         checker.report(
                             function,
                             mode.span,
-                            format!("`{}` has tracing mode `{text}`: X-Ray tracing is not active", function.origin.id),
+                            format!(
+                                "`{}` has tracing mode `{text}`: X-Ray tracing is not active",
+                                function.origin.id
+                            ),
                         );
                     }
                 }

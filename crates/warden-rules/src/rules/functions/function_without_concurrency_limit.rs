@@ -59,7 +59,10 @@ impl Rule for FunctionWithoutConcurrencyLimit {
                     function.origin.id
                 )
             } else {
-                format!("`{}` has no `ReservedConcurrentExecutions` cap", function.origin.id)
+                format!(
+                    "`{}` has no `ReservedConcurrentExecutions` cap",
+                    function.origin.id
+                )
             };
             let finding = checker.report(function, function.span, message);
             if public {

@@ -48,7 +48,10 @@ impl Rule for SecretInFunctionEnvironment {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for info in &template.analysis.functions {
             let function = info.resource(template);
-            let Some(variables) = function.prop("Environment.Variables").and_then(|v| v.as_map()) else {
+            let Some(variables) = function
+                .prop("Environment.Variables")
+                .and_then(|v| v.as_map())
+            else {
                 continue;
             };
             for (key, value) in variables.iter() {
@@ -64,7 +67,8 @@ impl Rule for SecretInFunctionEnvironment {
                         continue;
                     }
                     let kind = known_token(text).or_else(|| {
-                        (is_secret_name(&key.name) && looks_random(text)).then_some("high-entropy secret")
+                        (is_secret_name(&key.name) && looks_random(text))
+                            .then_some("high-entropy secret")
                     });
                     if let Some(kind) = kind {
                         checker.report(

@@ -5,11 +5,11 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda environment variables whose name says they hold a secret (`PASSWORD`,
-    /// `SECRET`, `TOKEN`, `API_KEY`, `PRIVATE_KEY`, `CREDENTIAL` ...) but whose value does not
-    /// come from a secret store: a literal that is not a recognisable credential (those are
-    /// `secret-in-function-environment`'s), or a template parameter that is not `NoEcho` or
-    /// that has a `Default`.
+    /// Flags secret-named Lambda environment variables whose value does not come from a
+    /// secret store. The names are those that say they hold a secret (`PASSWORD`, `SECRET`,
+    /// `TOKEN`, `API_KEY`, `PRIVATE_KEY`, `CREDENTIAL` ...); the values reported are literals
+    /// that are not a recognisable credential (those are `secret-in-function-environment`'s)
+    /// and template parameters that are not `NoEcho` or that have a `Default`.
     ///
     /// ## Why is this bad?
     /// The value ends up in plain text in the template or its parameters, in CloudFormation's

@@ -66,7 +66,9 @@ impl Rule for SharedExecutionRole {
                     first_user.insert(key, function.origin.id.as_str());
                 }
                 Some(first) => {
-                    let span = function.prop("Role").map_or(function.span, |role| role.span);
+                    let span = function
+                        .prop("Role")
+                        .map_or(function.span, |role| role.span);
                     checker.report(
                         function,
                         span,

@@ -8,9 +8,9 @@ const DEFAULT_VISIBILITY_TIMEOUT: i64 = 30;
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions that read an SQS queue of the same stack whose
-    /// `VisibilityTimeout` (30 seconds by default) is shorter than the function's `Timeout`
-    /// (3 seconds by default).
+    /// Flags Lambda functions whose `Timeout` is longer than their SQS queue's visibility
+    /// timeout. The queue must be in the stack; the defaults are 30 seconds for
+    /// `VisibilityTimeout` and 3 seconds for `Timeout`.
     ///
     /// ## Why is this bad?
     /// A message becomes visible again while the function is still working on it: another
@@ -58,13 +58,21 @@ impl Rule for SqsVisibilityTimeoutBelowFunctionTimeout {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for info in &template.analysis.functions {
             let function = info.resource(template);
-            for trigger in info.triggers.iter().filter(|trigger| trigger.kind == TriggerKind::Sqs) {
+            for trigger in info
+                .triggers
+                .iter()
+                .filter(|trigger| trigger.kind == TriggerKind::Sqs)
+            {
                 let Some(queue) = trigger.source.map(|index| &template.resources[index]) else {
                     continue;
                 };
                 let visibilities: Vec<i64> = match queue.prop("VisibilityTimeout") {
                     None => vec![DEFAULT_VISIBILITY_TIMEOUT],
-                    Some(node) => node.alternatives().into_iter().filter_map(Node::as_i64).collect(),
+                    Some(node) => node
+                        .alternatives()
+                        .into_iter()
+                        .filter_map(Node::as_i64)
+                        .collect(),
                 };
                 let Some(visibility) = visibilities.into_iter().min() else {
                     continue;

@@ -5,9 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags Kinesis and DynamoDB Streams event source mappings that have no on-failure
-    /// destination (`DestinationConfig.OnFailure`), or that retry a failing batch forever:
-    /// `MaximumRetryAttempts` absent or `-1` while `MaximumRecordAgeInSeconds` is also
+    /// Flags Kinesis and DynamoDB Streams mappings without a bound on failures. That is, no
+    /// on-failure destination (`DestinationConfig.OnFailure`), or retries of a failing batch
+    /// forever: `MaximumRetryAttempts` absent or `-1` while `MaximumRecordAgeInSeconds` is also
     /// absent or `-1`.
     ///
     /// ## Why is this bad?
@@ -57,7 +57,8 @@ impl Rule for StreamMappingWithoutFailureHandling {
                 if !matches!(trigger.kind, TriggerKind::Kinesis | TriggerKind::DynamoDb) {
                     continue;
                 }
-                let Some(mapping) = trigger.declared_by.map(|index| &template.resources[index]) else {
+                let Some(mapping) = trigger.declared_by.map(|index| &template.resources[index])
+                else {
                     continue;
                 };
                 let mut problems = Vec::new();
@@ -99,6 +100,9 @@ impl Rule for StreamMappingWithoutFailureHandling {
 fn unlimited(node: Option<&Node>) -> bool {
     match node {
         None => true,
-        Some(node) => node.alternatives().into_iter().any(|node| node.as_i64() == Some(-1)),
+        Some(node) => node
+            .alternatives()
+            .into_iter()
+            .any(|node| node.as_i64() == Some(-1)),
     }
 }

@@ -9,8 +9,8 @@ const HTTP_DEFAULT_MS: i64 = 30_000;
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions behind API Gateway whose `Timeout` is longer than the API's
-    /// integration timeout: 29 seconds for REST APIs and 30 seconds for HTTP APIs unless the
+    /// Flags Lambda functions whose `Timeout` is longer than their API's integration timeout.
+    /// The integration timeout is 29 seconds for REST APIs and 30 seconds for HTTP APIs unless the
     /// integration sets `TimeoutInMillis` (SAM: the event's `TimeoutInMillis`).
     ///
     /// ## Why is this bad?
@@ -65,7 +65,10 @@ impl Rule for TimeoutExceedsApiIntegrationTimeout {
                 .map(|route| (route, effective_timeout_ms(route)))
                 .collect();
             for (seconds, node) in timeouts(function) {
-                let mut exceeded: Vec<&(&Route, i64)> = routes.iter().filter(|(_, limit)| seconds * 1000 > *limit).collect();
+                let mut exceeded: Vec<&(&Route, i64)> = routes
+                    .iter()
+                    .filter(|(_, limit)| seconds * 1000 > *limit)
+                    .collect();
                 exceeded.sort_by_key(|(_, limit)| *limit);
                 let Some((route, limit)) = exceeded.first() else {
                     continue;

@@ -54,7 +54,12 @@ impl PolicyDocument<'_> {
         let mut out = Vec::new();
         for document in self.document.alternatives() {
             if let Some(statement) = document.get("Statement") {
-                out.extend(statement.items().into_iter().filter(|node| node.as_map().is_some()));
+                out.extend(
+                    statement
+                        .items()
+                        .into_iter()
+                        .filter(|node| node.as_map().is_some()),
+                );
             }
         }
         out
@@ -102,7 +107,12 @@ pub(crate) fn policy_documents(template: &Template) -> Vec<PolicyDocument<'_>> {
             "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
                 let function_role = function_roles.contains(resource.id.as_str());
                 if let Some(trust) = resource.prop("AssumeRolePolicyDocument") {
-                    push(trust, "AssumeRolePolicyDocument".to_string(), PolicyKind::Trust, false);
+                    push(
+                        trust,
+                        "AssumeRolePolicyDocument".to_string(),
+                        PolicyKind::Trust,
+                        false,
+                    );
                 }
                 if let Some(policies) = resource.prop("Policies") {
                     for policy in policies.items() {
@@ -133,7 +143,12 @@ pub(crate) fn policy_documents(template: &Template) -> Vec<PolicyDocument<'_>> {
             }
             "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
                 if let Some(doc) = resource.prop("PolicyDocument") {
-                    push(doc, "PolicyDocument".to_string(), PolicyKind::Resource, false);
+                    push(
+                        doc,
+                        "PolicyDocument".to_string(),
+                        PolicyKind::Resource,
+                        false,
+                    );
                 }
             }
             "AWS::KMS::Key" => {
@@ -143,7 +158,12 @@ pub(crate) fn policy_documents(template: &Template) -> Vec<PolicyDocument<'_>> {
             }
             "AWS::SecretsManager::ResourcePolicy" => {
                 if let Some(doc) = resource.prop("ResourcePolicy") {
-                    push(doc, "ResourcePolicy".to_string(), PolicyKind::Resource, false);
+                    push(
+                        doc,
+                        "ResourcePolicy".to_string(),
+                        PolicyKind::Resource,
+                        false,
+                    );
                 }
             }
             _ => {}
@@ -154,7 +174,11 @@ pub(crate) fn policy_documents(template: &Template) -> Vec<PolicyDocument<'_>> {
 
 /// True when a standalone policy is attached, as far as the template shows, only to
 /// function execution roles.
-fn attached_to_function_roles_only(template: &Template, policy: &Resource, function_roles: &HashSet<&str>) -> bool {
+fn attached_to_function_roles_only(
+    template: &Template,
+    policy: &Resource,
+    function_roles: &HashSet<&str>,
+) -> bool {
     let mut roles: Vec<&Node> = Vec::new();
     if let Some(list) = policy.prop("Roles") {
         roles.extend(list.items());
@@ -164,7 +188,11 @@ fn attached_to_function_roles_only(template: &Template, policy: &Resource, funct
     }
     let has_users_or_groups = ["Users", "Groups", "UserName", "GroupName"]
         .iter()
-        .any(|name| policy.prop(name).is_some_and(|node| !node.items().is_empty()));
+        .any(|name| {
+            policy
+                .prop(name)
+                .is_some_and(|node| !node.items().is_empty())
+        });
     if has_users_or_groups {
         return false;
     }
@@ -251,8 +279,11 @@ pub(crate) fn is_restricted(statement: &Statement, ignore: &[&str]) -> bool {
 /// restricting condition.
 pub(crate) fn public_allow(statement: &Statement) -> Option<&Node> {
     let principal = statement.principal.as_ref()?;
-    (statement.allow && !statement.not_principal && principal_is_public(principal) && !is_restricted(statement, &[]))
-        .then_some(principal)
+    (statement.allow
+        && !statement.not_principal
+        && principal_is_public(principal)
+        && !is_restricted(statement, &[]))
+    .then_some(principal)
 }
 
 /// A short rendering of the statement's actions for messages.
@@ -279,6 +310,9 @@ pub(crate) fn target_name(template: &Template, node: Option<&Node>) -> Option<St
 }
 
 /// The entry for `name` in a statement map, with its key.
-pub(crate) fn entry<'a>(statement: &'a Node, name: &str) -> Option<(&'a warden_iac::node::Key, &'a Node)> {
+pub(crate) fn entry<'a>(
+    statement: &'a Node,
+    name: &str,
+) -> Option<(&'a warden_iac::node::Key, &'a Node)> {
     statement.as_map().and_then(|map: &Map| map.get_entry(name))
 }

@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn account_principals_are_recognised() {
         assert_eq!(account_id("111122223333"), Some("111122223333"));
-        assert_eq!(account_id("arn:aws:iam::111122223333:root"), Some("111122223333"));
+        assert_eq!(
+            account_id("arn:aws:iam::111122223333:root"),
+            Some("111122223333")
+        );
         assert_eq!(account_id("arn:aws:iam::111122223333:role/x"), None);
         assert_eq!(account_id("*"), None);
     }

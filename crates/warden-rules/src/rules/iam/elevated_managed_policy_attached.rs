@@ -95,7 +95,10 @@ impl Rule for ElevatedManagedPolicyAttached {
                     checker.report(
                         principal,
                         arn.span,
-                        format!("`{}` has the AWS managed policy `{name}` attached", principal.origin.id),
+                        format!(
+                            "`{}` has the AWS managed policy `{name}` attached",
+                            principal.origin.id
+                        ),
                     );
                 }
             }
@@ -115,8 +118,17 @@ mod tests {
 
     #[test]
     fn names_of_managed_arns() {
-        assert_eq!(aws_managed_name("arn:aws:iam::aws:policy/AdministratorAccess"), Some("AdministratorAccess"));
-        assert_eq!(aws_managed_name("arn:aws-cn:iam::aws:policy/job-function/X"), Some("X"));
-        assert_eq!(aws_managed_name("arn:aws:iam::123456789012:policy/AdministratorAccess"), None);
+        assert_eq!(
+            aws_managed_name("arn:aws:iam::aws:policy/AdministratorAccess"),
+            Some("AdministratorAccess")
+        );
+        assert_eq!(
+            aws_managed_name("arn:aws-cn:iam::aws:policy/job-function/X"),
+            Some("X")
+        );
+        assert_eq!(
+            aws_managed_name("arn:aws:iam::123456789012:policy/AdministratorAccess"),
+            None
+        );
     }
 }

@@ -61,7 +61,10 @@ impl Rule for PolicyAllowsFullAdmin {
                 if !statement.allow || statement.not_action || !statement.has_star_resource() {
                     continue;
                 }
-                if let Some((_, action)) = statement.action_names().find(|(name, _)| *name == "*" || *name == "*:*") {
+                if let Some((_, action)) = statement
+                    .action_names()
+                    .find(|(name, _)| *name == "*" || *name == "*:*")
+                {
                     checker.report(
                         policy.resource,
                         action.span,

@@ -72,4 +72,3 @@ impl Rule for PolicyUsesNotActionOrNotResource {
         }
     }
 }
-

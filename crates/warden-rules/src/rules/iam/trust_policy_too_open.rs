@@ -59,12 +59,17 @@ impl Rule for TrustPolicyTooOpen {
                     continue;
                 }
                 // An unreadable condition may well restrict: only a missing or empty one counts.
-                if condition_keys(statement.condition.as_ref()).is_none_or(|keys| !keys.is_empty()) {
+                if condition_keys(statement.condition.as_ref()).is_none_or(|keys| !keys.is_empty())
+                {
                     continue;
                 }
                 let everyone = principal_is_public(principal);
                 if everyone || all_services(principal) {
-                    let who = if everyone { "any AWS principal" } else { "every AWS service" };
+                    let who = if everyone {
+                        "any AWS principal"
+                    } else {
+                        "every AWS service"
+                    };
                     checker.report(
                         policy.resource,
                         principal.span,
@@ -81,8 +86,11 @@ impl Rule for TrustPolicyTooOpen {
 
 fn all_services(principal: &Node) -> bool {
     principal.alternatives().into_iter().any(|principal| {
-        principal
-            .get("Service")
-            .is_some_and(|service| service.items().iter().any(|item| item.as_str() == Some("*")))
+        principal.get("Service").is_some_and(|service| {
+            service
+                .items()
+                .iter()
+                .any(|item| item.as_str() == Some("*"))
+        })
     })
 }

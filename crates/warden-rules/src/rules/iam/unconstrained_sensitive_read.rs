@@ -65,7 +65,10 @@ impl Rule for UnconstrainedSensitiveRead {
                 if !statement.allow || statement.not_action || !statement.has_star_resource() {
                     continue;
                 }
-                if statement.action_names().any(|(name, _)| name == "*" || name == "*:*") {
+                if statement
+                    .action_names()
+                    .any(|(name, _)| name == "*" || name == "*:*")
+                {
                     continue; // WD501
                 }
                 let granted: Vec<(&str, _)> = SENSITIVE

@@ -44,7 +44,12 @@ impl Rule for LogGroupWithoutRetention {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        let function_groups: Vec<usize> = template.analysis.functions.iter().filter_map(|f| f.log_group).collect();
+        let function_groups: Vec<usize> = template
+            .analysis
+            .functions
+            .iter()
+            .filter_map(|f| f.log_group)
+            .collect();
         for (index, group) in template.resources.iter().enumerate() {
             if group.resource_type != "AWS::Logs::LogGroup" || function_groups.contains(&index) {
                 continue;
@@ -58,7 +63,10 @@ impl Rule for LogGroupWithoutRetention {
             checker.report(
                 group,
                 group.span,
-                format!("log group `{}` has no `RetentionInDays`: its logs are kept forever", group.origin.id),
+                format!(
+                    "log group `{}` has no `RetentionInDays`: its logs are kept forever",
+                    group.origin.id
+                ),
             );
         }
     }

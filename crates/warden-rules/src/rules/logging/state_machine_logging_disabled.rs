@@ -47,7 +47,11 @@ impl Rule for StateMachineLoggingDisabled {
         for machine in template.resources_of_type("AWS::StepFunctions::StateMachine") {
             let id = &machine.origin.id;
             let Some(logging) = machine.prop("LoggingConfiguration") else {
-                checker.report(machine, machine.span, format!("state machine `{id}` has no execution logging"));
+                checker.report(
+                    machine,
+                    machine.span,
+                    format!("state machine `{id}` has no execution logging"),
+                );
                 continue;
             };
             for logging in logging.alternatives() {
@@ -57,8 +61,15 @@ impl Rule for StateMachineLoggingDisabled {
                 match logging.get("Level") {
                     Some(level) => {
                         for level in level.alternatives() {
-                            if level.as_str().is_some_and(|text| text.eq_ignore_ascii_case("OFF")) {
-                                checker.report(machine, level.span, format!("state machine `{id}` has logging `Level: OFF`"));
+                            if level
+                                .as_str()
+                                .is_some_and(|text| text.eq_ignore_ascii_case("OFF"))
+                            {
+                                checker.report(
+                                    machine,
+                                    level.span,
+                                    format!("state machine `{id}` has logging `Level: OFF`"),
+                                );
                             }
                         }
                     }
@@ -67,7 +78,9 @@ impl Rule for StateMachineLoggingDisabled {
                         continue;
                     }
                 }
-                let no_destination = logging.get("Destinations").is_none_or(|d| d.is_known() && d.items().is_empty());
+                let no_destination = logging
+                    .get("Destinations")
+                    .is_none_or(|d| d.is_known() && d.items().is_empty());
                 let off = logging
                     .get("Level")
                     .and_then(Node::as_str)

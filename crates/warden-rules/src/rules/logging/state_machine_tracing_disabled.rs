@@ -48,7 +48,10 @@ impl Rule for StateMachineTracingDisabled {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for machine in template.resources_of_type("AWS::StepFunctions::StateMachine") {
             let id = &machine.origin.id;
-            if machine.prop("TracingConfiguration").is_some_and(|t| !t.is_known()) {
+            if machine
+                .prop("TracingConfiguration")
+                .is_some_and(|t| !t.is_known())
+            {
                 continue;
             }
             require_true(

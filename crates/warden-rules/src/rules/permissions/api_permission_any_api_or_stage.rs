@@ -54,10 +54,10 @@ impl Rule for ApiPermissionAnyApiOrStage {
             let Some(principal) = permission.prop("Principal") else {
                 continue;
             };
-            if !literal(principal)
-                .iter()
-                .any(|p| p.as_str().is_some_and(|p| p.eq_ignore_ascii_case("apigateway.amazonaws.com")))
-            {
+            if !literal(principal).iter().any(|p| {
+                p.as_str()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("apigateway.amazonaws.com"))
+            }) {
                 continue;
             }
             match permission.prop("SourceArn") {
@@ -76,7 +76,10 @@ impl Rule for ApiPermissionAnyApiOrStage {
                     for source in source.alternatives() {
                         let text = match &source.value {
                             Value::String(text) => text.as_str(),
-                            Value::Unknown { partial: Some(partial), .. } => partial.as_str(),
+                            Value::Unknown {
+                                partial: Some(partial),
+                                ..
+                            } => partial.as_str(),
                             _ => continue,
                         };
                         if api_id(text) == Some("*") {
@@ -135,10 +138,22 @@ mod tests {
 
     #[test]
     fn api_id_of_arns() {
-        assert_eq!(api_id("arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:*/*/*/*"), Some("*"));
-        assert_eq!(api_id("arn:aws:execute-api:us-east-1:123456789012:*"), Some("*"));
-        assert_eq!(api_id("arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"), Some("${Api}"));
-        assert_eq!(api_id("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/prod/GET/"), Some("a1b2c3"));
+        assert_eq!(
+            api_id("arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:*/*/*/*"),
+            Some("*")
+        );
+        assert_eq!(
+            api_id("arn:aws:execute-api:us-east-1:123456789012:*"),
+            Some("*")
+        );
+        assert_eq!(
+            api_id("arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*"),
+            Some("${Api}")
+        );
+        assert_eq!(
+            api_id("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/prod/GET/"),
+            Some("a1b2c3")
+        );
         assert_eq!(api_id("arn:aws:sns:eu-west-1:123456789012:topic"), None);
     }
 }

@@ -54,9 +54,11 @@ impl Rule for FunctionUrlWildcardCors {
             let Some(origins) = url.prop("Cors.AllowOrigins") else {
                 continue;
             };
-            let credentials = url
-                .prop("Cors.AllowCredentials")
-                .is_some_and(|node| node.alternatives().iter().any(|value| value.as_bool() == Some(true)));
+            let credentials = url.prop("Cors.AllowCredentials").is_some_and(|node| {
+                node.alternatives()
+                    .iter()
+                    .any(|value| value.as_bool() == Some(true))
+            });
             for origin in origins.items() {
                 if origin.as_str().is_some_and(|value| value.trim() == "*") {
                     let finding = checker.report(

@@ -50,10 +50,17 @@ impl Rule for FunctionUrlWithoutAuth {
                 continue;
             };
             for auth in auth.alternatives() {
-                if auth.as_str().is_some_and(|value| value.eq_ignore_ascii_case("NONE")) {
+                if auth
+                    .as_str()
+                    .is_some_and(|value| value.eq_ignore_ascii_case("NONE"))
+                {
                     let function = url
                         .prop("TargetFunctionArn")
-                        .map(|target| target.resource_ref().map_or_else(|| target.display(), str::to_string))
+                        .map(|target| {
+                            target
+                                .resource_ref()
+                                .map_or_else(|| target.display(), str::to_string)
+                        })
                         .unwrap_or_else(|| url.origin.id.clone());
                     checker.report(
                         url,

@@ -31,12 +31,17 @@ pub static RULES: &[&dyn Rule] = &[
 
 /// True when some possible value of an auth type is `NONE`.
 fn is_none_auth(node: &Node) -> bool {
-    node.alternatives()
-        .iter()
-        .any(|value| value.as_str().is_some_and(|auth| auth.eq_ignore_ascii_case("NONE")))
+    node.alternatives().iter().any(|value| {
+        value
+            .as_str()
+            .is_some_and(|auth| auth.eq_ignore_ascii_case("NONE"))
+    })
 }
 
 /// The possible literal values of a property (unknown ones left out).
 fn literal(node: &Node) -> Vec<&Node> {
-    node.alternatives().into_iter().filter(|value| value.as_str().is_some()).collect()
+    node.alternatives()
+        .into_iter()
+        .filter(|value| value.as_str().is_some())
+        .collect()
 }

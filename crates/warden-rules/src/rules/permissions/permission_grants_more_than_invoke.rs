@@ -56,7 +56,10 @@ impl Rule for PermissionGrantsMoreThanInvoke {
                 let Some(name) = action.as_str() else {
                     continue;
                 };
-                if !INVOKE_ACTIONS.iter().any(|allowed| allowed.eq_ignore_ascii_case(name.trim())) {
+                if !INVOKE_ACTIONS
+                    .iter()
+                    .any(|allowed| allowed.eq_ignore_ascii_case(name.trim()))
+                {
                     checker.report(
                         permission,
                         action.span,

@@ -58,7 +58,9 @@ impl Rule for PublicInvokePermission {
             {
                 continue;
             }
-            if permission.prop("FunctionUrlAuthType").is_some_and(is_none_auth)
+            if permission
+                .prop("FunctionUrlAuthType")
+                .is_some_and(is_none_auth)
                 || permission
                     .prop("InvokedViaFunctionUrl")
                     .is_some_and(|node| node.as_bool() == Some(true))
@@ -70,9 +72,13 @@ impl Rule for PublicInvokePermission {
             };
             for principal in literal(principal) {
                 if principal.as_str() == Some("*") {
-                    let function = permission
-                        .prop("FunctionName")
-                        .map_or_else(String::new, |name| name.resource_ref().map_or_else(|| name.display(), str::to_string));
+                    let function =
+                        permission
+                            .prop("FunctionName")
+                            .map_or_else(String::new, |name| {
+                                name.resource_ref()
+                                    .map_or_else(|| name.display(), str::to_string)
+                            });
                     checker.report(
                         permission,
                         principal.span,

@@ -63,7 +63,11 @@ impl Rule for LiteralSecretString {
                 checker.report(
                     secret,
                     value.span,
-                    format!("secret `{}` has a literal `SecretString` ({})", secret.origin.id, redact(text)),
+                    format!(
+                        "secret `{}` has a literal `SecretString` ({})",
+                        secret.origin.id,
+                        redact(text)
+                    ),
                 );
             }
         }

@@ -60,7 +60,10 @@ impl Rule for NoechoParameterInOutputs {
                     &output.name,
                     "Output",
                     span,
-                    format!("output `{}` reveals the `NoEcho` parameter `{name}`", output.name),
+                    format!(
+                        "output `{}` reveals the `NoEcho` parameter `{name}`",
+                        output.name
+                    ),
                 );
             }
         }
@@ -93,7 +96,10 @@ fn find_references<'a>(
                     .unwrap_or_default();
                 if let Some(text) = text.and_then(Node::as_str) {
                     for name in hidden {
-                        if !local.contains(name) && !shadowed.contains(name) && text.contains(&format!("${{{name}}}")) {
+                        if !local.contains(name)
+                            && !shadowed.contains(name)
+                            && text.contains(&format!("${{{name}}}"))
+                        {
                             hits.push((name, text_span(sub)));
                         }
                     }

@@ -53,7 +53,9 @@ impl Rule for SecretInPlainSsmParameter {
             let Some(kind_name) = parameter
                 .prop("Type")
                 .and_then(Node::as_str)
-                .filter(|kind| kind.eq_ignore_ascii_case("String") || kind.eq_ignore_ascii_case("StringList"))
+                .filter(|kind| {
+                    kind.eq_ignore_ascii_case("String") || kind.eq_ignore_ascii_case("StringList")
+                })
             else {
                 continue;
             };
@@ -78,7 +80,8 @@ impl Rule for SecretInPlainSsmParameter {
                 if is_secret_reference(text) {
                     continue;
                 }
-                let kind = known_token(text).or_else(|| secret_name.then_some("value of a secret-named parameter"));
+                let kind = known_token(text)
+                    .or_else(|| secret_name.then_some("value of a secret-named parameter"));
                 if let Some(kind) = kind {
                     checker.report(
                         parameter,

@@ -48,14 +48,22 @@ impl Rule for SecretParameterWithoutNoecho {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for parameter in &template.parameters {
-            if !is_secret_name(&parameter.name) || parameter.parameter_type.starts_with("AWS::SSM::Parameter::Value") {
+            if !is_secret_name(&parameter.name)
+                || parameter
+                    .parameter_type
+                    .starts_with("AWS::SSM::Parameter::Value")
+            {
                 continue;
             }
-            let has_default = parameter.default.as_ref().is_some_and(|default| match &default.value {
-                Value::String(text) => !text.is_empty(),
-                Value::Null => false,
-                _ => true,
-            });
+            let has_default =
+                parameter
+                    .default
+                    .as_ref()
+                    .is_some_and(|default| match &default.value {
+                        Value::String(text) => !text.is_empty(),
+                        Value::Null => false,
+                        _ => true,
+                    });
             let problem = match (parameter.no_echo, has_default) {
                 (false, true) => "has no `NoEcho: true` and a `Default` value",
                 (false, false) => "has no `NoEcho: true`",

@@ -52,7 +52,8 @@ impl Rule for SecretResourcePolicyPublic {
             if policy.resource.resource_type != "AWS::SecretsManager::ResourcePolicy" {
                 continue;
             }
-            let secret = target_name(template, policy.resource.prop("SecretId")).unwrap_or_else(|| policy.resource.origin.id.clone());
+            let secret = target_name(template, policy.resource.prop("SecretId"))
+                .unwrap_or_else(|| policy.resource.origin.id.clone());
             for statement in policy.statements() {
                 if let Some(principal) = public_allow(&statement) {
                     checker.report(

@@ -56,7 +56,10 @@ impl Rule for SecretWithoutCustomerManagedKey {
                 }
                 Some(key) => {
                     for key in key.alternatives() {
-                        if key.as_str().is_some_and(|text| text.ends_with("alias/aws/secretsmanager")) {
+                        if key
+                            .as_str()
+                            .is_some_and(|text| text.ends_with("alias/aws/secretsmanager"))
+                        {
                             checker.report(
                                 secret,
                                 key.span,

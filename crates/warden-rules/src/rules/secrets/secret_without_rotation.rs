@@ -61,7 +61,11 @@ impl Rule for SecretWithoutRotation {
         for secret in template.resources_of_type("AWS::SecretsManager::Secret") {
             let rotating: Vec<_> = schedules
                 .iter()
-                .filter(|schedule| schedule.prop("SecretId").is_some_and(|id| refers_to(id, &secret.id)))
+                .filter(|schedule| {
+                    schedule
+                        .prop("SecretId")
+                        .is_some_and(|id| refers_to(id, &secret.id))
+                })
                 .collect();
             if rotating.is_empty() {
                 if !unknown_target {

@@ -22,7 +22,8 @@ pub(crate) fn report_public_policies(
         let name = if target.is_empty() {
             policy.resource.origin.id.clone()
         } else {
-            target_name(template, policy.resource.prop(target)).unwrap_or_else(|| policy.resource.origin.id.clone())
+            target_name(template, policy.resource.prop(target))
+                .unwrap_or_else(|| policy.resource.origin.id.clone())
         };
         for statement in policy.statements() {
             if let Some(principal) = public_allow(&statement) {

@@ -58,7 +58,10 @@ impl Rule for DynamodbWithoutCustomerManagedKey {
             match sse.get("KMSMasterKeyId") {
                 Some(key) => {
                     for key in key.alternatives() {
-                        if key.as_str().is_some_and(|text| text.ends_with("alias/aws/dynamodb")) {
+                        if key
+                            .as_str()
+                            .is_some_and(|text| text.ends_with("alias/aws/dynamodb"))
+                        {
                             checker.report(table, key.span, format!("table `{id}` is encrypted with the AWS managed key `alias/aws/dynamodb`"));
                         }
                     }

@@ -55,7 +55,8 @@ impl Rule for S3BucketPolicyPublic {
             if policy.resource.resource_type != "AWS::S3::BucketPolicy" {
                 continue;
             }
-            let bucket = target_name(template, policy.resource.prop("Bucket")).unwrap_or_else(|| policy.resource.origin.id.clone());
+            let bucket = target_name(template, policy.resource.prop("Bucket"))
+                .unwrap_or_else(|| policy.resource.origin.id.clone());
             for statement in policy.statements() {
                 let Some(principal) = statement.principal.as_ref() else {
                     continue;

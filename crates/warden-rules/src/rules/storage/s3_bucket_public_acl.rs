@@ -55,7 +55,10 @@ impl Rule for S3BucketPublicAcl {
                     checker.report(
                         bucket,
                         acl.span,
-                        format!("bucket `{}` has the public canned ACL `{name}`", bucket.origin.id),
+                        format!(
+                            "bucket `{}` has the public canned ACL `{name}`",
+                            bucket.origin.id
+                        ),
                     );
                 }
             }

@@ -53,15 +53,21 @@ impl Rule for S3BucketWithoutTlsPolicy {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for policy in policy_documents(template) {
-            if policy.resource.resource_type != "AWS::S3::BucketPolicy" || !policy.document.is_known() {
+            if policy.resource.resource_type != "AWS::S3::BucketPolicy"
+                || !policy.document.is_known()
+            {
                 continue;
             }
-            let denies_plain_http = policy
-                .statements()
-                .iter()
-                .any(|statement| !statement.allow && statement.condition.as_ref().is_some_and(denies_insecure_transport));
+            let denies_plain_http = policy.statements().iter().any(|statement| {
+                !statement.allow
+                    && statement
+                        .condition
+                        .as_ref()
+                        .is_some_and(denies_insecure_transport)
+            });
             if !denies_plain_http {
-                let bucket = target_name(template, policy.resource.prop("Bucket")).unwrap_or_else(|| policy.resource.origin.id.clone());
+                let bucket = target_name(template, policy.resource.prop("Bucket"))
+                    .unwrap_or_else(|| policy.resource.origin.id.clone());
                 checker.report(
                     policy.resource,
                     policy.resource.span,
@@ -79,12 +85,16 @@ fn denies_insecure_transport(condition: &Node) -> bool {
             return false;
         };
         operators.iter().any(|(operator, tests)| {
-            let bool_test = operator.name.eq_ignore_ascii_case("Bool") || operator.name.eq_ignore_ascii_case("BoolIfExists");
+            let bool_test = operator.name.eq_ignore_ascii_case("Bool")
+                || operator.name.eq_ignore_ascii_case("BoolIfExists");
             bool_test
                 && tests.as_map().is_some_and(|tests| {
                     tests.iter().any(|(key, value)| {
                         key.name.eq_ignore_ascii_case("aws:SecureTransport")
-                            && value.items().iter().any(|item| item.as_bool() == Some(false))
+                            && value
+                                .items()
+                                .iter()
+                                .any(|item| item.as_bool() == Some(false))
                     })
                 })
         })

@@ -3,7 +3,12 @@ use warden_iac::Template;
 use super::common::explicit_false;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
-const FLAGS: &[&str] = &["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"];
+const FLAGS: &[&str] = &[
+    "BlockPublicAcls",
+    "BlockPublicPolicy",
+    "IgnorePublicAcls",
+    "RestrictPublicBuckets",
+];
 
 declare_rule! {
     /// ## What it does
@@ -58,7 +63,10 @@ impl Rule for S3PublicAccessBlockIncomplete {
                     checker.report(
                         bucket,
                         value.span,
-                        format!("bucket `{}` turns off Block Public Access `{flag}`", bucket.origin.id),
+                        format!(
+                            "bucket `{}` turns off Block Public Access `{flag}`",
+                            bucket.origin.id
+                        ),
                     );
                 }
             }

@@ -45,7 +45,10 @@ impl Rule for SnsTopicNotEncrypted {
                 checker.report(
                     topic,
                     topic.span,
-                    format!("topic `{}` has no `KmsMasterKeyId`: messages are not encrypted at rest", topic.origin.id),
+                    format!(
+                        "topic `{}` has no `KmsMasterKeyId`: messages are not encrypted at rest",
+                        topic.origin.id
+                    ),
                 );
             }
         }

@@ -47,6 +47,12 @@ impl Rule for SnsTopicPolicyPublic {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        report_public_policies(template, checker, "AWS::SNS::TopicPolicy", "Topics", "topic");
+        report_public_policies(
+            template,
+            checker,
+            "AWS::SNS::TopicPolicy",
+            "Topics",
+            "topic",
+        );
     }
 }

@@ -53,7 +53,10 @@ impl Rule for SqsQueueNotEncrypted {
                 checker.report(
                     queue,
                     value.span,
-                    format!("queue `{}` turns off server-side encryption and has no `KmsMasterKeyId`", queue.origin.id),
+                    format!(
+                        "queue `{}` turns off server-side encryption and has no `KmsMasterKeyId`",
+                        queue.origin.id
+                    ),
                 );
             }
         }

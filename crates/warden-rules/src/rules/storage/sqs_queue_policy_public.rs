@@ -48,6 +48,12 @@ impl Rule for SqsQueuePolicyPublic {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        report_public_policies(template, checker, "AWS::SQS::QueuePolicy", "Queues", "queue");
+        report_public_policies(
+            template,
+            checker,
+            "AWS::SQS::QueuePolicy",
+            "Queues",
+            "queue",
+        );
     }
 }

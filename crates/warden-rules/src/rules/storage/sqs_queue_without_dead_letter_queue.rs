@@ -61,18 +61,29 @@ impl Rule for SqsQueueWithoutDeadLetterQueue {
             if queue.prop("RedrivePolicy").is_some() {
                 continue; // set (a DLQ), or unknown: not judged
             }
-            if dlq_targets.iter().any(|target| refers_to(target, &queue.id)) {
+            if dlq_targets
+                .iter()
+                .any(|target| refers_to(target, &queue.id))
+            {
                 continue;
             }
             let consumer = template
                 .resources_of_type("AWS::Lambda::EventSourceMapping")
-                .find(|mapping| mapping.prop("EventSourceArn").is_some_and(|arn| refers_to(arn, &queue.id)));
+                .find(|mapping| {
+                    mapping
+                        .prop("EventSourceArn")
+                        .is_some_and(|arn| refers_to(arn, &queue.id))
+                });
             let Some(mapping) = consumer else {
                 continue;
             };
             let function = mapping
                 .prop("FunctionName")
-                .map(|name| template.referenced(name).map_or_else(|| name.display(), |f| f.origin.id.clone()))
+                .map(|name| {
+                    template
+                        .referenced(name)
+                        .map_or_else(|| name.display(), |f| f.origin.id.clone())
+                })
                 .unwrap_or_else(|| mapping.origin.id.clone());
             checker.report(
                 queue,
