@@ -70,9 +70,10 @@ impl Rule for AsyncFunctionWithoutFailureDestination {
             }) {
                 continue;
             }
+            // A source SAM generated from the function's own event is named by its kind.
             let source = match trigger.source.map(|index| &template.resources[index]) {
-                Some(source) => format!("`{}`", source.origin.id),
-                None => trigger_name(trigger.kind).to_string(),
+                Some(source) if source.is_declared() => format!("`{}`", source.origin.id),
+                _ => trigger_name(trigger.kind).to_string(),
             };
             checker.report(
                 function,

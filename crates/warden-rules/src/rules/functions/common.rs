@@ -148,3 +148,33 @@ pub(crate) fn trigger_name(kind: TriggerKind) -> &'static str {
         TriggerKind::Other => "an event source",
     }
 }
+
+/// What a statement grants of `actions`, for messages: the statement's own entries that
+/// grant them (`iam:*` rather than the ten actions it covers), or for `NotAction` the
+/// actions themselves. `None` when it grants none.
+pub(crate) fn granted_entries<'a>(
+    info: &FunctionInfo,
+    statement: &'a Statement,
+    actions: &[&'a str],
+) -> Option<(Vec<&'a str>, &'a Node)> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut first = None;
+    for action in actions {
+        let Some(node) = statement.grants(action) else {
+            continue;
+        };
+        if denied(info, action) {
+            continue;
+        }
+        first.get_or_insert(node);
+        let name = if statement.not_action {
+            Some(*action)
+        } else {
+            node.as_str()
+        };
+        if let Some(name) = name.filter(|name| !names.contains(name)) {
+            names.push(name);
+        }
+    }
+    Some((names, first?))
+}

@@ -4,7 +4,7 @@ use regex::Regex;
 use warden_iac::policy::Statement;
 use warden_iac::{Template, Value};
 
-use super::common::{code_list, denied};
+use super::common::{code_list, granted_entries};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Actions that change Lambda functions, their triggers, permissions or layers.
@@ -73,15 +73,7 @@ impl Rule for FunctionCanModifyFunctions {
                 if !statement.allow || !covers_every_function(statement) {
                     continue;
                 }
-                let mut granted = Vec::new();
-                let mut first = None;
-                for action in WRITE_ACTIONS {
-                    if let Some(node) = statement.grants(action).filter(|_| !denied(info, action)) {
-                        granted.push(*action);
-                        first.get_or_insert(node);
-                    }
-                }
-                let Some(node) = first else {
+                let Some((granted, node)) = granted_entries(info, statement, WRITE_ACTIONS) else {
                     continue;
                 };
                 checker.report(

@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::{code_list, denied};
+use super::common::{code_list, denied, granted_entries};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Actions that change IAM permissions or create credentials: escalation on any resource.
@@ -72,20 +72,17 @@ impl Rule for FunctionRolePrivilegeEscalation {
                     continue;
                 }
                 let star = statement.has_star_resource();
-                let candidates = ESCALATION_ACTIONS
-                    .iter()
-                    .chain(ESCALATION_ON_STAR.iter().filter(|_| star));
-                let mut granted = Vec::new();
-                let mut first = None;
-                for action in candidates {
-                    if let Some(node) = statement.grants(action).filter(|_| !denied(info, action)) {
-                        granted.push(*action);
-                        first.get_or_insert(node);
-                    }
+                let mut candidates: Vec<&str> = ESCALATION_ACTIONS.to_vec();
+                if star {
+                    candidates.extend(ESCALATION_ON_STAR);
                 }
-                let Some(node) = first else {
+                let Some((granted, node)) = granted_entries(info, statement, &candidates) else {
                     continue;
                 };
+                let on_star = star
+                    && ESCALATION_ON_STAR
+                        .iter()
+                        .any(|action| statement.grants(action).is_some() && !denied(info, action));
                 checker.report(
                     function,
                     node.span,
@@ -93,7 +90,7 @@ impl Rule for FunctionRolePrivilegeEscalation {
                         "execution role of `{}` can escalate its privileges: it allows {}{} (policy `{}`)",
                         function.origin.id,
                         code_list(&granted),
-                        if granted.iter().any(|a| ESCALATION_ON_STAR.contains(a)) { " on `*`" } else { "" },
+                        if on_star { " on `*`" } else { "" },
                         statement.origin
                     ),
                 );

@@ -65,12 +65,12 @@ impl Rule for StreamMappingWithoutFailureHandling {
                 if mapping.prop("DestinationConfig.OnFailure").is_none()
                     && mapping.prop("DestinationConfig").is_none_or(Node::is_known)
                 {
-                    problems.push("no on-failure destination");
+                    problems.push("has no on-failure destination");
                 }
                 let retries = mapping.prop("MaximumRetryAttempts");
                 let age = mapping.prop("MaximumRecordAgeInSeconds");
                 if unlimited(retries) && unlimited(age) {
-                    problems.push("retries until the records expire");
+                    problems.push("retries a failing batch until its records expire");
                 }
                 if problems.is_empty() {
                     continue;
@@ -86,7 +86,7 @@ impl Rule for StreamMappingWithoutFailureHandling {
                     function,
                     span,
                     format!(
-                        "stream mapping of `{}` on {source} has {}: a failing batch blocks the shard or is lost",
+                        "stream mapping of `{}` on {source} {}: a failing batch blocks the shard or is lost",
                         function.origin.id,
                         problems.join(" and ")
                     ),

@@ -252,9 +252,7 @@ pub(crate) fn condition_keys(condition: Option<&Node>) -> Option<Vec<String>> {
     }
     let mut keys = Vec::new();
     for alternative in condition.alternatives() {
-        let Some(operators) = alternative.as_map() else {
-            return None;
-        };
+        let operators = alternative.as_map()?;
         for (_, tests) in operators.iter() {
             match tests.as_map() {
                 Some(tests) => keys.extend(tests.keys().map(str::to_ascii_lowercase)),
