@@ -113,8 +113,30 @@ pub struct Trigger {
     pub declared_by: Option<usize>,
     /// The source resource (queue, stream, table, topic), when in the stack.
     pub source: Option<usize>,
-    /// For API triggers: the integration timeout in milliseconds, when set.
-    pub integration_timeout_ms: Option<i64>,
+    /// For API triggers: the integration timeout.
+    pub integration_timeout: IntegrationTimeout,
+}
+
+/// An API integration's timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrationTimeout {
+    /// Not set: API Gateway's default (29 s for REST, 30 s for HTTP APIs).
+    Default,
+    Millis(i64),
+    /// Set to a value the scanner cannot know.
+    Unknown,
+}
+
+impl IntegrationTimeout {
+    /// Reads `TimeoutInMillis` / `timeoutInMillis`.
+    pub fn from_node(node: Option<&Node>) -> Self {
+        match node {
+            None => IntegrationTimeout::Default,
+            Some(node) => node
+                .as_i64()
+                .map_or(IntegrationTimeout::Unknown, IntegrationTimeout::Millis),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +177,7 @@ pub struct Route {
     pub origin: Origin,
     /// Logical ID of the function it invokes, when known.
     pub function: Option<String>,
-    pub integration_timeout_ms: Option<i64>,
+    pub integration_timeout: IntegrationTimeout,
 }
 
 impl Route {
@@ -244,7 +266,7 @@ fn function_info(template: &Template, index: usize) -> FunctionInfo {
             span: template.resources[url].span,
             declared_by: Some(url),
             source: None,
-            integration_timeout_ms: None,
+            integration_timeout: IntegrationTimeout::Default,
         });
     }
     for route in &template.analysis.routes {
@@ -257,7 +279,7 @@ fn function_info(template: &Template, index: usize) -> FunctionInfo {
                 span: route.span,
                 declared_by: None,
                 source: None,
-                integration_timeout_ms: route.integration_timeout_ms,
+                integration_timeout: route.integration_timeout,
             });
         }
     }
@@ -295,6 +317,9 @@ fn find_log_group(template: &Template, function: &Resource) -> Option<usize> {
         if r.resource_type != "AWS::Logs::LogGroup" {
             return false;
         }
+        if explicit.is_some_and(|explicit| explicit.resource_ref() == Some(r.id.as_str())) {
+            return true;
+        }
         let Some(name) = r.prop("LogGroupName") else {
             return false;
         };
@@ -325,7 +350,7 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                 .map(Node::display)
                 .unwrap_or_else(|| format!("{} inline policy", role.origin.id));
             match policy.get("PolicyDocument") {
-                Some(document) if document.is_known() => permissions
+                Some(document) if document.is_fully_known() => permissions
                     .statements
                     .extend(policy::statements(document, &name)),
                 Some(document) => {

@@ -212,6 +212,16 @@ impl Node {
         }
     }
 
+    /// True when no part of the value, at any depth, is unknown.
+    pub fn is_fully_known(&self) -> bool {
+        match &self.value {
+            Value::Unknown { .. } => false,
+            Value::Seq(items) | Value::OneOf(items) => items.iter().all(Node::is_fully_known),
+            Value::Map(map) => map.entries.iter().all(|(_, node)| node.is_fully_known()),
+            _ => true,
+        }
+    }
+
     /// The possible values: the node itself, or each option of an undecided condition
     /// (flattened).
     pub fn alternatives(&self) -> Vec<&Node> {

@@ -98,6 +98,13 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 pub fn statements(document: &Node, origin: &str) -> Vec<Statement> {
     let mut out = Vec::new();
     for document in document.alternatives() {
+        // CloudFormation also accepts a policy document written as a JSON string.
+        if let Value::String(text) = &document.value {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                out.extend(statements(&node_from_json(&json, document.span), origin));
+            }
+            continue;
+        }
         let Some(statement) = document.get("Statement") else {
             continue;
         };

@@ -2,7 +2,7 @@
 
 use warden_diagnostics::Span;
 
-use crate::analysis::{refers_to, ApiKind, Route, RouteAuth, Trigger, TriggerKind};
+use crate::analysis::{refers_to, ApiKind, IntegrationTimeout, Route, RouteAuth, Trigger, TriggerKind};
 use crate::model::{Origin, Resource, Template};
 use crate::node::{Node, Value};
 
@@ -114,9 +114,7 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         span: auth_type.map_or(method.span, |node| node.span),
         origin: method.origin.clone(),
         function,
-        integration_timeout_ms: method
-            .prop("Integration.TimeoutInMillis")
-            .and_then(Node::as_i64),
+        integration_timeout: IntegrationTimeout::from_node(method.prop("Integration.TimeoutInMillis")),
     }
 }
 
@@ -167,9 +165,7 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
         span: auth_type.map_or(route.span, |node| node.span),
         origin: route.origin.clone(),
         function,
-        integration_timeout_ms: integration
-            .and_then(|integration| integration.prop("TimeoutInMillis"))
-            .and_then(Node::as_i64),
+        integration_timeout: IntegrationTimeout::from_node(integration.and_then(|integration| integration.prop("TimeoutInMillis"))),
     })
 }
 
@@ -263,9 +259,7 @@ pub fn openapi_routes(
                 span: method.span,
                 origin: origin.clone(),
                 function,
-                integration_timeout_ms: integration
-                    .and_then(|integration| integration.get("timeoutInMillis"))
-                    .and_then(Node::as_i64),
+                integration_timeout: IntegrationTimeout::from_node(integration.and_then(|integration| integration.get("timeoutInMillis"))),
             });
         }
     }
@@ -373,7 +367,7 @@ pub fn triggers(template: &Template, function: &Resource) -> Vec<Trigger> {
             span,
             declared_by: Some(index),
             source,
-            integration_timeout_ms: None,
+            integration_timeout: IntegrationTimeout::Default,
         };
         match resource.resource_type.as_str() {
             "AWS::Lambda::EventSourceMapping"

@@ -11,7 +11,7 @@
 
 use warden_diagnostics::Span;
 
-use crate::analysis::{ApiKind, Route, RouteAuth};
+use crate::analysis::{ApiKind, IntegrationTimeout, Route, RouteAuth};
 use crate::model::{Origin, Resource};
 use crate::node::{Key, Map, Node, Value};
 use crate::policy::{node_from_json, sam_policy_templates};
@@ -248,7 +248,7 @@ impl Expander<'_, '_> {
             properties.as_map().and_then(|m| m.get_entry("Tracing"))
         {
             lambda.entries.push((
-                tracing_key.clone(),
+                key("TracingConfig", tracing_key.span),
                 entries(tracing.span, vec![("Mode", tracing.clone())]),
             ));
         }
@@ -709,20 +709,11 @@ impl Expander<'_, '_> {
                     || node.get("ValidateParameters").and_then(Node::as_bool) == Some(true)
             })
         };
-        let request_parameters_required =
-            properties.get("RequestParameters").is_some_and(|params| {
-                params.items().iter().any(|p| {
-                    p.as_map().is_some_and(|m| {
-                        m.iter()
-                            .any(|(_, v)| v.get("Required").and_then(Node::as_bool) == Some(true))
-                    })
-                })
-            });
-        let request_validation =
-            Some(validates(properties.get("RequestModel")) || request_parameters_required);
-        let route_span = properties
-            .get("Path")
-            .map_or(span, |path| path.span.cover(span));
+        // Only a request model with validation creates a validator; `Required` parameters
+        // alone are documentation that API Gateway does not enforce.
+        let request_validation = Some(validates(properties.get("RequestModel")));
+        // The route is easiest to recognise by its path.
+        let route_span = properties.get("Path").map_or(span, |path| path.span);
         self.routes.push(Route {
             api: api_id,
             kind: ApiKind::Rest,
@@ -738,14 +729,10 @@ impl Expander<'_, '_> {
             auth,
             api_key_required,
             request_validation,
-            span: if route_span.file == span.file {
-                span
-            } else {
-                route_span
-            },
+            span: route_span,
             origin: origin.clone(),
             function: Some(function.to_string()),
-            integration_timeout_ms: properties.get("TimeoutInMillis").and_then(Node::as_i64),
+            integration_timeout: IntegrationTimeout::from_node(properties.get("TimeoutInMillis")),
         });
         let _ = name;
     }
@@ -817,10 +804,10 @@ impl Expander<'_, '_> {
             auth,
             api_key_required: false,
             request_validation: None,
-            span,
+            span: properties.get("Path").map_or(span, |path| path.span),
             origin: origin.clone(),
             function: Some(function.to_string()),
-            integration_timeout_ms: properties.get("TimeoutInMillis").and_then(Node::as_i64),
+            integration_timeout: IntegrationTimeout::from_node(properties.get("TimeoutInMillis")),
         });
     }
 

@@ -567,7 +567,10 @@ impl Stream {
         }
         self.close_block(shared, out);
 
-        let signal = if line.emf { None } else { shared.signals.find(line.text) };
+        // The runtime's prefix (timestamp, request id, level) holds no signature and no
+        // secret: scanning the body alone is most of the speed of the hot path.
+        let scanned = if line.python_unhandled { line.text } else { line.body };
+        let signal = if line.emf { None } else { shared.signals.find(scanned) };
         let owner = match line.request_id {
             Some(id) => match self.owner_of(id) {
                 Some(owner) => owner,
@@ -588,7 +591,13 @@ impl Stream {
             None => self.current_owner().unwrap_or(Owner::Stream),
         };
         self.count_line(shared, owner, ts);
-        let request_id = self.owner_mut(owner).map(|o| o.request_id.clone()).or_else(|| line.request_id.map(str::to_owned));
+        let request_id = |stream: &Stream| -> Option<String> {
+            match owner {
+                Owner::Open(i) => stream.open.get(i).map(|o| o.request_id.clone()),
+                Owner::Settling => stream.settling.as_ref().map(|o| o.request_id.clone()),
+                Owner::Stream => line.request_id.map(str::to_owned),
+            }
+        };
 
         if line.emf {
             shared.stats.emf_documents += 1;
@@ -602,7 +611,7 @@ impl Stream {
             }
             if let Some(start) = error_start(&line) {
                 self.block = Some(ErrorBlock {
-                    request_id: request_id.clone(),
+                    request_id: request_id(self),
                     start,
                     first_body: line.body.to_owned(),
                     continuation: String::new(),
@@ -615,7 +624,13 @@ impl Stream {
         if !self.function_named {
             self.discover_function(&line);
         }
-        self.scan(shared, line.text, request_id, ts, out);
+        if shared.config.scan_security {
+            shared.scanner.scan(scanned, &mut shared.hits);
+            if !shared.hits.is_empty() {
+                let id = request_id(self);
+                self.scan(shared, "", id, ts, out);
+            }
+        }
     }
 
     fn count_line(&mut self, shared: &mut Shared, owner: Owner, ts: Option<i64>) {
@@ -634,7 +649,10 @@ impl Stream {
         if !shared.config.scan_security {
             return;
         }
-        shared.scanner.scan(text, &mut shared.hits);
+        // Hits may already be there, from a caller that scanned first.
+        if !text.is_empty() {
+            shared.scanner.scan(text, &mut shared.hits);
+        }
         for hit in shared.hits.drain(..) {
             out.push(Emitted::Security(Box::new(SecurityEvent {
                 risk: hit.risk,

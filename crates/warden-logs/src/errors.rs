@@ -53,7 +53,9 @@ const SIGNATURES: &[(&str, Outcome, &str)] = &[
 
 impl Default for SignalMatcher {
     fn default() -> Self {
-        let automaton = AhoCorasick::new(SIGNATURES.iter().map(|s| s.0))
+        let automaton = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(SIGNATURES.iter().map(|s| s.0))
             .expect("failure signatures are valid literals");
         SignalMatcher { automaton }
     }
@@ -144,6 +146,10 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
         } else {
             None
         };
+    }
+    // Informational lines never start an error report: most lines end here.
+    if matches!(line.level, Some(Level::Trace | Level::Debug | Level::Info | Level::Warn)) {
+        return None;
     }
     let body = line.body;
     if line.python_unhandled {

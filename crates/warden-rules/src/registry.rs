@@ -106,7 +106,7 @@ mod tests {
             assert!(
                 meta.name
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{}",
                 meta.name
             );

@@ -6,7 +6,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags API CORS configurations that allow any origin: SAM `AWS::Serverless::Api`
+    /// Flags API CORS configurations that allow any origin.
+    ///
+    /// It reads SAM `AWS::Serverless::Api`
     /// `Cors: "'*'"` or `Cors.AllowOrigin: "'*'"`, and HTTP API `CorsConfiguration`
     /// (`AWS::Serverless::HttpApi`, `AWS::ApiGatewayV2::Api`) whose `AllowOrigins` contains
     /// `*`. The finding is high when credentials are also allowed (`AllowCredentials: true`).

@@ -4,8 +4,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags API Gateway custom domains that accept TLS versions older than 1.2:
-    /// `AWS::ApiGateway::DomainName` (and SAM `Api.Domain`) whose `SecurityPolicy` is missing
+    /// Flags API Gateway custom domains that accept TLS versions older than 1.2.
+    ///
+    /// It reads `AWS::ApiGateway::DomainName` (and SAM `Api.Domain`) whose `SecurityPolicy` is missing
     /// (API Gateway then uses `TLS_1_0`) or `TLS_1_0`, and `AWS::ApiGatewayV2::DomainName`
     /// whose `DomainNameConfigurations[].SecurityPolicy` is `TLS_1_0`.
     ///

@@ -7,8 +7,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags API Gateway response mapping templates that send error internals to clients:
-    /// templates that reference `stackTrace` or `errorType`, and error responses (integration
+    /// Flags API Gateway response mapping templates that send error internals to clients.
+    ///
+    /// These are templates that reference `stackTrace` or `errorType`, and error responses (integration
     /// responses with a `SelectionPattern` or a 4xx/5xx status) that echo the whole error
     /// with `$input.path('$')` or `$input.json('$')`. It reads `AWS::ApiGateway::GatewayResponse`
     /// (SAM `GatewayResponses`), `AWS::ApiGateway::Method` integration responses and the

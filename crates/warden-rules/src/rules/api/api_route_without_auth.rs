@@ -5,7 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags REST API routes that require neither authorization nor an API key: SAM `Api`
+    /// Flags REST API routes that require neither authorization nor an API key.
+    ///
+    /// It reads SAM `Api`
     /// events without an authorizer (or with `Auth.Authorizer: NONE`), OpenAPI operations
     /// without `security`, and `AWS::ApiGateway::Method` resources with
     /// `AuthorizationType: NONE`. CORS preflight (`OPTIONS`) routes are skipped.

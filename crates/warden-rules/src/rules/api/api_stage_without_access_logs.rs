@@ -5,8 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags REST API stages without access logging (`AccessLogSetting.DestinationArn`):
-    /// `AWS::ApiGateway::Stage`, SAM `AWS::Serverless::Api` (and the implicit
+    /// Flags REST API stages without access logging (`AccessLogSetting.DestinationArn`).
+    ///
+    /// It reads `AWS::ApiGateway::Stage`, SAM `AWS::Serverless::Api` (and the implicit
     /// `ServerlessRestApi`), and deployments that declare a stage through `StageName` and
     /// `StageDescription`.
     ///

@@ -6,7 +6,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags REST API stages without stage-wide throttling: no `MethodSettings` entry for all
+    /// Flags REST API stages without stage-wide throttling.
+    ///
+    /// That is: no `MethodSettings` entry for all
     /// methods (`HttpMethod: "*"`, `ResourcePath: "/*"`) with `ThrottlingRateLimit` or
     /// `ThrottlingBurstLimit`, and no usage plan with `Throttle` on the stage.
     ///

@@ -5,7 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags HTTP API routes without authorization: SAM `HttpApi` events without an
+    /// Flags HTTP API routes without authorization.
+    ///
+    /// It reads SAM `HttpApi` events without an
     /// authorizer (or with `Auth.Authorizer: NONE`), OpenAPI operations without `security`,
     /// and `AWS::ApiGatewayV2::Route` resources with `AuthorizationType: NONE`. CORS
     /// preflight (`OPTIONS`) routes are skipped.

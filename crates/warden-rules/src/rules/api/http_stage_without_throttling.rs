@@ -5,8 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags HTTP API stages without default route throttling
-    /// (`DefaultRouteSettings.ThrottlingRateLimit` or `ThrottlingBurstLimit`):
+    /// Flags HTTP API stages without default route throttling.
+    ///
+    /// That is: no `DefaultRouteSettings.ThrottlingRateLimit` or `ThrottlingBurstLimit` on
     /// `AWS::ApiGatewayV2::Stage`, and SAM `AWS::Serverless::HttpApi` (including the implicit
     /// `ServerlessHttpApi`).
     ///

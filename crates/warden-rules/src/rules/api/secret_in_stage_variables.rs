@@ -6,9 +6,10 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags API Gateway stage variables whose literal value is a credential (a known token
-    /// format, or a random-looking value in a variable whose name says it is a secret):
-    /// `AWS::ApiGateway::Stage.Variables` (SAM `Api.Variables`), deployment
+    /// Flags API Gateway stage variables whose literal value is a credential.
+    ///
+    /// A credential is a known token format, or a random-looking value in a variable whose
+    /// name says it is a secret. It reads `AWS::ApiGateway::Stage.Variables` (SAM `Api.Variables`), deployment
     /// `StageDescription.Variables`, and `AWS::ApiGatewayV2::Stage.StageVariables`.
     ///
     /// ## Why is this bad?

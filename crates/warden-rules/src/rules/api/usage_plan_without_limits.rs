@@ -4,8 +4,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags API Gateway usage plans with neither `Throttle` nor `Quota`:
-    /// `AWS::ApiGateway::UsagePlan` resources, and SAM `Auth.UsagePlan` settings that create a
+    /// Flags API Gateway usage plans with neither `Throttle` nor `Quota`.
+    ///
+    /// It reads `AWS::ApiGateway::UsagePlan` resources, and SAM `Auth.UsagePlan` settings that create a
     /// plan (`CreateUsagePlan: PER_API` or `SHARED`).
     ///
     /// ## Why is this bad?

@@ -27,8 +27,8 @@ const WRITE_ACTIONS: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda execution roles that may create or change any function in the account.
-    /// The actions are `lambda:Create*`, `lambda:Update*`, `lambda:Put*`, `lambda:AddPermission` or
+    /// Flags Lambda execution roles that may change any function of the account. The
+    /// actions are `lambda:Create*`, `lambda:Update*`, `lambda:Put*`, `lambda:AddPermission` or
     /// `lambda:PublishLayerVersion` on `Resource: "*"` or on every function
     /// (`arn:aws:lambda:*:*:function:*`). Wildcards count (`lambda:*`).
     ///

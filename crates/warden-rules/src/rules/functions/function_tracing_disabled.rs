@@ -47,11 +47,7 @@ impl Rule for FunctionTracingDisabled {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for info in &template.analysis.functions {
             let function = info.resource(template);
-            // The SAM expansion keeps the key `Tracing` for the `{Mode: ...}` it builds.
-            let config = function
-                .prop("TracingConfig")
-                .or_else(|| function.prop("Tracing"));
-            let Some(config) = config else {
+            let Some(config) = function.prop("TracingConfig") else {
                 checker.report(
                     function,
                     function.span,

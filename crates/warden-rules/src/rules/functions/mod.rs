@@ -10,6 +10,7 @@ mod excessive_timeout;
 mod function_can_modify_functions;
 mod function_cannot_write_logs;
 mod function_log_group_without_retention;
+mod function_on_x86_architecture;
 mod function_role_privilege_escalation;
 mod function_role_wildcard_resource;
 mod function_role_with_admin_access;
@@ -32,6 +33,7 @@ pub use excessive_timeout::*;
 pub use function_can_modify_functions::*;
 pub use function_cannot_write_logs::*;
 pub use function_log_group_without_retention::*;
+pub use function_on_x86_architecture::*;
 pub use function_role_privilege_escalation::*;
 pub use function_role_wildcard_resource::*;
 pub use function_role_with_admin_access::*;
@@ -69,4 +71,5 @@ pub static RULES: &[&dyn Rule] = &[
     &DebugModeInEnvironment,
     &CrossAccountLayer,
     &FunctionCannotWriteLogs,
+    &FunctionOnX86Architecture,
 ];

@@ -1,3 +1,4 @@
+use warden_iac::analysis::IntegrationTimeout;
 use warden_iac::{ApiKind, Route, Template};
 
 use super::common::timeouts;
@@ -9,8 +10,8 @@ const HTTP_DEFAULT_MS: i64 = 30_000;
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions whose `Timeout` is longer than their API's integration timeout.
-    /// The integration timeout is 29 seconds for REST APIs and 30 seconds for HTTP APIs unless the
+    /// Flags Lambda functions whose `Timeout` exceeds their API's integration timeout. The
+    /// integration timeout is 29 seconds for REST APIs and 30 seconds for HTTP APIs unless the
     /// integration sets `TimeoutInMillis` (SAM: the event's `TimeoutInMillis`).
     ///
     /// ## Why is this bad?
@@ -61,8 +62,7 @@ impl Rule for TimeoutExceedsApiIntegrationTimeout {
                 .routes
                 .iter()
                 .filter(|route| route.function.as_deref() == Some(function.id.as_str()))
-                .filter(|route| integration_timeout_known(template, route))
-                .map(|route| (route, effective_timeout_ms(route)))
+                .filter_map(|route| Some((route, effective_timeout_ms(route)?)))
                 .collect();
             for (seconds, node) in timeouts(function) {
                 let mut exceeded: Vec<&(&Route, i64)> = routes
@@ -91,25 +91,14 @@ impl Rule for TimeoutExceedsApiIntegrationTimeout {
     }
 }
 
-fn effective_timeout_ms(route: &Route) -> i64 {
-    route.integration_timeout_ms.unwrap_or(match route.kind {
-        ApiKind::Rest => REST_DEFAULT_MS,
-        ApiKind::Http => HTTP_DEFAULT_MS,
-    })
-}
-
-/// The model reads an unknown `TimeoutInMillis` as absent; for declared methods and
-/// integrations, check that it is not there but unknown.
-fn integration_timeout_known(template: &Template, route: &Route) -> bool {
-    if route.integration_timeout_ms.is_some() {
-        return true;
+/// The route's timeout; `None` when it is set to a value the scanner cannot know.
+fn effective_timeout_ms(route: &Route) -> Option<i64> {
+    match route.integration_timeout {
+        IntegrationTimeout::Millis(millis) => Some(millis),
+        IntegrationTimeout::Unknown => None,
+        IntegrationTimeout::Default => Some(match route.kind {
+            ApiKind::Rest => REST_DEFAULT_MS,
+            ApiKind::Http => HTTP_DEFAULT_MS,
+        }),
     }
-    let Some(declared) = template.resource(&route.origin.id) else {
-        return true;
-    };
-    let timeout = match declared.resource_type.as_str() {
-        "AWS::ApiGateway::Method" => declared.prop("Integration.TimeoutInMillis"),
-        _ => None,
-    };
-    timeout.is_none_or(|node| node.is_known())
 }

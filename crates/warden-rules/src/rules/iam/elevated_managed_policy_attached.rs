@@ -32,11 +32,12 @@ const ELEVATED: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags roles, users and groups that attach an elevated AWS managed policy through
-    /// `ManagedPolicyArns` (or SAM `Policies` names on state machines): `AdministratorAccess`,
-    /// `PowerUserAccess`, `IAMFullAccess`, and the full-access policies of data services
-    /// (`AmazonS3FullAccess`, `AmazonDynamoDBFullAccess`, `SecretsManagerReadWrite` ...).
-    /// Lambda execution roles are left to the function rules (WD113–WD117).
+    /// Flags roles, users and groups that attach an elevated AWS managed policy. The
+    /// policies are `AdministratorAccess`, `PowerUserAccess`, `IAMFullAccess` and the
+    /// full-access policies of data services (`AmazonS3FullAccess`,
+    /// `AmazonDynamoDBFullAccess`, `SecretsManagerReadWrite` and others), attached through
+    /// `ManagedPolicyArns` (or SAM `Policies` names on state machines). Lambda execution
+    /// roles are left to the function rules (WD113–WD117).
     ///
     /// ## Why is this bad?
     /// These policies grant every action of a service on every resource of the account (or

@@ -16,9 +16,10 @@ const SENSITIVE: &[&str] = &[
 
 declare_rule! {
     /// ## What it does
-    /// Flags identity policies that allow credential or bulk-data reads on `Resource: "*"`:
-    /// `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`, `s3:GetObject`
-    /// and `dynamodb:Scan`, directly or through wildcards such as `s3:*` or `ssm:Get*`.
+    /// Flags identity policies that allow credential or bulk-data reads on every resource. The
+    /// actions are `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`,
+    /// `s3:GetObject` and `dynamodb:Scan` on `Resource: "*"`, directly or through wildcards
+    /// such as `s3:*`.
     /// Policies of Lambda execution roles are left to the function rules (WD113–WD117), and
     /// statements that allow every action on every resource are WD501's.
     ///

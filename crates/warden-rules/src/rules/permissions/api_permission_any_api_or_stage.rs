@@ -5,7 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `AWS::Lambda::Permission` resources for `apigateway.amazonaws.com` whose
+    /// Flags API Gateway invoke permissions that any API of the account may use.
+    ///
+    /// These are `AWS::Lambda::Permission` resources for `apigateway.amazonaws.com` whose
     /// `SourceArn` does not name an API (`arn:aws:execute-api:REGION:ACCOUNT:*/...`), or that
     /// have a `SourceAccount` but no `SourceArn` at all.
     ///

@@ -5,7 +5,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `AWS::Lambda::Permission` resources that let an AWS service
+    /// Flags AWS service invoke permissions that do not name the source of the events.
+    ///
+    /// These are `AWS::Lambda::Permission` resources that let an AWS service
     /// (`Principal: <service>.amazonaws.com`) invoke a function without `SourceArn` or
     /// `SourceAccount`, and S3 permissions without `SourceAccount` (bucket ARNs do not name an
     /// account).

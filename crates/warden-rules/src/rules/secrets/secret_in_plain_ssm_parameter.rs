@@ -5,10 +5,10 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `AWS::SSM::Parameter` resources of type `String` or `StringList` whose literal
-    /// `Value` is a known credential format (AWS keys, private keys, API tokens, passwords in
-    /// URLs ...), or whose `Name` (the logical ID when unnamed) says it is a secret while the
-    /// value is a literal.
+    /// Flags plain `String` and `StringList` SSM parameters that hold a literal secret. A
+    /// value is a secret when it matches a known credential format (AWS keys, private keys,
+    /// API tokens, passwords in URLs), or when the parameter's `Name` (the logical ID when
+    /// unnamed) says it is a secret and the value is a literal.
     ///
     /// ## Why is this bad?
     /// Plain `String` parameters are not encrypted and are readable by anyone with

@@ -5,10 +5,10 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `AWS::SecretsManager::ResourcePolicy` documents with an `Allow` statement for
-    /// every principal (`"*"`, `AWS: "*"`) that no condition restricts to an account,
-    /// organisation, network or source (`aws:PrincipalOrgID`, `aws:PrincipalAccount`,
-    /// `aws:SourceVpce`, `aws:SourceArn` ...).
+    /// Flags Secrets Manager resource policies that allow every principal without a
+    /// restricting condition. A statement counts when it allows `"*"` or `AWS: "*"` and no
+    /// condition limits it to an account, organisation, network or source
+    /// (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`, `aws:SourceArn`).
     ///
     /// ## Why is this bad?
     /// A resource policy is evaluated for callers from any account. A public statement lets

@@ -4,9 +4,9 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags DynamoDB tables (`AWS::DynamoDB::Table` and SAM `AWS::Serverless::SimpleTable`)
-    /// that are not encrypted with a customer managed KMS key: no `SSESpecification`, SSE
-    /// not enabled (AWS owned key), or `SSEType: KMS` without `KMSMasterKeyId` or with
+    /// Flags DynamoDB tables that are not encrypted with a customer managed KMS key. This
+    /// covers `AWS::DynamoDB::Table` and SAM `AWS::Serverless::SimpleTable` with no
+    /// `SSESpecification`, SSE not enabled (AWS owned key), or no `KMSMasterKeyId` or
     /// `alias/aws/dynamodb` (AWS managed key).
     ///
     /// ## Why is this bad?

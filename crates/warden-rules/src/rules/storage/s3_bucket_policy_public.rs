@@ -6,10 +6,10 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags S3 bucket policies with an `Allow` statement for every principal (`"*"`,
-    /// `AWS: "*"`) that no condition restricts to an account, organisation, network or
-    /// source (`aws:SourceArn`, `aws:SourceAccount`, `aws:SourceVpce`, `aws:PrincipalOrgID`,
-    /// `aws:SourceIp` ...). Statements that grant every S3 action (`s3:*` or `*`) to
+    /// Flags S3 bucket policies that allow every principal without a restricting condition. A
+    /// statement counts when it allows `"*"` or `AWS: "*"` and no condition limits it to an
+    /// account, organisation, network or source (`aws:SourceArn`, `aws:SourceAccount`,
+    /// `aws:SourceVpce`, `aws:PrincipalOrgID`, `aws:SourceIp`). Statements that grant every S3 action (`s3:*` or `*`) to
     /// everyone are flagged even when only `aws:SourceIp` limits them.
     ///
     /// ## Why is this bad?
@@ -37,7 +37,7 @@ declare_rule! {
     /// - cfn_nag F15, F16; KICS `7772bb8c`, `4ae8af91`; checkov CKV_AWS_70; LambdaGuard `Public.py`
     pub struct S3BucketPolicyPublic {
         code: "WD703",
-        name: "s3-bucket-policy-public",
+        name: "bucket-policy-public",
         risk: InsecureConfiguration,
         severity: Critical,
         formats: ["cloudformation", "sam"],

@@ -32,7 +32,7 @@ declare_rule! {
     /// - checkov CKV_AWS_20, CKV_AWS_57; cfn_nag W31, F14; KICS `219f4c95`; Trivy AVD-AWS-0092; cfn-lint W3045
     pub struct S3BucketPublicAcl {
         code: "WD701",
-        name: "s3-bucket-public-acl",
+        name: "bucket-public-acl",
         risk: InsecureConfiguration,
         severity: Critical,
         formats: ["cloudformation", "sam"],

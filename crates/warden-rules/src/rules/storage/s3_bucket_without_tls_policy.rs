@@ -38,7 +38,7 @@ declare_rule! {
     /// - KICS `38c64e76`; Serverless Framework safeguards `forbid-s3-http-access`; Prowler `s3_bucket_secure_transport_policy`; sls-mentor `s3OnlyAllowHTTPS`
     pub struct S3BucketWithoutTlsPolicy {
         code: "WD704",
-        name: "s3-bucket-without-tls-policy",
+        name: "bucket-without-tls-policy",
         risk: InsecureConfiguration,
         severity: Medium,
         formats: ["cloudformation", "sam"],

@@ -40,7 +40,7 @@ declare_rule! {
     /// - checkov CKV_AWS_53–56; Trivy AVD-AWS-0086, AVD-AWS-0087, AVD-AWS-0091, AVD-AWS-0093; Prowler `s3_bucket_level_public_access_block`
     pub struct S3PublicAccessBlockIncomplete {
         code: "WD702",
-        name: "s3-public-access-block-incomplete",
+        name: "bucket-public-access-block-incomplete",
         risk: InsecureConfiguration,
         severity: High,
         formats: ["cloudformation", "sam"],
