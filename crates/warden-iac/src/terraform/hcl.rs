@@ -33,6 +33,8 @@ pub(crate) struct VariableDecl {
     pub default: Option<(Expression, FileId)>,
     /// True when the declared type is `string` (or absent): CLI values are taken verbatim.
     pub is_string: bool,
+    /// The variable's name label: where values given on the command line point.
+    pub span: Span,
 }
 
 /// A labelled block (`resource`, `data`, `module`) with the file it is in.
@@ -152,6 +154,7 @@ pub(crate) fn collect(dir: PathBuf, files: Vec<SourceText>) -> (ModuleConfig, Ve
                         name: labels[0].clone(),
                         default,
                         is_string,
+                        span: header,
                     });
                 }
                 "locals" => {

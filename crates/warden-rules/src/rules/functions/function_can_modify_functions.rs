@@ -4,7 +4,7 @@ use regex::Regex;
 use warden_iac::policy::Statement;
 use warden_iac::{Template, Value};
 
-use super::common::{code_list, granted_entries};
+use super::common::{code_list, granted_entries, reported_as_admin};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Actions that change Lambda functions, their triggers, permissions or layers.
@@ -70,7 +70,11 @@ impl Rule for FunctionCanModifyFunctions {
         for info in &template.analysis.functions {
             let function = info.resource(template);
             for statement in &info.permissions.statements {
-                if !statement.allow || !covers_every_function(statement) {
+                // An administrator statement is reported once, by WD113.
+                if !statement.allow
+                    || !covers_every_function(statement)
+                    || reported_as_admin(info, statement)
+                {
                     continue;
                 }
                 let Some((granted, node)) = granted_entries(info, statement, WRITE_ACTIONS) else {

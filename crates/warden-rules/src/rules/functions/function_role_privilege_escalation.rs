@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::{code_list, denied, granted_entries};
+use super::common::{code_list, denied, granted_entries, reported_as_admin};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Actions that change IAM permissions or create credentials: escalation on any resource.
@@ -68,7 +68,8 @@ impl Rule for FunctionRolePrivilegeEscalation {
         for info in &template.analysis.functions {
             let function = info.resource(template);
             for statement in &info.permissions.statements {
-                if !statement.allow {
+                // An administrator statement is reported once, by WD113.
+                if !statement.allow || reported_as_admin(info, statement) {
                     continue;
                 }
                 let star = statement.has_star_resource();
