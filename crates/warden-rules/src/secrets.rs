@@ -95,8 +95,13 @@ pub fn is_secret_name(name: &str) -> bool {
     });
     // Names that only point at where a secret lives are the compliant pattern.
     let not_secret = NOT_SECRET.get_or_init(|| {
-        Regex::new(r"(?i)(_arn$|arn$|_name$|name$|_id$|_path$|path$|_param(eter)?$|_ssm$|_url$|_table$|_bucket$|_queue$|_topic$|secret_?id$|_ttl$|_expir|_length$|_header$|_type$|_region$|_endpoint$|_enabled$|_version$)")
-            .expect("name pattern compiles")
+        Regex::new(concat!(
+            r"(?i)(_arn$|arn$|_name$|name$|_id$|_path$|path$|_param(eter)?$|_ssm$|_url$|_table$",
+            r"|_bucket$|_queue$|_topic$|secret_?id$|_ttl$|_expir|_length$|_header$|_type$|_region$",
+            r"|_endpoint$|_enabled$|_version$|_port$|_host$|_timeout$|_size$|_count$|_level$|_mode$",
+            r"|_max|_min|_cache|^parameters_secrets_extension_)"
+        ))
+        .expect("name pattern compiles")
     });
     name_re.is_match(name) && !not_secret.is_match(name)
 }
@@ -144,7 +149,7 @@ pub fn is_secret_reference(value: &str) -> bool {
 
 /// Masks a secret for messages: the first four characters stay, the rest are starred.
 pub fn redact(value: &str) -> String {
-    let visible: String = value.chars().take(4).collect();
+    let visible: String = value.chars().filter(|c| !c.is_whitespace()).take(4).collect();
     format!("{visible}…({} chars)", value.chars().count())
 }
 
@@ -203,6 +208,9 @@ mod tests {
             "API_KEY_ID",
             "LOG_LEVEL",
             "SECRET_NAME",
+            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+            "TOKEN_CACHE_TTL",
+            "PASSWORD_MIN_LENGTH",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
