@@ -18,7 +18,9 @@ use std::mem;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::errors::{error_start, extract_error, outcome_for_error_type, ErrorStart, SignalMatcher};
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+use crate::errors::{error_start, extract_error, outcome_for_error_type, signature_literals, signature_signal, ErrorStart, Signal, SignalMatcher};
 use crate::event::LogEvent;
 use crate::fingerprint::{fingerprint, mask_message};
 use crate::invocation::{ErrorOccurrence, ErrorRef, Invocation, Outcome};
@@ -84,16 +86,63 @@ pub struct Assembler {
 
 struct Shared {
     config: AssemblerConfig,
+    /// One pass over each line finds both failure signatures and security triggers.
+    triggers: AhoCorasick,
+    trigger_kinds: Vec<Trigger>,
     signals: SignalMatcher,
     scanner: SecurityScanner,
     stats: AssemblerStats,
     hits: Vec<SecurityHit>,
 }
 
+#[derive(Clone, Copy)]
+enum Trigger {
+    Signature(usize),
+    SecurityRule(usize),
+}
+
+impl Shared {
+    /// The strongest failure signature and the security rules triggered in `text`.
+    fn triggers(&self, text: &str, security: bool) -> (Option<Signal>, u32) {
+        let mut signal: Option<Signal> = None;
+        let mut rules = 0u32;
+        for found in self.triggers.find_overlapping_iter(text) {
+            match self.trigger_kinds[found.pattern().as_usize()] {
+                Trigger::Signature(index) => {
+                    let candidate = signature_signal(index);
+                    if signal.as_ref().is_none_or(|s| candidate.outcome.severity() > s.outcome.severity()) {
+                        signal = Some(candidate);
+                    }
+                }
+                Trigger::SecurityRule(rule) if security => rules |= 1 << rule,
+                Trigger::SecurityRule(_) => {}
+            }
+        }
+        (signal, rules)
+    }
+}
+
 impl Assembler {
     pub fn new(config: AssemblerConfig) -> Self {
+        let mut literals: Vec<&'static str> = Vec::new();
+        let mut trigger_kinds = Vec::new();
+        for (index, literal) in signature_literals().enumerate() {
+            literals.push(literal);
+            trigger_kinds.push(Trigger::Signature(index));
+        }
+        for (literal, rule) in SecurityScanner::trigger_literals() {
+            literals.push(literal);
+            trigger_kinds.push(Trigger::SecurityRule(rule));
+        }
+        let triggers = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .expect("trigger literals are valid");
         Assembler {
             shared: Shared {
+                triggers,
+                trigger_kinds,
                 config,
                 signals: SignalMatcher::default(),
                 scanner: SecurityScanner::default(),
@@ -308,6 +357,8 @@ struct Stream {
     function: String,
     /// The function came from the log group or `--function`, not guessed from content.
     function_named: bool,
+    /// Lines left to look for the function's name in.
+    discovery_budget: u32,
     open: Vec<Open>,
     settling: Option<Open>,
     init: SandboxInit,
@@ -331,6 +382,7 @@ impl Stream {
             stream: stream.into(),
             function,
             function_named: named,
+            discovery_budget: 10_000,
             open: Vec::new(),
             settling: None,
             init: SandboxInit::default(),
@@ -570,7 +622,8 @@ impl Stream {
         // The runtime's prefix (timestamp, request id, level) holds no signature and no
         // secret: scanning the body alone is most of the speed of the hot path.
         let scanned = if line.python_unhandled { line.text } else { line.body };
-        let signal = if line.emf { None } else { shared.signals.find(scanned) };
+        let (signal, security_rules) = shared.triggers(scanned, shared.config.scan_security);
+        let signal = if line.emf { None } else { signal };
         let owner = match line.request_id {
             Some(id) => match self.owner_of(id) {
                 Some(owner) => owner,
@@ -621,11 +674,13 @@ impl Stream {
                 });
             }
         }
-        if !self.function_named {
+        // Code prints its environment early; stop looking after a while.
+        if !self.function_named && self.discovery_budget > 0 {
+            self.discovery_budget -= 1;
             self.discover_function(&line);
         }
-        if shared.config.scan_security {
-            shared.scanner.scan(scanned, &mut shared.hits);
+        if security_rules != 0 {
+            shared.scanner.scan_rules(scanned, security_rules, &mut shared.hits);
             if !shared.hits.is_empty() {
                 let id = request_id(self);
                 self.scan(shared, "", id, ts, out);

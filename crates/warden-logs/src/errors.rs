@@ -61,6 +61,17 @@ impl Default for SignalMatcher {
     }
 }
 
+/// The signature literals, for callers that fold them into a combined scan.
+pub fn signature_literals() -> impl Iterator<Item = &'static str> {
+    SIGNATURES.iter().map(|s| s.0)
+}
+
+/// The signal of the `index`-th signature literal.
+pub fn signature_signal(index: usize) -> Signal {
+    let (_, outcome, error_type) = SIGNATURES[index];
+    Signal { outcome, error_type }
+}
+
 impl SignalMatcher {
     /// The strongest failure signature in `text`, if any.
     pub fn find(&self, text: &str) -> Option<Signal> {

@@ -192,13 +192,15 @@ fn parse_json_message(text: &str) -> Option<Message<'_>> {
 pub fn looks_like_request_id(token: &str) -> bool {
     let b = token.as_bytes();
     match b.len() {
-        36 => b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == b'-'
-            } else {
-                c.is_ascii_alphanumeric()
-            }
-        }),
+        36 => {
+            b[8] == b'-'
+                && b[13] == b'-'
+                && b[18] == b'-'
+                && b[23] == b'-'
+                && [&b[..8], &b[9..13], &b[14..18], &b[19..23], &b[24..]]
+                    .iter()
+                    .all(|part| part.iter().all(u8::is_ascii_alphanumeric))
+        }
         32 => b.iter().all(u8::is_ascii_hexdigit),
         _ => false,
     }

@@ -205,6 +205,16 @@ impl Default for SecurityScanner {
 }
 
 impl SecurityScanner {
+    /// Every trigger literal with the rule it belongs to, for callers that fold them into
+    /// a combined scan and then call [`SecurityScanner::scan_rules`].
+    pub fn trigger_literals() -> Vec<(&'static str, usize)> {
+        RULES
+            .iter()
+            .enumerate()
+            .flat_map(|(index, rule)| rule.triggers.iter().map(move |t| (*t, index)))
+            .collect()
+    }
+
     fn triggered(&self, text: &str) -> u32 {
         let mut rules = 0u32;
         for found in self.prefilter.find_overlapping_iter(text) {
@@ -215,7 +225,12 @@ impl SecurityScanner {
 
     /// Every rule that matches `text`, at most one hit per rule.
     pub fn scan(&self, text: &str, hits: &mut Vec<SecurityHit>) {
-        let rules = self.triggered(text);
+        self.scan_rules(text, self.triggered(text), hits);
+    }
+
+    /// Like [`SecurityScanner::scan`], for the rules whose bit is set in `rules` (bit i =
+    /// rule i of [`SecurityScanner::trigger_literals`]): the triggers were already found.
+    pub fn scan_rules(&self, text: &str, rules: u32, hits: &mut Vec<SecurityHit>) {
         if rules == 0 {
             return;
         }
