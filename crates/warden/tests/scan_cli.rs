@@ -453,6 +453,19 @@ fn rules_and_rule_print_documentation() {
 }
 
 #[test]
+fn cdk_output_and_json_templates_are_found_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdk = r#"{"Resources": {"FnUrl0A1B2C3D": {"Type": "AWS::Lambda::Url", "Properties": {"AuthType": "NONE", "TargetFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f"}}}}"#;
+    write(dir.path(), "cdk.out/AppStack.template.json", cdk);
+    write(dir.path(), "infra/stack.yml", PUBLIC_URL);
+    write(dir.path(), ".aws-sam/build/template.yaml", PUBLIC_URL);
+    let report = json(&warden(&["scan", ".", "--format", "json", "--select", "WD201"], dir.path()));
+    let mut files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, ["cdk.out/AppStack.template.json", "infra/stack.yml"]);
+}
+
+#[test]
 fn missing_paths_are_reported_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "template.yaml", PUBLIC_URL);
