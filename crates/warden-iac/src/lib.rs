@@ -14,7 +14,9 @@ pub mod policy;
 pub mod resolve;
 mod routes;
 pub mod sam;
+pub mod serverless;
 pub mod template;
+pub mod terraform;
 
 pub use analysis::{ApiKind, FunctionInfo, RoleBinding, Route, RouteAuth, Trigger, TriggerKind};
 pub use load::{load_paths, load_text, Loaded};

@@ -12,7 +12,9 @@ use warden_diagnostics::{FileId, LoadError, SourceFile, SourceMap};
 
 use crate::model::Template;
 use crate::parse::{self, ParseError};
+use crate::serverless;
 use crate::template::{self, LoadOptions};
+use crate::terraform;
 
 /// Everything a scan loaded.
 #[derive(Debug, Default)]
@@ -34,7 +36,7 @@ const SKIPPED_DIRECTORIES: &[&str] = &[
 ];
 
 /// Extensions of files that may hold templates.
-const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template", "tf", "tfvars"];
 
 /// Lists the candidate files under `paths`. Files named explicitly are always included.
 pub fn discover(
@@ -100,6 +102,8 @@ enum FileOutcome {
     NotATemplate,
     Template(Box<Template>),
     Error(ParseError),
+    /// A Terraform file: loaded later with the other files of its module directory.
+    Terraform,
 }
 
 /// Loads every template under `paths`.
@@ -133,10 +137,16 @@ pub fn load_paths(
         })
         .collect();
     let mut loaded = Loaded::default();
+    let mut terraform_files = Vec::new();
     for (file, outcome) in results {
         let file = loaded.sources.insert(file);
         match outcome {
             Ok(FileOutcome::NotATemplate) => {}
+            Ok(FileOutcome::Terraform) => terraform_files.push(terraform::SourceText {
+                id: file.id,
+                path: file.path.clone(),
+                text: file.text.as_str().into(),
+            }),
             Ok(FileOutcome::Template(template)) => {
                 loaded.files_scanned += 1;
                 loaded.templates.push(*template);
@@ -153,8 +163,74 @@ pub fn load_paths(
             }),
         }
     }
+    load_terraform(&mut loaded, terraform_files, options, &mut errors);
     loaded.errors = errors;
     loaded
+}
+
+/// Loads every directory holding `.tf` files as a root module (local modules they call
+/// are loaded as part of them too, with their inputs bound).
+fn load_terraform(loaded: &mut Loaded, files: Vec<terraform::SourceText>, options: &LoadOptions, errors: &mut Vec<LoadError>) {
+    if files.is_empty() {
+        return;
+    }
+    let mut modules: std::collections::BTreeMap<PathBuf, Vec<terraform::SourceText>> = std::collections::BTreeMap::new();
+    for file in &files {
+        if terraform::is_terraform_file(&file.path) {
+            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            modules.entry(dir).or_default().push(file.clone());
+        }
+    }
+    loaded.files_scanned += modules.values().map(Vec::len).sum::<usize>();
+    let sources = terraform::DiskSources::new(files, loaded.sources.files().len() as u32);
+    let results: Vec<terraform::ModuleLoad> = modules
+        .into_par_iter()
+        .map(|(dir, files)| terraform::load_module(&dir, files, options, &sources))
+        .collect();
+    for added in sources.into_added() {
+        loaded.sources.insert(SourceFile::new(added.id, added.path, added.text.to_string()));
+    }
+    for result in results {
+        for (id, error) in result.errors {
+            if let Some(file) = loaded.sources.get(id) {
+                errors.push(located(file, ParseError {
+                    offset: error.offset,
+                    message: error.message,
+                }));
+            }
+        }
+        loaded.templates.extend(result.template);
+    }
+}
+
+/// Loads a Terraform file given as text: a module of that one file (local modules it
+/// calls are read from the disk).
+fn load_terraform_text(sources: &mut SourceMap, file: &SourceFile, options: &LoadOptions) -> Result<Option<Template>, LoadError> {
+    if terraform::is_tfvars_file(&file.path) {
+        return Ok(None);
+    }
+    let source = terraform::SourceText {
+        id: file.id,
+        path: file.path.clone(),
+        text: file.text.as_str().into(),
+    };
+    let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let disk = terraform::DiskSources::new(vec![source.clone()], sources.files().len() as u32);
+    let result = terraform::load_module(&dir, vec![source], options, &disk);
+    for added in disk.into_added() {
+        sources.insert(SourceFile::new(added.id, added.path, added.text.to_string()));
+    }
+    if let Some((id, error)) = result.errors.into_iter().next() {
+        let error = ParseError {
+            offset: error.offset,
+            message: error.message,
+        };
+        return Err(match sources.get(id) {
+            Some(source) => located(source, error),
+            None => located(file, error),
+        });
+    }
+    Ok(result.template)
 }
 
 /// Loads one file's text into `sources`; for tests and for callers with text in memory.
@@ -168,6 +244,7 @@ pub fn load_text(
     let file = sources.add(path.clone(), text.to_string());
     match load_one(text, &path, file.id, options) {
         FileOutcome::NotATemplate => Ok(None),
+        FileOutcome::Terraform => load_terraform_text(sources, &file, options),
         FileOutcome::Template(template) => Ok(Some(*template)),
         FileOutcome::Error(error) => Err(located(&file, error)),
     }
@@ -190,7 +267,26 @@ fn may_be_cloudformation(text: &str) -> bool {
 }
 
 fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileOutcome {
-    if !may_be_cloudformation(text) {
+    if terraform::is_terraform_file(path) || terraform::is_tfvars_file(path) {
+        return FileOutcome::Terraform;
+    }
+    if terraform::plan::may_be_plan(text) {
+        if let Ok(root) = parse::parse_json(text, id) {
+            if terraform::plan::is_plan(&root) {
+                return match terraform::plan::build(&root, id) {
+                    Ok(template) => FileOutcome::Template(Box::new(template)),
+                    Err(error) => FileOutcome::Error(ParseError {
+                        offset: error.offset,
+                        message: error.message,
+                    }),
+                };
+            }
+        }
+    }
+    // Serverless Framework services first: recognised by name or by content.
+    let named_serverless = serverless::is_serverless_file_name(path);
+    let cloudformation_text = may_be_cloudformation(text);
+    if !cloudformation_text && !named_serverless && !serverless::may_be_serverless(text) {
         return FileOutcome::NotATemplate;
     }
     let is_json = path
@@ -205,8 +301,23 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
     };
     let root = match parsed {
         Ok(root) => root,
-        Err(error) => return FileOutcome::Error(error),
+        // Only files that claim to be templates are reported as broken.
+        Err(error) if cloudformation_text || named_serverless => return FileOutcome::Error(error),
+        Err(_) => return FileOutcome::NotATemplate,
     };
+    if serverless::is_serverless(&root) {
+        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        return match serverless::build(&root, id, dir, options) {
+            Ok(template) => FileOutcome::Template(Box::new(template)),
+            Err(error) => FileOutcome::Error(ParseError {
+                offset: error.offset,
+                message: error.message,
+            }),
+        };
+    }
+    if !cloudformation_text {
+        return FileOutcome::NotATemplate;
+    }
     if !template::is_cloudformation(&root) {
         // Declares a format version but nothing usable: say so rather than pass silently.
         if root.get("AWSTemplateFormatVersion").is_some() || root.get("Resources").is_some() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use warden_diagnostics::{FileId, Span};
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Route};
 use crate::model::{Format, Origin, Output, Parameter, Resource, Template};
 use crate::node::{Map, Node, Value};
 use crate::resolve::{ParameterValue, Resolver};
@@ -15,6 +15,19 @@ use crate::sam;
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     pub parameters: HashMap<String, String>,
+    /// Terraform input variables given on the command line (`--var KEY=VALUE`); they win
+    /// over every variable file.
+    pub terraform_vars: HashMap<String, String>,
+    /// Terraform variable files given on the command line (`--var-file`), in order; they
+    /// win over `terraform.tfvars` and `*.auto.tfvars`.
+    pub terraform_var_files: Vec<std::path::PathBuf>,
+    /// Serverless Framework stage (`--stage`); `${sls:stage}` and `${opt:stage}`.
+    pub stage: Option<String>,
+    /// Serverless Framework CLI options (`--option KEY=VALUE`), for `${opt:KEY}`.
+    pub serverless_options: HashMap<String, String>,
+    /// Environment variables visible to `${env:NAME}` in `serverless.yml` (empty: every
+    /// `${env:...}` without a fallback is unknown).
+    pub environment: HashMap<String, String>,
 }
 
 /// A problem that makes a template unusable, at a byte offset in its file.
@@ -25,7 +38,7 @@ pub struct TemplateError {
 }
 
 impl TemplateError {
-    fn at(span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn at(span: Span, message: impl Into<String>) -> Self {
         TemplateError {
             offset: span.start as usize,
             message: message.into(),
@@ -90,19 +103,90 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         }
     };
 
-    let (parameters, parameter_values) = read_parameters(map.get("Parameters"), options)?;
+    let sections = Sections {
+        parameters: map.get("Parameters"),
+        mappings: map.get("Mappings"),
+        conditions: map.get("Conditions"),
+        resources: resources_map,
+        outputs: map.get("Outputs"),
+    };
+    let mut is_sam = false;
+    let stack = resolve_stack(&sections, Vec::new(), options, |resources, resolver| {
+        is_sam = map
+            .get("Transform")
+            .is_some_and(|t| t.display().contains("AWS::Serverless") || t.items().iter().any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))))
+            || resources.iter().any(|r| r.resource_type.starts_with("AWS::Serverless::"));
+        if !is_sam {
+            return Vec::new();
+        }
+        let globals = map.get("Globals").map(|globals| resolver.resolve(globals));
+        sam::expand(resources, globals.as_ref(), resolver)
+    })?;
+    Ok(stack.into_template(file, if is_sam { Format::Sam } else { Format::CloudFormation }))
+}
+
+/// The CloudFormation sections of a stack, wherever the input format keeps them (the top
+/// of a template; `resources:` of a `serverless.yml`).
+pub(crate) struct Sections<'a> {
+    pub parameters: Option<&'a Node>,
+    pub mappings: Option<&'a Node>,
+    pub conditions: Option<&'a Node>,
+    /// Logical IDs to resources, each with a `Type`.
+    pub resources: &'a Map,
+    pub outputs: Option<&'a Node>,
+}
+
+/// A stack whose sections are read and whose intrinsics are resolved.
+pub(crate) struct ResolvedStack {
+    pub parameters: Vec<Parameter>,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+    pub routes: Vec<Route>,
+}
+
+impl ResolvedStack {
+    /// The template, with its cross-resource views.
+    pub(crate) fn into_template(self, file: FileId, format: Format) -> Template {
+        let mut template = Template {
+            file,
+            format,
+            parameters: self.parameters,
+            resources: self.resources,
+            outputs: self.outputs,
+            analysis: Analysis::default(),
+        };
+        analysis::analyse(&mut template, self.routes);
+        template
+    }
+}
+
+/// Reads the sections and resolves every intrinsic. `generated` are resources another
+/// front end produced (Serverless functions, roles ...): they are resolved in the same scope
+/// as the declared ones, so each may reference the other. `expand` runs on the resolved
+/// resources with the resolver (SAM expansion) and returns the routes it found.
+pub(crate) fn resolve_stack(
+    sections: &Sections<'_>,
+    generated: Vec<Resource>,
+    options: &LoadOptions,
+    expand: impl FnOnce(&mut Vec<Resource>, &Resolver<'_>) -> Vec<Route>,
+) -> Result<ResolvedStack, TemplateError> {
+    let resources_map = sections.resources;
+    let (parameters, parameter_values) = read_parameters(sections.parameters, options)?;
     let mut resource_types = HashMap::new();
     for (key, resource) in resources_map.iter() {
-        let resource_type = resource.get("Type").and_then(Node::as_str).ok_or_else(|| {
-            TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name))
-        })?;
+        let resource_type = resource
+            .get("Type")
+            .and_then(Node::as_str)
+            .ok_or_else(|| TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name)))?;
         if resource.as_map().is_none() {
-            return Err(TemplateError::at(
-                key.span,
-                format!("resource `{}` must be a mapping", key.name),
-            ));
+            return Err(TemplateError::at(key.span, format!("resource `{}` must be a mapping", key.name)));
         }
         resource_types.insert(key.name.clone(), resource_type.to_string());
+    }
+    for resource in &generated {
+        resource_types
+            .entry(resource.id.clone())
+            .or_insert_with(|| resource.resource_type.clone());
     }
     let pseudo: HashMap<String, String> = options
         .parameters
@@ -112,13 +196,17 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         .collect();
     let resolver = Resolver::new(
         &parameter_values,
-        map.get("Mappings"),
-        map.get("Conditions"),
+        sections.mappings,
+        sections.conditions,
         &resource_types,
         &pseudo,
     );
 
-    let mut resources = Vec::with_capacity(resources_map.len());
+    let mut resources = Vec::with_capacity(resources_map.len() + generated.len());
+    for mut resource in generated {
+        resource.properties = resolver.resolve(&resource.properties);
+        resources.push(resource);
+    }
     for (key, resource) in resources_map.iter() {
         if let Some(condition) = resource.get("Condition").and_then(Node::as_str) {
             if resolver.condition(condition) == Some(false) {
@@ -152,8 +240,8 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         resources.push(resource);
     }
 
-    let outputs = map
-        .get("Outputs")
+    let outputs = sections
+        .outputs
         .and_then(Node::as_map)
         .map(|outputs| {
             outputs
@@ -171,33 +259,13 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         })
         .unwrap_or_default();
 
-    let is_sam = map.get("Transform").is_some_and(|t| {
-        t.display().contains("AWS::Serverless")
-            || t.items()
-                .iter()
-                .any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless")))
-    }) || resources
-        .iter()
-        .any(|r| r.resource_type.starts_with("AWS::Serverless::"));
-    let mut routes = Vec::new();
-    if is_sam {
-        let globals = map.get("Globals").map(|globals| resolver.resolve(globals));
-        routes = sam::expand(&mut resources, globals.as_ref(), &resolver);
-    }
-    let mut template = Template {
-        file,
-        format: if is_sam {
-            Format::Sam
-        } else {
-            Format::CloudFormation
-        },
+    let routes = expand(&mut resources, &resolver);
+    Ok(ResolvedStack {
         parameters,
         resources,
         outputs,
-        analysis: Analysis::default(),
-    };
-    analysis::analyse(&mut template, routes);
-    Ok(template)
+        routes,
+    })
 }
 
 fn read_parameters(

@@ -13,6 +13,7 @@
 //! dropped.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::mem;
 
 use serde::Serialize;
@@ -86,14 +87,50 @@ pub struct Assembler {
 
 struct Shared {
     config: AssemblerConfig,
+    matchers: &'static Matchers,
+    stats: AssemblerStats,
+    hits: Vec<SecurityHit>,
+}
+
+/// The compiled automata and regexes, built once per process: compiling them costs more
+/// than assembling a small batch, and the server creates assemblers often.
+struct Matchers {
     /// One pass over each line finds both failure signatures and security triggers.
     triggers: AhoCorasick,
     trigger_kinds: Vec<Trigger>,
     signals: SignalMatcher,
     scanner: SecurityScanner,
-    stats: AssemblerStats,
-    hits: Vec<SecurityHit>,
 }
+
+impl Matchers {
+    fn get() -> &'static Matchers {
+        static MATCHERS: OnceLock<Matchers> = OnceLock::new();
+        MATCHERS.get_or_init(|| {
+            let mut literals: Vec<&'static str> = Vec::new();
+            let mut trigger_kinds = Vec::new();
+            for (index, literal) in signature_literals().enumerate() {
+                literals.push(literal);
+                trigger_kinds.push(Trigger::Signature(index));
+            }
+            for (literal, rule) in SecurityScanner::trigger_literals() {
+                literals.push(literal);
+                trigger_kinds.push(Trigger::SecurityRule(rule));
+            }
+            let triggers = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .expect("trigger literals are valid");
+            Matchers {
+                triggers,
+                trigger_kinds,
+                signals: SignalMatcher::default(),
+                scanner: SecurityScanner::default(),
+            }
+        })
+    }
+}
+
 
 #[derive(Clone, Copy)]
 enum Trigger {
@@ -106,8 +143,8 @@ impl Shared {
     fn triggers(&self, text: &str, security: bool) -> (Option<Signal>, u32) {
         let mut signal: Option<Signal> = None;
         let mut rules = 0u32;
-        for found in self.triggers.find_overlapping_iter(text) {
-            match self.trigger_kinds[found.pattern().as_usize()] {
+        for found in self.matchers.triggers.find_overlapping_iter(text) {
+            match self.matchers.trigger_kinds[found.pattern().as_usize()] {
                 Trigger::Signature(index) => {
                     let candidate = signature_signal(index);
                     if signal.as_ref().is_none_or(|s| candidate.outcome.severity() > s.outcome.severity()) {
@@ -124,28 +161,10 @@ impl Shared {
 
 impl Assembler {
     pub fn new(config: AssemblerConfig) -> Self {
-        let mut literals: Vec<&'static str> = Vec::new();
-        let mut trigger_kinds = Vec::new();
-        for (index, literal) in signature_literals().enumerate() {
-            literals.push(literal);
-            trigger_kinds.push(Trigger::Signature(index));
-        }
-        for (literal, rule) in SecurityScanner::trigger_literals() {
-            literals.push(literal);
-            trigger_kinds.push(Trigger::SecurityRule(rule));
-        }
-        let triggers = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .expect("trigger literals are valid");
         Assembler {
             shared: Shared {
-                triggers,
-                trigger_kinds,
                 config,
-                signals: SignalMatcher::default(),
-                scanner: SecurityScanner::default(),
+                matchers: Matchers::get(),
                 stats: AssemblerStats::default(),
                 hits: Vec::new(),
             },
@@ -166,7 +185,7 @@ impl Assembler {
 
     /// Redacts secrets from text meant for output (used by renderers of raw lines).
     pub fn redact<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        self.shared.scanner.redact(text)
+        self.shared.matchers.scanner.redact(text)
     }
 
     /// Invocations currently open or settling, across all streams.
@@ -581,7 +600,7 @@ impl Stream {
                     .find(|t| crate::message::looks_like_request_id(t))
                     .and_then(|id| self.owner_of(id))
                     .or_else(|| self.current_owner());
-                if let (Some(owner), Some(signal)) = (owner, shared.signals.find(&text)) {
+                if let (Some(owner), Some(signal)) = (owner, shared.matchers.signals.find(&text)) {
                     if let Some(open) = self.owner_mut(owner) {
                         raise(open, signal.outcome, signal.error_type, Some(&text));
                     }
@@ -680,7 +699,7 @@ impl Stream {
             self.discover_function(&line);
         }
         if security_rules != 0 {
-            shared.scanner.scan_rules(scanned, security_rules, &mut shared.hits);
+            shared.matchers.scanner.scan_rules(scanned, security_rules, &mut shared.hits);
             if !shared.hits.is_empty() {
                 let id = request_id(self);
                 self.scan(shared, "", id, ts, out);
@@ -706,7 +725,7 @@ impl Stream {
         }
         // Hits may already be there, from a caller that scanned first.
         if !text.is_empty() {
-            shared.scanner.scan(text, &mut shared.hits);
+            shared.matchers.scanner.scan(text, &mut shared.hits);
         }
         for hit in shared.hits.drain(..) {
             out.push(Emitted::Security(Box::new(SecurityEvent {
@@ -750,11 +769,11 @@ impl Stream {
         if info.error_type == "Error" {
             // An untyped runtime message such as `Unable to import module …`: name it by
             // the failure it signals.
-            if let Some(signal) = shared.signals.find(&info.message) {
+            if let Some(signal) = shared.matchers.signals.find(&info.message) {
                 info.error_type = signal.error_type.to_owned();
             }
         }
-        let message = shared.scanner.redact(&info.message).into_owned();
+        let message = shared.matchers.scanner.redact(&info.message).into_owned();
         let masked = mask_message(&message);
         let occurrence = ErrorOccurrence {
             fingerprint: fingerprint(&self.function, &info.error_type, &masked, &info.frames),
@@ -765,7 +784,7 @@ impl Stream {
             message,
             masked_message: masked,
             frames: info.frames,
-            stack: info.stack.iter().map(|l| shared.scanner.redact(l).into_owned()).collect(),
+            stack: info.stack.iter().map(|l| shared.matchers.scanner.redact(l).into_owned()).collect(),
             unhandled: block.start.unhandled,
         };
         let owner = block.request_id.as_deref().and_then(|id| self.owner_of(id));
@@ -861,7 +880,7 @@ impl Stream {
                 Some(i) => i,
                 None => {
                     // A platform failure with no error report of its own: group it by type.
-                    let message = shared.scanner.redact(&verdict.message.clone().unwrap_or_else(|| default_message(outcome, &report))).into_owned();
+                    let message = shared.matchers.scanner.redact(&verdict.message.clone().unwrap_or_else(|| default_message(outcome, &report))).into_owned();
                     let masked = mask_message(&message);
                     errors.push(ErrorOccurrence {
                         fingerprint: fingerprint(&self.function, &verdict.error_type, &masked, &[]),

@@ -424,7 +424,12 @@ impl<'a> Variables<'a> {
             }
         };
         let content = match parsed {
-            Ok(content) => content,
+            Ok(mut content) => {
+                // Its offsets are in another file: everything from it points at this
+                // `${file(...)}`.
+                respan_in_place(&mut content, span);
+                content
+            }
             // A missing file has no value (a fallback may apply), as in the Framework.
             Err(reason) if reason.is_empty() => return None,
             Err(reason) => return Some(unknown_with_partial(reason, &placeholder, span)),
@@ -473,10 +478,7 @@ fn read_include(path: &Path, span: Span) -> Result<Node, String> {
     } else {
         parse::parse_yaml(&text, span.file)
     };
-    let mut node = parsed.map_err(|error| format!("`{}` cannot be parsed: {}", path.display(), error.message))?;
-    // Its offsets are in another file: everything from it points at the `${file(...)}`.
-    respan_in_place(&mut node, span);
-    Ok(node)
+    parsed.map_err(|error| format!("`{}` cannot be parsed: {}", path.display(), error.message))
 }
 
 fn respan(mut node: Node, span: Span) -> Node {
@@ -746,7 +748,7 @@ mod tests {
         assert!(is_unknown(&node, "a"));
         assert!(is_unknown(&node, "b"));
         assert!(is_unknown(&node, "c"));
-        assert!(is_unknown(&node, "d.e"));
+        assert!(is_unknown(&node, "d.e.e"));
         assert!(node.path("s").is_some_and(|s| !s.is_known() || s.as_str().is_some()));
     }
 

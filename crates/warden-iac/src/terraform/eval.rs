@@ -16,6 +16,7 @@ use std::path::Path;
 use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::Body;
 use hcl_edit::template::{Directive, Element, Template as HclTemplate};
+use hcl_edit::Span as _;
 use warden_diagnostics::{FileId, Span};
 
 use super::hcl::{span_of, BlockDecl, ModuleConfig};

@@ -22,7 +22,7 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, short, default_value = "text", value_parser = parse_format)]
+    #[arg(long, short, default_value = "text", value_parser = format_parser())]
     format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
@@ -40,6 +40,20 @@ pub struct ScanArgs {
     /// SAM `samconfig.toml` with `parameter_overrides`.
     #[arg(long, value_name = "FILE")]
     parameters_file: Option<PathBuf>,
+    /// Serverless Framework stage for `serverless.yml` files (`${sls:stage}`, `${opt:stage}`).
+    #[arg(long, value_name = "NAME")]
+    stage: Option<String>,
+    /// Serverless Framework CLI option, `KEY=VALUE` (repeatable), for `${opt:KEY}` in
+    /// `serverless.yml` (`--option region=eu-west-1`). `${env:NAME}` reads the environment.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+    /// Terraform input variable, `KEY=VALUE` (repeatable); wins over variable files.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    terraform_vars: Vec<String>,
+    /// Terraform variable file (`.tfvars`, repeatable); wins over `terraform.tfvars` and
+    /// `*.auto.tfvars`.
+    #[arg(long = "var-file", value_name = "FILE")]
+    terraform_var_files: Vec<PathBuf>,
     /// Run only these rules (code prefixes or names, comma-separated).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -67,8 +81,11 @@ enum ColorChoice {
     Never,
 }
 
-fn parse_format(text: &str) -> Result<Format, String> {
-    text.parse()
+/// Lists the formats in `--help` and parses the choice.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["text", "json", "sarif", "github", "junit"])
+        .try_map(|name| name.parse::<Format>())
 }
 
 fn parse_threshold(text: &str) -> anyhow::Result<Option<Severity>> {
@@ -122,7 +139,33 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let excludes = build_globset(&config.exclude)?;
 
-    let options = LoadOptions { parameters };
+    let mut serverless_options = HashMap::new();
+    for pair in &args.options {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--option `{pair}` is not KEY=VALUE"))?;
+        serverless_options.insert(key.trim().to_string(), value.to_string());
+    }
+    let mut terraform_vars = HashMap::new();
+    for pair in &args.terraform_vars {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--var `{pair}` is not KEY=VALUE"))?;
+        terraform_vars.insert(key.trim().to_string(), value.to_string());
+    }
+    for file in &args.terraform_var_files {
+        anyhow::ensure!(file.is_file(), "--var-file `{}`: no such file", file.display());
+    }
+    let options = LoadOptions {
+        parameters,
+        terraform_vars,
+        terraform_var_files: args.terraform_var_files.clone(),
+        stage: args.stage.clone(),
+        serverless_options,
+        // `${env:NAME}` in serverless.yml sees what `serverless deploy` would see.
+        environment: std::env::vars().collect(),
+        ..LoadOptions::default()
+    };
     let excluded = |path: &Path| {
         let path = path.strip_prefix("./").unwrap_or(path);
         excludes.is_match(path)
@@ -130,7 +173,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let loaded = load_paths(&args.paths, &options, &excluded);
     if loaded.files_scanned == 0 && loaded.errors.is_empty() {
         eprintln!(
-            "warden: no CloudFormation or SAM templates found in {}",
+            "warden: no CloudFormation, SAM, Serverless or Terraform templates found in {}",
             display_paths(&args.paths)
         );
     }
