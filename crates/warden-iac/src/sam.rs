@@ -65,6 +65,7 @@ pub fn expand(
         resolver,
         implicit_rest: None,
         implicit_http: None,
+        event_key: Span::default(),
     };
     let declared: Vec<Resource> = std::mem::take(resources);
     // Explicit APIs first, so that function events can look up their `Auth`.
@@ -175,6 +176,8 @@ struct Expander<'r, 'a> {
     /// The first event that needs the implicit REST / HTTP API, for its span.
     implicit_rest: Option<Span>,
     implicit_http: Option<Span>,
+    /// The key of the event being expanded.
+    event_key: Span,
 }
 
 fn key(name: &str, span: Span) -> Key {
@@ -346,6 +349,7 @@ impl Expander<'_, '_> {
 
         if let Some(events) = properties.get("Events").and_then(Node::as_map) {
             for (event_key, event) in events.iter() {
+                self.event_key = event_key.span;
                 self.event(
                     &id,
                     &origin,
@@ -666,7 +670,8 @@ impl Expander<'_, '_> {
             ),
             None if api_ref.is_some() => ("<unknown API>".to_string(), None),
             None => {
-                self.implicit_rest.get_or_insert(span);
+                // The implicit API is born at the first event that needs it: point at its name.
+                self.implicit_rest.get_or_insert(self.event_key);
                 (
                     "ServerlessRestApi".to_string(),
                     globals.and_then(|g| g.get("Api")).cloned(),
@@ -756,7 +761,7 @@ impl Expander<'_, '_> {
             ),
             None if api_ref.is_some() => ("<unknown API>".to_string(), None),
             None => {
-                self.implicit_http.get_or_insert(span);
+                self.implicit_http.get_or_insert(self.event_key);
                 (
                     "ServerlessHttpApi".to_string(),
                     globals.and_then(|g| g.get("HttpApi")).cloned(),
