@@ -14,10 +14,15 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut options = LoadOptions::default();
     options.stage = Some("fuzz".into());
-    options.serverless_options.insert("region".into(), "eu-west-1".into());
+    options
+        .serverless_options
+        .insert("region".into(), "eu-west-1".into());
     // `${file(...)}` paths resolve against a directory that does not exist, so the fuzzer
     // never reads the machine's files.
-    for name in ["/nonexistent-warden-fuzz/serverless.yml", "/nonexistent-warden-fuzz/serverless.json"] {
+    for name in [
+        "/nonexistent-warden-fuzz/serverless.yml",
+        "/nonexistent-warden-fuzz/serverless.json",
+    ] {
         let mut sources = SourceMap::new();
         if let Ok(Some(template)) = load_text(&mut sources, name, text, &options) {
             let _ = warden_rules::check_template(&template, &|_| true);

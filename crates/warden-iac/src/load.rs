@@ -170,42 +170,74 @@ pub fn load_paths(
 
 /// Loads every directory holding `.tf` files as a root module (local modules they call
 /// are loaded as part of them too, with their inputs bound).
-fn load_terraform(loaded: &mut Loaded, files: Vec<terraform::SourceText>, options: &LoadOptions, errors: &mut Vec<LoadError>) {
+fn load_terraform(
+    loaded: &mut Loaded,
+    files: Vec<terraform::SourceText>,
+    options: &LoadOptions,
+    errors: &mut Vec<LoadError>,
+) {
     if files.is_empty() {
         return;
     }
-    let mut modules: std::collections::BTreeMap<PathBuf, Vec<terraform::SourceText>> = std::collections::BTreeMap::new();
+    let mut modules: std::collections::BTreeMap<PathBuf, Vec<terraform::SourceText>> =
+        std::collections::BTreeMap::new();
     for file in &files {
         if terraform::is_terraform_file(&file.path) {
-            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = file
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             modules.entry(dir).or_default().push(file.clone());
         }
     }
     loaded.files_scanned += modules.values().map(Vec::len).sum::<usize>();
     let sources = terraform::DiskSources::new(files, loaded.sources.files().len() as u32);
-    let results: Vec<terraform::ModuleLoad> = modules
+    let results: Vec<(PathBuf, terraform::ModuleLoad)> = modules
         .into_par_iter()
-        .map(|(dir, files)| terraform::load_module(&dir, files, options, &sources))
+        .map(|(dir, files)| {
+            let result = terraform::load_module(&dir, files, options, &sources);
+            (terraform::normalize(&dir), result)
+        })
+        .collect();
+    // A directory that another scanned module calls as a local module is reported as part
+    // of its caller (with the caller's inputs), not a second time as a root of its own.
+    let called: std::collections::HashSet<PathBuf> = results
+        .iter()
+        .flat_map(|(_, result)| result.called_modules.iter().cloned())
         .collect();
     for added in sources.into_added() {
-        loaded.sources.insert(SourceFile::new(added.id, added.path, added.text.to_string()));
+        loaded.sources.insert(SourceFile::new(
+            added.id,
+            added.path,
+            added.text.to_string(),
+        ));
     }
-    for result in results {
+    for (dir, result) in results {
         for (id, error) in result.errors {
             if let Some(file) = loaded.sources.get(id) {
-                errors.push(located(file, ParseError {
-                    offset: error.offset,
-                    message: error.message,
-                }));
+                errors.push(located(
+                    file,
+                    ParseError {
+                        offset: error.offset,
+                        message: error.message,
+                    },
+                ));
             }
         }
-        loaded.templates.extend(result.template);
+        if !called.contains(&dir) {
+            loaded.templates.extend(result.template);
+        }
     }
 }
 
 /// Loads a Terraform file given as text: a module of that one file (local modules it
 /// calls are read from the disk).
-fn load_terraform_text(sources: &mut SourceMap, file: &SourceFile, options: &LoadOptions) -> Result<Option<Template>, LoadError> {
+fn load_terraform_text(
+    sources: &mut SourceMap,
+    file: &SourceFile,
+    options: &LoadOptions,
+) -> Result<Option<Template>, LoadError> {
     if terraform::is_tfvars_file(&file.path) {
         return Ok(None);
     }
@@ -214,11 +246,19 @@ fn load_terraform_text(sources: &mut SourceMap, file: &SourceFile, options: &Loa
         path: file.path.clone(),
         text: file.text.as_str().into(),
     };
-    let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let disk = terraform::DiskSources::new(vec![source.clone()], sources.files().len() as u32);
     let result = terraform::load_module(&dir, vec![source], options, &disk);
     for added in disk.into_added() {
-        sources.insert(SourceFile::new(added.id, added.path, added.text.to_string()));
+        sources.insert(SourceFile::new(
+            added.id,
+            added.path,
+            added.text.to_string(),
+        ));
     }
     if let Some((id, error)) = result.errors.into_iter().next() {
         let error = ParseError {
@@ -306,7 +346,10 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
         Err(_) => return FileOutcome::NotATemplate,
     };
     if serverless::is_serverless(&root) {
-        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         return match serverless::build(&root, id, dir, options) {
             Ok(template) => FileOutcome::Template(Box::new(template)),
             Err(error) => FileOutcome::Error(ParseError {

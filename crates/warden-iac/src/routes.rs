@@ -2,7 +2,9 @@
 
 use warden_diagnostics::Span;
 
-use crate::analysis::{refers_to, ApiKind, IntegrationTimeout, Route, RouteAuth, Trigger, TriggerKind};
+use crate::analysis::{
+    refers_to, ApiKind, IntegrationTimeout, Route, RouteAuth, Trigger, TriggerKind,
+};
 use crate::model::{Origin, Resource, Template};
 use crate::node::{Node, Value};
 
@@ -114,7 +116,9 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         span: auth_type.map_or(method.span, |node| node.span),
         origin: method.origin.clone(),
         function,
-        integration_timeout: IntegrationTimeout::from_node(method.prop("Integration.TimeoutInMillis")),
+        integration_timeout: IntegrationTimeout::from_node(
+            method.prop("Integration.TimeoutInMillis"),
+        ),
     }
 }
 
@@ -165,7 +169,9 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
         span: auth_type.map_or(route.span, |node| node.span),
         origin: route.origin.clone(),
         function,
-        integration_timeout: IntegrationTimeout::from_node(integration.and_then(|integration| integration.prop("TimeoutInMillis"))),
+        integration_timeout: IntegrationTimeout::from_node(
+            integration.and_then(|integration| integration.prop("TimeoutInMillis")),
+        ),
     })
 }
 
@@ -259,7 +265,9 @@ pub fn openapi_routes(
                 span: method.span,
                 origin: origin.clone(),
                 function,
-                integration_timeout: IntegrationTimeout::from_node(integration.and_then(|integration| integration.get("timeoutInMillis"))),
+                integration_timeout: IntegrationTimeout::from_node(
+                    integration.and_then(|integration| integration.get("timeoutInMillis")),
+                ),
             });
         }
     }

@@ -112,17 +112,28 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
     };
     let mut is_sam = false;
     let stack = resolve_stack(&sections, Vec::new(), options, |resources, resolver| {
-        is_sam = map
-            .get("Transform")
-            .is_some_and(|t| t.display().contains("AWS::Serverless") || t.items().iter().any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))))
-            || resources.iter().any(|r| r.resource_type.starts_with("AWS::Serverless::"));
+        is_sam = map.get("Transform").is_some_and(|t| {
+            t.display().contains("AWS::Serverless")
+                || t.items()
+                    .iter()
+                    .any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless")))
+        }) || resources
+            .iter()
+            .any(|r| r.resource_type.starts_with("AWS::Serverless::"));
         if !is_sam {
             return Vec::new();
         }
         let globals = map.get("Globals").map(|globals| resolver.resolve(globals));
         sam::expand(resources, globals.as_ref(), resolver)
     })?;
-    Ok(stack.into_template(file, if is_sam { Format::Sam } else { Format::CloudFormation }))
+    Ok(stack.into_template(
+        file,
+        if is_sam {
+            Format::Sam
+        } else {
+            Format::CloudFormation
+        },
+    ))
 }
 
 /// The CloudFormation sections of a stack, wherever the input format keeps them (the top
@@ -174,12 +185,14 @@ pub(crate) fn resolve_stack(
     let (parameters, parameter_values) = read_parameters(sections.parameters, options)?;
     let mut resource_types = HashMap::new();
     for (key, resource) in resources_map.iter() {
-        let resource_type = resource
-            .get("Type")
-            .and_then(Node::as_str)
-            .ok_or_else(|| TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name)))?;
+        let resource_type = resource.get("Type").and_then(Node::as_str).ok_or_else(|| {
+            TemplateError::at(key.span, format!("resource `{}` has no `Type`", key.name))
+        })?;
         if resource.as_map().is_none() {
-            return Err(TemplateError::at(key.span, format!("resource `{}` must be a mapping", key.name)));
+            return Err(TemplateError::at(
+                key.span,
+                format!("resource `{}` must be a mapping", key.name),
+            ));
         }
         resource_types.insert(key.name.clone(), resource_type.to_string());
     }

@@ -12,7 +12,11 @@ fn every_policy_template_expands_to_statements() {
         let parameters: Vec<String> = template
             .get("Parameters")
             .and_then(|p| p.as_object())
-            .map(|p| p.keys().map(|key| format!("              {key}: example-{}", key.to_lowercase())).collect())
+            .map(|p| {
+                p.keys()
+                    .map(|key| format!("              {key}: example-{}", key.to_lowercase()))
+                    .collect()
+            })
             .unwrap_or_default();
         let policy = if parameters.is_empty() {
             format!("          - {name}: {{}}\n")
@@ -23,9 +27,14 @@ fn every_policy_template_expands_to_statements() {
             "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      CodeUri: .\n      Policies:\n{policy}"
         );
         let mut sources = SourceMap::new();
-        let loaded = load_text(&mut sources, "template.yaml", &text, &LoadOptions::default())
-            .unwrap_or_else(|error| panic!("{name}: {error}\n{text}"))
-            .expect("a template");
+        let loaded = load_text(
+            &mut sources,
+            "template.yaml",
+            &text,
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|error| panic!("{name}: {error}\n{text}"))
+        .expect("a template");
         let function = &loaded.analysis.functions[0];
         let from_template: Vec<_> = function
             .permissions
@@ -37,6 +46,9 @@ fn every_policy_template_expands_to_statements() {
             failures.push(name.clone());
         }
     }
-    assert!(failures.is_empty(), "templates without statements: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "templates without statements: {failures:?}"
+    );
     assert!(sam_policy_templates().len() >= 80);
 }

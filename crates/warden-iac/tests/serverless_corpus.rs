@@ -7,11 +7,16 @@ use warden_diagnostics::SourceMap;
 use warden_iac::{load_paths, load_text, Format, LoadOptions};
 
 fn corpora() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpora"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpora"
+    ))
 }
 
 fn service_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -29,7 +34,11 @@ fn service_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn serverless_corpora_load_without_panics() {
     let root = corpora();
-    assert!(root.exists(), "shared corpora not found at {}", root.display());
+    assert!(
+        root.exists(),
+        "shared corpora not found at {}",
+        root.display()
+    );
     let mut files = Vec::new();
     service_files(&root.join("serverless-examples"), &mut files);
     service_files(&root.join("serverless-patterns"), &mut files);
@@ -56,7 +65,11 @@ fn serverless_corpora_load_without_panics() {
             }
             Ok(None) => not_aws += 1,
             Err(error) => {
-                assert!(error.line > 0, "error without a position in {}: {error}", path.display());
+                assert!(
+                    error.line > 0,
+                    "error without a position in {}: {error}",
+                    path.display()
+                );
                 errors.push(error);
             }
         }
@@ -70,14 +83,24 @@ fn serverless_corpora_load_without_panics() {
         eprintln!("  {error}");
     }
     // Non-AWS providers (azure, google, openwhisk ...) are not templates.
-    assert!(templates >= 130, "templates {templates}, errors {errors:?}, not AWS {not_aws}");
-    assert!(with_functions * 10 >= templates * 9, "{with_functions} of {templates} have functions");
+    assert!(
+        templates >= 130,
+        "templates {templates}, errors {errors:?}, not AWS {not_aws}"
+    );
+    assert!(
+        with_functions * 10 >= templates * 9,
+        "{with_functions} of {templates} have functions"
+    );
     assert!(errors.len() * 20 <= files.len(), "{errors:#?}");
 }
 
 #[test]
 fn serverless_corpora_load_through_directory_walks() {
-    let loaded = load_paths(&[corpora().join("serverless-patterns")], &LoadOptions::default(), &|_| false);
+    let loaded = load_paths(
+        &[corpora().join("serverless-patterns")],
+        &LoadOptions::default(),
+        &|_| false,
+    );
     let services = loaded
         .templates
         .iter()

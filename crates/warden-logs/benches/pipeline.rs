@@ -18,7 +18,14 @@ fn generate(invocations: usize) -> (Vec<u8>, u64) {
         seed
     };
     for n in 0..invocations {
-        let id = format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", next() as u32, next() as u16, next() % 4096, next() % 4096, next() % (1 << 48));
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            next() as u32,
+            next() as u16,
+            next() % 4096,
+            next() % 4096,
+            next() % (1 << 48)
+        );
         out.push_str(&format!("START RequestId: {id} Version: $LATEST\n"));
         let app = 3 + (next() % 7) as usize;
         for i in 0..app {
@@ -30,8 +37,16 @@ fn generate(invocations: usize) -> (Vec<u8>, u64) {
         }
         out.push_str(&format!("END RequestId: {id}\n"));
         let duration = 1.0 + (next() % 90_000) as f64 / 100.0;
-        let init = if n % 50 == 0 { "\tInit Duration: 211.37 ms" } else { "" };
-        let status = if n % 997 == 0 { "\tStatus: timeout" } else { "" };
+        let init = if n % 50 == 0 {
+            "\tInit Duration: 211.37 ms"
+        } else {
+            ""
+        };
+        let status = if n % 997 == 0 {
+            "\tStatus: timeout"
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "REPORT RequestId: {id}\tDuration: {duration:.2} ms\tBilled Duration: {} ms\tMemory Size: 512 MB\tMax Memory Used: {} MB{init}{status}\t\n",
             duration as u64 + 1,

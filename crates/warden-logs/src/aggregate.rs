@@ -235,7 +235,9 @@ impl Aggregator {
             group.first_seen = min_time(group.first_seen, error.timestamp);
             group.last_seen = max_time(group.last_seen, error.timestamp);
             if let Some(id) = &error.request_id {
-                if group.sample_request_ids.len() < SAMPLE_REQUEST_IDS && !group.sample_request_ids.contains(id) {
+                if group.sample_request_ids.len() < SAMPLE_REQUEST_IDS
+                    && !group.sample_request_ids.contains(id)
+                {
                     group.sample_request_ids.push(id.clone());
                 }
             }
@@ -269,7 +271,10 @@ impl Aggregator {
 
     pub fn add_security(&mut self, event: &SecurityEvent) {
         self.security_total += 1;
-        *self.security_by_risk.entry(event.risk.slug().to_owned()).or_insert(0) += 1;
+        *self
+            .security_by_risk
+            .entry(event.risk.slug().to_owned())
+            .or_insert(0) += 1;
         let seen = self
             .security_seen
             .entry((event.risk, event.kind, event.function.clone()))
@@ -367,7 +372,7 @@ fn max_time(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Costs are reported to a billionth of a dollar, so sums print stably.
+/// Costs are reported to 10⁻¹² dollars (a request costs 2·10⁻⁷), so sums print stably.
 fn round_cost(cost: f64) -> f64 {
-    (cost * 1e9).round() / 1e9
+    (cost * 1e12).round() / 1e12
 }

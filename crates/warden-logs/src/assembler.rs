@@ -13,15 +13,19 @@
 //! dropped.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::mem;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use memchr::memmem;
 
-use crate::errors::{error_start, extract_error, outcome_for_error_type, signature_literals, signature_signal, ErrorStart, Signal, SignalMatcher};
+use crate::errors::{
+    error_start, extract_error, outcome_for_error_type, signature_literals, signature_signal,
+    ErrorStart, Signal, SignalMatcher,
+};
 use crate::event::LogEvent;
 use crate::fingerprint::{fingerprint, mask_message};
 use crate::invocation::{ErrorOccurrence, ErrorRef, Invocation, Outcome};
@@ -39,6 +43,8 @@ const MAX_BLOCK_LINES: u32 = 200;
 const MAX_BLOCK_BYTES: usize = 32 * 1024;
 /// How many events pass between sweeps for idle streams.
 const SWEEP_EVERY: u64 = 1 << 16;
+/// Lines after each START in which to look for the function's name (unnamed streams).
+const DISCOVERY_LINES: u32 = 200;
 
 /// How the assembler names and prices what it sees.
 #[derive(Clone, Debug, Default)]
@@ -100,6 +106,7 @@ struct Matchers {
     trigger_kinds: Vec<Trigger>,
     signals: SignalMatcher,
     scanner: SecurityScanner,
+    function_name: memmem::Finder<'static>,
 }
 
 impl Matchers {
@@ -126,11 +133,11 @@ impl Matchers {
                 trigger_kinds,
                 signals: SignalMatcher::default(),
                 scanner: SecurityScanner::default(),
+                function_name: memmem::Finder::new("AWS_LAMBDA_FUNCTION_NAME"),
             }
         })
     }
 }
-
 
 #[derive(Clone, Copy)]
 enum Trigger {
@@ -147,7 +154,10 @@ impl Shared {
             match self.matchers.trigger_kinds[found.pattern().as_usize()] {
                 Trigger::Signature(index) => {
                     let candidate = signature_signal(index);
-                    if signal.as_ref().is_none_or(|s| candidate.outcome.severity() > s.outcome.severity()) {
+                    if signal
+                        .as_ref()
+                        .is_none_or(|s| candidate.outcome.severity() > s.outcome.severity())
+                    {
                         signal = Some(candidate);
                     }
                 }
@@ -228,7 +238,10 @@ impl Assembler {
     /// periodically so a sandbox that died without a REPORT does not hold memory forever.
     pub fn close_idle(&mut self, now_ms: i64, max_idle_ms: i64, out: &mut Vec<Emitted>) {
         for stream in self.streams.iter_mut().flatten() {
-            if stream.last_ms.is_some_and(|last| now_ms - last > max_idle_ms) {
+            if stream
+                .last_ms
+                .is_some_and(|last| now_ms - last > max_idle_ms)
+            {
                 stream.finish(&mut self.shared, out);
             }
         }
@@ -253,7 +266,11 @@ impl Assembler {
         let slot = match self.index.get(&key) {
             Some(&slot) => slot,
             None => {
-                let state = Stream::new(group, stream, self.shared.config.default_function.as_deref());
+                let state = Stream::new(
+                    group,
+                    stream,
+                    self.shared.config.default_function.as_deref(),
+                );
                 let slot = match self.free.pop() {
                     Some(slot) => {
                         self.streams[slot] = Some(state);
@@ -374,7 +391,8 @@ struct Stream {
     group: Box<str>,
     stream: Box<str>,
     function: String,
-    /// The function came from the log group or `--function`, not guessed from content.
+    /// The function came from the log group or `--function`; otherwise it is read from
+    /// what the code prints (`AWS_LAMBDA_FUNCTION_NAME`, Powertools' `function_name`).
     function_named: bool,
     /// Lines left to look for the function's name in.
     discovery_budget: u32,
@@ -401,7 +419,7 @@ impl Stream {
             stream: stream.into(),
             function,
             function_named: named,
-            discovery_budget: 10_000,
+            discovery_budget: DISCOVERY_LINES,
             open: Vec::new(),
             settling: None,
             init: SandboxInit::default(),
@@ -469,7 +487,14 @@ impl Stream {
         }
     }
 
-    fn platform(&mut self, shared: &mut Shared, platform: Platform<'_>, ts: Option<i64>, sequential: bool, out: &mut Vec<Emitted>) {
+    fn platform(
+        &mut self,
+        shared: &mut Shared,
+        platform: Platform<'_>,
+        ts: Option<i64>,
+        sequential: bool,
+        out: &mut Vec<Emitted>,
+    ) {
         match platform {
             Platform::Start {
                 request_id,
@@ -492,6 +517,7 @@ impl Stream {
                     let oldest = self.open.remove(0);
                     self.emit(shared, oldest, false, out);
                 }
+                self.discovery_budget = DISCOVERY_LINES;
                 let mut open = self.new_open(request_id.into_owned(), ts);
                 open.version = version.map(|v| v.into_owned());
                 open.trace_id = trace_id;
@@ -505,7 +531,11 @@ impl Stream {
             Platform::Report(fields) => {
                 let mut open = match self.find_open(&fields.request_id) {
                     Some(i) => self.open.remove(i),
-                    None if self.settling.as_ref().is_some_and(|s| s.request_id == *fields.request_id) => {
+                    None if self
+                        .settling
+                        .as_ref()
+                        .is_some_and(|s| s.request_id == *fields.request_id) =>
+                    {
                         shared.stats.duplicate_records += 1;
                         return;
                     }
@@ -528,14 +558,17 @@ impl Stream {
                 }
             }
             Platform::InitStart {
-                initialization_type, ..
+                initialization_type,
+                ..
             } => {
                 self.init.init_seen = true;
-                self.init.provisioned = initialization_type.as_deref() == Some("provisioned-concurrency");
+                self.init.provisioned =
+                    initialization_type.as_deref() == Some("provisioned-concurrency");
             }
             Platform::InitRuntimeDone { status, error_type } => {
                 if status.as_deref().is_some_and(|s| s != "success") {
-                    self.init.failure = Some(error_type.unwrap_or_else(|| "Runtime.InitError".to_owned()));
+                    self.init.failure =
+                        Some(error_type.unwrap_or_else(|| "Runtime.InitError".to_owned()));
                 }
             }
             Platform::InitReport {
@@ -545,9 +578,14 @@ impl Stream {
                 error_type,
             } => {
                 let failed = status.as_deref().is_some_and(|s| s != "success");
-                let error_type = error_type
-                    .map(|e| e.into_owned())
-                    .unwrap_or_else(|| if status.as_deref() == Some("timeout") { "Sandbox.Timedout" } else { "Runtime.InitError" }.to_owned());
+                let error_type = error_type.map(|e| e.into_owned()).unwrap_or_else(|| {
+                    if status.as_deref() == Some("timeout") {
+                        "Sandbox.Timedout"
+                    } else {
+                        "Runtime.InitError"
+                    }
+                    .to_owned()
+                });
                 if phase.as_deref() == Some("invoke") && !self.open.is_empty() {
                     // A "suppressed init" retried inside the invocation.
                     if failed {
@@ -572,7 +610,9 @@ impl Stream {
                 self.init.restore = true;
                 self.init.restore_duration_ms = self.init.restore_duration_ms.or(duration_ms);
                 if status.as_deref().is_some_and(|s| s != "success") {
-                    self.init.failure = Some(error_type.map_or_else(|| "RestoreError".to_owned(), |e| e.into_owned()));
+                    self.init.failure = Some(
+                        error_type.map_or_else(|| "RestoreError".to_owned(), |e| e.into_owned()),
+                    );
                 }
             }
             Platform::RuntimeDone {
@@ -585,7 +625,12 @@ impl Stream {
                 };
                 let open = self.owner_mut(owner).expect("owner exists");
                 match status.as_deref() {
-                    Some("timeout") => raise(open, Outcome::Timeout, error_type.as_deref().unwrap_or("Sandbox.Timedout"), None),
+                    Some("timeout") => raise(
+                        open,
+                        Outcome::Timeout,
+                        error_type.as_deref().unwrap_or("Sandbox.Timedout"),
+                        None,
+                    ),
                     Some("error" | "failure") => {
                         let error_type = error_type.unwrap_or_else(|| "Runtime.Unknown".to_owned());
                         raise(open, outcome_for_error_type(&error_type), &error_type, None);
@@ -616,7 +661,13 @@ impl Stream {
         (!self.open.is_empty()).then(|| Owner::Open(self.open.len() - 1))
     }
 
-    fn app(&mut self, shared: &mut Shared, mut line: AppLine<'_>, event_ts: Option<i64>, out: &mut Vec<Emitted>) {
+    fn app(
+        &mut self,
+        shared: &mut Shared,
+        mut line: AppLine<'_>,
+        event_ts: Option<i64>,
+        out: &mut Vec<Emitted>,
+    ) {
         shared.stats.application_lines += 1;
         let ts = event_ts.or(line.timestamp_ms);
         if !line.record_start {
@@ -630,7 +681,10 @@ impl Stream {
                 }
                 block.lines += 1;
                 let request_id = block.request_id.clone();
-                let owner = request_id.as_deref().and_then(|id| self.owner_of(id)).unwrap_or(Owner::Stream);
+                let owner = request_id
+                    .as_deref()
+                    .and_then(|id| self.owner_of(id))
+                    .unwrap_or(Owner::Stream);
                 self.count_line(shared, owner, ts);
                 self.scan(shared, line.text, request_id, ts, out);
                 return;
@@ -640,7 +694,11 @@ impl Stream {
 
         // The runtime's prefix (timestamp, request id, level) holds no signature and no
         // secret: scanning the body alone is most of the speed of the hot path.
-        let scanned = if line.python_unhandled { line.text } else { line.body };
+        let scanned = if line.python_unhandled {
+            line.text
+        } else {
+            line.body
+        };
         let (signal, security_rules) = shared.triggers(scanned, shared.config.scan_security);
         let signal = if line.emf { None } else { signal };
         let owner = match line.request_id {
@@ -677,7 +735,9 @@ impl Stream {
             if let Some(signal) = signal {
                 match self.owner_mut(owner) {
                     Some(open) => raise(open, signal.outcome, signal.error_type, Some(line.body)),
-                    None if signal.outcome == Outcome::InitError => self.init.failure = Some(signal.error_type.to_owned()),
+                    None if signal.outcome == Outcome::InitError => {
+                        self.init.failure = Some(signal.error_type.to_owned())
+                    }
                     None => {}
                 }
             }
@@ -693,13 +753,17 @@ impl Stream {
                 });
             }
         }
-        // Code prints its environment early; stop looking after a while.
+        // Code prints its environment early in an invocation; look at the first lines of
+        // each, since a plain export may be several files of different functions.
         if !self.function_named && self.discovery_budget > 0 {
             self.discovery_budget -= 1;
-            self.discover_function(&line);
+            self.discover_function(&shared.matchers.function_name, &line);
         }
         if security_rules != 0 {
-            shared.matchers.scanner.scan_rules(scanned, security_rules, &mut shared.hits);
+            shared
+                .matchers
+                .scanner
+                .scan_rules(scanned, security_rules, &mut shared.hits);
             if !shared.hits.is_empty() {
                 let id = request_id(self);
                 self.scan(shared, "", id, ts, out);
@@ -719,7 +783,14 @@ impl Stream {
         }
     }
 
-    fn scan(&self, shared: &mut Shared, text: &str, request_id: Option<String>, ts: Option<i64>, out: &mut Vec<Emitted>) {
+    fn scan(
+        &self,
+        shared: &mut Shared,
+        text: &str,
+        request_id: Option<String>,
+        ts: Option<i64>,
+        out: &mut Vec<Emitted>,
+    ) {
         if !shared.config.scan_security {
             return;
         }
@@ -740,22 +811,25 @@ impl Stream {
     }
 
     /// Plain exports do not name the function, but the code often prints it.
-    fn discover_function(&mut self, line: &AppLine<'_>) {
-        if let Some(name) = line.json.as_ref().and_then(|j| j.get("function_name")).and_then(Value::as_str) {
-            self.function = name.to_owned();
-            self.function_named = true;
-            return;
-        }
-        if let Some(at) = line.text.find("AWS_LAMBDA_FUNCTION_NAME") {
-            let rest = line.text[at + "AWS_LAMBDA_FUNCTION_NAME".len()..].trim_start_matches(['"', '\'', ':', '=', ' ']);
-            let name: String = rest
-                .chars()
+    fn discover_function(&mut self, finder: &memmem::Finder<'_>, line: &AppLine<'_>) {
+        let name = if let Some(name) = line
+            .json
+            .as_ref()
+            .and_then(|j| j.get("function_name"))
+            .and_then(Value::as_str)
+        {
+            name.to_owned()
+        } else if let Some(at) = finder.find(line.text.as_bytes()) {
+            let rest = line.text[at + finder.needle().len()..]
+                .trim_start_matches(['"', '\'', ':', '=', ' ']);
+            rest.chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                self.function = name;
-                self.function_named = true;
-            }
+                .collect()
+        } else {
+            return;
+        };
+        if !name.is_empty() {
+            self.function = name;
         }
     }
 
@@ -763,7 +837,12 @@ impl Stream {
         let Some(block) = self.block.take() else {
             return;
         };
-        let Some(mut info) = extract_error(block.start, &block.first_body, &block.continuation, block.json.as_deref()) else {
+        let Some(mut info) = extract_error(
+            block.start,
+            &block.first_body,
+            &block.continuation,
+            block.json.as_deref(),
+        ) else {
             return;
         };
         if info.error_type == "Error" {
@@ -784,7 +863,11 @@ impl Stream {
             message,
             masked_message: masked,
             frames: info.frames,
-            stack: info.stack.iter().map(|l| shared.matchers.scanner.redact(l).into_owned()).collect(),
+            stack: info
+                .stack
+                .iter()
+                .map(|l| shared.matchers.scanner.redact(l).into_owned())
+                .collect(),
             unhandled: block.start.unhandled,
         };
         let owner = block.request_id.as_deref().and_then(|id| self.owner_of(id));
@@ -803,8 +886,12 @@ impl Stream {
             }
             // Outside an invocation: init-phase errors explain the next invocation.
             None if block.request_id.is_none() && !pending_full => {
-                if occurrence.unhandled && outcome_for_error_type(&occurrence.error_type) == Outcome::InitError {
-                    self.init.failure.get_or_insert_with(|| occurrence.error_type.clone());
+                if occurrence.unhandled
+                    && outcome_for_error_type(&occurrence.error_type) == Outcome::InitError
+                {
+                    self.init
+                        .failure
+                        .get_or_insert_with(|| occurrence.error_type.clone());
                 }
                 self.pending_errors.push(occurrence);
             }
@@ -832,9 +919,19 @@ impl Stream {
     }
 
     /// Classifies a finished invocation and emits it after its errors.
-    fn emit(&mut self, shared: &mut Shared, mut open: Open, complete: bool, out: &mut Vec<Emitted>) {
+    fn emit(
+        &mut self,
+        shared: &mut Shared,
+        mut open: Open,
+        complete: bool,
+        out: &mut Vec<Emitted>,
+    ) {
         // A block still being read belongs to this invocation: finish it first.
-        if self.block.as_ref().is_some_and(|b| b.request_id.as_deref() == Some(&open.request_id)) {
+        if self
+            .block
+            .as_ref()
+            .is_some_and(|b| b.request_id.as_deref() == Some(&open.request_id))
+        {
             self.settling = Some(open);
             self.close_block(shared, out);
             open = self.settling.take().expect("just put back");
@@ -845,22 +942,41 @@ impl Stream {
             raise(&mut open, Outcome::InitError, &failure, None);
         }
         match report.status.as_deref() {
-            Some("timeout") => raise(&mut open, Outcome::Timeout, report.error_type.as_deref().unwrap_or("Sandbox.Timedout"), None),
+            Some("timeout") => raise(
+                &mut open,
+                Outcome::Timeout,
+                report.error_type.as_deref().unwrap_or("Sandbox.Timedout"),
+                None,
+            ),
             Some("error" | "failure") => {
-                let error_type = report.error_type.clone().unwrap_or_else(|| "Runtime.Unknown".to_owned());
-                raise(&mut open, outcome_for_error_type(&error_type), &error_type, None);
+                let error_type = report
+                    .error_type
+                    .clone()
+                    .unwrap_or_else(|| "Runtime.Unknown".to_owned());
+                raise(
+                    &mut open,
+                    outcome_for_error_type(&error_type),
+                    &error_type,
+                    None,
+                );
             }
             _ => {}
         }
         // Memory use above the limit, or a crash at the limit, is an out-of-memory kill
         // (docs/lambda-logs.md §2.3: old OOMs show `Max Memory Used` > `Memory Size`).
         if let (Some(used), Some(size)) = (report.max_memory_used_mb, report.memory_size_mb) {
-            let crashed = open.verdict.as_ref().is_some_and(|v| v.outcome == Outcome::Crash);
+            let crashed = open
+                .verdict
+                .as_ref()
+                .is_some_and(|v| v.outcome == Outcome::Crash);
             if used > size || (crashed && used >= size) {
                 raise(&mut open, Outcome::OutOfMemory, "Runtime.OutOfMemory", None);
             }
         }
-        let outcome = open.verdict.as_ref().map_or(Outcome::Success, |v| v.outcome);
+        let outcome = open
+            .verdict
+            .as_ref()
+            .map_or(Outcome::Success, |v| v.outcome);
 
         let mut errors = mem::take(&mut open.errors);
         let mut error_ref = None;
@@ -872,15 +988,27 @@ impl Stream {
                 .iter()
                 .position(|e| e.unhandled && outcome_for_error_type(&e.error_type) == outcome)
                 .or_else(|| {
-                    matches!(outcome, Outcome::Error | Outcome::Crash | Outcome::InitError)
-                        .then(|| errors.iter().position(|e| e.unhandled))
-                        .flatten()
+                    matches!(
+                        outcome,
+                        Outcome::Error | Outcome::Crash | Outcome::InitError
+                    )
+                    .then(|| errors.iter().position(|e| e.unhandled))
+                    .flatten()
                 });
             let index = match explained {
                 Some(i) => i,
                 None => {
                     // A platform failure with no error report of its own: group it by type.
-                    let message = shared.matchers.scanner.redact(&verdict.message.clone().unwrap_or_else(|| default_message(outcome, &report))).into_owned();
+                    let message = shared
+                        .matchers
+                        .scanner
+                        .redact(
+                            &verdict
+                                .message
+                                .clone()
+                                .unwrap_or_else(|| default_message(outcome, &report)),
+                        )
+                        .into_owned();
                     let masked = mask_message(&message);
                     errors.push(ErrorOccurrence {
                         fingerprint: fingerprint(&self.function, &verdict.error_type, &masked, &[]),
@@ -908,22 +1036,36 @@ impl Stream {
             // Errors read before the function was known take its final name.
             if error.function != self.function {
                 error.function = self.function.clone();
-                error.fingerprint = fingerprint(&self.function, &error.error_type, &error.masked_message, &error.frames);
-                if let Some(r) = error_ref.as_mut().filter(|r| r.error_type == error.error_type && r.message == error.message) {
+                error.fingerprint = fingerprint(
+                    &self.function,
+                    &error.error_type,
+                    &error.masked_message,
+                    &error.frames,
+                );
+                if let Some(r) = error_ref
+                    .as_mut()
+                    .filter(|r| r.error_type == error.error_type && r.message == error.message)
+                {
                     r.fingerprint = error.fingerprint.clone();
                 }
             }
-            error.request_id.get_or_insert_with(|| open.request_id.clone());
+            error
+                .request_id
+                .get_or_insert_with(|| open.request_id.clone());
             out.push(Emitted::Error(Box::new(error)));
         }
 
         let init_duration_ms = report.init_duration_ms.or(open.init.init_duration_ms);
         let restore_duration_ms = report.restore_duration_ms.or(open.init.restore_duration_ms);
         let snapstart_restore = restore_duration_ms.is_some() || open.init.restore;
-        let cold_start = !snapstart_restore && !open.init.provisioned && (report.init_duration_ms.is_some() || open.init.init_seen);
+        let cold_start = !snapstart_restore
+            && !open.init.provisioned
+            && (report.init_duration_ms.is_some() || open.init.init_seen);
         let billed = report.billed_duration_ms.map(|b| b.round() as u64);
         let cost_usd = match (billed, report.memory_size_mb) {
-            (Some(billed), Some(memory)) => Some((shared.config.cost.invocation_cost(billed, memory) * 1e12).round() / 1e12),
+            (Some(billed), Some(memory)) => {
+                Some((shared.config.cost.invocation_cost(billed, memory) * 1e12).round() / 1e12)
+            }
             _ => None,
         };
         out.push(Emitted::Invocation(Box::new(Invocation {
@@ -956,14 +1098,21 @@ impl Stream {
 
 /// Records a failure signal; the most severe one wins.
 fn raise(open: &mut Open, outcome: Outcome, error_type: &str, message: Option<&str>) {
-    let stronger = open.verdict.as_ref().is_none_or(|v| outcome.severity() > v.outcome.severity());
+    let stronger = open
+        .verdict
+        .as_ref()
+        .is_none_or(|v| outcome.severity() > v.outcome.severity());
     if stronger {
         open.verdict = Some(Verdict {
             outcome,
             error_type: error_type.to_owned(),
             message: message.map(|m| m.lines().next().unwrap_or("").chars().take(300).collect()),
         });
-    } else if let Some(v) = open.verdict.as_mut().filter(|v| v.outcome == outcome && v.message.is_none()) {
+    } else if let Some(v) = open
+        .verdict
+        .as_mut()
+        .filter(|v| v.outcome == outcome && v.message.is_none())
+    {
         v.message = message.map(|m| m.lines().next().unwrap_or("").chars().take(300).collect());
     }
 }

@@ -31,24 +31,92 @@ pub struct SignalMatcher {
 // outcome of all matches wins (see `Outcome::severity`).
 const SIGNATURES: &[(&str, Outcome, &str)] = &[
     ("Task timed out after", Outcome::Timeout, "Sandbox.Timedout"),
-    ("signal: killed", Outcome::OutOfMemory, "Runtime.OutOfMemory"),
-    ("Runtime.OutOfMemory", Outcome::OutOfMemory, "Runtime.OutOfMemory"),
-    ("fatal error: runtime: out of memory", Outcome::OutOfMemory, "Runtime.OutOfMemory"),
-    ("java.lang.OutOfMemoryError", Outcome::OutOfMemory, "java.lang.OutOfMemoryError"),
-    ("JavaScript heap out of memory", Outcome::OutOfMemory, "Runtime.OutOfMemory"),
-    ("failed to allocate memory (NoMemoryError)", Outcome::OutOfMemory, "NoMemoryError"),
-    ("OutOfMemoryException", Outcome::OutOfMemory, "System.OutOfMemoryException"),
+    (
+        "signal: killed",
+        Outcome::OutOfMemory,
+        "Runtime.OutOfMemory",
+    ),
+    (
+        "Runtime.OutOfMemory",
+        Outcome::OutOfMemory,
+        "Runtime.OutOfMemory",
+    ),
+    (
+        "fatal error: runtime: out of memory",
+        Outcome::OutOfMemory,
+        "Runtime.OutOfMemory",
+    ),
+    (
+        "java.lang.OutOfMemoryError",
+        Outcome::OutOfMemory,
+        "java.lang.OutOfMemoryError",
+    ),
+    (
+        "JavaScript heap out of memory",
+        Outcome::OutOfMemory,
+        "Runtime.OutOfMemory",
+    ),
+    (
+        "failed to allocate memory (NoMemoryError)",
+        Outcome::OutOfMemory,
+        "NoMemoryError",
+    ),
+    (
+        "OutOfMemoryException",
+        Outcome::OutOfMemory,
+        "System.OutOfMemoryException",
+    ),
     ("[ERROR] MemoryError", Outcome::OutOfMemory, "MemoryError"),
-    ("Runtime exited with error", Outcome::Crash, "Runtime.ExitError"),
-    ("Runtime exited without providing a reason", Outcome::Crash, "Runtime.ExitError"),
-    ("Process exited before completing request", Outcome::Crash, "Runtime.ExitError"),
-    ("Unknown application error occurred", Outcome::Crash, "Runtime.Unknown"),
-    ("Unable to import module", Outcome::InitError, "Runtime.ImportModuleError"),
-    ("Runtime.ImportModuleError", Outcome::InitError, "Runtime.ImportModuleError"),
-    ("Runtime.HandlerNotFound", Outcome::InitError, "Runtime.HandlerNotFound"),
-    ("Runtime.UserCodeSyntaxError", Outcome::InitError, "Runtime.UserCodeSyntaxError"),
-    ("Runtime.MalformedHandlerName", Outcome::InitError, "Runtime.MalformedHandlerName"),
-    ("Init error when loading handler", Outcome::InitError, "Runtime.InitError"),
+    (
+        "Runtime exited with error",
+        Outcome::Crash,
+        "Runtime.ExitError",
+    ),
+    (
+        "Runtime exited without providing a reason",
+        Outcome::Crash,
+        "Runtime.ExitError",
+    ),
+    (
+        "Process exited before completing request",
+        Outcome::Crash,
+        "Runtime.ExitError",
+    ),
+    (
+        "Unknown application error occurred",
+        Outcome::Crash,
+        "Runtime.Unknown",
+    ),
+    (
+        "Unable to import module",
+        Outcome::InitError,
+        "Runtime.ImportModuleError",
+    ),
+    (
+        "Runtime.ImportModuleError",
+        Outcome::InitError,
+        "Runtime.ImportModuleError",
+    ),
+    (
+        "Runtime.HandlerNotFound",
+        Outcome::InitError,
+        "Runtime.HandlerNotFound",
+    ),
+    (
+        "Runtime.UserCodeSyntaxError",
+        Outcome::InitError,
+        "Runtime.UserCodeSyntaxError",
+    ),
+    (
+        "Runtime.MalformedHandlerName",
+        Outcome::InitError,
+        "Runtime.MalformedHandlerName",
+    ),
+    (
+        "Init error when loading handler",
+        Outcome::InitError,
+        "Runtime.InitError",
+    ),
 ];
 
 impl Default for SignalMatcher {
@@ -69,7 +137,10 @@ pub fn signature_literals() -> impl Iterator<Item = &'static str> {
 /// The signal of the `index`-th signature literal.
 pub fn signature_signal(index: usize) -> Signal {
     let (_, outcome, error_type) = SIGNATURES[index];
-    Signal { outcome, error_type }
+    Signal {
+        outcome,
+        error_type,
+    }
 }
 
 impl SignalMatcher {
@@ -78,8 +149,14 @@ impl SignalMatcher {
         let mut best: Option<Signal> = None;
         for found in self.automaton.find_iter(text) {
             let (_, outcome, error_type) = SIGNATURES[found.pattern().as_usize()];
-            if best.as_ref().is_none_or(|b| outcome.severity() > b.outcome.severity()) {
-                best = Some(Signal { outcome, error_type });
+            if best
+                .as_ref()
+                .is_none_or(|b| outcome.severity() > b.outcome.severity())
+            {
+                best = Some(Signal {
+                    outcome,
+                    error_type,
+                });
             }
         }
         best
@@ -90,7 +167,10 @@ impl SignalMatcher {
 /// records) to the failure class it means.
 pub fn outcome_for_error_type(error_type: &str) -> Outcome {
     match error_type {
-        "Runtime.OutOfMemory" | "MemoryError" | "java.lang.OutOfMemoryError" | "NoMemoryError"
+        "Runtime.OutOfMemory"
+        | "MemoryError"
+        | "java.lang.OutOfMemoryError"
+        | "NoMemoryError"
         | "System.OutOfMemoryException" => Outcome::OutOfMemory,
         "Runtime.ExitError" | "Runtime.NodeJsExit" | "Runtime.Unknown" => Outcome::Crash,
         "Runtime.ImportModuleError"
@@ -159,7 +239,10 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
         };
     }
     // Informational lines never start an error report: most lines end here.
-    if matches!(line.level, Some(Level::Trace | Level::Debug | Level::Info | Level::Warn)) {
+    if matches!(
+        line.level,
+        Some(Level::Trace | Level::Debug | Level::Info | Level::Warn)
+    ) {
         return None;
     }
     let body = line.body;
@@ -172,10 +255,14 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
     {
         return start(ErrorShape::Envelope, true);
     }
-    if body.starts_with("Unable to import module") || (body.starts_with("Handler '") && body.contains("missing on module")) {
+    if body.starts_with("Unable to import module")
+        || (body.starts_with("Handler '") && body.contains("missing on module"))
+    {
         return start(ErrorShape::Generic, true);
     }
-    if body.starts_with("Error raised from handler method") || body.starts_with("Init error when loading handler") {
+    if body.starts_with("Error raised from handler method")
+        || body.starts_with("Init error when loading handler")
+    {
         return start(ErrorShape::Envelope, true);
     }
     if body.starts_with('{') && body.contains("\"errorType\"") {
@@ -183,7 +270,8 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
         return start(ErrorShape::Envelope, true);
     }
     let first_line = body.lines().next().unwrap_or("");
-    if java_exception_suffix(first_line).is_some() || first_line.starts_with("Exception in thread") {
+    if java_exception_suffix(first_line).is_some() || first_line.starts_with("Exception in thread")
+    {
         return start(ErrorShape::Java, true);
     }
     if body.starts_with("Traceback (most recent call last)") {
@@ -215,7 +303,12 @@ const MAX_MESSAGE: usize = 500;
 /// Reads a finished error report. `json` is the parsed record when the first line was
 /// JSON. Returns `None` when there is nothing to group: an ERROR-level line without a type
 /// or a stack is a log message, not an exception.
-pub fn extract_error(start: ErrorStart, first_body: &str, continuation: &str, json: Option<&Value>) -> Option<ErrorInfo> {
+pub fn extract_error(
+    start: ErrorStart,
+    first_body: &str,
+    continuation: &str,
+    json: Option<&Value>,
+) -> Option<ErrorInfo> {
     let info = match start.shape {
         ErrorShape::JsonRecord => from_json_record(json?, first_body),
         ErrorShape::Envelope => {
@@ -260,7 +353,11 @@ fn from_envelope(v: &Value) -> Option<ErrorInfo> {
         .and_then(|t| t.strip_suffix('>'))
         .unwrap_or(error_type);
     let message = v.get("errorMessage").and_then(Value::as_str).unwrap_or("");
-    let stack = stack_lines(v.get("stackTrace").or_else(|| v.get("stack")).or_else(|| v.get("trace")));
+    let stack = stack_lines(
+        v.get("stackTrace")
+            .or_else(|| v.get("stack"))
+            .or_else(|| v.get("trace")),
+    );
     Some(ErrorInfo {
         error_type: error_type.to_owned(),
         message: first_line_of(message),
@@ -329,10 +426,16 @@ fn from_python(first: &str, continuation: &str) -> Option<ErrorInfo> {
     // `first` is the body after `[ERROR] `: `Type: message` (message may be empty).
     let head = first_line_of(first);
     // `[ERROR] KeyError: 'x'`; a logging call's `[ERROR] some text` names no type.
-    let is_type = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    let is_type = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+    };
     let (error_type, message) = match head.split_once(": ") {
         Some((t, m)) if is_type(t.trim()) => (t.trim().to_owned(), m.to_owned()),
-        _ if is_type(head.trim().trim_end_matches(':')) => (head.trim().trim_end_matches(':').to_owned(), String::new()),
+        _ if is_type(head.trim().trim_end_matches(':')) => {
+            (head.trim().trim_end_matches(':').to_owned(), String::new())
+        }
         _ => ("Error".to_owned(), head.clone()),
     };
     let mut text = String::new();
@@ -363,7 +466,11 @@ fn from_traceback(text: &str) -> Option<ErrorInfo> {
         None => (last.clone(), String::new()),
     };
     // `requests.exceptions.HTTPError` is grouped as `HTTPError`, like Powertools names it.
-    let error_type = error_type.rsplit('.').next().unwrap_or(&error_type).to_owned();
+    let error_type = error_type
+        .rsplit('.')
+        .next()
+        .unwrap_or(&error_type)
+        .to_owned();
     Some(ErrorInfo {
         error_type,
         message,
@@ -377,7 +484,10 @@ fn from_java(text: &str) -> Option<ErrorInfo> {
     let (error_type, message) = if let Some(rest) = first.strip_prefix("Exception in thread") {
         // `Exception in thread "main" java.lang.X: message`
         let rest = rest.trim_start();
-        let rest = rest.strip_prefix('"').and_then(|r| r.split_once('"')).map_or(rest, |(_, r)| r.trim_start());
+        let rest = rest
+            .strip_prefix('"')
+            .and_then(|r| r.split_once('"'))
+            .map_or(rest, |(_, r)| r.trim_start());
         match rest.split_once(": ") {
             Some((t, m)) => (t.to_owned(), m.to_owned()),
             None => (rest.to_owned(), String::new()),
@@ -423,8 +533,13 @@ fn leading_error_type(line: &str) -> Option<(&str, &str)> {
     let ok = !head.is_empty()
         && head.len() <= 120
         && head.as_bytes()[0].is_ascii_alphabetic()
-        && head.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'$')
-        && (head.ends_with("Error") || head.ends_with("Exception") || head.ends_with("Fault") || head.contains('.'));
+        && head
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'$')
+        && (head.ends_with("Error")
+            || head.ends_with("Exception")
+            || head.ends_with("Fault")
+            || head.contains('.'));
     ok.then_some((head, rest))
 }
 
@@ -435,7 +550,10 @@ fn java_exception_suffix(line: &str) -> Option<(&str, &str)> {
     let is_class = class.contains('.')
         && (class.ends_with("Exception") || class.ends_with("Error"))
         && class.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
         });
     is_class.then_some((message, class))
 }
@@ -497,14 +615,35 @@ fn is_frame(line: &str) -> bool {
 /// Code that is not the user's: runtimes, language libraries, dependencies.
 fn is_library(location: &str) -> bool {
     const LIBRARY: &[&str] = &[
-        "/var/runtime/", "/var/lang/", "site-packages", "dist-packages", "node_modules", "/opt/", "node:",
-        "internal/", "<frozen", "/usr/lib", "/usr/local/lib", "/gems/",
+        "/var/runtime/",
+        "/var/lang/",
+        "site-packages",
+        "dist-packages",
+        "node_modules",
+        "/opt/",
+        "node:",
+        "internal/",
+        "<frozen",
+        "/usr/lib",
+        "/usr/local/lib",
+        "/gems/",
     ];
     const LIBRARY_PREFIXES: &[&str] = &[
-        "java.", "javax.", "jdk.", "sun.", "com.amazonaws.", "software.amazon.", "lambdainternal.",
-        "System.", "Microsoft.", "Amazon.Lambda.", "runtime.", "github.com/aws/aws-lambda-go",
+        "java.",
+        "javax.",
+        "jdk.",
+        "sun.",
+        "com.amazonaws.",
+        "software.amazon.",
+        "lambdainternal.",
+        "System.",
+        "Microsoft.",
+        "Amazon.Lambda.",
+        "runtime.",
+        "github.com/aws/aws-lambda-go",
     ];
-    LIBRARY.iter().any(|l| location.contains(l)) || LIBRARY_PREFIXES.iter().any(|p| location.starts_with(p))
+    LIBRARY.iter().any(|l| location.contains(l))
+        || LIBRARY_PREFIXES.iter().any(|p| location.starts_with(p))
 }
 
 /// Picks the in-app frames nearest the throw and names each `file:function` (no line
@@ -525,7 +664,10 @@ fn in_app_frames(stack: &[String]) -> Vec<String> {
                 // Node: at handler (/var/task/index.js:10:5); Java: at a.B.c(B.java:12)
                 let path = location.trim_end_matches(')');
                 let path = path.split(':').next().unwrap_or(path);
-                frames.push((format!("{}:{}", basename(path), function.trim()), is_library(location) || is_library(function)));
+                frames.push((
+                    format!("{}:{}", basename(path), function.trim()),
+                    is_library(location) || is_library(function),
+                ));
             } else if let Some((method, _)) = rest.split_once('(') {
                 // Java `at pkg.Class.method(File.java:12)` and .NET `at Ns.C.M(args) in /p:line 3`
                 frames.push((method.trim().to_owned(), is_library(method.trim())));
@@ -536,16 +678,28 @@ fn in_app_frames(stack: &[String]) -> Vec<String> {
         } else if line.contains(".rb:") {
             // Ruby: /var/task/function.rb:10:in `handler'
             let path = line.split(':').next().unwrap_or(line);
-            let function = line.rsplit_once(":in ").map_or("?", |(_, f)| f.trim_matches(['`', '\'', '"']));
+            let function = line
+                .rsplit_once(":in ")
+                .map_or("?", |(_, f)| f.trim_matches(['`', '\'', '"']));
             frames.push((format!("{}:{}", basename(path), function), is_library(path)));
         } else if let Some((path, label)) = line.split_once(' ') {
             // Go, as rendered by `stack_lines`: path:line label
             if path.contains(".go:") {
-                frames.push((format!("{}:{}", basename(path.split(':').next().unwrap_or(path)), label), is_library(path) || is_library(label)));
+                frames.push((
+                    format!(
+                        "{}:{}",
+                        basename(path.split(':').next().unwrap_or(path)),
+                        label
+                    ),
+                    is_library(path) || is_library(label),
+                ));
             }
         }
     }
-    let in_app = frames.into_iter().filter(|(_, library)| !library).map(|(f, _)| f);
+    let in_app = frames
+        .into_iter()
+        .filter(|(_, library)| !library)
+        .map(|(f, _)| f);
     if python_order {
         // Python prints the innermost frame last.
         let all: Vec<String> = in_app.collect();
@@ -575,7 +729,13 @@ mod tests {
     fn python_traceback_with_nbsp_indent() {
         let text = "[ERROR] JSONDecodeError: Expecting value: line 1 column 1 (char 0)\nTraceback (most recent call last):\n\u{a0}\u{a0}File \"/var/task/lambda_function.py\", line 14, in lambda_handler\n\u{a0}\u{a0}\u{a0}\u{a0}body = json.loads(event['body'])\n\u{a0}\u{a0}File \"/var/lang/lib/python3.13/json/__init__.py\", line 346, in loads\n";
         let start = start_of(text).unwrap();
-        assert_eq!(start, ErrorStart { shape: ErrorShape::Python, unhandled: true });
+        assert_eq!(
+            start,
+            ErrorStart {
+                shape: ErrorShape::Python,
+                unhandled: true
+            }
+        );
         let info = extract_error(start, text.strip_prefix("[ERROR] ").unwrap(), "", None).unwrap();
         assert_eq!(info.error_type, "JSONDecodeError");
         assert_eq!(info.message, "Expecting value: line 1 column 1 (char 0)");
@@ -586,13 +746,19 @@ mod tests {
     #[test]
     fn node_invoke_error() {
         let text = "2025-02-10T07:37:10.463Z\tundefined\tERROR\tUncaught Exception \t{\"errorType\":\"Runtime.UserCodeSyntaxError\",\"errorMessage\":\"SyntaxError: Unexpected end of input\",\"stack\":[\"Runtime.UserCodeSyntaxError: SyntaxError: Unexpected end of input\",\"    at _loadUserApp (file:///var/runtime/index.mjs:1084:17)\"]}";
-        let Message::App(line) = parse_message(text) else { panic!() };
+        let Message::App(line) = parse_message(text) else {
+            panic!()
+        };
         let start = error_start(&line).unwrap();
         assert!(start.unhandled);
         let info = extract_error(start, line.body, "", None).unwrap();
         assert_eq!(info.error_type, "Runtime.UserCodeSyntaxError");
         assert_eq!(info.message, "SyntaxError: Unexpected end of input");
-        assert!(info.frames.is_empty(), "runtime frames are not in-app: {:?}", info.frames);
+        assert!(
+            info.frames.is_empty(),
+            "runtime frames are not in-app: {:?}",
+            info.frames
+        );
     }
 
     #[test]
@@ -608,9 +774,14 @@ mod tests {
     #[test]
     fn go_and_ruby_envelopes() {
         let go = r#"2024/01/02 03:04:05 {"errorMessage":"something went wrong!","errorType":"errorString"}"#;
-        let Message::App(line) = parse_message(go) else { panic!() };
+        let Message::App(line) = parse_message(go) else {
+            panic!()
+        };
         let info = extract_error(error_start(&line).unwrap(), line.body, "", None).unwrap();
-        assert_eq!((info.error_type.as_str(), info.message.as_str()), ("errorString", "something went wrong!"));
+        assert_eq!(
+            (info.error_type.as_str(), info.message.as_str()),
+            ("errorString", "something went wrong!")
+        );
 
         let ruby_first = "Error raised from handler method";
         let ruby_rest = "{\n  \"errorMessage\": \"undefined method `x' for nil:NilClass\",\n  \"errorType\": \"Function<NoMethodError>\",\n  \"stackTrace\": [\n    \"/var/task/function.rb:3:in `handler'\"\n  ]\n}";
@@ -623,7 +794,9 @@ mod tests {
     #[test]
     fn dotnet_fail_line() {
         let text = "2024-01-01T00:00:00.000Z\t79b4f56e-95b1-4643-9700-2807f4e68189\tfail\tSystem.InvalidOperationException: Sequence contains no elements\n   at System.Linq.ThrowHelper.ThrowNoElementsException()\n   at Orders.Function.Handler(Order order) in /src/Function.cs:line 42";
-        let Message::App(line) = parse_message(text) else { panic!() };
+        let Message::App(line) = parse_message(text) else {
+            panic!()
+        };
         let start = error_start(&line).unwrap();
         assert!(start.unhandled);
         let info = extract_error(start, line.body, "", None).unwrap();
@@ -634,7 +807,9 @@ mod tests {
     #[test]
     fn plain_error_log_without_type_is_not_grouped() {
         let text = "2024-01-01T00:00:00.000Z\t79b4f56e-95b1-4643-9700-2807f4e68189\tERROR\tcould not reach the cache";
-        let Message::App(line) = parse_message(text) else { panic!() };
+        let Message::App(line) = parse_message(text) else {
+            panic!()
+        };
         let start = error_start(&line).unwrap();
         assert!(!start.unhandled);
         assert_eq!(extract_error(start, line.body, "", None), None);
@@ -643,11 +818,38 @@ mod tests {
     #[test]
     fn signatures() {
         let m = SignalMatcher::default();
-        assert_eq!(m.find("2020-06-09T15:02:26.150Z 7c9567b5 Task timed out after 3.00 seconds").unwrap().outcome, Outcome::Timeout);
-        assert_eq!(m.find("RequestId: x Error: Runtime exited with error: signal: killed\nRuntime.ExitError").unwrap().outcome, Outcome::OutOfMemory);
-        assert_eq!(m.find("RequestId: x Error: Runtime exited with error: exit status 1").unwrap().outcome, Outcome::Crash);
-        assert_eq!(m.find("Requested array size exceeds VM limit: java.lang.OutOfMemoryError").unwrap().outcome, Outcome::OutOfMemory);
-        assert_eq!(m.find("Unable to import module 'app': No module named 'x'").unwrap().outcome, Outcome::InitError);
+        assert_eq!(
+            m.find("2020-06-09T15:02:26.150Z 7c9567b5 Task timed out after 3.00 seconds")
+                .unwrap()
+                .outcome,
+            Outcome::Timeout
+        );
+        assert_eq!(
+            m.find(
+                "RequestId: x Error: Runtime exited with error: signal: killed\nRuntime.ExitError"
+            )
+            .unwrap()
+            .outcome,
+            Outcome::OutOfMemory
+        );
+        assert_eq!(
+            m.find("RequestId: x Error: Runtime exited with error: exit status 1")
+                .unwrap()
+                .outcome,
+            Outcome::Crash
+        );
+        assert_eq!(
+            m.find("Requested array size exceeds VM limit: java.lang.OutOfMemoryError")
+                .unwrap()
+                .outcome,
+            Outcome::OutOfMemory
+        );
+        assert_eq!(
+            m.find("Unable to import module 'app': No module named 'x'")
+                .unwrap()
+                .outcome,
+            Outcome::InitError
+        );
         assert_eq!(m.find("all good"), None);
     }
 }

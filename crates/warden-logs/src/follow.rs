@@ -51,7 +51,11 @@ pub fn follow_file(
     stop: &dyn Fn() -> bool,
 ) -> io::Result<()> {
     let mut file = File::open(path)?;
-    let mut position = if options.from_start { 0 } else { file.seek(SeekFrom::End(0))? };
+    let mut position = if options.from_start {
+        0
+    } else {
+        file.seek(SeekFrom::End(0))?
+    };
     file.seek(SeekFrom::Start(position))?;
     let mut decoder = StreamDecoder::default();
     let mut buf = vec![0u8; 256 * 1024];
@@ -161,7 +165,10 @@ pub fn follow_reader(
     result
 }
 
-fn deliver(pipeline: &mut Pipeline, on_items: &mut dyn FnMut(&[Emitted]) -> io::Result<()>) -> io::Result<()> {
+fn deliver(
+    pipeline: &mut Pipeline,
+    on_items: &mut dyn FnMut(&[Emitted]) -> io::Result<()>,
+) -> io::Result<()> {
     let items = pipeline.take_emitted();
     if items.is_empty() {
         Ok(())
@@ -184,18 +191,26 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("warden-follow-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("app.log");
-        std::fs::write(&path, "START RequestId: 11111111-1111-1111-1111-111111111111 Version: 1\n").unwrap();
+        std::fs::write(
+            &path,
+            "START RequestId: 11111111-1111-1111-1111-111111111111 Version: 1\n",
+        )
+        .unwrap();
         let writer_path = path.clone();
         let done = Arc::new(AtomicBool::new(false));
         let writer_done = done.clone();
         let writer = thread::spawn(move || {
             thread::sleep(Duration::from_millis(100));
-            let mut f = std::fs::OpenOptions::new().append(true).open(&writer_path).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&writer_path)
+                .unwrap();
             // Half a line first: the follower must wait for the rest.
             f.write_all(b"REPORT RequestId: 11111111-1111-1111-1111-111111111111\tDuration: 5.00 ms\tBilled").unwrap();
             f.flush().unwrap();
             thread::sleep(Duration::from_millis(100));
-            f.write_all(b" Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n").unwrap();
+            f.write_all(b" Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n")
+                .unwrap();
             writer_done.store(true, Ordering::SeqCst);
         });
         let options = FollowOptions {
@@ -208,19 +223,29 @@ mod tests {
         let mut seen = Vec::new();
         let stop_flag = AtomicBool::new(false);
         let stop = || stop_flag.load(Ordering::SeqCst);
-        follow_file(&path, &SourceContext::named("app.log"), &options, &mut pipeline, &mut |items| {
-            for item in items {
-                if let Emitted::Invocation(inv) = item {
-                    seen.push((inv.request_id.clone(), inv.billed_duration_ms));
-                    stop_flag.store(true, Ordering::SeqCst);
+        follow_file(
+            &path,
+            &SourceContext::named("app.log"),
+            &options,
+            &mut pipeline,
+            &mut |items| {
+                for item in items {
+                    if let Emitted::Invocation(inv) = item {
+                        seen.push((inv.request_id.clone(), inv.billed_duration_ms));
+                        stop_flag.store(true, Ordering::SeqCst);
+                    }
                 }
-            }
-            Ok(())
-        }, &stop)
+                Ok(())
+            },
+            &stop,
+        )
         .unwrap();
         writer.join().unwrap();
         assert!(done.load(Ordering::SeqCst));
-        assert_eq!(seen, vec![("11111111-1111-1111-1111-111111111111".to_owned(), Some(5))]);
+        assert_eq!(
+            seen,
+            vec![("11111111-1111-1111-1111-111111111111".to_owned(), Some(5))]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -119,7 +119,10 @@ pub struct ErrorOccurrence {
     pub unhandled: bool,
 }
 
-pub(crate) fn serialize_time<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_time<S: serde::Serializer>(
+    value: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(ms) => serializer.serialize_str(&format_millis(*ms)),
         None => serializer.serialize_none(),

@@ -75,9 +75,15 @@ pub struct AppLine<'a> {
 
 /// The request id of a JSON application record, whatever the runtime called it.
 pub fn json_request_id(json: &Value) -> Option<&str> {
-    ["requestId", "AWSRequestId", "function_request_id", "aws_request_id", "RequestId"]
-        .iter()
-        .find_map(|key| json.get(key).and_then(Value::as_str))
+    [
+        "requestId",
+        "AWSRequestId",
+        "function_request_id",
+        "aws_request_id",
+        "RequestId",
+    ]
+    .iter()
+    .find_map(|key| json.get(key).and_then(Value::as_str))
 }
 
 /// Reads one message.
@@ -110,7 +116,9 @@ pub fn parse_message(message: &str) -> Message<'_> {
                 line.python_unhandled = level == Level::Error
                     && after.starts_with(' ')
                     && parse_timestamp_prefix(after.trim_start()).is_none();
-                rest = after.trim_start_matches([' ', '\t']).trim_start_matches("- ");
+                rest = after
+                    .trim_start_matches([' ', '\t'])
+                    .trim_start_matches("- ");
             }
         }
     }
@@ -154,7 +162,10 @@ pub fn parse_message(message: &str) -> Message<'_> {
 fn parse_json_message(text: &str) -> Option<Message<'_>> {
     let json: Value = serde_json::from_str(text).ok()?;
     let object = json.as_object()?;
-    if let (Some(kind), Some(record)) = (object.get("type").and_then(Value::as_str), object.get("record")) {
+    if let (Some(kind), Some(record)) = (
+        object.get("type").and_then(Value::as_str),
+        object.get("record"),
+    ) {
         if kind.starts_with("platform.") {
             return parse_platform_json(kind, record).map(Message::Platform);
         }
@@ -171,7 +182,8 @@ fn parse_json_message(text: &str) -> Option<Message<'_>> {
         .find_map(|key| object.get(*key).and_then(Value::as_str))
         .and_then(parse_rfc3339);
     // The id borrows from `text`, not from the parsed value: find the same string there.
-    let request_id = json_request_id(&json).and_then(|id| text.find(id).map(|at| &text[at..at + id.len()]));
+    let request_id =
+        json_request_id(&json).and_then(|id| text.find(id).map(|at| &text[at..at + id.len()]));
     Some(Message::App(AppLine {
         request_id,
         level,
@@ -220,7 +232,10 @@ mod tests {
     #[test]
     fn node_line() {
         let line = app("2019-06-07T19:11:20.564Z\tc793869b-ee49-115b-a5b6-4fd21e8dedac\tWARN\tEvent not processed.\n");
-        assert_eq!(line.request_id, Some("c793869b-ee49-115b-a5b6-4fd21e8dedac"));
+        assert_eq!(
+            line.request_id,
+            Some("c793869b-ee49-115b-a5b6-4fd21e8dedac")
+        );
         assert_eq!(line.level, Some(Level::Warn));
         assert_eq!(line.body, "Event not processed.");
         assert!(line.record_start);
@@ -228,8 +243,13 @@ mod tests {
 
     #[test]
     fn python_logging_line_with_spaces() {
-        let line = app("[INFO]  2020-01-31T22:12:58.534Z    1c8df7d3-xmpl-46da-9778-518e6eca8125    ## EVENT");
-        assert_eq!(line.request_id, Some("1c8df7d3-xmpl-46da-9778-518e6eca8125"));
+        let line = app(
+            "[INFO]  2020-01-31T22:12:58.534Z    1c8df7d3-xmpl-46da-9778-518e6eca8125    ## EVENT",
+        );
+        assert_eq!(
+            line.request_id,
+            Some("1c8df7d3-xmpl-46da-9778-518e6eca8125")
+        );
         assert_eq!(line.level, Some(Level::Info));
         assert_eq!(line.body, "## EVENT");
         assert!(!line.python_unhandled);
@@ -245,10 +265,16 @@ mod tests {
     #[test]
     fn legacy_timeout_and_runtime_exit() {
         let line = app("2018-08-26T02:13:13.948Z 3364d63a-b18c-5ed6-97c7-85c6bf57800e Task timed out after 30.02 seconds");
-        assert_eq!(line.request_id, Some("3364d63a-b18c-5ed6-97c7-85c6bf57800e"));
+        assert_eq!(
+            line.request_id,
+            Some("3364d63a-b18c-5ed6-97c7-85c6bf57800e")
+        );
         assert_eq!(line.body, "Task timed out after 30.02 seconds");
         let line = app("RequestId: b86c93c6-e1d0-11e7-955b-539d8b965ff9 Process exited before completing request");
-        assert_eq!(line.request_id, Some("b86c93c6-e1d0-11e7-955b-539d8b965ff9"));
+        assert_eq!(
+            line.request_id,
+            Some("b86c93c6-e1d0-11e7-955b-539d8b965ff9")
+        );
     }
 
     #[test]
@@ -259,12 +285,19 @@ mod tests {
 
     #[test]
     fn json_records() {
-        let line = app(r#"{"timestamp":"2024-01-01T00:00:00Z","level":"ERROR","requestId":"79b4f56e-95b1-4643-9700-2807f4e68189","message":"boom"}"#);
+        let line = app(
+            r#"{"timestamp":"2024-01-01T00:00:00Z","level":"ERROR","requestId":"79b4f56e-95b1-4643-9700-2807f4e68189","message":"boom"}"#,
+        );
         assert_eq!(line.level, Some(Level::Error));
-        assert_eq!(line.request_id, Some("79b4f56e-95b1-4643-9700-2807f4e68189"));
+        assert_eq!(
+            line.request_id,
+            Some("79b4f56e-95b1-4643-9700-2807f4e68189")
+        );
         assert!(app(r#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[]},"x":[1.0]}"#).emf);
         assert!(matches!(
-            parse_message(r#"{"time":"2022-10-21T14:05:03.165Z","type":"platform.start","record":{"requestId":"459921b5"}}"#),
+            parse_message(
+                r#"{"time":"2022-10-21T14:05:03.165Z","type":"platform.start","record":{"requestId":"459921b5"}}"#
+            ),
             Message::Platform(Platform::Start { .. })
         ));
     }

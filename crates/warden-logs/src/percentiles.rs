@@ -190,7 +190,10 @@ mod tests {
             d.add(f64::from(v));
         }
         let p = d.percentiles();
-        assert_eq!((p.p50, p.p95, p.p99, p.max), (Some(50.0), Some(95.0), Some(99.0), Some(100.0)));
+        assert_eq!(
+            (p.p50, p.p95, p.p99, p.max),
+            (Some(50.0), Some(95.0), Some(99.0), Some(100.0))
+        );
         assert_eq!(d.method(), Method::Exact);
     }
 
@@ -199,7 +202,9 @@ mod tests {
         let mut exact = DurationDistribution::default();
         let mut sketched = DurationDistribution::with_cap(1000);
         // A skewed spread from 0.5 ms to ~15 min.
-        let values: Vec<f64> = (0..50_000u32).map(|i| 0.5 * 1.0003f64.powi(i as i32 % 40_000)).collect();
+        let values: Vec<f64> = (0..50_000u32)
+            .map(|i| 0.5 * 1.0003f64.powi(i as i32 % 40_000))
+            .collect();
         for &v in &values {
             exact.add(v);
             sketched.add(v);

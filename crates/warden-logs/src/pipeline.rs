@@ -66,7 +66,8 @@ impl Pipeline {
 
     /// See [`Assembler::close_idle`].
     pub fn close_idle(&mut self, now_ms: i64, max_idle_ms: i64) {
-        self.assembler.close_idle(now_ms, max_idle_ms, &mut self.emitted);
+        self.assembler
+            .close_idle(now_ms, max_idle_ms, &mut self.emitted);
         self.absorb();
     }
 
@@ -83,7 +84,8 @@ impl Pipeline {
     }
 
     pub fn report(&self) -> Report {
-        self.aggregator.report(self.assembler.stats(), self.problem_count)
+        self.aggregator
+            .report(self.assembler.stats(), self.problem_count)
     }
 
     pub fn problems(&self) -> &[InputProblem] {

@@ -58,13 +58,19 @@ pub enum Platform<'a> {
         error_type: Option<String>,
     },
     /// A standalone `XRAY TraceId:` line (the second line of a REPORT event in text exports).
-    Xray { trace_id: Cow<'a, str> },
+    Xray {
+        trace_id: Cow<'a, str>,
+    },
     /// `EXTENSION`, `TELEMETRY`, `LOGS` lines and their JSON twins: sandbox bookkeeping.
     Extension,
     /// `platform.logsDropped`: the extension lost records, so counts may be low.
-    LogsDropped { records: u64 },
+    LogsDropped {
+        records: u64,
+    },
     /// `platform.fault` (Logs API): `RequestId: … Process exited before completing request`.
-    Fault { text: String },
+    Fault {
+        text: String,
+    },
     /// A line with a platform keyword whose fields could not be read, e.g.
     /// `REPORT invalid report log line`.
     Malformed,
@@ -274,7 +280,10 @@ fn for_each_field<'t>(text: &'t str, mut visit: impl FnMut(&str, &'t str)) {
 }
 
 fn number(value: &str) -> Option<f64> {
-    value.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// Maps a JSON platform record (`{"time", "type": "platform.*", "record"}`) to a
@@ -348,10 +357,16 @@ pub fn parse_platform_json(kind: &str, record: &Value) -> Option<Platform<'stati
             Platform::Extension
         }
         "platform.logsDropped" => Platform::LogsDropped {
-            records: record.get("droppedRecords").and_then(Value::as_u64).unwrap_or(0),
+            records: record
+                .get("droppedRecords")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
         },
         "platform.fault" => Platform::Fault {
-            text: record.as_str().map(str::to_owned).unwrap_or_else(|| record.to_string()),
+            text: record
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| record.to_string()),
         },
         _ => return None,
     };
@@ -360,7 +375,10 @@ pub fn parse_platform_json(kind: &str, record: &Value) -> Option<Platform<'stati
 
 /// The `time` of a Telemetry / JSON-format envelope, in Unix milliseconds.
 pub fn envelope_time(document: &Value) -> Option<i64> {
-    document.get("time").and_then(Value::as_str).and_then(parse_rfc3339)
+    document
+        .get("time")
+        .and_then(Value::as_str)
+        .and_then(parse_rfc3339)
 }
 
 #[cfg(test)]
@@ -403,7 +421,10 @@ mod tests {
     fn report_with_xray_on_the_next_line_and_stray_space() {
         let r = report("REPORT RequestId: f08bb4c8-d6b2-4f05-ac17-af7e2ba005fb\tDuration: 619.31 ms\tBilled Duration: 700 ms \tMemory Size: 128 MB\tMax Memory Used: 118 MB\t\nXRAY TraceId: 1-5e61292c-cc1229a4dfbeae1043928548\tSegmentId: 07a85e713f6302b2\tSampled: true\t\n");
         assert_eq!(r.billed_duration_ms, Some(700.0));
-        assert_eq!(r.xray_trace_id.as_deref(), Some("1-5e61292c-cc1229a4dfbeae1043928548"));
+        assert_eq!(
+            r.xray_trace_id.as_deref(),
+            Some("1-5e61292c-cc1229a4dfbeae1043928548")
+        );
     }
 
     #[test]
@@ -420,8 +441,16 @@ mod tests {
             parse_platform_text("START RequestId: abc Version: $LATEST\n"),
             Some(Platform::Start { request_id, version: Some(v), .. }) if request_id == "abc" && v == "$LATEST"
         ));
-        assert_eq!(parse_platform_text("EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]"), Some(Platform::Extension));
-        assert_eq!(parse_platform_text("REPORT invalid report log line"), Some(Platform::Malformed));
+        assert_eq!(
+            parse_platform_text(
+                "EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]"
+            ),
+            Some(Platform::Extension)
+        );
+        assert_eq!(
+            parse_platform_text("REPORT invalid report log line"),
+            Some(Platform::Malformed)
+        );
         assert_eq!(parse_platform_text("STARTING the engine"), None);
         assert_eq!(parse_platform_text("LOGS are great"), None);
         assert_eq!(parse_platform_text("Event not processed."), None);
@@ -430,7 +459,8 @@ mod tests {
     #[test]
     fn json_report_with_status() {
         let doc: Value = serde_json::from_str(r#"{"time": "2024-10-18T19:38:39.661Z", "type": "platform.report", "record": {"requestId": "b441820a", "metrics": {"durationMs": 30000.0, "billedDurationMs": 30000, "memorySizeMB": 128, "maxMemoryUsedMB": 74, "initDurationMs": 985.413}, "status": "timeout"}}"#).unwrap();
-        let Some(Platform::Report(r)) = parse_platform_json("platform.report", &doc["record"]) else {
+        let Some(Platform::Report(r)) = parse_platform_json("platform.report", &doc["record"])
+        else {
             panic!()
         };
         assert_eq!(r.status.as_deref(), Some("timeout"));

@@ -172,7 +172,9 @@ mod tests {
     #[test]
     fn regions_differ_and_unknown_ones_are_refused() {
         let cape = CostModel::new(Architecture::X86_64, "af-south-1").unwrap();
-        assert!(cape.invocation_cost(1000, 1024) > CostModel::default().invocation_cost(1000, 1024));
+        assert!(
+            cape.invocation_cost(1000, 1024) > CostModel::default().invocation_cost(1000, 1024)
+        );
         assert!(CostModel::new(Architecture::X86_64, "mars-north-1").is_none());
         assert_eq!(Architecture::parse("ARM64"), Some(Architecture::Arm64));
     }

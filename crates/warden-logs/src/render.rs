@@ -47,10 +47,28 @@ fn dollars(value: f64) -> String {
 /// Writes the text report.
 pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
     if report.functions.is_empty() {
-        writeln!(out, "No Lambda invocations found ({} events read).", report.totals.input.events)?;
+        writeln!(
+            out,
+            "No Lambda invocations found ({} events read).",
+            report.totals.input.events
+        )?;
     } else {
         let header = [
-            "FUNCTION", "INVOCATIONS", "ERROR", "TIMEOUT", "OOM", "INIT", "CRASH", "COLD", "P50 ms", "P95 ms", "P99 ms", "MAX ms", "BILLED s", "MEM MB", "COST $",
+            "FUNCTION",
+            "INVOCATIONS",
+            "ERROR",
+            "TIMEOUT",
+            "OOM",
+            "INIT",
+            "CRASH",
+            "COLD",
+            "P50 ms",
+            "P95 ms",
+            "P99 ms",
+            "MAX ms",
+            "BILLED s",
+            "MEM MB",
+            "COST $",
         ];
         let rows: Vec<[String; 15]> = report
             .functions
@@ -58,13 +76,21 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
             .map(|f| {
                 [
                     f.function.clone(),
-                    if f.incomplete > 0 { format!("{} ({} open)", f.invocations, f.incomplete) } else { f.invocations.to_string() },
+                    if f.incomplete > 0 {
+                        format!("{} ({} open)", f.invocations, f.incomplete)
+                    } else {
+                        f.invocations.to_string()
+                    },
                     f.failures.error.to_string(),
                     f.failures.timeout.to_string(),
                     f.failures.out_of_memory.to_string(),
                     f.failures.init_error.to_string(),
                     f.failures.crash.to_string(),
-                    if f.snapstart_restores > 0 { format!("{}+{}r", f.cold_starts, f.snapstart_restores) } else { f.cold_starts.to_string() },
+                    if f.snapstart_restores > 0 {
+                        format!("{}+{}r", f.cold_starts, f.snapstart_restores)
+                    } else {
+                        f.cold_starts.to_string()
+                    },
                     ms(f.duration_ms.p50),
                     ms(f.duration_ms.p95),
                     ms(f.duration_ms.p99),
@@ -89,7 +115,13 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
             cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
+                .map(|(i, c)| {
+                    if i == 0 {
+                        format!("{c:<w$}", w = widths[i])
+                    } else {
+                        format!("{c:>w$}", w = widths[i])
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("  ")
         };
@@ -109,7 +141,11 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
-                        let padded = if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) };
+                        let padded = if i == 0 {
+                            format!("{c:<w$}", w = widths[i])
+                        } else {
+                            format!("{c:>w$}", w = widths[i])
+                        };
                         if (2..7).contains(&i) && c.trim() != "0" {
                             paint(&padded, RED, color)
                         } else {
@@ -129,18 +165,51 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
         writeln!(
             out,
             "{}",
-            paint(&format!("Error groups (top {} of {})", report.error_groups.len().min(TOP_GROUPS), report.error_groups.len()), BOLD, color)
+            paint(
+                &format!(
+                    "Error groups (top {} of {})",
+                    report.error_groups.len().min(TOP_GROUPS),
+                    report.error_groups.len()
+                ),
+                BOLD,
+                color
+            )
         )?;
         for group in report.error_groups.iter().take(TOP_GROUPS) {
-            let message = if group.message.is_empty() { String::new() } else { format!(": {}", truncate(&group.message, 100)) };
-            writeln!(out, "  {:>6}×  {}  {}{}", group.count, group.function, paint(&group.error_type, RED, color), message)?;
+            let message = if group.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", truncate(&group.message, 100))
+            };
+            writeln!(
+                out,
+                "  {:>6}×  {}  {}{}",
+                group.count,
+                group.function,
+                paint(&group.error_type, RED, color),
+                message
+            )?;
             let when = match (group.first_seen, group.last_seen) {
-                (Some(first), Some(last)) if first != last => format!("{} … {}", format_millis(first), format_millis(last)),
+                (Some(first), Some(last)) if first != last => {
+                    format!("{} … {}", format_millis(first), format_millis(last))
+                }
                 (Some(first), _) => format_millis(first),
                 _ => "time unknown".to_owned(),
             };
-            let frames = if group.frames.is_empty() { String::new() } else { format!("  at {}", group.frames.join(" < ")) };
-            writeln!(out, "{}", paint(&format!("           {}  {}{}", group.fingerprint, when, frames), DIM, color))?;
+            let frames = if group.frames.is_empty() {
+                String::new()
+            } else {
+                format!("  at {}", group.frames.join(" < "))
+            };
+            writeln!(
+                out,
+                "{}",
+                paint(
+                    &format!("           {}  {}{}", group.fingerprint, when, frames),
+                    DIM,
+                    color
+                )
+            )?;
         }
     }
 
@@ -149,7 +218,15 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
         writeln!(
             out,
             "{}",
-            paint(&format!("Security events ({} found, {} shown)", report.totals.security_events, report.security_events.len().min(TOP_SECURITY)), BOLD, color)
+            paint(
+                &format!(
+                    "Security events ({} found, {} shown)",
+                    report.totals.security_events,
+                    report.security_events.len().min(TOP_SECURITY)
+                ),
+                BOLD,
+                color
+            )
         )?;
         for event in report.security_events.iter().take(TOP_SECURITY) {
             writeln!(
@@ -165,7 +242,11 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
 
     let t = &report.totals;
     writeln!(out)?;
-    let failure_rate = if t.invocations > 0 { 100.0 * t.failed_invocations as f64 / t.invocations as f64 } else { 0.0 };
+    let failure_rate = if t.invocations > 0 {
+        100.0 * t.failed_invocations as f64 / t.invocations as f64
+    } else {
+        0.0
+    };
     writeln!(
         out,
         "{} invocations in {} function{}, {} failed ({failure_rate:.1} %), {} cold starts; estimated cost ${} ({} {}, list price {}); percentiles {}.",
@@ -184,14 +265,22 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
         }
     )?;
     if t.input_problems > 0 {
-        writeln!(out, "{} input problem{} reported on stderr.", t.input_problems, if t.input_problems == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "{} input problem{} reported on stderr.",
+            t.input_problems,
+            if t.input_problems == 1 { "" } else { "s" }
+        )?;
     }
     Ok(())
 }
 
 /// One line per completed invocation, failures in red.
 pub fn invocation_line(invocation: &Invocation, color: bool) -> String {
-    let when = invocation.end.or(invocation.start).map_or_else(|| "-".to_owned(), format_millis);
+    let when = invocation
+        .end
+        .or(invocation.start)
+        .map_or_else(|| "-".to_owned(), format_millis);
     let outcome = if invocation.complete || invocation.outcome.is_failure() {
         invocation.outcome.as_str()
     } else {
@@ -206,7 +295,9 @@ pub fn invocation_line(invocation: &Invocation, color: bool) -> String {
         invocation.function,
         invocation.request_id,
         ms(invocation.duration_ms),
-        invocation.billed_duration_ms.map_or_else(|| "-".to_owned(), |b| b.to_string()),
+        invocation
+            .billed_duration_ms
+            .map_or_else(|| "-".to_owned(), |b| b.to_string()),
         match (invocation.max_memory_used_mb, invocation.memory_size_mb) {
             (Some(u), Some(s)) => format!("{u}/{s} MB"),
             _ => "-".to_owned(),
@@ -216,7 +307,10 @@ pub fn invocation_line(invocation: &Invocation, color: bool) -> String {
         line.push_str(&format!("  cold {} ms", ms(invocation.init_duration_ms)));
     }
     if invocation.snapstart_restore {
-        line.push_str(&format!("  restore {} ms", ms(invocation.restore_duration_ms)));
+        line.push_str(&format!(
+            "  restore {} ms",
+            ms(invocation.restore_duration_ms)
+        ));
     }
     if let Some(error) = &invocation.error {
         let text = format!("  {}: {}", error.error_type, truncate(&error.message, 120));

@@ -95,7 +95,22 @@ const RULES: &[Rule] = &[
     Rule {
         risk: Risk::InsecureSecrets,
         kind: "api-token",
-        triggers: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxs-", "k_live_", "AIza", "glpat-", "npm_"],
+        triggers: &[
+            "ghp_",
+            "gho_",
+            "ghu_",
+            "ghs_",
+            "ghr_",
+            "github_pat_",
+            "xoxb-",
+            "xoxp-",
+            "xoxa-",
+            "xoxs-",
+            "k_live_",
+            "AIza",
+            "glpat-",
+            "npm_",
+        ],
         pattern: r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abps]-[A-Za-z0-9-]{10,}|[sr]k_live_[0-9A-Za-z]{20,}|AIza[0-9A-Za-z_-]{35}|glpat-[0-9A-Za-z_-]{20}|npm_[A-Za-z0-9]{36})",
         detail: Detail::Secret,
         secret: true,
@@ -112,7 +127,18 @@ const RULES: &[Rule] = &[
     Rule {
         risk: Risk::EventInjection,
         kind: "sql-injection",
-        triggers: &["' or", "'or", "' and", "union", "drop table", "sleep(", "waitfor", "1=1", "'--", "';"],
+        triggers: &[
+            "' or",
+            "'or",
+            "' and",
+            "union",
+            "drop table",
+            "sleep(",
+            "waitfor",
+            "1=1",
+            "'--",
+            "';",
+        ],
         pattern: r"(?i)'\s*(?:or|and)\s+'?\w*'?\s*=\s*'?\w*|\bunion\s+(?:all\s+)?select\b|;\s*drop\s+table\b|\b(?:pg_)?sleep\(\s*\d+\s*\)|\bwaitfor\s+delay\b|\bor\s+1\s*=\s*1\b|'\s*(?:;|--)",
         detail: Detail::Snippet,
         secret: false,
@@ -128,7 +154,10 @@ const RULES: &[Rule] = &[
     Rule {
         risk: Risk::EventInjection,
         kind: "command-injection",
-        triggers: &["whoami", "uname", "/bin/", "curl ", "wget ", "cat ", "nc ", "rm -", "chmod ", "nslookup", "ping ", "bash "],
+        triggers: &[
+            "whoami", "uname", "/bin/", "curl ", "wget ", "cat ", "nc ", "rm -", "chmod ",
+            "nslookup", "ping ", "bash ",
+        ],
         pattern: r"(?:[;|`]|&&|\$\()\s*(?:cat|curl|wget|nc|ncat|bash|sh|/bin/sh|/bin/bash|rm|whoami|uname|chmod|ping|nslookup)(?:\s|\)|`|$)",
         detail: Detail::Snippet,
         secret: false,
@@ -136,7 +165,16 @@ const RULES: &[Rule] = &[
     Rule {
         risk: Risk::EventInjection,
         kind: "path-traversal",
-        triggers: &["../", "..\\", "%2e%2e", "..%2f", "..%5c", "/etc/passwd", "/proc/self", "win.ini"],
+        triggers: &[
+            "../",
+            "..\\",
+            "%2e%2e",
+            "..%2f",
+            "..%5c",
+            "/etc/passwd",
+            "/proc/self",
+            "win.ini",
+        ],
         pattern: r"(?i)(?:\.\./){2,}|(?:\.\.\\){2,}|%2e%2e(?:%2f|%5c|/)|\.\.%2f|\.\.%5c|/etc/passwd|/proc/self/environ|\\windows\\win\.ini",
         detail: Detail::Snippet,
         secret: false,
@@ -152,7 +190,13 @@ const RULES: &[Rule] = &[
     Rule {
         risk: Risk::OverPrivileged,
         kind: "access-denied",
-        triggers: &["AccessDenied", "not authorized to", "UnauthorizedOperation", "AuthorizationError", "explicit deny"],
+        triggers: &[
+            "AccessDenied",
+            "not authorized to",
+            "UnauthorizedOperation",
+            "AuthorizationError",
+            "explicit deny",
+        ],
         pattern: r"AccessDenied(?:Exception)?|(?i:is not authorized to perform)|(?i:not authorized to access)|UnauthorizedOperation|AuthorizationError|(?i:with an explicit deny)",
         detail: Detail::Permission,
         secret: false,
@@ -197,7 +241,10 @@ impl Default for SecurityScanner {
         SecurityScanner {
             prefilter,
             trigger_rule,
-            regexes: RULES.iter().map(|r| Regex::new(r.pattern).expect("security patterns compile")).collect(),
+            regexes: RULES
+                .iter()
+                .map(|r| Regex::new(r.pattern).expect("security patterns compile"))
+                .collect(),
             action: Regex::new(r"(?i)perform:?\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)").expect("valid"),
             resource: Regex::new(r"(?i)on resource:?\s+(arn:[^\s,;]+)").expect("valid"),
         }
@@ -238,26 +285,50 @@ impl SecurityScanner {
             if rules & (1 << index) == 0 {
                 continue;
             }
-            let Some(captures) = self.regexes[index].captures_iter(text).find(|c| rule.kind != "password" || !is_placeholder(&c[1])) else {
+            let Some(captures) = self.regexes[index]
+                .captures_iter(text)
+                .find(|c| rule.kind != "password" || !is_placeholder(&c[1]))
+            else {
                 continue;
             };
             let found = captures.get(0).expect("group 0 always exists");
             let detail = match rule.detail {
                 Detail::Secret => {
                     let secret = captures.get(1).unwrap_or(found).as_str();
-                    format!("{} written to the log: {}", describe_secret(rule.kind), mask_secret(rule.kind, secret))
+                    format!(
+                        "{} written to the log: {}",
+                        describe_secret(rule.kind),
+                        mask_secret(rule.kind, secret)
+                    )
                 }
-                Detail::Snippet => format!("{} in a logged event: {}", describe_injection(rule.kind), self.snippet(text, found.start(), found.end())),
+                Detail::Snippet => format!(
+                    "{} in a logged event: {}",
+                    describe_injection(rule.kind),
+                    self.snippet(text, found.start(), found.end())
+                ),
                 Detail::Permission => {
                     let action = self.action.captures(text).map(|c| c[1].to_owned());
-                    let resource = self.resource.captures(text).map(|c| self.redact(&c[1]).into_owned());
+                    let resource = self
+                        .resource
+                        .captures(text)
+                        .map(|c| self.redact(&c[1]).into_owned());
                     match (action, resource) {
-                        (Some(a), Some(r)) => format!("permission denied for {a} on {r}: grant it or stop calling it"),
-                        (Some(a), None) => format!("permission denied for {a}: grant it or stop calling it"),
-                        _ => format!("permission denied: {}", self.snippet(text, found.start(), found.end())),
+                        (Some(a), Some(r)) => {
+                            format!("permission denied for {a} on {r}: grant it or stop calling it")
+                        }
+                        (Some(a), None) => {
+                            format!("permission denied for {a}: grant it or stop calling it")
+                        }
+                        _ => format!(
+                            "permission denied: {}",
+                            self.snippet(text, found.start(), found.end())
+                        ),
                     }
                 }
-                Detail::Response => format!("an API response with status {} carries a stack trace to the client", &captures[1]),
+                Detail::Response => format!(
+                    "an API response with status {} carries a stack trace to the client",
+                    &captures[1]
+                ),
             };
             hits.push(SecurityHit {
                 risk: rule.risk,
@@ -288,7 +359,10 @@ impl SecurityScanner {
                     // Keep the key of `password=value`, drop the value.
                     Some(value) if rule.kind == "password" => {
                         let whole = c.get(0).expect("group 0");
-                        format!("{}[REDACTED:password]", &whole.as_str()[..value.start() - whole.start()])
+                        format!(
+                            "{}[REDACTED:password]",
+                            &whole.as_str()[..value.start() - whole.start()]
+                        )
                     }
                     _ => format!("[REDACTED:{}]", rule.kind),
                 })
@@ -316,8 +390,22 @@ impl SecurityScanner {
 
 fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    value.chars().all(|c| c == '*' || c == 'x' || c == 'X' || c == '.')
-        || matches!(lower.as_str(), "null" | "none" | "undefined" | "redacted" | "[redacted]" | "<redacted>" | "true" | "false" | "hidden" | "masked")
+    value
+        .chars()
+        .all(|c| c == '*' || c == 'x' || c == 'X' || c == '.')
+        || matches!(
+            lower.as_str(),
+            "null"
+                | "none"
+                | "undefined"
+                | "redacted"
+                | "[redacted]"
+                | "<redacted>"
+                | "true"
+                | "false"
+                | "hidden"
+                | "masked"
+        )
         || lower.starts_with("[redacted")
         || lower.starts_with("${")
         || lower.starts_with("{{")
@@ -395,8 +483,15 @@ mod tests {
             assert!(!hit.detail.contains("dozjgNryP4J3"), "{}", hit.detail);
         }
         let redacted = scanner.redact(text);
-        assert!(!redacted.contains("IOSFODNN7EXAMPLE") && !redacted.contains("hunter22") && !redacted.contains("dozjg"));
-        assert!(redacted.contains("password=[REDACTED:password]"), "{redacted}");
+        assert!(
+            !redacted.contains("IOSFODNN7EXAMPLE")
+                && !redacted.contains("hunter22")
+                && !redacted.contains("dozjg")
+        );
+        assert!(
+            redacted.contains("password=[REDACTED:password]"),
+            "{redacted}"
+        );
     }
 
     #[test]
@@ -408,12 +503,27 @@ mod tests {
 
     #[test]
     fn injections() {
-        assert_eq!(kinds(r#"{"queryStringParameters": {"id": "1' OR '1'='1"}}"#), vec!["sql-injection"]);
-        assert_eq!(kinds(r#"{"username": {"$ne": null}}"#), vec!["nosql-injection"]);
-        assert_eq!(kinds(r#"{"host": "example.com; cat /etc/hosts"}"#), vec!["command-injection"]);
-        assert_eq!(kinds(r#"{"file": "../../../etc/passwd"}"#), vec!["path-traversal"]);
+        assert_eq!(
+            kinds(r#"{"queryStringParameters": {"id": "1' OR '1'='1"}}"#),
+            vec!["sql-injection"]
+        );
+        assert_eq!(
+            kinds(r#"{"username": {"$ne": null}}"#),
+            vec!["nosql-injection"]
+        );
+        assert_eq!(
+            kinds(r#"{"host": "example.com; cat /etc/hosts"}"#),
+            vec!["command-injection"]
+        );
+        assert_eq!(
+            kinds(r#"{"file": "../../../etc/passwd"}"#),
+            vec!["path-traversal"]
+        );
         assert_eq!(kinds(r#"{"name": "{{7*7}}"}"#), vec!["template-injection"]);
-        assert_eq!(kinds(r#"{"ua": "${jndi:ldap://x/a}"}"#), vec!["template-injection"]);
+        assert_eq!(
+            kinds(r#"{"ua": "${jndi:ldap://x/a}"}"#),
+            vec!["template-injection"]
+        );
         // Ordinary text stays quiet.
         assert!(kinds("user=bob&id=42&sort=asc; order confirmed, can't or won't").is_empty());
         assert!(kinds("Root=1-5e61292c;Parent=c657b77d9514f70c;Sampled=1").is_empty());
@@ -425,14 +535,23 @@ mod tests {
         SecurityScanner::default().scan("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/r/f is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/Orders", &mut hits);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].risk, Risk::OverPrivileged);
-        assert!(hits[0].detail.contains("dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/Orders"), "{}", hits[0].detail);
+        assert!(
+            hits[0].detail.contains(
+                "dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/Orders"
+            ),
+            "{}",
+            hits[0].detail
+        );
     }
 
     #[test]
     fn stack_trace_in_response() {
         let mut hits = Vec::new();
         SecurityScanner::default().scan(r#"response: {"statusCode": 500, "body": "{\"error\": \"Traceback (most recent call last):\\n  File \\\"/var/task/app.py\\\"\"}"}"#, &mut hits);
-        assert_eq!(hits.iter().map(|h| h.kind).collect::<Vec<_>>(), vec!["stack-trace-in-response"]);
+        assert_eq!(
+            hits.iter().map(|h| h.kind).collect::<Vec<_>>(),
+            vec!["stack-trace-in-response"]
+        );
         assert!(hits[0].detail.contains("status 500"));
         assert!(kinds(r#"{"statusCode": 200, "body": "ok"}"#).is_empty());
     }

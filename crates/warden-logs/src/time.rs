@@ -32,7 +32,10 @@ pub fn parse_timestamp_prefix(text: &str) -> Option<(i64, usize)> {
     }
     let mut pos = 19;
     let mut millis = 0i64;
-    if pos < b.len() && (b[pos] == b'.' || b[pos] == b',') && b.get(pos + 1).is_some_and(u8::is_ascii_digit) {
+    if pos < b.len()
+        && (b[pos] == b'.' || b[pos] == b',')
+        && b.get(pos + 1).is_some_and(u8::is_ascii_digit)
+    {
         pos += 1;
         let mut scale = 100;
         while pos < b.len() && b[pos].is_ascii_digit() {
@@ -128,12 +131,30 @@ mod tests {
 
     #[test]
     fn parses_the_shapes_lambda_writes() {
-        assert_eq!(parse_timestamp_prefix("2020-03-05T16:30:36.113Z\tx"), Some((1_583_425_836_113, 24)));
-        assert_eq!(parse_timestamp_prefix("2020-03-05 16:30:36 abc").map(|t| t.0), Some(1_583_425_836_000));
-        assert_eq!(parse_timestamp_prefix("2020/03/05 16:30:36 {").map(|t| t.0), Some(1_583_425_836_000));
-        assert_eq!(parse_timestamp_prefix("2021-05-03 11:47:12,494+0000").map(|t| t.0), Some(1_620_042_432_494));
-        assert_eq!(parse_timestamp_prefix("2021-05-03T13:47:12.494+02:00").map(|t| t.0), Some(1_620_042_432_494));
-        assert_eq!(parse_rfc3339("2023-11-28T12:00:09Z"), Some(1_701_172_809_000));
+        assert_eq!(
+            parse_timestamp_prefix("2020-03-05T16:30:36.113Z\tx"),
+            Some((1_583_425_836_113, 24))
+        );
+        assert_eq!(
+            parse_timestamp_prefix("2020-03-05 16:30:36 abc").map(|t| t.0),
+            Some(1_583_425_836_000)
+        );
+        assert_eq!(
+            parse_timestamp_prefix("2020/03/05 16:30:36 {").map(|t| t.0),
+            Some(1_583_425_836_000)
+        );
+        assert_eq!(
+            parse_timestamp_prefix("2021-05-03 11:47:12,494+0000").map(|t| t.0),
+            Some(1_620_042_432_494)
+        );
+        assert_eq!(
+            parse_timestamp_prefix("2021-05-03T13:47:12.494+02:00").map(|t| t.0),
+            Some(1_620_042_432_494)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-11-28T12:00:09Z"),
+            Some(1_701_172_809_000)
+        );
         assert_eq!(parse_timestamp_prefix("START RequestId: x"), None);
         assert_eq!(parse_timestamp_prefix("2020-13-05T16:30:36Z"), None);
     }

@@ -7,15 +7,32 @@ use std::io::Write;
 use base64::Engine;
 use flate2::write::GzEncoder;
 use proptest::prelude::*;
-use warden_logs::{AssemblerConfig, Emitted, LogEvent, OwnedLogEvent, Pipeline, SourceContext, StreamDecoder};
+use warden_logs::{
+    AssemblerConfig, Emitted, LogEvent, OwnedLogEvent, Pipeline, SourceContext, StreamDecoder,
+};
 
 /// One invocation's lines in `aws logs tail` format (timestamp, stream, message).
 fn invocation(stream: usize, n: usize, kind: u8, swap_end_report: bool) -> Vec<String> {
     let id = format!("{n:08x}-0000-4000-8000-{stream:012x}");
-    let ts = |offset: usize| format!("2024-05-01T10:{:02}:{:02}.{:03}Z", n / 60 % 60, n % 60, offset);
+    let ts = |offset: usize| {
+        format!(
+            "2024-05-01T10:{:02}:{:02}.{:03}Z",
+            n / 60 % 60,
+            n % 60,
+            offset
+        )
+    };
     let prefix = |offset: usize| format!("{} 2024/05/01/[$LATEST]{stream:032x} ", ts(offset));
-    let mut lines = vec![format!("{}START RequestId: {id} Version: $LATEST", prefix(0))];
-    lines.push(format!("{}{}\t{id}\tINFO\tprocessing order {}", prefix(1), ts(1), n * 7));
+    let mut lines = vec![format!(
+        "{}START RequestId: {id} Version: $LATEST",
+        prefix(0)
+    )];
+    lines.push(format!(
+        "{}{}\t{id}\tINFO\tprocessing order {}",
+        prefix(1),
+        ts(1),
+        n * 7
+    ));
     let mut status = String::new();
     match kind {
         1 => lines.push(format!("{}{}\t{id}\tERROR\tInvoke Error \t{{\"errorType\":\"OrderError\",\"errorMessage\":\"order {} failed\",\"stack\":[\"OrderError: x\",\"    at handler (/var/task/index.js:3:9)\"]}}", prefix(2), ts(2), n)),
@@ -30,7 +47,11 @@ fn invocation(stream: usize, n: usize, kind: u8, swap_end_report: bool) -> Vec<S
         _ => {}
     }
     let end = format!("{}END RequestId: {id}", prefix(3));
-    let init = if n % 3 == 0 { "\tInit Duration: 120.50 ms" } else { "" };
+    let init = if n % 3 == 0 {
+        "\tInit Duration: 120.50 ms"
+    } else {
+        ""
+    };
     let report = format!("{}REPORT RequestId: {id}\tDuration: {}.25 ms\tBilled Duration: {} ms\tMemory Size: 256 MB\tMax Memory Used: 80 MB{init}{status}\t", prefix(3), 10 + n, 11 + n);
     if swap_end_report {
         lines.push(report);
@@ -72,7 +93,10 @@ fn new_pipeline() -> Pipeline {
 fn outcome(mut pipeline: Pipeline, emitted: &mut Vec<Emitted>) -> (Vec<Emitted>, String) {
     pipeline.finish();
     emitted.extend(pipeline.take_emitted());
-    (std::mem::take(emitted), serde_json::to_string(&pipeline.report()).unwrap())
+    (
+        std::mem::take(emitted),
+        serde_json::to_string(&pipeline.report()).unwrap(),
+    )
 }
 
 fn run_chunks(input: &[u8], cuts: &[usize]) -> (Vec<Emitted>, String) {
@@ -123,7 +147,10 @@ fn run_subscription_batches(events: &[OwnedLogEvent], cuts: &[usize]) -> (Vec<Em
         let mut start = 0;
         while start < batch.len() {
             let stream = &batch[start].log_stream;
-            let end = batch[start..].iter().position(|e| &e.log_stream != stream).map_or(batch.len(), |p| start + p);
+            let end = batch[start..]
+                .iter()
+                .position(|e| &e.log_stream != stream)
+                .map_or(batch.len(), |p| start + p);
             let payload = serde_json::json!({
                 "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "", "logStream": stream,
                 "subscriptionFilters": ["f"],
@@ -132,8 +159,11 @@ fn run_subscription_batches(events: &[OwnedLogEvent], cuts: &[usize]) -> (Vec<Em
             records.push(serde_json::json!({"data": gzip_base64(&payload.to_string())}));
             start = end;
         }
-        let body = serde_json::json!({"requestId": "r", "timestamp": 1, "records": records}).to_string();
-        pipeline.read(body.as_bytes(), &SourceContext::named("firehose")).unwrap();
+        let body =
+            serde_json::json!({"requestId": "r", "timestamp": 1, "records": records}).to_string();
+        pipeline
+            .read(body.as_bytes(), &SourceContext::named("firehose"))
+            .unwrap();
         emitted.extend(pipeline.take_emitted());
     }
     outcome(pipeline, &mut emitted)
@@ -182,9 +212,22 @@ fn the_generated_input_exercises_every_class() {
     assert_eq!(failures["error"], 2, "{report}"); // the Node error and the Python traceback
     assert_eq!(failures["timeout"], 1);
     assert_eq!(report["totals"]["security_events"], 1);
-    assert!(!report.to_string().contains("hunter3"), "secrets never appear");
+    assert!(
+        !report.to_string().contains("hunter3"),
+        "secrets never appear"
+    );
     let groups = report["error_groups"].as_array().unwrap();
-    assert!(groups.iter().any(|g| g["error_type"] == "KeyError" && g["frames"][0] == "app.py:handler"), "{groups:?}");
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["error_type"] == "KeyError" && g["frames"][0] == "app.py:handler"),
+        "{groups:?}"
+    );
     assert!(emitted.iter().any(|e| matches!(e, Emitted::Security(_))));
-    let _ = LogEvent { timestamp_ms: None, message: "", log_group: "", log_stream: "" };
+    let _ = LogEvent {
+        timestamp_ms: None,
+        message: "",
+        log_group: "",
+        log_stream: "",
+    };
 }

@@ -149,7 +149,11 @@ pub fn is_secret_reference(value: &str) -> bool {
 
 /// Masks a secret for messages: the first four characters stay, the rest are starred.
 pub fn redact(value: &str) -> String {
-    let visible: String = value.chars().filter(|c| !c.is_whitespace()).take(4).collect();
+    let visible: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(4)
+        .collect();
     format!("{visible}…({} chars)", value.chars().count())
 }
 

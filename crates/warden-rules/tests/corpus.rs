@@ -8,16 +8,27 @@ use warden_rules::check_template;
 
 #[test]
 fn all_rules_run_on_the_corpora() {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpora"));
-    assert!(root.exists(), "shared corpora not found at {}", root.display());
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpora"
+    ));
+    assert!(
+        root.exists(),
+        "shared corpora not found at {}",
+        root.display()
+    );
     let loaded = load_paths(&[root], &LoadOptions::default(), &|_| false);
     assert!(loaded.templates.len() > 500);
     let mut findings = 0;
     for template in &loaded.templates {
         for finding in check_template(template, &|_| true) {
-            let file = loaded.sources.get(finding.span.file).expect("finding in a loaded file");
+            let file = loaded
+                .sources
+                .get(finding.span.file)
+                .expect("finding in a loaded file");
             assert!(
-                (finding.span.end as usize) <= file.text.len() && finding.span.start <= finding.span.end,
+                (finding.span.end as usize) <= file.text.len()
+                    && finding.span.start <= finding.span.end,
                 "{} span {:?} outside {}",
                 finding.code,
                 finding.span,
@@ -27,5 +38,8 @@ fn all_rules_run_on_the_corpora() {
             findings += 1;
         }
     }
-    assert!(findings > 1000, "only {findings} findings on the whole corpus");
+    assert!(
+        findings > 1000,
+        "only {findings} findings on the whole corpus"
+    );
 }

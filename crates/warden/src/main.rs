@@ -15,6 +15,8 @@ struct Cli {
     command: Command,
 }
 
+// `scan` carries many options; the command is parsed once per run, so its size is moot.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Scan CloudFormation and SAM templates for serverless security weaknesses.
@@ -26,6 +28,11 @@ enum Command {
     /// Analyse Lambda logs: invocations, failures, error groups, cost, security events.
     #[command(subcommand)]
     Logs(commands::logs::LogsCommand),
+    /// Run the observability server: ingest (Firehose, CloudWatch forwarder, Telemetry API,
+    /// NDJSON), durable store, API, alerts and dashboard.
+    Serve(commands::serve::ServeArgs),
+    /// Start the server on 127.0.0.1 with bundled sample data and open the dashboard.
+    Demo(commands::serve::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +53,8 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::list(args),
         Command::Rule(args) => commands::rules::show(args),
         Command::Logs(command) => commands::logs::run(command),
+        Command::Serve(args) => commands::serve::serve(args),
+        Command::Demo(args) => commands::serve::demo(args),
     };
     match result {
         Ok(code) => code,

@@ -12,7 +12,11 @@ fn example_app_findings() {
         .current_dir(root)
         .output()
         .expect("warden runs");
-    assert_eq!(output.status.code(), Some(1), "findings remain, so the exit code is 1");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "findings remain, so the exit code is 1"
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     assert_eq!(report["errors"].as_array().map(Vec::len), Some(0));
     let mut rendered = String::new();
@@ -45,6 +49,9 @@ fn example_app_findings() {
         "reliability",
         "cost",
     ] {
-        assert!(report["summary"]["by_risk"][risk].as_u64().unwrap_or(0) > 0, "no {risk} finding");
+        assert!(
+            report["summary"]["by_risk"][risk].as_u64().unwrap_or(0) > 0,
+            "no {risk} finding"
+        );
     }
 }

@@ -11,7 +11,13 @@ fn warden() -> Command {
 }
 
 fn corpus(path: &str) -> String {
-    format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpora/lambda-logs/{}"), path)
+    format!(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpora/lambda-logs/{}"
+        ),
+        path
+    )
 }
 
 #[test]
@@ -19,15 +25,36 @@ fn analyze_json_follows_the_contract() {
     let output = warden()
         .args(["logs", "analyze", "--format", "json"])
         .arg(corpus("datadog-serverless-functions/cloudwatch_logs.json"))
-        .arg(corpus("aws-lambda-developer-guide/nodejs-logging-example.log"))
+        .arg(corpus(
+            "aws-lambda-developer-guide/nodejs-logging-example.log",
+        ))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let functions = report["functions"].as_array().unwrap();
     assert_eq!(functions.len(), 2);
-    let dog = functions.iter().find(|f| f["function"] == "hello-dog-node-dev-hello12x").unwrap();
-    for key in ["function", "log_group", "invocations", "failures", "cold_starts", "duration_ms", "billed_duration_ms_total", "max_memory_used_mb", "memory_size_mb", "cost_usd"] {
+    let dog = functions
+        .iter()
+        .find(|f| f["function"] == "hello-dog-node-dev-hello12x")
+        .unwrap();
+    for key in [
+        "function",
+        "log_group",
+        "invocations",
+        "failures",
+        "cold_starts",
+        "duration_ms",
+        "billed_duration_ms_total",
+        "max_memory_used_mb",
+        "memory_size_mb",
+        "cost_usd",
+    ] {
         assert!(dog.get(key).is_some(), "missing {key}");
     }
     for key in ["error", "timeout", "out_of_memory", "init_error", "crash"] {
@@ -49,7 +76,19 @@ fn analyze_text_from_gzipped_stdin_with_function_and_arm64() {
                REPORT RequestId: 0aa7a2f1-8b2b-4d4e-9a59-4b1d4ab3c001\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\tMemory Size: 1024 MB\tMax Memory Used: 80 MB\t\n";
     let mut gz = flate2_like_gzip(log.as_bytes());
     let mut child = warden()
-        .args(["logs", "analyze", "--function", "orders", "--arch", "arm64", "--format", "json", "--fail-on", "failures", "-"])
+        .args([
+            "logs",
+            "analyze",
+            "--function",
+            "orders",
+            "--arch",
+            "arm64",
+            "--format",
+            "json",
+            "--fail-on",
+            "failures",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -57,7 +96,11 @@ fn analyze_text_from_gzipped_stdin_with_function_and_arm64() {
     child.stdin.take().unwrap().write_all(&gz).unwrap();
     gz.clear();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(1), "--fail-on failures with a failure exits 1");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "--fail-on failures with a failure exits 1"
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let f = &report["functions"][0];
     assert_eq!(f["function"], "orders");
@@ -65,7 +108,10 @@ fn analyze_text_from_gzipped_stdin_with_function_and_arm64() {
     // 1 s × 1 GB × arm64 0.0000133334 + 0.0000002
     assert!((f["cost_usd"].as_f64().unwrap() - 0.000_013_533_4).abs() < 1e-10);
     assert_eq!(report["error_groups"][0]["error_type"], "OrderError");
-    assert_eq!(report["error_groups"][0]["masked_message"], "order <num> failed");
+    assert_eq!(
+        report["error_groups"][0]["masked_message"],
+        "order <num> failed"
+    );
 }
 
 /// A gzip member with stored (uncompressed) deflate blocks: enough for the decoder, and
@@ -90,7 +136,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -105,19 +155,39 @@ fn malformed_input_is_reported_with_its_location_and_the_run_goes_on() {
         "{\"awslogs\": {\"data\": \"not base64!\"}}\n{\"messageType\": \"DATA_MESSAGE\", \"logGroup\": \"/aws/lambda/a\", \"logStream\": \"s\", \"logEvents\": [\n{\"time\":\"2024-01-01T00:00:00Z\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"r1\",\"metrics\":{\"durationMs\":5,\"billedDurationMs\":5,\"memorySizeMB\":128,\"maxMemoryUsedMB\":50},\"status\":\"success\"}}\n",
     )
     .unwrap();
-    let output = warden().args(["logs", "analyze", "--format", "json"]).arg(&path).output().unwrap();
+    let output = warden()
+        .args(["logs", "analyze", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("broken.ndjson:1, record") || stderr.contains("broken.ndjson:1"), "{stderr}");
-    assert!(stderr.contains("broken.ndjson:2: truncated JSON document"), "{stderr}");
+    assert!(
+        stderr.contains("broken.ndjson:1, record") || stderr.contains("broken.ndjson:1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("broken.ndjson:2: truncated JSON document"),
+        "{stderr}"
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["totals"]["invocations"], 1, "the good record after the bad ones is read");
+    assert_eq!(
+        report["totals"]["invocations"], 1,
+        "the good record after the bad ones is read"
+    );
     assert_eq!(report["totals"]["input_problems"], 2);
 
-    let missing = warden().args(["logs", "analyze", "/nonexistent/x.log"]).output().unwrap();
+    let missing = warden()
+        .args(["logs", "analyze", "/nonexistent/x.log"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.log"));
-    let region = warden().args(["logs", "analyze", "--region", "mars-1", "-"]).stdin(Stdio::null()).output().unwrap();
+    let region = warden()
+        .args(["logs", "analyze", "--region", "mars-1", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(region.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&region.stderr).contains("mars-1"));
 }
@@ -138,19 +208,34 @@ fn ndjson_prints_one_object_per_invocation_and_never_a_secret() {
     )
     .unwrap();
     for format in ["ndjson", "json", "text"] {
-        let output = warden().args(["logs", "analyze", "--color", "never", "--format", format]).arg(&path).output().unwrap();
+        let output = warden()
+            .args(["logs", "analyze", "--color", "never", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
         let stdout = String::from_utf8(output.stdout).unwrap();
-        assert!(!stdout.contains("Sup3rSecret") && !stdout.contains("IOSFODNN7EXAMPLE"), "{format}: {stdout}");
+        assert!(
+            !stdout.contains("Sup3rSecret") && !stdout.contains("IOSFODNN7EXAMPLE"),
+            "{format}: {stdout}"
+        );
         if format == "ndjson" {
             let outcomes: Vec<String> = stdout
                 .lines()
-                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["outcome"].as_str().unwrap().to_owned())
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["outcome"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
                 .collect();
             assert_eq!(outcomes, ["error", "timeout"]);
         }
         if format == "text" {
             assert!(stdout.contains("insecure-secrets"), "{stdout}");
-            assert!(stdout.contains("2 invocations in 1 function, 2 failed"), "{stdout}");
+            assert!(
+                stdout.contains("2 invocations in 1 function, 2 failed"),
+                "{stdout}"
+            );
         }
     }
 }
@@ -171,7 +256,9 @@ fn line_reader(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
 
 fn next_line(lines: &mpsc::Receiver<String>, deadline: Instant) -> String {
     let left = deadline.saturating_duration_since(Instant::now());
-    lines.recv_timeout(left).expect("warden logs tail printed nothing in time")
+    lines
+        .recv_timeout(left)
+        .expect("warden logs tail printed nothing in time")
 }
 
 #[test]
@@ -180,7 +267,19 @@ fn tail_prints_invocations_of_a_growing_file_as_they_complete() {
     let path = dir.path().join("live.log");
     std::fs::write(&path, "").unwrap();
     let mut child = warden()
-        .args(["logs", "tail", "--from-start", "--poll-interval", "20", "--idle-timeout", "20", "--color", "never", "--function", "live"])
+        .args([
+            "logs",
+            "tail",
+            "--from-start",
+            "--poll-interval",
+            "20",
+            "--idle-timeout",
+            "20",
+            "--color",
+            "never",
+            "--function",
+            "live",
+        ])
         .arg(&path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -188,7 +287,10 @@ fn tail_prints_invocations_of_a_growing_file_as_they_complete() {
         .unwrap();
     let lines = line_reader(child.stdout.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(15);
-    let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
 
     // First invocation, written in two appends with the REPORT line cut in half.
     file.write_all(b"START RequestId: aaaaaaaa-0000-4000-8000-000000000001 Version: $LATEST\nREPORT RequestId: aaaaaaaa-0000-4000-8000-000000000001\tDuration: 12.00 ms\tBilled").unwrap();
@@ -197,13 +299,23 @@ fn tail_prints_invocations_of_a_growing_file_as_they_complete() {
     file.write_all(b" Duration: 12 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\tInit Duration: 100.00 ms\t\n").unwrap();
     file.flush().unwrap();
     let first = next_line(&lines, deadline);
-    assert!(first.contains("aaaaaaaa-0000-4000-8000-000000000001") && first.contains("success") && first.contains("cold"), "{first}");
+    assert!(
+        first.contains("aaaaaaaa-0000-4000-8000-000000000001")
+            && first.contains("success")
+            && first.contains("cold"),
+        "{first}"
+    );
 
     // Second invocation: a timeout, highlighted as a failure.
     file.write_all(b"START RequestId: bbbbbbbb-0000-4000-8000-000000000002 Version: $LATEST\nREPORT RequestId: bbbbbbbb-0000-4000-8000-000000000002\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\tStatus: timeout\n").unwrap();
     file.flush().unwrap();
     let second = next_line(&lines, deadline);
-    assert!(second.contains("bbbbbbbb-0000-4000-8000-000000000002") && second.contains("timeout") && second.contains("live"), "{second}");
+    assert!(
+        second.contains("bbbbbbbb-0000-4000-8000-000000000002")
+            && second.contains("timeout")
+            && second.contains("live"),
+        "{second}"
+    );
 
     child.kill().unwrap();
     child.wait().unwrap();
@@ -219,13 +331,23 @@ fn tail_reads_stdin_until_it_ends() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(std::fs::read(corpus("aws-lambda-developer-guide/python-logging-example.log")).unwrap().as_slice())
+        .write_all(
+            std::fs::read(corpus(
+                "aws-lambda-developer-guide/python-logging-example.log",
+            ))
+            .unwrap()
+            .as_slice(),
+        )
         .unwrap();
     drop(stdin);
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let invocation: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
-    assert_eq!(invocation["request_id"], "8f507cfc-xmpl-4697-b07a-ac58fc914c95");
+    let invocation: serde_json::Value =
+        serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        invocation["request_id"],
+        "8f507cfc-xmpl-4697-b07a-ac58fc914c95"
+    );
     assert_eq!(invocation["cold_start"], true);
 }

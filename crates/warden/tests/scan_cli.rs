@@ -459,8 +459,16 @@ fn cdk_output_and_json_templates_are_found_by_content() {
     write(dir.path(), "cdk.out/AppStack.template.json", cdk);
     write(dir.path(), "infra/stack.yml", PUBLIC_URL);
     write(dir.path(), ".aws-sam/build/template.yaml", PUBLIC_URL);
-    let report = json(&warden(&["scan", ".", "--format", "json", "--select", "WD201"], dir.path()));
-    let mut files: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let report = json(&warden(
+        &["scan", ".", "--format", "json", "--select", "WD201"],
+        dir.path(),
+    ));
+    let mut files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     files.sort();
     assert_eq!(files, ["cdk.out/AppStack.template.json", "infra/stack.yml"]);
 }

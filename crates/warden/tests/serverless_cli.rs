@@ -65,7 +65,11 @@ fn mixed_directory_is_one_report_with_serverless_findings_located() {
     write(dir.path(), "sam/template.yaml", SAM_PUBLIC_URL);
     write(dir.path(), "orders/serverless.yml", SERVICE);
     // Not a service for AWS: ignored.
-    write(dir.path(), "gcp/serverless.yml", "service: x\nprovider:\n  name: google\n");
+    write(
+        dir.path(),
+        "gcp/serverless.yml",
+        "service: x\nprovider:\n  name: google\n",
+    );
     let output = warden(
         &[
             "scan",
@@ -81,12 +85,20 @@ fn mixed_directory_is_one_report_with_serverless_findings_located() {
         ],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report = json(&output);
     assert_eq!(report["summary"]["files_scanned"], 2, "{report}");
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{report}");
-    let sam = findings.iter().find(|f| f["file"] == "sam/template.yaml").expect("SAM finding");
+    let sam = findings
+        .iter()
+        .find(|f| f["file"] == "sam/template.yaml")
+        .expect("SAM finding");
     assert_eq!(sam["resource"], "Public");
     let sls = findings
         .iter()

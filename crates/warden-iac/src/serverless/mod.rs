@@ -19,7 +19,10 @@ use crate::model::{Format, Resource, Template};
 use crate::node::{Map, Node, Value};
 use crate::template::{resolve_stack, LoadOptions, Sections, TemplateError};
 
-pub use translate::{normalize_name, DEFAULT_ROLE_ID, FUNCTION_ORIGIN_TYPE, HTTP_API_ID, PROVIDER_ORIGIN_TYPE, REST_API_ID};
+pub use translate::{
+    normalize_name, DEFAULT_ROLE_ID, FUNCTION_ORIGIN_TYPE, HTTP_API_ID, PROVIDER_ORIGIN_TYPE,
+    REST_API_ID,
+};
 
 /// File names the Framework reads a service from.
 const FILE_NAMES: &[&str] = &["serverless.yml", "serverless.yaml", "serverless.json"];
@@ -28,7 +31,11 @@ const FILE_NAMES: &[&str] = &["serverless.yml", "serverless.yaml", "serverless.j
 pub fn is_serverless_file_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|name| name.to_str())
-        .is_some_and(|name| FILE_NAMES.iter().any(|known| name.eq_ignore_ascii_case(known)))
+        .is_some_and(|name| {
+            FILE_NAMES
+                .iter()
+                .any(|known| name.eq_ignore_ascii_case(known))
+        })
 }
 
 /// Quick text test before parsing: a service file names a `service` and a `provider`.
@@ -58,7 +65,12 @@ fn provider_is_aws(provider: &Node) -> bool {
 
 /// Builds the template of a Serverless service. `dir` is the service directory, for
 /// `${file(...)}`.
-pub fn build(root: &Node, file: FileId, dir: &Path, options: &LoadOptions) -> Result<Template, TemplateError> {
+pub fn build(
+    root: &Node,
+    file: FileId,
+    dir: &Path,
+    options: &LoadOptions,
+) -> Result<Template, TemplateError> {
     let map = root
         .as_map()
         .ok_or_else(|| TemplateError::at(root.span, "a serverless.yml must be a mapping"))?;
@@ -66,7 +78,10 @@ pub fn build(root: &Node, file: FileId, dir: &Path, options: &LoadOptions) -> Re
         .get_entry("provider")
         .ok_or_else(|| TemplateError::at(root.span, "the service has no `provider`"))?;
     if provider.as_map().is_none() && provider.as_str().is_none() {
-        return Err(TemplateError::at(provider.span, "`provider` must be a mapping with `name: aws`"));
+        return Err(TemplateError::at(
+            provider.span,
+            "`provider` must be a mapping with `name: aws`",
+        ));
     }
 
     let mut variables = variables::Variables::new(root, dir, options);
@@ -77,8 +92,14 @@ pub fn build(root: &Node, file: FileId, dir: &Path, options: &LoadOptions) -> Re
         region: variables.region(),
     };
     if let Some(functions) = document.get("functions") {
-        if !matches!(functions.value, Value::Map(_) | Value::Seq(_) | Value::Null | Value::Unknown { .. }) {
-            return Err(TemplateError::at(functions.span, "`functions` must be a mapping of function names to functions"));
+        if !matches!(
+            functions.value,
+            Value::Map(_) | Value::Seq(_) | Value::Null | Value::Unknown { .. }
+        ) {
+            return Err(TemplateError::at(
+                functions.span,
+                "`functions` must be a mapping of function names to functions",
+            ));
         }
     }
 
@@ -146,7 +167,10 @@ fn cloudformation_sections(document: &Node) -> Result<CloudFormationSections, Te
     for fragment in fragments {
         let Some(fragment_map) = fragment.as_map() else {
             if fragment.is_known() && !matches!(fragment.value, Value::Null) {
-                return Err(TemplateError::at(fragment.span, "each `resources` entry must be a mapping with `Resources`"));
+                return Err(TemplateError::at(
+                    fragment.span,
+                    "each `resources` entry must be a mapping with `Resources`",
+                ));
             }
             continue;
         };
@@ -161,7 +185,10 @@ fn cloudformation_sections(document: &Node) -> Result<CloudFormationSections, Te
                             }
                         }
                         Value::Null | Value::Unknown { .. } => {}
-                        _ => return Err(TemplateError::at(section.span, "`resources.Resources` must be a mapping of logical IDs to resources")),
+                        _ => return Err(TemplateError::at(
+                            section.span,
+                            "`resources.Resources` must be a mapping of logical IDs to resources",
+                        )),
                     }
                     continue;
                 }

@@ -22,7 +22,7 @@ fn load(text: &str) -> Template {
 }
 
 /// The text a span covers.
-fn spanned<'t>(text: &'t str, node_span: warden_diagnostics::Span) -> &'t str {
+fn spanned(text: &str, node_span: warden_diagnostics::Span) -> &str {
     &text[node_span.start as usize..node_span.end as usize]
 }
 
@@ -76,9 +76,20 @@ fn recognised_by_content_with_format_serverless() {
     assert_eq!(template.analysis.functions.len(), 3);
     let mut sources = SourceMap::new();
     let other = "service: x\nprovider:\n  name: google\nfunctions:\n  a:\n    handler: h\n";
-    assert!(load_text(&mut sources, "serverless.yml", other, &LoadOptions::default()).unwrap().is_none());
+    assert!(load_text(
+        &mut sources,
+        "serverless.yml",
+        other,
+        &LoadOptions::default()
+    )
+    .unwrap()
+    .is_none());
     let plain = "name: package\nservice: none\n";
-    assert!(load_text(&mut sources, "config.yml", plain, &LoadOptions::default()).unwrap().is_none());
+    assert!(
+        load_text(&mut sources, "config.yml", plain, &LoadOptions::default())
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -87,16 +98,40 @@ fn function_settings_come_from_function_then_provider() {
     let public = template.resource("PublicLambdaFunction").expect("function");
     assert_eq!(public.origin.id, "public");
     assert_eq!(public.origin.resource_type, "Serverless::Function");
-    assert_eq!(public.prop("Runtime").and_then(Node::as_str), Some("nodejs18.x"));
+    assert_eq!(
+        public.prop("Runtime").and_then(Node::as_str),
+        Some("nodejs18.x")
+    );
     assert_eq!(public.prop("Timeout").and_then(Node::as_i64), Some(10));
     assert_eq!(public.prop("MemorySize").and_then(Node::as_i64), Some(1024));
-    assert_eq!(public.prop("FunctionName").and_then(Node::as_str), Some("shop-dev-public"));
-    assert_eq!(public.prop("Environment.Variables.TABLE").and_then(Node::as_str), Some("orders"));
-    assert_eq!(public.prop("Environment.Variables.LEVEL").and_then(Node::as_str), Some("debug"));
+    assert_eq!(
+        public.prop("FunctionName").and_then(Node::as_str),
+        Some("shop-dev-public")
+    );
+    assert_eq!(
+        public
+            .prop("Environment.Variables.TABLE")
+            .and_then(Node::as_str),
+        Some("orders")
+    );
+    assert_eq!(
+        public
+            .prop("Environment.Variables.LEVEL")
+            .and_then(Node::as_str),
+        Some("debug")
+    );
     let private = template.resource("PrivateLambdaFunction").unwrap();
-    assert_eq!(private.prop("Runtime").and_then(Node::as_str), Some("python3.12"));
+    assert_eq!(
+        private.prop("Runtime").and_then(Node::as_str),
+        Some("python3.12")
+    );
     assert_eq!(private.prop("Timeout").and_then(Node::as_i64), Some(30));
-    assert_eq!(private.prop("Environment.Variables.LEVEL").and_then(Node::as_str), Some("info"));
+    assert_eq!(
+        private
+            .prop("Environment.Variables.LEVEL")
+            .and_then(Node::as_str),
+        Some("info")
+    );
     // The function's span is its key under `functions:`.
     assert_eq!(spanned(BASIC, public.span), "public");
 }
@@ -104,7 +139,11 @@ fn function_settings_come_from_function_then_provider() {
 #[test]
 fn shared_role_holds_provider_statements_and_logging() {
     let template = load(BASIC);
-    let role_index = template.resources.iter().position(|r| r.id == "IamRoleLambdaExecution").expect("shared role");
+    let role_index = template
+        .resources
+        .iter()
+        .position(|r| r.id == "IamRoleLambdaExecution")
+        .expect("shared role");
     let role = &template.resources[role_index];
     assert_eq!(role.origin.id, "provider");
     assert_eq!(role.origin.resource_type, "Serverless::Provider");
@@ -112,7 +151,10 @@ fn shared_role_holds_provider_statements_and_logging() {
     for info in &template.analysis.functions {
         let function = info.resource(&template);
         match function.origin.id.as_str() {
-            "private" => assert_eq!(info.role, RoleBinding::External("arn:aws:iam::123456789012:role/own".into())),
+            "private" => assert_eq!(
+                info.role,
+                RoleBinding::External("arn:aws:iam::123456789012:role/own".into())
+            ),
             _ => {
                 shared += 1;
                 assert_eq!(info.role, RoleBinding::Resource(role_index));
@@ -123,8 +165,16 @@ fn shared_role_holds_provider_statements_and_logging() {
                     .find(|s| s.grants("dynamodb:PutItem").is_some())
                     .expect("provider statement");
                 assert!(spanned(BASIC, dynamo.span).starts_with("Effect: Allow"));
-                assert!(info.permissions.statements.iter().any(|s| s.grants("logs:PutLogEvents").is_some()));
-                assert!(info.permissions.statements.iter().any(|s| s.grants("logs:CreateLogStream").is_some()));
+                assert!(info
+                    .permissions
+                    .statements
+                    .iter()
+                    .any(|s| s.grants("logs:PutLogEvents").is_some()));
+                assert!(info
+                    .permissions
+                    .statements
+                    .iter()
+                    .any(|s| s.grants("logs:CreateLogStream").is_some()));
             }
         }
     }
@@ -134,21 +184,35 @@ fn shared_role_holds_provider_statements_and_logging() {
 #[test]
 fn url_true_is_public_and_points_at_url() {
     let template = load(BASIC);
-    let url = template.resources_of_type("AWS::Lambda::Url").next().expect("url");
+    let url = template
+        .resources_of_type("AWS::Lambda::Url")
+        .next()
+        .expect("url");
     assert_eq!(url.prop("AuthType").and_then(Node::as_str), Some("NONE"));
     assert_eq!(spanned(BASIC, url.span), "url");
     assert_eq!(url.origin.id, "public");
-    let info = template.analysis.functions.iter().find(|f| f.resource(&template).origin.id == "public").unwrap();
+    let info = template
+        .analysis
+        .functions
+        .iter()
+        .find(|f| f.resource(&template).origin.id == "public")
+        .unwrap();
     assert!(info.url.is_some());
     assert!(info.is_publicly_invocable(&template));
-    assert!(info.triggers.iter().any(|t| t.kind == TriggerKind::FunctionUrl));
+    assert!(info
+        .triggers
+        .iter()
+        .any(|t| t.kind == TriggerKind::FunctionUrl));
 
     let iam = load("service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: h\n    url:\n      authorizer: aws_iam\n      cors: true\n");
     let url = iam.resources_of_type("AWS::Lambda::Url").next().unwrap();
     assert_eq!(url.prop("AuthType").and_then(Node::as_str), Some("AWS_IAM"));
     let origins = url.prop("Cors.AllowOrigins").unwrap().items();
     assert_eq!(origins[0].as_str(), Some("*"));
-    assert!(iam.resources_of_type("AWS::Lambda::Permission").next().is_none());
+    assert!(iam
+        .resources_of_type("AWS::Lambda::Permission")
+        .next()
+        .is_none());
 }
 
 #[test]
@@ -170,7 +234,10 @@ fn http_events_become_rest_routes_with_auth() {
     assert!(post.api_key_required);
     assert_eq!(post.request_validation, Some(true));
     assert!(template.resource("ApiGatewayRestApi").is_some());
-    let stage = template.resources_of_type("AWS::ApiGateway::Stage").next().unwrap();
+    let stage = template
+        .resources_of_type("AWS::ApiGateway::Stage")
+        .next()
+        .unwrap();
     assert_eq!(stage.prop("StageName").and_then(Node::as_str), Some("dev"));
     assert_eq!(stage.origin.id, "provider");
 }
@@ -215,15 +282,36 @@ functions:
       - httpApi: '*'
 "#;
     let template = load(text);
-    let auth = |method: &str| template.analysis.routes.iter().find(|r| r.method == method).unwrap().auth.clone();
+    let auth = |method: &str| {
+        template
+            .analysis
+            .routes
+            .iter()
+            .find(|r| r.method == method)
+            .unwrap()
+            .auth
+            .clone()
+    };
     assert_eq!(auth("GET"), RouteAuth::None);
     assert_eq!(auth("POST"), RouteAuth::Jwt("jwtAuth".into()));
     assert_eq!(auth("PUT"), RouteAuth::Custom("lambdaAuth".into()));
     assert_eq!(auth("DELETE"), RouteAuth::Iam);
-    let any = template.analysis.routes.iter().find(|r| r.method == "ANY").unwrap();
+    let any = template
+        .analysis
+        .routes
+        .iter()
+        .find(|r| r.method == "ANY")
+        .unwrap();
     assert_eq!(any.path, "$default");
-    assert!(template.analysis.routes.iter().all(|r| r.kind == ApiKind::Http && r.api == "HttpApi"));
-    let stage = template.resources_of_type("AWS::ApiGatewayV2::Stage").next().unwrap();
+    assert!(template
+        .analysis
+        .routes
+        .iter()
+        .all(|r| r.kind == ApiKind::Http && r.api == "HttpApi"));
+    let stage = template
+        .resources_of_type("AWS::ApiGatewayV2::Stage")
+        .next()
+        .unwrap();
     assert!(stage.prop("AccessLogSettings.DestinationArn").is_some());
     let api = template.resource("HttpApi").unwrap();
     assert!(api.prop("CorsConfiguration.AllowOrigins").is_some());
@@ -264,13 +352,27 @@ functions:
             arn: ${ssm:/authorizer/arn}
 "#;
     let template = load(text);
-    let auth = |method: &str| template.analysis.routes.iter().find(|r| r.method == method).unwrap().auth.clone();
+    let auth = |method: &str| {
+        template
+            .analysis
+            .routes
+            .iter()
+            .find(|r| r.method == method)
+            .unwrap()
+            .auth
+            .clone()
+    };
     assert_eq!(auth("GET"), RouteAuth::None);
     assert_eq!(auth("PUT"), RouteAuth::Custom("auth".into()));
     assert_eq!(auth("POST"), RouteAuth::Cognito("pool".into()));
     assert!(matches!(auth("PATCH"), RouteAuth::Cognito(_)));
     assert!(matches!(auth("DELETE"), RouteAuth::Unknown(_)));
-    let get = template.analysis.routes.iter().find(|r| r.method == "GET").unwrap();
+    let get = template
+        .analysis
+        .routes
+        .iter()
+        .find(|r| r.method == "GET")
+        .unwrap();
     assert_eq!(get.path, "/by-function");
 }
 
@@ -314,30 +416,71 @@ resources:
         VisibilityTimeout: 30
 "#;
     let template = load(text);
-    let worker = template.analysis.functions.iter().find(|f| f.resource(&template).origin.id == "worker").unwrap();
+    let worker = template
+        .analysis
+        .functions
+        .iter()
+        .find(|f| f.resource(&template).origin.id == "worker")
+        .unwrap();
     let kinds: Vec<TriggerKind> = worker.triggers.iter().map(|t| t.kind).collect();
-    for kind in [TriggerKind::Sqs, TriggerKind::Kinesis, TriggerKind::EventBridge, TriggerKind::Sns, TriggerKind::S3] {
+    for kind in [
+        TriggerKind::Sqs,
+        TriggerKind::Kinesis,
+        TriggerKind::EventBridge,
+        TriggerKind::Sns,
+        TriggerKind::S3,
+    ] {
         assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
     }
-    let sqs = worker.triggers.iter().find(|t| t.kind == TriggerKind::Sqs).unwrap();
-    assert_eq!(sqs.source.map(|index| template.resources[index].id.as_str()), Some("Queue"));
+    let sqs = worker
+        .triggers
+        .iter()
+        .find(|t| t.kind == TriggerKind::Sqs)
+        .unwrap();
+    assert_eq!(
+        sqs.source
+            .map(|index| template.resources[index].id.as_str()),
+        Some("Queue")
+    );
     let function = worker.resource(&template);
     assert_eq!(
-        function.prop("DeadLetterConfig.TargetArn").and_then(Node::as_str),
+        function
+            .prop("DeadLetterConfig.TargetArn")
+            .and_then(Node::as_str),
         Some("arn:aws:sns:us-east-1:123456789012:dlq")
     );
     let kinesis = template
         .resources_of_type("AWS::Lambda::EventSourceMapping")
-        .find(|m| m.prop("EventSourceArn").is_some_and(|a| a.display().contains(":kinesis:")))
+        .find(|m| {
+            m.prop("EventSourceArn")
+                .is_some_and(|a| a.display().contains(":kinesis:"))
+        })
         .unwrap();
-    assert!(kinesis.prop("DestinationConfig.OnFailure.Destination").is_some());
+    assert!(kinesis
+        .prop("DestinationConfig.OnFailure.Destination")
+        .is_some());
     // The shared role gets what the pollers need.
-    assert!(worker.permissions.statements.iter().any(|s| s.grants("sqs:ReceiveMessage").is_some()));
-    assert!(worker.permissions.statements.iter().any(|s| s.grants("kinesis:GetRecords").is_some()));
+    assert!(worker
+        .permissions
+        .statements
+        .iter()
+        .any(|s| s.grants("sqs:ReceiveMessage").is_some()));
+    assert!(worker
+        .permissions
+        .statements
+        .iter()
+        .any(|s| s.grants("kinesis:GetRecords").is_some()));
 
-    let notifier = template.analysis.functions.iter().find(|f| f.resource(&template).origin.id == "notifier").unwrap();
+    let notifier = template
+        .analysis
+        .functions
+        .iter()
+        .find(|f| f.resource(&template).origin.id == "notifier")
+        .unwrap();
     let config = &template.resources[notifier.event_invoke_config.expect("event invoke config")];
-    assert!(config.prop("DestinationConfig.OnFailure.Destination").is_some());
+    assert!(config
+        .prop("DestinationConfig.OnFailure.Destination")
+        .is_some());
     assert!(notifier.is_async());
 }
 
@@ -374,26 +517,71 @@ functions:
     tracing: PassThrough
 "#;
     let template = load(text);
-    let hello = template.analysis.functions.iter().find(|f| f.resource(&template).origin.id == "hello").unwrap();
+    let hello = template
+        .analysis
+        .functions
+        .iter()
+        .find(|f| f.resource(&template).origin.id == "hello")
+        .unwrap();
     let group = &template.resources[hello.log_group.expect("log group linked")];
-    assert_eq!(group.prop("LogGroupName").and_then(Node::as_str), Some("/aws/lambda/svc-prod-hello"));
-    assert_eq!(group.prop("RetentionInDays").and_then(Node::as_i64), Some(14));
+    assert_eq!(
+        group.prop("LogGroupName").and_then(Node::as_str),
+        Some("/aws/lambda/svc-prod-hello")
+    );
+    assert_eq!(
+        group.prop("RetentionInDays").and_then(Node::as_i64),
+        Some(14)
+    );
     let function = hello.resource(&template);
-    assert_eq!(function.prop("TracingConfig.Mode").and_then(Node::as_str), Some("Active"));
-    let quiet = template.analysis.functions.iter().find(|f| f.resource(&template).origin.id == "quiet").unwrap();
+    assert_eq!(
+        function.prop("TracingConfig.Mode").and_then(Node::as_str),
+        Some("Active")
+    );
+    let quiet = template
+        .analysis
+        .functions
+        .iter()
+        .find(|f| f.resource(&template).origin.id == "quiet")
+        .unwrap();
     let group = &template.resources[quiet.log_group.unwrap()];
-    assert_eq!(group.prop("RetentionInDays").and_then(Node::as_i64), Some(3));
-    assert_eq!(quiet.resource(&template).prop("TracingConfig.Mode").and_then(Node::as_str), Some("PassThrough"));
+    assert_eq!(
+        group.prop("RetentionInDays").and_then(Node::as_i64),
+        Some(3)
+    );
+    assert_eq!(
+        quiet
+            .resource(&template)
+            .prop("TracingConfig.Mode")
+            .and_then(Node::as_str),
+        Some("PassThrough")
+    );
 
-    let stage = template.resources_of_type("AWS::ApiGateway::Stage").next().unwrap();
+    let stage = template
+        .resources_of_type("AWS::ApiGateway::Stage")
+        .next()
+        .unwrap();
     assert_eq!(stage.prop("StageName").and_then(Node::as_str), Some("prod"));
-    assert_eq!(stage.prop("TracingEnabled").and_then(Node::as_bool), Some(true));
+    assert_eq!(
+        stage.prop("TracingEnabled").and_then(Node::as_bool),
+        Some(true)
+    );
     assert!(stage.prop("AccessLogSetting.DestinationArn").is_some());
-    let plan = template.resources_of_type("AWS::ApiGateway::UsagePlan").next().unwrap();
-    assert_eq!(plan.prop("Throttle.RateLimit").and_then(Node::as_i64), Some(10));
+    let plan = template
+        .resources_of_type("AWS::ApiGateway::UsagePlan")
+        .next()
+        .unwrap();
+    assert_eq!(
+        plan.prop("Throttle.RateLimit").and_then(Node::as_i64),
+        Some(10)
+    );
     assert_eq!(plan.prop("Quota.Limit").and_then(Node::as_i64), Some(5000));
     assert_eq!(plan.origin.id, "provider");
-    assert_eq!(template.resources_of_type("AWS::ApiGateway::ApiKey").count(), 1);
+    assert_eq!(
+        template
+            .resources_of_type("AWS::ApiGateway::ApiKey")
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -437,15 +625,28 @@ resources:
         ref other => panic!("{other:?}"),
     };
     assert_eq!(role.id, "HelloRole");
-    let statement = info.permissions.statements.iter().find(|s| s.grants("s3:GetObject").is_some()).unwrap();
-    assert_eq!(statement.resources[0].display(), "arn:aws:s3:::svc-bucket/*");
+    let statement = info
+        .permissions
+        .statements
+        .iter()
+        .find(|s| s.grants("s3:GetObject").is_some())
+        .unwrap();
+    assert_eq!(
+        statement.resources[0].display(),
+        "arn:aws:s3:::svc-bucket/*"
+    );
     // No function uses the shared role, so none is generated.
     assert!(template.resource("IamRoleLambdaExecution").is_none());
     // An entry without `Type` extends the generated resource.
     let group = &template.resources[info.log_group.unwrap()];
-    assert_eq!(group.prop("RetentionInDays").and_then(Node::as_i64), Some(7));
+    assert_eq!(
+        group.prop("RetentionInDays").and_then(Node::as_i64),
+        Some(7)
+    );
     let output = &template.outputs[0];
-    assert!(matches!(&output.value.value, Value::ResourceRef { logical_id, .. } if logical_id == "HelloLambdaFunction"));
+    assert!(
+        matches!(&output.value.value, Value::ResourceRef { logical_id, .. } if logical_id == "HelloLambdaFunction")
+    );
 }
 
 #[test]
@@ -465,31 +666,66 @@ functions:
         stage: Some("prod".into()),
         ..LoadOptions::default()
     };
-    options.environment.insert("API_TOKEN".into(), "from-env".into());
+    options
+        .environment
+        .insert("API_TOKEN".into(), "from-env".into());
     let template = load_with(text, &options);
-    let function = template.resources_of_type("AWS::Lambda::Function").next().unwrap();
-    assert_eq!(function.prop("FunctionName").and_then(Node::as_str), Some("svc-prod-hello"));
-    match &function.prop("Environment.Variables.DB_PASSWORD").unwrap().value {
+    let function = template
+        .resources_of_type("AWS::Lambda::Function")
+        .next()
+        .unwrap();
+    assert_eq!(
+        function.prop("FunctionName").and_then(Node::as_str),
+        Some("svc-prod-hello")
+    );
+    match &function
+        .prop("Environment.Variables.DB_PASSWORD")
+        .unwrap()
+        .value
+    {
         Value::Unknown { reason, partial } => {
             assert!(reason.contains("secret store"));
             assert_eq!(partial.as_deref(), Some("${ssm:/svc/prod/db-password}"));
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(function.prop("Environment.Variables.API_TOKEN").and_then(Node::as_str), Some("from-env"));
+    assert_eq!(
+        function
+            .prop("Environment.Variables.API_TOKEN")
+            .and_then(Node::as_str),
+        Some("from-env")
+    );
 }
 
 #[test]
 fn errors_are_located() {
     let mut sources = SourceMap::new();
     let text = "service: s\nprovider:\n  name: aws\nresources:\n  Resources:\n    Bad: 3\n";
-    let error = load_text(&mut sources, "serverless.yml", text, &LoadOptions::default()).unwrap_err();
+    let error = load_text(
+        &mut sources,
+        "serverless.yml",
+        text,
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
     assert!(error.line > 0, "{error}");
     let text = "service: s\nprovider:\n  name: aws\nfunctions: 42\n";
-    let error = load_text(&mut sources, "serverless.yml", text, &LoadOptions::default()).unwrap_err();
+    let error = load_text(
+        &mut sources,
+        "serverless.yml",
+        text,
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(error.line, 4, "{error}");
     let text = "service: s\nprovider: [aws\n";
-    let error = load_text(&mut sources, "serverless.yml", text, &LoadOptions::default()).unwrap_err();
+    let error = load_text(
+        &mut sources,
+        "serverless.yml",
+        text,
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
     assert!(error.line > 0, "{error}");
 }
 

@@ -32,9 +32,16 @@ pub const HTTP_API_ID: &str = "HttpApi";
 /// The Framework's defaults for functions that set neither value.
 const DEFAULT_TIMEOUT_SECONDS: &str = "6";
 const DEFAULT_MEMORY_MB: &str = "1024";
-const VPC_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
+const VPC_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 /// Headers the Framework allows when CORS is `true`.
-const DEFAULT_CORS_HEADERS: &[&str] = &["Content-Type", "X-Amz-Date", "Authorization", "X-Api-Key", "X-Amz-Security-Token"];
+const DEFAULT_CORS_HEADERS: &[&str] = &[
+    "Content-Type",
+    "X-Amz-Date",
+    "Authorization",
+    "X-Api-Key",
+    "X-Amz-Security-Token",
+];
 /// Access log format the Framework uses when none is given.
 const DEFAULT_ACCESS_LOG_FORMAT: &str = "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, responseLength: $context.responseLength";
 
@@ -53,7 +60,12 @@ pub struct Translation {
 
 /// Translates a resolved `serverless.yml`. `declared` are the logical IDs in
 /// `resources.Resources` (a declared resource replaces the one the Framework would create).
-pub fn translate(document: &Node, provider_key: Span, names: &Names, declared: &[String]) -> Translation {
+pub fn translate(
+    document: &Node,
+    provider_key: Span,
+    names: &Names,
+    declared: &[String],
+) -> Translation {
     let empty = Node::map(Map::default(), provider_key);
     let provider = document
         .as_map()
@@ -80,7 +92,11 @@ pub fn translate(document: &Node, provider_key: Span, names: &Names, declared: &
         http_api: None,
         rest_cors: None,
     };
-    if let Some(layers) = document.as_map().and_then(|map| map.get("layers")).and_then(Node::as_map) {
+    if let Some(layers) = document
+        .as_map()
+        .and_then(|map| map.get("layers"))
+        .and_then(Node::as_map)
+    {
         for (key, layer) in layers.iter() {
             translator.layer(key, layer);
         }
@@ -111,7 +127,10 @@ fn functions(document: &Node) -> Vec<(Key, Node)> {
     for group in groups {
         if let Some(map) = group.as_map() {
             for (key, config) in map.iter() {
-                if !out.iter().any(|(existing, _): &(Key, Node)| existing.name == key.name) {
+                if !out
+                    .iter()
+                    .any(|(existing, _): &(Key, Node)| existing.name == key.name)
+                {
                     out.push((key.clone(), config.clone()));
                 }
             }
@@ -165,7 +184,9 @@ fn field_entry<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
     node.as_map()?
         .entries
         .iter()
-        .find(|(key, value)| key.name.eq_ignore_ascii_case(name) && !matches!(value.value, Value::Null))
+        .find(|(key, value)| {
+            key.name.eq_ignore_ascii_case(name) && !matches!(value.value, Value::Null)
+        })
         .map(|(key, value)| (key, value))
 }
 
@@ -198,7 +219,8 @@ fn reference(id: &str, attribute: Option<&str>, span: Span) -> Node {
 /// `{"Fn::Sub": text}`, resolved later with the rest of the stack.
 fn sub(template: &str, span: Span) -> Node {
     let mut map = Map::default();
-    map.entries.push((key("Fn::Sub", span), text(template, span)));
+    map.entries
+        .push((key("Fn::Sub", span), text(template, span)));
     Node::map(map, span)
 }
 
@@ -259,7 +281,12 @@ pub fn normalize_name(name: &str) -> String {
 
 /// Letters and digits only, first letter upper-cased (for bucket, topic and queue names).
 fn alphanumeric_name(name: &str) -> String {
-    normalize_name(&name.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+    normalize_name(
+        &name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>(),
+    )
 }
 
 /// Text for a generated name: the value when known, else its partial rendering.
@@ -292,21 +319,39 @@ fn allow(actions: &[&str], resources: Vec<Node>, span: Span) -> Node {
         span,
         vec![
             ("Effect", text("Allow", span)),
-            ("Action", seq(actions.iter().map(|action| text(action, span)).collect(), span)),
+            (
+                "Action",
+                seq(
+                    actions.iter().map(|action| text(action, span)).collect(),
+                    span,
+                ),
+            ),
             ("Resource", seq(resources, span)),
         ],
     )
 }
 
 impl<'a> Translator<'a> {
-    fn push(&mut self, id: String, resource_type: &str, properties: Node, span: Span, origin: &Origin) {
+    fn push(
+        &mut self,
+        id: String,
+        resource_type: &str,
+        properties: Node,
+        span: Span,
+        origin: &Origin,
+    ) {
         // A resource of the same logical ID in `resources.Resources` replaces the generated
         // one, as in the Framework.
         if self.declared.contains(&id) || self.resources.iter().any(|r| r.id == id) {
             return;
         }
-        self.resources
-            .push(Resource::new(id, resource_type, properties, span, origin.clone()));
+        self.resources.push(Resource::new(
+            id,
+            resource_type,
+            properties,
+            span,
+            origin.clone(),
+        ));
     }
 
     /// A provider setting, ignoring case.
@@ -320,7 +365,11 @@ impl<'a> Translator<'a> {
 
     /// `<service>-<stage>`, the prefix of every generated name.
     fn service_stage(&self) -> Option<String> {
-        Some(format!("{}-{}", name_text(&self.names.service)?, name_text(&self.names.stage)?))
+        Some(format!(
+            "{}-{}",
+            name_text(&self.names.service)?,
+            name_text(&self.names.stage)?
+        ))
     }
 
     fn default_function_name(&self, function: &str, span: Span) -> Node {
@@ -329,7 +378,11 @@ impl<'a> Translator<'a> {
             None => Node::new(
                 Value::Unknown {
                     reason: "the service or stage name is unknown".into(),
-                    partial: Some(format!("{}-{}-{function}", self.names.service.display(), self.names.stage.display())),
+                    partial: Some(format!(
+                        "{}-{}-{function}",
+                        self.names.service.display(),
+                        self.names.stage.display()
+                    )),
                 },
                 span,
             ),
@@ -340,7 +393,11 @@ impl<'a> Translator<'a> {
 
     fn function(&mut self, key: &Key, config: &Node) {
         let empty = Node::map(Map::default(), key.span);
-        let config = if config.as_map().is_some() { config } else { &empty };
+        let config = if config.as_map().is_some() {
+            config
+        } else {
+            &empty
+        };
         let normalized = normalize_name(&key.name);
         let mut function = Function {
             id: format!("{normalized}LambdaFunction"),
@@ -383,19 +440,34 @@ impl<'a> Translator<'a> {
             None => props.set("MemorySize", number(DEFAULT_MEMORY_MB, span)),
         }
         if let Some((k, architecture)) = self.setting(config, "architecture") {
-            props.set_at("Architectures", k.span, seq(vec![architecture.clone()], architecture.span));
+            props.set_at(
+                "Architectures",
+                k.span,
+                seq(vec![architecture.clone()], architecture.span),
+            );
         }
         if let Some((key_span, variables)) = self.environment(config) {
-            props.set_at("Environment", key_span, entries(variables.span, vec![("Variables", variables)]));
+            props.set_at(
+                "Environment",
+                key_span,
+                entries(variables.span, vec![("Variables", variables)]),
+            );
         }
-        if let Some((k, kms)) = self.setting(config, "kmsKeyArn").or_else(|| self.setting(config, "awsKmsKeyArn")) {
+        if let Some((k, kms)) = self
+            .setting(config, "kmsKeyArn")
+            .or_else(|| self.setting(config, "awsKmsKeyArn"))
+        {
             props.set_at("KmsKeyArn", k.span, kms.clone());
         }
         if let Some((key_span, mode)) = self.tracing(config) {
             if mode.as_str() == Some("Active") {
                 self.default_role_tracing.get_or_insert(key_span);
             }
-            props.set_at("TracingConfig", key_span, entries(mode.span, vec![("Mode", mode)]));
+            props.set_at(
+                "TracingConfig",
+                key_span,
+                entries(mode.span, vec![("Mode", mode)]),
+            );
         }
         let vpc = field_entry(config, "vpc").or_else(|| self.provider_entry("vpc"));
         if let Some((k, vpc)) = vpc {
@@ -415,21 +487,39 @@ impl<'a> Translator<'a> {
             props.set_at(
                 "ProvisionedConcurrencyConfig",
                 k.span,
-                entries(provisioned.span, vec![("ProvisionedConcurrentExecutions", provisioned.clone())]),
+                entries(
+                    provisioned.span,
+                    vec![("ProvisionedConcurrentExecutions", provisioned.clone())],
+                ),
             );
         }
         if let Some((k, layers)) = self.setting(config, "layers") {
             props.set_at("Layers", k.span, layers.clone());
         }
         if let Some((k, target)) = field_entry(config, "onError") {
-            props.set_at("DeadLetterConfig", k.span, entries(target.span, vec![("TargetArn", target.clone())]));
+            props.set_at(
+                "DeadLetterConfig",
+                k.span,
+                entries(target.span, vec![("TargetArn", target.clone())]),
+            );
         }
         if let Some((k, size)) = field_entry(config, "ephemeralStorageSize") {
-            props.set_at("EphemeralStorage", k.span, entries(size.span, vec![("Size", size.clone())]));
+            props.set_at(
+                "EphemeralStorage",
+                k.span,
+                entries(size.span, vec![("Size", size.clone())]),
+            );
         }
         if let Some((k, snap_start)) = field_entry(config, "snapStart") {
             if is_true(snap_start) {
-                props.set_at("SnapStart", k.span, entries(snap_start.span, vec![("ApplyOn", text("PublishedVersions", snap_start.span))]));
+                props.set_at(
+                    "SnapStart",
+                    k.span,
+                    entries(
+                        snap_start.span,
+                        vec![("ApplyOn", text("PublishedVersions", snap_start.span))],
+                    ),
+                );
             }
         }
         if let Some(tags) = self.tags(config) {
@@ -438,22 +528,39 @@ impl<'a> Translator<'a> {
         let role = self.function_role(config, &mut function);
         props.set_at("Role", role.span, role);
         if function.uses_default_role {
-            if let Some((k, _)) = field_entry(config, "vpc").or_else(|| self.provider_entry("vpc")) {
+            if let Some((k, _)) = field_entry(config, "vpc").or_else(|| self.provider_entry("vpc"))
+            {
                 self.default_role_vpc.get_or_insert(k.span);
             }
             if let Some((_, target)) = field_entry(config, "onError") {
-                let actions: &[&str] = if target.display().contains(":sqs:") { &["sqs:SendMessage"] } else { &["sns:Publish"] };
-                self.default_role_statements.push(allow(actions, vec![target.clone()], target.span));
+                let actions: &[&str] = if target.display().contains(":sqs:") {
+                    &["sqs:SendMessage"]
+                } else {
+                    &["sns:Publish"]
+                };
+                self.default_role_statements.push(allow(
+                    actions,
+                    vec![target.clone()],
+                    target.span,
+                ));
             }
         }
-        self.push(function.id.clone(), "AWS::Lambda::Function", props.build(), span, &function.origin);
+        self.push(
+            function.id.clone(),
+            "AWS::Lambda::Function",
+            props.build(),
+            span,
+            &function.origin,
+        );
 
         self.log_group(&function, config, &function_name);
         self.url(&function, config);
         self.event_invoke_config(&function, config);
         if let Some(events) = field(config, "events") {
             for (index, event) in events.items().into_iter().enumerate() {
-                let Some(event_map) = event.as_map() else { continue };
+                let Some(event_map) = event.as_map() else {
+                    continue;
+                };
                 for (event_key, value) in event_map.iter() {
                     self.event(&function, index + 1, event_key, value);
                 }
@@ -504,8 +611,15 @@ impl<'a> Translator<'a> {
         let mode = match &value.value {
             Value::Bool(true) => text("Active", value.span),
             Value::Bool(false) => text("PassThrough", value.span),
-            Value::String(mode) if mode.eq_ignore_ascii_case("active") || mode.eq_ignore_ascii_case("true") => text("Active", value.span),
-            Value::String(mode) if mode.eq_ignore_ascii_case("passthrough") || mode.eq_ignore_ascii_case("false") => {
+            Value::String(mode)
+                if mode.eq_ignore_ascii_case("active") || mode.eq_ignore_ascii_case("true") =>
+            {
+                text("Active", value.span)
+            }
+            Value::String(mode)
+                if mode.eq_ignore_ascii_case("passthrough")
+                    || mode.eq_ignore_ascii_case("false") =>
+            {
                 text("PassThrough", value.span)
             }
             _ => value.clone(),
@@ -517,7 +631,10 @@ impl<'a> Translator<'a> {
     fn tags(&self, config: &Node) -> Option<Node> {
         let mut tags = Map::default();
         let mut span = None;
-        for source in [self.provider_field("tags"), field(config, "tags")].into_iter().flatten() {
+        for source in [self.provider_field("tags"), field(config, "tags")]
+            .into_iter()
+            .flatten()
+        {
             if let Some(map) = source.as_map() {
                 span = Some(source.span);
                 for (name, value) in map.iter() {
@@ -528,7 +645,15 @@ impl<'a> Translator<'a> {
         let span = span?;
         let items = tags
             .iter()
-            .map(|(name, value)| entries(name.span, vec![("Key", text(&name.name, name.span)), ("Value", value.clone())]))
+            .map(|(name, value)| {
+                entries(
+                    name.span,
+                    vec![
+                        ("Key", text(&name.name, name.span)),
+                        ("Value", value.clone()),
+                    ],
+                )
+            })
             .collect();
         Some(seq(items, span))
     }
@@ -572,26 +697,44 @@ impl<'a> Translator<'a> {
         if let Some((k, retention)) = self.setting(config, "logRetentionInDays") {
             props.set_at("RetentionInDays", k.span, retention.clone());
         }
-        if let Some((k, key_arn)) = self.provider_entry("logs").and_then(|(_, logs)| field_entry(logs, "lambda")).and_then(|(_, lambda)| field_entry(lambda, "kmsKeyId")) {
+        if let Some((k, key_arn)) = self
+            .provider_entry("logs")
+            .and_then(|(_, logs)| field_entry(logs, "lambda"))
+            .and_then(|(_, lambda)| field_entry(lambda, "kmsKeyId"))
+        {
             props.set_at("KmsKeyId", k.span, key_arn.clone());
         }
-        self.push(format!("{}LogGroup", function.normalized), "AWS::Logs::LogGroup", props.build(), span, &function.origin);
+        self.push(
+            format!("{}LogGroup", function.normalized),
+            "AWS::Logs::LogGroup",
+            props.build(),
+            span,
+            &function.origin,
+        );
     }
 
     /// `url: true` or `url: {authorizer: aws_iam, cors: ..., invokeMode: ...}`.
     fn url(&mut self, function: &Function, config: &Node) {
-        let Some((url_key, url)) = field_entry(config, "url") else { return };
+        let Some((url_key, url)) = field_entry(config, "url") else {
+            return;
+        };
         if url.as_bool() == Some(false) {
             return;
         }
         let span = url_key.span;
-        let iam = field(url, "authorizer").is_some_and(|auth| auth.as_str().is_some_and(|a| a.eq_ignore_ascii_case("aws_iam")));
+        let iam = field(url, "authorizer").is_some_and(|auth| {
+            auth.as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case("aws_iam"))
+        });
         let auth_type = match field(url, "authorizer") {
             Some(auth) if !auth.is_known() => auth.clone(),
             _ => text(if iam { "AWS_IAM" } else { "NONE" }, url.span),
         };
         let mut props = Props::new(span);
-        props.set("TargetFunctionArn", reference(&function.id, Some("Arn"), span));
+        props.set(
+            "TargetFunctionArn",
+            reference(&function.id, Some("Arn"), span),
+        );
         props.set("AuthType", auth_type.clone());
         if let Some((k, cors)) = field_entry(url, "cors") {
             if let Some(cors) = url_cors(cors) {
@@ -602,7 +745,13 @@ impl<'a> Translator<'a> {
             props.set_at("InvokeMode", k.span, mode.clone());
         }
         let url_id = format!("{}Url", function.id);
-        self.push(url_id.clone(), "AWS::Lambda::Url", props.build(), span, &function.origin);
+        self.push(
+            url_id.clone(),
+            "AWS::Lambda::Url",
+            props.build(),
+            span,
+            &function.origin,
+        );
         if auth_type.as_str().is_some_and(|auth| auth == "NONE") {
             let permission = entries(
                 span,
@@ -613,7 +762,13 @@ impl<'a> Translator<'a> {
                     ("FunctionUrlAuthType", text("NONE", span)),
                 ],
             );
-            self.push(format!("{}UrlPermission", function.id), "AWS::Lambda::Permission", permission, span, &function.origin);
+            self.push(
+                format!("{}UrlPermission", function.id),
+                "AWS::Lambda::Permission",
+                permission,
+                span,
+                &function.origin,
+            );
         }
     }
 
@@ -622,7 +777,9 @@ impl<'a> Translator<'a> {
         let destinations = field_entry(config, "destinations");
         let retries = field_entry(config, "maximumRetryAttempts");
         let age = field_entry(config, "maximumEventAge");
-        let Some(span) = destinations.or(retries).or(age).map(|(k, _)| k.span) else { return };
+        let Some(span) = destinations.or(retries).or(age).map(|(k, _)| k.span) else {
+            return;
+        };
         let mut props = Props::new(span);
         props.set("FunctionName", reference(&function.id, None, span));
         props.set("Qualifier", text("$LATEST", span));
@@ -634,7 +791,11 @@ impl<'a> Translator<'a> {
                         Some(arn) => arn.clone(),
                         None => target.clone(),
                     };
-                    config_props.set_at(property, k.span, entries(target.span, vec![("Destination", arn.clone())]));
+                    config_props.set_at(
+                        property,
+                        k.span,
+                        entries(target.span, vec![("Destination", arn.clone())]),
+                    );
                     if function.uses_default_role && property == "OnFailure" {
                         let text = arn.display();
                         let actions: &[&str] = if text.contains(":sqs:") {
@@ -646,7 +807,8 @@ impl<'a> Translator<'a> {
                         } else {
                             &["lambda:InvokeFunction"]
                         };
-                        self.default_role_statements.push(allow(actions, vec![arn], target.span));
+                        self.default_role_statements
+                            .push(allow(actions, vec![arn], target.span));
                     }
                 }
             }
@@ -658,7 +820,13 @@ impl<'a> Translator<'a> {
         if let Some((k, age)) = age {
             props.set_at("MaximumEventAgeInSeconds", k.span, age.clone());
         }
-        self.push(format!("{}LambdaEvConf", function.normalized), "AWS::Lambda::EventInvokeConfig", props.build(), span, &function.origin);
+        self.push(
+            format!("{}LambdaEvConf", function.normalized),
+            "AWS::Lambda::EventInvokeConfig",
+            props.build(),
+            span,
+            &function.origin,
+        );
     }
 
     // --- events -------------------------------------------------------------------------
@@ -672,23 +840,65 @@ impl<'a> Translator<'a> {
             "sns" => self.sns_event(function, index, value, span),
             "sqs" => {
                 let arn = field(value, "arn").unwrap_or(value).clone();
-                let id = format!("{}EventSourceMappingSQS{}", function.normalized, alphanumeric_name(&arn_name(&arn)));
-                self.event_source_mapping(function, id, &arn, value, span, &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]);
+                let id = format!(
+                    "{}EventSourceMappingSQS{}",
+                    function.normalized,
+                    alphanumeric_name(&arn_name(&arn))
+                );
+                self.event_source_mapping(
+                    function,
+                    id,
+                    &arn,
+                    value,
+                    span,
+                    &[
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:GetQueueAttributes",
+                    ],
+                );
             }
             "stream" => {
                 let arn = field(value, "arn").unwrap_or(value).clone();
                 let declared_type = field(value, "type").and_then(Node::as_str).unwrap_or("");
-                let is_kinesis = declared_type.eq_ignore_ascii_case("kinesis") || (declared_type.is_empty() && arn.display().contains(":kinesis:"));
+                let is_kinesis = declared_type.eq_ignore_ascii_case("kinesis")
+                    || (declared_type.is_empty() && arn.display().contains(":kinesis:"));
                 let (kind, actions): (&str, &[&str]) = if is_kinesis {
-                    ("Kinesis", &["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams"])
+                    (
+                        "Kinesis",
+                        &[
+                            "kinesis:GetRecords",
+                            "kinesis:GetShardIterator",
+                            "kinesis:DescribeStream",
+                            "kinesis:DescribeStreamSummary",
+                            "kinesis:ListShards",
+                            "kinesis:ListStreams",
+                        ],
+                    )
                 } else {
-                    ("DynamodbStream", &["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams"])
+                    (
+                        "DynamodbStream",
+                        &[
+                            "dynamodb:GetRecords",
+                            "dynamodb:GetShardIterator",
+                            "dynamodb:DescribeStream",
+                            "dynamodb:ListStreams",
+                        ],
+                    )
                 };
-                let id = format!("{}EventSourceMapping{kind}{}", function.normalized, alphanumeric_name(&arn_name(&arn)));
+                let id = format!(
+                    "{}EventSourceMapping{kind}{}",
+                    function.normalized,
+                    alphanumeric_name(&arn_name(&arn))
+                );
                 self.event_source_mapping(function, id, &arn, value, span, actions);
             }
             "kafka" | "msk" | "activemq" | "rabbitmq" => {
-                let id = format!("{}EventSourceMapping{}{index}", function.normalized, normalize_name(&event_key.name));
+                let id = format!(
+                    "{}EventSourceMapping{}{index}",
+                    function.normalized,
+                    normalize_name(&event_key.name)
+                );
                 match field(value, "arn") {
                     Some(arn) => {
                         let arn = arn.clone();
@@ -696,9 +906,24 @@ impl<'a> Translator<'a> {
                     }
                     None => {
                         // Self-managed Kafka: brokers instead of an ARN.
-                        let servers = field(value, "bootstrapServers").cloned().unwrap_or_else(|| Node::unknown("Kafka brokers", span));
-                        let source = entries(span, vec![("Endpoints", entries(span, vec![("KafkaBootstrapServers", servers)]))]);
-                        self.event_source_mapping(function, id.clone(), &Node::new(Value::Null, span), value, span, &[]);
+                        let servers = field(value, "bootstrapServers")
+                            .cloned()
+                            .unwrap_or_else(|| Node::unknown("Kafka brokers", span));
+                        let source = entries(
+                            span,
+                            vec![(
+                                "Endpoints",
+                                entries(span, vec![("KafkaBootstrapServers", servers)]),
+                            )],
+                        );
+                        self.event_source_mapping(
+                            function,
+                            id.clone(),
+                            &Node::new(Value::Null, span),
+                            value,
+                            span,
+                            &[],
+                        );
                         if let Some(mapping) = self.resources.iter_mut().find(|r| r.id == id) {
                             if let Some(map) = mapping.properties.as_map_mut() {
                                 map.remove("EventSourceArn");
@@ -709,37 +934,108 @@ impl<'a> Translator<'a> {
                 }
             }
             "schedule" => self.schedule_event(function, index, value, span),
-            "eventBridge" | "cloudwatchEvent" => self.event_bridge_event(function, index, value, span),
+            "eventBridge" | "cloudwatchEvent" => {
+                self.event_bridge_event(function, index, value, span)
+            }
             "cloudwatchLog" => {
                 let group = field(value, "logGroup").unwrap_or(value).clone();
                 let mut props = Props::new(span);
                 props.set("LogGroupName", group);
                 props.set("DestinationArn", reference(&function.id, Some("Arn"), span));
-                props.set("FilterPattern", field(value, "filter").cloned().unwrap_or_else(|| text("", span)));
-                self.push(format!("{}LogsSubscriptionFilterCloudWatchLog{index}", function.normalized), "AWS::Logs::SubscriptionFilter", props.build(), span, &function.origin);
-                self.permission(function, format!("{}LambdaPermissionLogsSubscriptionFilterCloudWatchLog{index}", function.normalized), "logs.amazonaws.com", None, span);
+                props.set(
+                    "FilterPattern",
+                    field(value, "filter")
+                        .cloned()
+                        .unwrap_or_else(|| text("", span)),
+                );
+                self.push(
+                    format!(
+                        "{}LogsSubscriptionFilterCloudWatchLog{index}",
+                        function.normalized
+                    ),
+                    "AWS::Logs::SubscriptionFilter",
+                    props.build(),
+                    span,
+                    &function.origin,
+                );
+                self.permission(
+                    function,
+                    format!(
+                        "{}LambdaPermissionLogsSubscriptionFilterCloudWatchLog{index}",
+                        function.normalized
+                    ),
+                    "logs.amazonaws.com",
+                    None,
+                    span,
+                );
             }
-            "iot" => self.permission(function, format!("{}LambdaPermissionIotTopicRule{index}", function.normalized), "iot.amazonaws.com", None, span),
-            "cognitoUserPool" => self.permission(function, format!("{}LambdaPermissionCognitoUserPool{index}", function.normalized), "cognito-idp.amazonaws.com", None, span),
-            "alexaSkill" => self.permission(function, format!("{}LambdaPermissionAlexaSkill{index}", function.normalized), "alexa-appkit.amazon.com", None, span),
+            "iot" => self.permission(
+                function,
+                format!("{}LambdaPermissionIotTopicRule{index}", function.normalized),
+                "iot.amazonaws.com",
+                None,
+                span,
+            ),
+            "cognitoUserPool" => self.permission(
+                function,
+                format!(
+                    "{}LambdaPermissionCognitoUserPool{index}",
+                    function.normalized
+                ),
+                "cognito-idp.amazonaws.com",
+                None,
+                span,
+            ),
+            "alexaSkill" => self.permission(
+                function,
+                format!("{}LambdaPermissionAlexaSkill{index}", function.normalized),
+                "alexa-appkit.amazon.com",
+                None,
+                span,
+            ),
             _ => {}
         }
     }
 
     /// An `AWS::Lambda::Permission` for a service to invoke the function.
-    fn permission(&mut self, function: &Function, id: String, principal: &str, source_arn: Option<Node>, span: Span) {
+    fn permission(
+        &mut self,
+        function: &Function,
+        id: String,
+        principal: &str,
+        source_arn: Option<Node>,
+        span: Span,
+    ) {
         let mut props = Props::new(span);
         props.set("Action", text("lambda:InvokeFunction", span));
         props.set("FunctionName", reference(&function.id, Some("Arn"), span));
         props.set("Principal", text(principal, span));
-        match source_arn {
-            Some(arn) => props.set("SourceArn", arn),
-            None => props.set("SourceAccount", Node::unknown("AWS::AccountId", span)),
+        // The Framework scopes bucket notifications to the stack's account too: a bucket
+        // ARN does not name its owner.
+        if source_arn.is_none() || principal == "s3.amazonaws.com" {
+            props.set("SourceAccount", Node::unknown("AWS::AccountId", span));
         }
-        self.push(id, "AWS::Lambda::Permission", props.build(), span, &function.origin);
+        if let Some(arn) = source_arn {
+            props.set("SourceArn", arn);
+        }
+        self.push(
+            id,
+            "AWS::Lambda::Permission",
+            props.build(),
+            span,
+            &function.origin,
+        );
     }
 
-    fn event_source_mapping(&mut self, function: &Function, id: String, arn: &Node, config: &Node, span: Span, role_actions: &[&str]) {
+    fn event_source_mapping(
+        &mut self,
+        function: &Function,
+        id: String,
+        arn: &Node,
+        config: &Node,
+        span: Span,
+        role_actions: &[&str],
+    ) {
         let mut props = Props::new(span);
         props.set("EventSourceArn", arn.clone());
         props.set("FunctionName", reference(&function.id, Some("Arn"), span));
@@ -756,15 +1052,27 @@ impl<'a> Translator<'a> {
             ("topic", "Topics"),
         ] {
             if let Some((k, value)) = field_entry(config, setting) {
-                let value = if property == "Topics" { seq(vec![value.clone()], value.span) } else { value.clone() };
+                let value = if property == "Topics" {
+                    seq(vec![value.clone()], value.span)
+                } else {
+                    value.clone()
+                };
                 props.set_at(property, k.span, value);
             }
         }
         if let Some((k, response)) = field_entry(config, "functionResponseType") {
-            props.set_at("FunctionResponseTypes", k.span, seq(vec![response.clone()], response.span));
+            props.set_at(
+                "FunctionResponseTypes",
+                k.span,
+                seq(vec![response.clone()], response.span),
+            );
         }
         if let Some((k, maximum)) = field_entry(config, "maximumConcurrency") {
-            props.set_at("ScalingConfig", k.span, entries(maximum.span, vec![("MaximumConcurrency", maximum.clone())]));
+            props.set_at(
+                "ScalingConfig",
+                k.span,
+                entries(maximum.span, vec![("MaximumConcurrency", maximum.clone())]),
+            );
         }
         if let Some((k, patterns)) = field_entry(config, "filterPatterns") {
             let filters = patterns
@@ -772,20 +1080,42 @@ impl<'a> Translator<'a> {
                 .into_iter()
                 .map(|pattern| entries(pattern.span, vec![("Pattern", pattern.clone())]))
                 .collect();
-            props.set_at("FilterCriteria", k.span, entries(patterns.span, vec![("Filters", seq(filters, patterns.span))]));
+            props.set_at(
+                "FilterCriteria",
+                k.span,
+                entries(
+                    patterns.span,
+                    vec![("Filters", seq(filters, patterns.span))],
+                ),
+            );
         }
-        if let Some((k, on_failure)) = field(config, "destinations").and_then(|d| field_entry(d, "onFailure")) {
+        if let Some((k, on_failure)) =
+            field(config, "destinations").and_then(|d| field_entry(d, "onFailure"))
+        {
             let destination = field(on_failure, "arn").unwrap_or(on_failure).clone();
             props.set_at(
                 "DestinationConfig",
                 k.span,
-                entries(on_failure.span, vec![("OnFailure", entries(on_failure.span, vec![("Destination", destination)]))]),
+                entries(
+                    on_failure.span,
+                    vec![(
+                        "OnFailure",
+                        entries(on_failure.span, vec![("Destination", destination)]),
+                    )],
+                ),
             );
         }
         if function.uses_default_role && !role_actions.is_empty() {
-            self.default_role_statements.push(allow(role_actions, vec![arn.clone()], span));
+            self.default_role_statements
+                .push(allow(role_actions, vec![arn.clone()], span));
         }
-        self.push(id, "AWS::Lambda::EventSourceMapping", props.build(), span, &function.origin);
+        self.push(
+            id,
+            "AWS::Lambda::EventSourceMapping",
+            props.build(),
+            span,
+            &function.origin,
+        );
     }
 
     fn s3_event(&mut self, function: &Function, index: usize, value: &Node, span: Span) {
@@ -793,17 +1123,30 @@ impl<'a> Translator<'a> {
         let existing = field(value, "existing").is_some_and(is_true);
         let bucket_id = format!("S3Bucket{}", alphanumeric_name(&bucket.display()));
         let source_arn = match bucket.as_str() {
-            Some(name) if !name.starts_with("arn:") => text(&format!("arn:aws:s3:::{name}"), bucket.span),
+            Some(name) if !name.starts_with("arn:") => {
+                text(&format!("arn:aws:s3:::{name}"), bucket.span)
+            }
             _ => bucket.clone(),
         };
         if !existing && bucket.as_str().is_some() {
             // The Framework creates the bucket, with the notification to the function.
             let mut notification = vec![
-                ("Event", field(value, "event").cloned().unwrap_or_else(|| text("s3:ObjectCreated:*", span))),
+                (
+                    "Event",
+                    field(value, "event")
+                        .cloned()
+                        .unwrap_or_else(|| text("s3:ObjectCreated:*", span)),
+                ),
                 ("Function", reference(&function.id, Some("Arn"), span)),
             ];
             if let Some(rules) = field(value, "rules") {
-                notification.push(("Filter", entries(rules.span, vec![("S3Key", entries(rules.span, vec![("Rules", rules.clone())]))])));
+                notification.push((
+                    "Filter",
+                    entries(
+                        rules.span,
+                        vec![("S3Key", entries(rules.span, vec![("Rules", rules.clone())]))],
+                    ),
+                ));
             }
             let props = entries(
                 span,
@@ -811,26 +1154,50 @@ impl<'a> Translator<'a> {
                     ("BucketName", bucket.clone()),
                     (
                         "NotificationConfiguration",
-                        entries(span, vec![("LambdaConfigurations", seq(vec![entries(span, notification)], span))]),
+                        entries(
+                            span,
+                            vec![(
+                                "LambdaConfigurations",
+                                seq(vec![entries(span, notification)], span),
+                            )],
+                        ),
                     ),
                 ],
             );
-            self.push(bucket_id.clone(), "AWS::S3::Bucket", props, span, &function.origin);
+            self.push(
+                bucket_id.clone(),
+                "AWS::S3::Bucket",
+                props,
+                span,
+                &function.origin,
+            );
         }
-        let id = format!("{}LambdaPermission{}S3{index}", function.normalized, alphanumeric_name(&bucket.display()));
+        let id = format!(
+            "{}LambdaPermission{}S3{index}",
+            function.normalized,
+            alphanumeric_name(&bucket.display())
+        );
         self.permission(function, id, "s3.amazonaws.com", Some(source_arn), span);
     }
 
     fn sns_event(&mut self, function: &Function, index: usize, value: &Node, span: Span) {
         let arn = match field(value, "arn") {
             Some(arn) => Some(arn.clone()),
-            None => value.as_str().filter(|text| text.starts_with("arn:")).map(|_| value.clone()),
+            None => value
+                .as_str()
+                .filter(|text| text.starts_with("arn:"))
+                .map(|_| value.clone()),
         };
-        let topic_name = field(value, "topicName").or_else(|| value.as_str().is_some().then_some(value));
+        let topic_name =
+            field(value, "topicName").or_else(|| value.as_str().is_some().then_some(value));
         let redrive = field(value, "redrivePolicy").map(|policy| {
             let target = field(policy, "deadLetterTargetArn")
                 .cloned()
-                .or_else(|| field(policy, "deadLetterTargetRef").and_then(Node::as_str).map(|id| reference(id, Some("Arn"), policy.span)))
+                .or_else(|| {
+                    field(policy, "deadLetterTargetRef")
+                        .and_then(Node::as_str)
+                        .map(|id| reference(id, Some("Arn"), policy.span))
+                })
                 .or_else(|| field(policy, "deadLetterTargetImport").cloned())
                 .unwrap_or_else(|| policy.clone());
             entries(policy.span, vec![("deadLetterTargetArn", target)])
@@ -841,8 +1208,20 @@ impl<'a> Translator<'a> {
                 // The Framework creates the topic.
                 let name = topic_name.map(Node::display).unwrap_or_default();
                 let topic_id = format!("SNSTopic{}", alphanumeric_name(&name));
-                let props = entries(span, vec![("TopicName", topic_name.cloned().unwrap_or_else(|| text(&name, span)))]);
-                self.push(topic_id.clone(), "AWS::SNS::Topic", props, span, &function.origin);
+                let props = entries(
+                    span,
+                    vec![(
+                        "TopicName",
+                        topic_name.cloned().unwrap_or_else(|| text(&name, span)),
+                    )],
+                );
+                self.push(
+                    topic_id.clone(),
+                    "AWS::SNS::Topic",
+                    props,
+                    span,
+                    &function.origin,
+                );
                 reference(&topic_id, None, span)
             }
         };
@@ -857,7 +1236,13 @@ impl<'a> Translator<'a> {
         if let Some(redrive) = redrive {
             subscription.push(("RedrivePolicy", redrive));
         }
-        self.push(format!("{}SnsSubscription{index}", function.normalized), "AWS::SNS::Subscription", entries(span, subscription), span, &function.origin);
+        self.push(
+            format!("{}SnsSubscription{index}", function.normalized),
+            "AWS::SNS::Subscription",
+            entries(span, subscription),
+            span,
+            &function.origin,
+        );
         let id = format!("{}LambdaPermissionSNS{index}", function.normalized);
         self.permission(function, id, "sns.amazonaws.com", Some(topic_arn), span);
     }
@@ -869,22 +1254,47 @@ impl<'a> Translator<'a> {
             None => Vec::new(),
         };
         for (offset, rate) in rates.into_iter().enumerate() {
-            let id = format!("{}EventsRuleSchedule{}", function.normalized, index + offset);
+            let id = format!(
+                "{}EventsRuleSchedule{}",
+                function.normalized,
+                index + offset
+            );
             let mut props = Props::new(span);
             props.set("ScheduleExpression", rate);
             if field(value, "enabled").is_some_and(|enabled| enabled.as_bool() == Some(false)) {
                 props.set("State", text("DISABLED", span));
             }
-            props.set("Targets", seq(vec![self.rule_target(function, value, &id, span)], span));
-            self.push(id.clone(), "AWS::Events::Rule", props.build(), span, &function.origin);
-            self.permission(function, format!("{}LambdaPermissionEventsRuleSchedule{}", function.normalized, index + offset), "events.amazonaws.com", Some(reference(&id, Some("Arn"), span)), span);
+            props.set(
+                "Targets",
+                seq(vec![self.rule_target(function, value, &id, span)], span),
+            );
+            self.push(
+                id.clone(),
+                "AWS::Events::Rule",
+                props.build(),
+                span,
+                &function.origin,
+            );
+            self.permission(
+                function,
+                format!(
+                    "{}LambdaPermissionEventsRuleSchedule{}",
+                    function.normalized,
+                    index + offset
+                ),
+                "events.amazonaws.com",
+                Some(reference(&id, Some("Arn"), span)),
+                span,
+            );
         }
     }
 
     fn event_bridge_event(&mut self, function: &Function, index: usize, value: &Node, span: Span) {
         let id = format!("{}EventBridgeRule{index}", function.normalized);
         let mut props = Props::new(span);
-        if let Some((k, pattern)) = field_entry(value, "pattern").or_else(|| field_entry(value, "event")) {
+        if let Some((k, pattern)) =
+            field_entry(value, "pattern").or_else(|| field_entry(value, "event"))
+        {
             props.set_at("EventPattern", k.span, pattern.clone());
         }
         if let Some((k, schedule)) = field_entry(value, "schedule") {
@@ -896,9 +1306,27 @@ impl<'a> Translator<'a> {
         if field(value, "enabled").is_some_and(|enabled| enabled.as_bool() == Some(false)) {
             props.set("State", text("DISABLED", span));
         }
-        props.set("Targets", seq(vec![self.rule_target(function, value, &id, span)], span));
-        self.push(id.clone(), "AWS::Events::Rule", props.build(), span, &function.origin);
-        self.permission(function, format!("{}LambdaPermissionEventBridgeRule{index}", function.normalized), "events.amazonaws.com", Some(reference(&id, Some("Arn"), span)), span);
+        props.set(
+            "Targets",
+            seq(vec![self.rule_target(function, value, &id, span)], span),
+        );
+        self.push(
+            id.clone(),
+            "AWS::Events::Rule",
+            props.build(),
+            span,
+            &function.origin,
+        );
+        self.permission(
+            function,
+            format!(
+                "{}LambdaPermissionEventBridgeRule{index}",
+                function.normalized
+            ),
+            "events.amazonaws.com",
+            Some(reference(&id, Some("Arn"), span)),
+            span,
+        );
     }
 
     /// The Lambda target of a rule, with its DLQ and retry policy when set.
@@ -908,11 +1336,23 @@ impl<'a> Translator<'a> {
         target.set("Id", text(&format!("{rule_id}Target"), span));
         for setting in ["input", "inputPath"] {
             if let Some((k, input)) = field_entry(value, setting) {
-                target.set_at(if setting == "input" { "Input" } else { "InputPath" }, k.span, input.clone());
+                target.set_at(
+                    if setting == "input" {
+                        "Input"
+                    } else {
+                        "InputPath"
+                    },
+                    k.span,
+                    input.clone(),
+                );
             }
         }
         if let Some((k, dlq)) = field_entry(value, "deadLetterQueueArn") {
-            target.set_at("DeadLetterConfig", k.span, entries(dlq.span, vec![("Arn", dlq.clone())]));
+            target.set_at(
+                "DeadLetterConfig",
+                k.span,
+                entries(dlq.span, vec![("Arn", dlq.clone())]),
+            );
         }
         if let Some((k, retry)) = field_entry(value, "retryPolicy") {
             let mut policy = Props::new(retry.span);
@@ -932,7 +1372,10 @@ impl<'a> Translator<'a> {
     fn http_event(&mut self, function: &Function, value: &Node, span: Span) {
         let (method, path) = method_and_path(value, "ANY", "/");
         let path = format!("/{}", path.trim_start_matches('/'));
-        let api = match self.provider_field("apiGateway").and_then(|gateway| field(gateway, "restApiId")) {
+        let api = match self
+            .provider_field("apiGateway")
+            .and_then(|gateway| field(gateway, "restApiId"))
+        {
             Some(external) => external.display(),
             None => {
                 self.rest_api.get_or_insert(span);
@@ -966,7 +1409,13 @@ impl<'a> Translator<'a> {
             integration_timeout,
         });
         let source = sub(&format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*/*"), span);
-        self.permission(function, format!("{}LambdaPermissionApiGateway", function.normalized), "apigateway.amazonaws.com", Some(source), span);
+        self.permission(
+            function,
+            format!("{}LambdaPermissionApiGateway", function.normalized),
+            "apigateway.amazonaws.com",
+            Some(source),
+            span,
+        );
     }
 
     fn http_api_event(&mut self, function: &Function, value: &Node, span: Span) {
@@ -975,7 +1424,11 @@ impl<'a> Translator<'a> {
         } else {
             method_and_path(value, "ANY", "$default")
         };
-        let method = if method == "*" { "ANY".to_string() } else { method };
+        let method = if method == "*" {
+            "ANY".to_string()
+        } else {
+            method
+        };
         let http_api = self.provider_field("httpApi");
         let api = match http_api.and_then(|settings| field(settings, "id")) {
             Some(external) => external.display(),
@@ -1000,7 +1453,13 @@ impl<'a> Translator<'a> {
             integration_timeout: IntegrationTimeout::Default,
         });
         let source = sub(&format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*"), span);
-        self.permission(function, format!("{}LambdaPermissionHttpApi", function.normalized), "apigateway.amazonaws.com", Some(source), span);
+        self.permission(
+            function,
+            format!("{}LambdaPermissionHttpApi", function.normalized),
+            "apigateway.amazonaws.com",
+            Some(source),
+            span,
+        );
     }
 
     // --- shared resources ---------------------------------------------------------------
@@ -1013,13 +1472,29 @@ impl<'a> Translator<'a> {
         let span = key.span;
         let id = format!("{}LambdaLayer", normalize_name(&key.name));
         let mut props = Props::new(span);
-        props.set("LayerName", field(layer, "name").cloned().unwrap_or_else(|| text(&key.name, span)));
-        for (setting, property) in [("compatibleRuntimes", "CompatibleRuntimes"), ("compatibleArchitectures", "CompatibleArchitectures"), ("licenseInfo", "LicenseInfo"), ("description", "Description")] {
+        props.set(
+            "LayerName",
+            field(layer, "name")
+                .cloned()
+                .unwrap_or_else(|| text(&key.name, span)),
+        );
+        for (setting, property) in [
+            ("compatibleRuntimes", "CompatibleRuntimes"),
+            ("compatibleArchitectures", "CompatibleArchitectures"),
+            ("licenseInfo", "LicenseInfo"),
+            ("description", "Description"),
+        ] {
             if let Some((k, value)) = field_entry(layer, setting) {
                 props.set_at(property, k.span, value.clone());
             }
         }
-        self.push(id.clone(), "AWS::Lambda::LayerVersion", props.build(), span, &origin);
+        self.push(
+            id.clone(),
+            "AWS::Lambda::LayerVersion",
+            props.build(),
+            span,
+            &origin,
+        );
         if let Some(accounts) = field(layer, "allowedAccounts") {
             for (index, account) in accounts.items().into_iter().enumerate() {
                 let props = entries(
@@ -1030,7 +1505,17 @@ impl<'a> Translator<'a> {
                         ("Principal", account.clone()),
                     ],
                 );
-                self.push(format!("{}LambdaLayerPermission{}", normalize_name(&key.name), index + 1), "AWS::Lambda::LayerVersionPermission", props, account.span, &origin);
+                self.push(
+                    format!(
+                        "{}LambdaLayerPermission{}",
+                        normalize_name(&key.name),
+                        index + 1
+                    ),
+                    "AWS::Lambda::LayerVersionPermission",
+                    props,
+                    account.span,
+                    &origin,
+                );
             }
         }
     }
@@ -1047,7 +1532,13 @@ impl<'a> Translator<'a> {
             .filter(|(_, role)| is_role_configuration(role));
         let span = iam_role.map_or(self.provider_key, |(k, _)| k.span);
         let logs_span = self.provider_key;
-        let prefix = self.service_stage().unwrap_or_else(|| format!("{}-{}", self.names.service.display(), self.names.stage.display()));
+        let prefix = self.service_stage().unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                self.names.service.display(),
+                self.names.stage.display()
+            )
+        });
         let mut log_groups = vec![sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{prefix}*:*"), logs_span)];
         let mut log_streams = vec![sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{prefix}*:*:*"), logs_span)];
         for name in &self.custom_named_functions {
@@ -1056,7 +1547,15 @@ impl<'a> Translator<'a> {
             log_streams.push(sub(&format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{display}:*:*"), name.span));
         }
         let mut statements = vec![
-            allow(&["logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"], log_groups, logs_span),
+            allow(
+                &[
+                    "logs:CreateLogStream",
+                    "logs:CreateLogGroup",
+                    "logs:TagResource",
+                ],
+                log_groups,
+                logs_span,
+            ),
             allow(&["logs:PutLogEvents"], log_streams, logs_span),
         ];
         let user_statements = [
@@ -1072,7 +1571,11 @@ impl<'a> Translator<'a> {
         }
         statements.append(&mut self.default_role_statements);
         if let Some(tracing) = self.default_role_tracing {
-            statements.push(allow(&["xray:PutTraceSegments", "xray:PutTelemetryRecords"], vec![text("*", tracing)], tracing));
+            statements.push(allow(
+                &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                vec![text("*", tracing)],
+                tracing,
+            ));
         }
         let mut managed = Vec::new();
         let managed_lists = [
@@ -1092,13 +1595,25 @@ impl<'a> Translator<'a> {
             }),
             span,
         );
-        let document = entries(span, vec![("Version", text("2012-10-17", span)), ("Statement", seq(statements, span))]);
+        let document = entries(
+            span,
+            vec![
+                ("Version", text("2012-10-17", span)),
+                ("Statement", seq(statements, span)),
+            ],
+        );
         let mut props = Props::new(span);
         props.set("AssumeRolePolicyDocument", trust);
         props.set(
             "Policies",
             seq(
-                vec![entries(span, vec![("PolicyName", text(&format!("{prefix}-lambda"), span)), ("PolicyDocument", document)])],
+                vec![entries(
+                    span,
+                    vec![
+                        ("PolicyName", text(&format!("{prefix}-lambda"), span)),
+                        ("PolicyDocument", document),
+                    ],
+                )],
                 span,
             ),
         );
@@ -1119,79 +1634,176 @@ impl<'a> Translator<'a> {
             props.set_at("PermissionsBoundary", k.span, boundary.clone());
         }
         let origin = self.provider_origin.clone();
-        self.push(DEFAULT_ROLE_ID.into(), "AWS::IAM::Role", props.build(), span, &origin);
+        self.push(
+            DEFAULT_ROLE_ID.into(),
+            "AWS::IAM::Role",
+            props.build(),
+            span,
+            &origin,
+        );
     }
 
     /// The implicit REST API, its stage, access log group, usage plans and API keys.
     fn rest_api(&mut self) {
-        let Some(first_event) = self.rest_api else { return };
+        let Some(first_event) = self.rest_api else {
+            return;
+        };
         let origin = self.provider_origin.clone();
         let gateway = self.provider_entry("apiGateway");
         let api_span = gateway.map_or(first_event, |(k, _)| k.span);
         let gateway = gateway.map(|(_, settings)| settings);
         let prefix_name = self.api_name();
         let mut api = Props::new(api_span);
-        api.set("Name", field(self.provider, "apiName").cloned().unwrap_or(prefix_name));
-        let endpoint = self.provider_field("endpointType").or_else(|| gateway.and_then(|g| field(g, "endpointType")));
-        let endpoint = endpoint.map_or_else(|| text("EDGE", api_span), |node| match node.as_str() {
-            Some(kind) => text(&kind.to_ascii_uppercase(), node.span),
-            None => node.clone(),
-        });
-        api.set("EndpointConfiguration", entries(endpoint.span, vec![("Types", seq(vec![endpoint.clone()], endpoint.span))]));
+        api.set(
+            "Name",
+            field(self.provider, "apiName")
+                .cloned()
+                .unwrap_or(prefix_name),
+        );
+        let endpoint = self
+            .provider_field("endpointType")
+            .or_else(|| gateway.and_then(|g| field(g, "endpointType")));
+        let endpoint = endpoint.map_or_else(
+            || text("EDGE", api_span),
+            |node| match node.as_str() {
+                Some(kind) => text(&kind.to_ascii_uppercase(), node.span),
+                None => node.clone(),
+            },
+        );
+        api.set(
+            "EndpointConfiguration",
+            entries(
+                endpoint.span,
+                vec![("Types", seq(vec![endpoint.clone()], endpoint.span))],
+            ),
+        );
         if let Some(gateway) = gateway {
-            for (setting, property) in [("binaryMediaTypes", "BinaryMediaTypes"), ("minimumCompressionSize", "MinimumCompressionSize"), ("disableDefaultEndpoint", "DisableExecuteApiEndpoint"), ("apiKeySourceType", "ApiKeySourceType")] {
+            for (setting, property) in [
+                ("binaryMediaTypes", "BinaryMediaTypes"),
+                ("minimumCompressionSize", "MinimumCompressionSize"),
+                ("disableDefaultEndpoint", "DisableExecuteApiEndpoint"),
+                ("apiKeySourceType", "ApiKeySourceType"),
+            ] {
                 if let Some((k, value)) = field_entry(gateway, setting) {
                     api.set_at(property, k.span, value.clone());
                 }
             }
             if let Some((k, policy)) = field_entry(gateway, "resourcePolicy") {
-                api.set_at("Policy", k.span, entries(policy.span, vec![("Version", text("2012-10-17", policy.span)), ("Statement", policy.clone())]));
+                api.set_at(
+                    "Policy",
+                    k.span,
+                    entries(
+                        policy.span,
+                        vec![
+                            ("Version", text("2012-10-17", policy.span)),
+                            ("Statement", policy.clone()),
+                        ],
+                    ),
+                );
             }
         }
         if let Some(cors) = self.rest_cors.take() {
             api.set("Cors", rest_cors(&cors));
         }
-        self.push(REST_API_ID.into(), "AWS::ApiGateway::RestApi", api.build(), api_span, &origin);
+        self.push(
+            REST_API_ID.into(),
+            "AWS::ApiGateway::RestApi",
+            api.build(),
+            api_span,
+            &origin,
+        );
 
         // Stage settings live under `provider.logs.restApi` and `provider.tracing`.
-        let logs = self.provider_field("logs").and_then(|logs| field_entry(logs, "restApi"));
-        let tracing = self.provider_field("tracing").and_then(|tracing| field_entry(tracing, "apiGateway"));
+        let logs = self
+            .provider_field("logs")
+            .and_then(|logs| field_entry(logs, "restApi"));
+        let tracing = self
+            .provider_field("tracing")
+            .and_then(|tracing| field_entry(tracing, "apiGateway"));
         let stage_span = logs.or(tracing).map_or(self.provider_key, |(k, _)| k.span);
         let stage_name = self.names.stage.clone();
         let mut stage = Props::new(stage_span);
         stage.set("RestApiId", reference(REST_API_ID, None, stage_span));
-        stage.set("StageName", Node { span: stage_span, ..stage_name.clone() });
+        stage.set(
+            "StageName",
+            Node {
+                span: stage_span,
+                ..stage_name.clone()
+            },
+        );
         if let Some((k, tracing)) = tracing {
             stage.set_at("TracingEnabled", k.span, tracing.clone());
         }
         if let Some((k, logs)) = logs.filter(|(_, logs)| logs.as_bool() != Some(false)) {
             let setting = |name: &str| field(logs, name);
-            let enabled = |name: &str| setting(name).is_none_or(|value| value.as_bool() != Some(false));
+            let enabled =
+                |name: &str| setting(name).is_none_or(|value| value.as_bool() != Some(false));
             if enabled("accessLogging") {
                 let destination = reference("ApiGatewayLogGroup", Some("Arn"), logs.span);
-                let format = setting("format").cloned().unwrap_or_else(|| text(DEFAULT_ACCESS_LOG_FORMAT, logs.span));
-                stage.set_at("AccessLogSetting", k.span, entries(logs.span, vec![("DestinationArn", destination), ("Format", format)]));
+                let format = setting("format")
+                    .cloned()
+                    .unwrap_or_else(|| text(DEFAULT_ACCESS_LOG_FORMAT, logs.span));
+                stage.set_at(
+                    "AccessLogSetting",
+                    k.span,
+                    entries(
+                        logs.span,
+                        vec![("DestinationArn", destination), ("Format", format)],
+                    ),
+                );
                 let mut group = Props::new(k.span);
-                group.set("LogGroupName", self.generated_name("/aws/api-gateway/", k.span));
+                group.set(
+                    "LogGroupName",
+                    self.generated_name("/aws/api-gateway/", k.span),
+                );
                 if let Some((rk, retention)) = self.provider_entry("logRetentionInDays") {
                     group.set_at("RetentionInDays", rk.span, retention.clone());
                 }
-                self.push("ApiGatewayLogGroup".into(), "AWS::Logs::LogGroup", group.build(), k.span, &origin);
+                self.push(
+                    "ApiGatewayLogGroup".into(),
+                    "AWS::Logs::LogGroup",
+                    group.build(),
+                    k.span,
+                    &origin,
+                );
             }
             let mut method = Props::new(logs.span);
             method.set("HttpMethod", text("*", logs.span));
             method.set("ResourcePath", text("/*", logs.span));
             if enabled("executionLogging") {
-                method.set("LoggingLevel", setting("level").cloned().unwrap_or_else(|| text("INFO", logs.span)));
-                method.set("DataTraceEnabled", setting("fullExecutionData").cloned().unwrap_or(Node::new(Value::Bool(true), logs.span)));
+                method.set(
+                    "LoggingLevel",
+                    setting("level")
+                        .cloned()
+                        .unwrap_or_else(|| text("INFO", logs.span)),
+                );
+                method.set(
+                    "DataTraceEnabled",
+                    setting("fullExecutionData")
+                        .cloned()
+                        .unwrap_or(Node::new(Value::Bool(true), logs.span)),
+                );
             }
-            if let Some(metrics) = self.provider_field("apiGateway").and_then(|g| field(g, "metrics")) {
+            if let Some(metrics) = self
+                .provider_field("apiGateway")
+                .and_then(|g| field(g, "metrics"))
+            {
                 method.set("MetricsEnabled", metrics.clone());
             }
-            stage.set_at("MethodSettings", k.span, seq(vec![method.build()], logs.span));
+            stage.set_at(
+                "MethodSettings",
+                k.span,
+                seq(vec![method.build()], logs.span),
+            );
         }
         let stage_id = "ApiGatewayStage".to_string();
-        self.push(stage_id, "AWS::ApiGateway::Stage", stage.build(), stage_span, &origin);
+        self.push(
+            stage_id,
+            "AWS::ApiGateway::Stage",
+            stage.build(),
+            stage_span,
+            &origin,
+        );
         self.usage_plans(gateway, &stage_name);
     }
 
@@ -1207,8 +1819,14 @@ impl<'a> Translator<'a> {
             Some((k, plan)) => match &plan.value {
                 Value::Seq(items) => {
                     for item in items {
-                        if let Some((name, settings)) = item.as_map().and_then(|map| map.entries.first()) {
-                            plans.push((format!("ApiGatewayUsagePlan{}", alphanumeric_name(&name.name)), name.span, Some(settings)));
+                        if let Some((name, settings)) =
+                            item.as_map().and_then(|map| map.entries.first())
+                        {
+                            plans.push((
+                                format!("ApiGatewayUsagePlan{}", alphanumeric_name(&name.name)),
+                                name.span,
+                                Some(settings),
+                            ));
                         }
                     }
                 }
@@ -1224,12 +1842,29 @@ impl<'a> Translator<'a> {
             let mut props = Props::new(span);
             props.set(
                 "ApiStages",
-                seq(vec![entries(span, vec![("ApiId", reference(REST_API_ID, None, span)), ("Stage", Node { span, ..stage_name.clone() })])], span),
+                seq(
+                    vec![entries(
+                        span,
+                        vec![
+                            ("ApiId", reference(REST_API_ID, None, span)),
+                            (
+                                "Stage",
+                                Node {
+                                    span,
+                                    ..stage_name.clone()
+                                },
+                            ),
+                        ],
+                    )],
+                    span,
+                ),
             );
             if let Some(settings) = settings {
                 if let Some((k, throttle)) = field_entry(settings, "throttle") {
                     let mut limits = Props::new(throttle.span);
-                    for (setting, property) in [("burstLimit", "BurstLimit"), ("rateLimit", "RateLimit")] {
+                    for (setting, property) in
+                        [("burstLimit", "BurstLimit"), ("rateLimit", "RateLimit")]
+                    {
                         if let Some(value) = field(throttle, setting) {
                             limits.set(property, value.clone());
                         }
@@ -1238,7 +1873,11 @@ impl<'a> Translator<'a> {
                 }
                 if let Some((k, quota)) = field_entry(settings, "quota") {
                     let mut limits = Props::new(quota.span);
-                    for (setting, property) in [("limit", "Limit"), ("offset", "Offset"), ("period", "Period")] {
+                    for (setting, property) in [
+                        ("limit", "Limit"),
+                        ("offset", "Offset"),
+                        ("period", "Period"),
+                    ] {
                         if let Some(value) = field(quota, setting) {
                             limits.set(property, value.clone());
                         }
@@ -1246,7 +1885,13 @@ impl<'a> Translator<'a> {
                     props.set_at("Quota", k.span, limits.build());
                 }
             }
-            self.push(id, "AWS::ApiGateway::UsagePlan", props.build(), span, &origin);
+            self.push(
+                id,
+                "AWS::ApiGateway::UsagePlan",
+                props.build(),
+                span,
+                &origin,
+            );
         }
         if let Some((_, keys)) = keys_entry {
             // A list of keys, or per-plan lists (`- free: [key1]`).
@@ -1263,10 +1908,20 @@ impl<'a> Translator<'a> {
             }
             for (index, key_node) in all.into_iter().enumerate() {
                 let mut props = Props::new(key_node.span);
-                props.set("Enabled", field(&key_node, "enabled").cloned().unwrap_or(Node::new(Value::Bool(true), key_node.span)));
+                props.set(
+                    "Enabled",
+                    field(&key_node, "enabled")
+                        .cloned()
+                        .unwrap_or(Node::new(Value::Bool(true), key_node.span)),
+                );
                 match key_node.as_map() {
                     Some(_) => {
-                        for (setting, property) in [("name", "Name"), ("value", "Value"), ("description", "Description"), ("customerId", "CustomerId")] {
+                        for (setting, property) in [
+                            ("name", "Name"),
+                            ("value", "Value"),
+                            ("description", "Description"),
+                            ("customerId", "CustomerId"),
+                        ] {
                             if let Some((k, value)) = field_entry(&key_node, setting) {
                                 props.set_at(property, k.span, value.clone());
                             }
@@ -1276,22 +1931,51 @@ impl<'a> Translator<'a> {
                 }
                 props.set(
                     "StageKeys",
-                    seq(vec![entries(key_node.span, vec![("RestApiId", reference(REST_API_ID, None, key_node.span)), ("StageName", Node { span: key_node.span, ..stage_name.clone() })])], key_node.span),
+                    seq(
+                        vec![entries(
+                            key_node.span,
+                            vec![
+                                ("RestApiId", reference(REST_API_ID, None, key_node.span)),
+                                (
+                                    "StageName",
+                                    Node {
+                                        span: key_node.span,
+                                        ..stage_name.clone()
+                                    },
+                                ),
+                            ],
+                        )],
+                        key_node.span,
+                    ),
                 );
-                self.push(format!("ApiGatewayApiKey{}", index + 1), "AWS::ApiGateway::ApiKey", props.build(), key_node.span, &origin);
+                self.push(
+                    format!("ApiGatewayApiKey{}", index + 1),
+                    "AWS::ApiGateway::ApiKey",
+                    props.build(),
+                    key_node.span,
+                    &origin,
+                );
             }
         }
     }
 
     /// The implicit HTTP API and its `$default` stage.
     fn http_api(&mut self) {
-        let Some(first_event) = self.http_api else { return };
+        let Some(first_event) = self.http_api else {
+            return;
+        };
         let origin = self.provider_origin.clone();
         let settings = self.provider_entry("httpApi");
         let api_span = settings.map_or(first_event, |(k, _)| k.span);
         let settings = settings.map(|(_, settings)| settings);
         let mut api = Props::new(api_span);
-        api.set("Name", settings.and_then(|s| field(s, "name")).cloned().unwrap_or_else(|| self.api_name()));
+        api.set(
+            "Name",
+            settings
+                .and_then(|s| field(s, "name"))
+                .cloned()
+                .unwrap_or_else(|| self.api_name()),
+        );
         api.set("ProtocolType", text("HTTP", api_span));
         if let Some(settings) = settings {
             if let Some((k, cors)) = field_entry(settings, "cors") {
@@ -1303,32 +1987,73 @@ impl<'a> Translator<'a> {
                 api.set_at("DisableExecuteApiEndpoint", k.span, disable.clone());
             }
         }
-        self.push(HTTP_API_ID.into(), "AWS::ApiGatewayV2::Api", api.build(), api_span, &origin);
+        self.push(
+            HTTP_API_ID.into(),
+            "AWS::ApiGatewayV2::Api",
+            api.build(),
+            api_span,
+            &origin,
+        );
 
-        let logs = self.provider_field("logs").and_then(|logs| field_entry(logs, "httpApi"));
+        let logs = self
+            .provider_field("logs")
+            .and_then(|logs| field_entry(logs, "httpApi"));
         let stage_span = logs.map_or(self.provider_key, |(k, _)| k.span);
         let mut stage = Props::new(stage_span);
         stage.set("ApiId", reference(HTTP_API_ID, None, stage_span));
         stage.set("StageName", text("$default", stage_span));
         stage.set("AutoDeploy", Node::new(Value::Bool(true), stage_span));
         if let Some((k, logs)) = logs.filter(|(_, logs)| logs.as_bool() != Some(false)) {
-            let format = field(logs, "format").cloned().unwrap_or_else(|| text(DEFAULT_ACCESS_LOG_FORMAT, logs.span));
+            let format = field(logs, "format")
+                .cloned()
+                .unwrap_or_else(|| text(DEFAULT_ACCESS_LOG_FORMAT, logs.span));
             stage.set_at(
                 "AccessLogSettings",
                 k.span,
-                entries(logs.span, vec![("DestinationArn", reference("HttpApiLogGroup", Some("Arn"), logs.span)), ("Format", format)]),
+                entries(
+                    logs.span,
+                    vec![
+                        (
+                            "DestinationArn",
+                            reference("HttpApiLogGroup", Some("Arn"), logs.span),
+                        ),
+                        ("Format", format),
+                    ],
+                ),
             );
             let mut group = Props::new(k.span);
-            group.set("LogGroupName", self.generated_name("/aws/http-api/", k.span));
+            group.set(
+                "LogGroupName",
+                self.generated_name("/aws/http-api/", k.span),
+            );
             if let Some((rk, retention)) = self.provider_entry("logRetentionInDays") {
                 group.set_at("RetentionInDays", rk.span, retention.clone());
             }
-            self.push("HttpApiLogGroup".into(), "AWS::Logs::LogGroup", group.build(), k.span, &origin);
+            self.push(
+                "HttpApiLogGroup".into(),
+                "AWS::Logs::LogGroup",
+                group.build(),
+                k.span,
+                &origin,
+            );
         }
         if let Some((k, metrics)) = settings.and_then(|s| field_entry(s, "metrics")) {
-            stage.set_at("DefaultRouteSettings", k.span, entries(metrics.span, vec![("DetailedMetricsEnabled", metrics.clone())]));
+            stage.set_at(
+                "DefaultRouteSettings",
+                k.span,
+                entries(
+                    metrics.span,
+                    vec![("DetailedMetricsEnabled", metrics.clone())],
+                ),
+            );
         }
-        self.push("HttpApiStage".into(), "AWS::ApiGatewayV2::Stage", stage.build(), stage_span, &origin);
+        self.push(
+            "HttpApiStage".into(),
+            "AWS::ApiGatewayV2::Stage",
+            stage.build(),
+            stage_span,
+            &origin,
+        );
     }
 
     /// `<stage>-<service>`, the Framework's API name.
@@ -1353,7 +2078,16 @@ impl<'a> Translator<'a> {
 fn is_role_configuration(role: &Node) -> bool {
     role.as_map().is_some_and(|map| {
         map.keys().any(|name| {
-            matches!(name, "name" | "path" | "statements" | "managedPolicies" | "permissionsBoundary" | "permissionBoundary" | "tags")
+            matches!(
+                name,
+                "name"
+                    | "path"
+                    | "statements"
+                    | "managedPolicies"
+                    | "permissionsBoundary"
+                    | "permissionBoundary"
+                    | "tags"
+            )
         })
     })
 }
@@ -1374,8 +2108,15 @@ fn method_and_path(value: &Node, default_method: &str, default_path: &str) -> (S
         let path = parts.next().unwrap_or(default_path).to_string();
         return (method, path);
     }
-    let method = field(value, "method").map_or_else(|| default_method.to_string(), |m| m.display().to_ascii_uppercase());
-    let method = if method == "*" { "ANY".to_string() } else { method };
+    let method = field(value, "method").map_or_else(
+        || default_method.to_string(),
+        |m| m.display().to_ascii_uppercase(),
+    );
+    let method = if method == "*" {
+        "ANY".to_string()
+    } else {
+        method
+    };
     let path = field(value, "path").map_or_else(|| default_path.to_string(), Node::display);
     (method, path)
 }
@@ -1399,7 +2140,9 @@ fn rest_auth(authorizer: Option<&Node>) -> RouteAuth {
             }
         }
         Value::Map(_) => {
-            let kind = field(authorizer, "type").map(Node::display).unwrap_or_default();
+            let kind = field(authorizer, "type")
+                .map(Node::display)
+                .unwrap_or_default();
             let arn = field(authorizer, "arn");
             let name = field(authorizer, "name")
                 .map(Node::display)
@@ -1408,7 +2151,9 @@ fn rest_auth(authorizer: Option<&Node>) -> RouteAuth {
                 .unwrap_or_else(|| "authorizer".to_string());
             if kind.eq_ignore_ascii_case("aws_iam") {
                 RouteAuth::Iam
-            } else if kind.eq_ignore_ascii_case("COGNITO_USER_POOLS") || arn.is_some_and(|arn| arn.display().contains(":cognito-idp:")) {
+            } else if kind.eq_ignore_ascii_case("COGNITO_USER_POOLS")
+                || arn.is_some_and(|arn| arn.display().contains(":cognito-idp:"))
+            {
                 RouteAuth::Cognito(name)
             } else if arn.is_some_and(|arn| !arn.is_known()) {
                 RouteAuth::Unknown(name)
@@ -1431,18 +2176,27 @@ fn http_auth(authorizer: Option<&Node>, authorizers: Option<&Node>) -> RouteAuth
     let (name, kind) = match &authorizer.value {
         Value::String(name) => (Some(name.clone()), None),
         Value::Map(_) => (
-            field(authorizer, "name").or_else(|| field(authorizer, "id")).map(Node::display),
+            field(authorizer, "name")
+                .or_else(|| field(authorizer, "id"))
+                .map(Node::display),
             field(authorizer, "type").map(Node::display),
         ),
         _ => return RouteAuth::Unknown(authorizer.display()),
     };
-    if kind.as_deref().is_some_and(|kind| kind.eq_ignore_ascii_case("aws_iam")) {
+    if kind
+        .as_deref()
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("aws_iam"))
+    {
         return RouteAuth::Iam;
     }
     let name = name.unwrap_or_else(|| "authorizer".to_string());
     let definition = authorizers.and_then(|all| field(all, &name));
     let defined_kind = definition.and_then(|d| field(d, "type")).map(Node::display);
-    match kind.or(defined_kind).map(|kind| kind.to_ascii_lowercase()).as_deref() {
+    match kind
+        .or(defined_kind)
+        .map(|kind| kind.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("request") => RouteAuth::Custom(name),
         Some("jwt") => RouteAuth::Jwt(name),
         // The Framework's default authorizer type is JWT (`issuerUrl` + `audience`).
@@ -1459,11 +2213,17 @@ fn requests_validated(request: Option<&Node>) -> bool {
     if schemas.is_some_and(|schemas| schemas.as_map().is_none_or(|map| !map.is_empty())) {
         return true;
     }
-    let Some(parameters) = field(request, "parameters") else { return false };
+    let Some(parameters) = field(request, "parameters") else {
+        return false;
+    };
     ["querystrings", "headers", "paths"].iter().any(|group| {
-        field(parameters, group).and_then(Node::as_map).is_some_and(|map| {
-            map.iter().any(|(_, value)| is_true(value) || field(value, "required").is_some_and(is_true))
-        })
+        field(parameters, group)
+            .and_then(Node::as_map)
+            .is_some_and(|map| {
+                map.iter().any(|(_, value)| {
+                    is_true(value) || field(value, "required").is_some_and(is_true)
+                })
+            })
     })
 }
 
@@ -1499,7 +2259,13 @@ fn url_cors(cors: &Node) -> Option<Node> {
             span,
             vec![
                 ("AllowOrigins", seq(vec![text("*", span)], span)),
-                ("AllowHeaders", seq(DEFAULT_CORS_HEADERS.iter().map(|h| text(h, span)).collect(), span)),
+                (
+                    "AllowHeaders",
+                    seq(
+                        DEFAULT_CORS_HEADERS.iter().map(|h| text(h, span)).collect(),
+                        span,
+                    ),
+                ),
                 ("AllowMethods", seq(vec![text("*", span)], span)),
             ],
         ));

@@ -85,12 +85,19 @@ impl<'a> Variables<'a> {
     /// when `provider.stage` depends on something unknown.
     pub fn stage(&mut self) -> Node {
         let span = self.root.span;
-        if let Some(stage) = self.options.stage.as_deref().or_else(|| self.options.serverless_options.get("stage").map(String::as_str)) {
+        if let Some(stage) = self.options.stage.as_deref().or_else(|| {
+            self.options
+                .serverless_options
+                .get("stage")
+                .map(String::as_str)
+        }) {
             return Node::string(stage, span);
         }
         match &self.stage {
             Some(Some(stage)) => return stage.clone(),
-            Some(None) => return unknown_with_partial("the stage depends on itself", "${sls:stage}", span),
+            Some(None) => {
+                return unknown_with_partial("the stage depends on itself", "${sls:stage}", span)
+            }
             None => {}
         }
         self.stage = Some(None);
@@ -121,16 +128,28 @@ impl<'a> Variables<'a> {
             return Node::unknown("variables nested too deeply", node.span);
         }
         match &node.value {
-            Value::String(text) if text.contains("${") => self.resolve_string(text, node.span, dir, depth),
+            Value::String(text) if text.contains("${") => {
+                self.resolve_string(text, node.span, dir, depth)
+            }
             Value::Map(map) => {
                 let mut out = Map::default();
                 for (key, value) in map.iter() {
-                    out.entries.push((key.clone(), self.resolve(value, dir, depth + 1)));
+                    out.entries
+                        .push((key.clone(), self.resolve(value, dir, depth + 1)));
                 }
-                Node { value: Value::Map(out), span: node.span, parameter: node.parameter.clone() }
+                Node {
+                    value: Value::Map(out),
+                    span: node.span,
+                    parameter: node.parameter.clone(),
+                }
             }
             Value::Seq(items) => Node::new(
-                Value::Seq(items.iter().map(|item| self.resolve(item, dir, depth + 1)).collect()),
+                Value::Seq(
+                    items
+                        .iter()
+                        .map(|item| self.resolve(item, dir, depth + 1))
+                        .collect(),
+                ),
                 node.span,
             ),
             _ => node.clone(),
@@ -155,7 +174,9 @@ impl<'a> Variables<'a> {
             match part {
                 Part::Text(text) => out.push_str(text),
                 Part::Variable(body) => {
-                    let value = self.variable(body, span, dir, depth).unwrap_or_else(|| missing(body, span));
+                    let value = self
+                        .variable(body, span, dir, depth)
+                        .unwrap_or_else(|| missing(body, span));
                     match &value.value {
                         Value::String(text) | Value::Number(text) => out.push_str(text),
                         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
@@ -213,7 +234,13 @@ impl<'a> Variables<'a> {
     }
 
     /// A reference with nested variables in it (`self:custom.${sls:stage}.name`) made plain.
-    fn interpolate(&mut self, reference: &str, span: Span, dir: &Path, depth: usize) -> Result<String, Node> {
+    fn interpolate(
+        &mut self,
+        reference: &str,
+        span: Span,
+        dir: &Path,
+        depth: usize,
+    ) -> Result<String, Node> {
         if !reference.contains("${") {
             return Ok(reference.to_string());
         }
@@ -227,7 +254,11 @@ impl<'a> Variables<'a> {
                 },
                 span,
             )),
-            _ => Err(unknown_with_partial(format!("`{reference}` does not name a variable"), &format!("${{{reference}}}"), span)),
+            _ => Err(unknown_with_partial(
+                format!("`{reference}` does not name a variable"),
+                &format!("${{{reference}}}"),
+                span,
+            )),
         }
     }
 
@@ -238,7 +269,8 @@ impl<'a> Variables<'a> {
             return None;
         }
         let quoted = (text.len() >= 2)
-            && ((text.starts_with('\'') && text.ends_with('\'')) || (text.starts_with('"') && text.ends_with('"')));
+            && ((text.starts_with('\'') && text.ends_with('\''))
+                || (text.starts_with('"') && text.ends_with('"')));
         if quoted {
             let inner = &text[1..text.len() - 1];
             return Some(if inner.contains("${") {
@@ -275,34 +307,62 @@ impl<'a> Variables<'a> {
         let placeholder = format!("${{{reference}}}");
         if let Some(rest) = reference.strip_prefix("file(") {
             let Some(close) = rest.find(')') else {
-                return Some(unknown_with_partial("malformed `file(...)` variable", &placeholder, span));
+                return Some(unknown_with_partial(
+                    "malformed `file(...)` variable",
+                    &placeholder,
+                    span,
+                ));
             };
             let path = rest[..close].trim().trim_matches(|c| c == '\'' || c == '"');
-            let address = rest[close + 1..].trim_start().strip_prefix(':').unwrap_or("").trim();
+            let address = rest[close + 1..]
+                .trim_start()
+                .strip_prefix(':')
+                .unwrap_or("")
+                .trim();
             return self.include(path, address, span, dir, depth);
         }
         let Some((source, address)) = reference.split_once(':') else {
-            return Some(unknown_with_partial(format!("`{reference}` is not a variable"), &placeholder, span));
+            return Some(unknown_with_partial(
+                format!("`{reference}` is not a variable"),
+                &placeholder,
+                span,
+            ));
         };
         let address = address.trim();
         match source.trim() {
             "self" => self.self_path(address, depth + 1),
             "opt" => {
                 let value = match address {
-                    "stage" => self.options.stage.clone().or_else(|| self.options.serverless_options.get("stage").cloned()),
+                    "stage" => self
+                        .options
+                        .stage
+                        .clone()
+                        .or_else(|| self.options.serverless_options.get("stage").cloned()),
                     other => self.options.serverless_options.get(other).cloned(),
                 };
                 value.map(|value| Node::string(value, span))
             }
             "sls" => match address {
                 "stage" => Some(respan(self.stage(), span)),
-                _ => Some(unknown_with_partial(format!("`sls:{address}` is known only at deploy time"), &placeholder, span)),
+                _ => Some(unknown_with_partial(
+                    format!("`sls:{address}` is known only at deploy time"),
+                    &placeholder,
+                    span,
+                )),
             },
-            "env" => self.options.environment.get(address).map(|value| Node::string(value, span)),
+            "env" => self
+                .options
+                .environment
+                .get(address)
+                .map(|value| Node::string(value, span)),
             "param" => self.param(address, depth),
             "aws" => match address {
                 "region" => Some(respan(self.region(), span)),
-                _ => Some(unknown_with_partial(format!("`aws:{address}` is known only at deploy time"), &placeholder, span)),
+                _ => Some(unknown_with_partial(
+                    format!("`aws:{address}` is known only at deploy time"),
+                    &placeholder,
+                    span,
+                )),
             },
             "ssm" => Some(unknown_with_partial(
                 format!("secret store reference: SSM parameter `{address}`"),
@@ -314,9 +374,21 @@ impl<'a> Variables<'a> {
                 &placeholder,
                 span,
             )),
-            "cf" => Some(unknown_with_partial(format!("output of another stack (`cf:{address}`)"), &placeholder, span)),
-            "s3" => Some(unknown_with_partial(format!("S3 object `{address}`"), &placeholder, span)),
-            other => Some(unknown_with_partial(format!("unsupported variable source `{other}`"), &placeholder, span)),
+            "cf" => Some(unknown_with_partial(
+                format!("output of another stack (`cf:{address}`)"),
+                &placeholder,
+                span,
+            )),
+            "s3" => Some(unknown_with_partial(
+                format!("S3 object `{address}`"),
+                &placeholder,
+                span,
+            )),
+            other => Some(unknown_with_partial(
+                format!("unsupported variable source `{other}`"),
+                &placeholder,
+                span,
+            )),
         }
     }
 
@@ -342,7 +414,11 @@ impl<'a> Variables<'a> {
             return Some(self.count(known));
         }
         if self.active.contains(&key) {
-            return Some(unknown_with_partial(format!("`${{{key}}}` refers to itself"), &format!("${{{key}}}"), self.root.span));
+            return Some(unknown_with_partial(
+                format!("`${{{key}}}` refers to itself"),
+                &format!("${{{key}}}"),
+                self.root.span,
+            ));
         }
         self.active.push(key.clone());
         let found = self.walk(address, depth);
@@ -358,7 +434,11 @@ impl<'a> Variables<'a> {
     fn walk(&mut self, address: &str, depth: usize) -> Option<Node> {
         let root: &'a Node = self.root;
         let dir = self.base_dir.clone();
-        let segments: Vec<&str> = address.split('.').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let segments: Vec<&str> = address
+            .split('.')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         // Borrowed while the path runs through plain document nodes; owned once a variable
         // on the way had to be resolved.
         let mut raw: Option<&'a Node> = Some(root);
@@ -395,7 +475,14 @@ impl<'a> Variables<'a> {
     }
 
     /// `file(path):address`: a local YAML or JSON file, or one value in it.
-    fn include(&mut self, path: &str, address: &str, span: Span, dir: &Path, depth: usize) -> Option<Node> {
+    fn include(
+        &mut self,
+        path: &str,
+        address: &str,
+        span: Span,
+        dir: &Path,
+        depth: usize,
+    ) -> Option<Node> {
         let placeholder = if address.is_empty() {
             format!("${{file({path})}}")
         } else {
@@ -403,17 +490,32 @@ impl<'a> Variables<'a> {
         };
         let relative = Path::new(path);
         if path.is_empty() || relative.is_absolute() {
-            return Some(unknown_with_partial("only relative `file(...)` paths are read", &placeholder, span));
+            return Some(unknown_with_partial(
+                "only relative `file(...)` paths are read",
+                &placeholder,
+                span,
+            ));
         }
-        let extension = relative.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let extension = relative
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         if !matches!(extension.as_deref(), Some("yml" | "yaml" | "json")) {
-            return Some(unknown_with_partial(format!("`{path}` is not a YAML or JSON file: not evaluated"), &placeholder, span));
+            return Some(unknown_with_partial(
+                format!("`{path}` is not a YAML or JSON file: not evaluated"),
+                &placeholder,
+                span,
+            ));
         }
         let full = dir.join(relative);
         let canonical = full.canonicalize().unwrap_or_else(|_| full.clone());
         let marker = format!("file:{}", canonical.display());
         if self.active.contains(&marker) {
-            return Some(unknown_with_partial(format!("`{path}` includes itself"), &placeholder, span));
+            return Some(unknown_with_partial(
+                format!("`{path}` includes itself"),
+                &placeholder,
+                span,
+            ));
         }
         let parsed = match self.files.get(&canonical) {
             Some(parsed) => parsed.clone(),
@@ -434,7 +536,10 @@ impl<'a> Variables<'a> {
             Err(reason) if reason.is_empty() => return None,
             Err(reason) => return Some(unknown_with_partial(reason, &placeholder, span)),
         };
-        let include_dir = canonical.parent().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+        let include_dir = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.to_path_buf());
         self.active.push(marker);
         let resolved = self.resolve(&content, &include_dir, depth + 1);
         self.active.pop();
@@ -471,8 +576,11 @@ fn read_include(path: &Path, span: Span) -> Result<Node, String> {
     if metadata.len() > MAX_INCLUDE_BYTES {
         return Err(format!("`{}` is too large to include", path.display()));
     }
-    let text = std::fs::read_to_string(path).map_err(|error| format!("`{}` cannot be read: {error}", path.display()))?;
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("`{}` cannot be read: {error}", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let parsed = if is_json {
         parse::parse_json(&text, span.file)
     } else {
@@ -507,13 +615,20 @@ fn respan_in_place(node: &mut Node, span: Span) {
 fn child<'n>(node: &'n Node, segment: &str) -> Option<&'n Node> {
     match &node.value {
         Value::Map(map) => map.get(segment),
-        Value::Seq(items) => segment.parse::<usize>().ok().and_then(|index| items.get(index)),
+        Value::Seq(items) => segment
+            .parse::<usize>()
+            .ok()
+            .and_then(|index| items.get(index)),
         _ => None,
     }
 }
 
 fn missing(body: &str, span: Span) -> Node {
-    unknown_with_partial(format!("`${{{body}}}` has no value"), &format!("${{{body}}}"), span)
+    unknown_with_partial(
+        format!("`${{{body}}}` has no value"),
+        &format!("${{{body}}}"),
+        span,
+    )
 }
 
 fn unknown_with_partial(reason: impl Into<String>, partial: &str, span: Span) -> Node {
@@ -639,7 +754,9 @@ fn split_top_level(text: &str, separator: char) -> Vec<&str> {
 
 /// True when the text holds a Framework variable (not merely a `Fn::Sub` placeholder).
 pub fn has_variable(text: &str) -> bool {
-    split_variables(text).iter().any(|part| matches!(part, Part::Variable(_)))
+    split_variables(text)
+        .iter()
+        .any(|part| matches!(part, Part::Variable(_)))
 }
 
 #[cfg(test)]
@@ -658,7 +775,9 @@ mod tests {
     }
 
     fn display(node: &Node, path: &str) -> String {
-        node.path(path).unwrap_or_else(|| panic!("no {path}")).display()
+        node.path(path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .display()
     }
 
     fn is_unknown(node: &Node, path: &str) -> bool {
@@ -669,11 +788,24 @@ mod tests {
     fn splits_variables_but_not_cloudformation_placeholders() {
         assert_eq!(
             split_variables("a-${self:x}-${AWS::Region}-${Res.Arn}"),
-            vec![Part::Text("a-"), Part::Variable("self:x"), Part::Text("-${AWS::Region}-${Res.Arn}")]
+            vec![
+                Part::Text("a-"),
+                Part::Variable("self:x"),
+                Part::Text("-${AWS::Region}-${Res.Arn}")
+            ]
         );
-        assert_eq!(split_variables("${opt:stage, 'd}v'}"), vec![Part::Variable("opt:stage, 'd}v'")]);
-        assert_eq!(split_variables("${self:a.${opt:b}}"), vec![Part::Variable("self:a.${opt:b}")]);
-        assert_eq!(split_variables("${self:unclosed"), vec![Part::Text("${self:unclosed")]);
+        assert_eq!(
+            split_variables("${opt:stage, 'd}v'}"),
+            vec![Part::Variable("opt:stage, 'd}v'")]
+        );
+        assert_eq!(
+            split_variables("${self:a.${opt:b}}"),
+            vec![Part::Variable("self:a.${opt:b}")]
+        );
+        assert_eq!(
+            split_variables("${self:unclosed"),
+            vec![Part::Text("${self:unclosed")]
+        );
         assert!(!has_variable("arn:${AWS::Partition}:s3:::${Bucket}/*"));
     }
 
@@ -683,7 +815,10 @@ mod tests {
         let node = resolve(text);
         let timeout = node.path("provider.timeout").unwrap();
         assert_eq!(timeout.as_i64(), Some(20));
-        assert_eq!(&text[timeout.span.start as usize..timeout.span.end as usize], "20");
+        assert_eq!(
+            &text[timeout.span.start as usize..timeout.span.end as usize],
+            "20"
+        );
         assert_eq!(display(&node, "provider.name"), "shop-orders");
         assert_eq!(display(&node, "custom.table"), "shop-orders");
     }
@@ -719,8 +854,12 @@ mod tests {
     #[test]
     fn options_environment_and_params() {
         let mut options = LoadOptions::default();
-        options.serverless_options.insert("tier".into(), "gold".into());
-        options.environment.insert("HOME_TABLE".into(), "homes".into());
+        options
+            .serverless_options
+            .insert("tier".into(), "gold".into());
+        options
+            .environment
+            .insert("HOME_TABLE".into(), "homes".into());
         let text = "provider:\n  stage: prod\nparams:\n  default:\n    size: 1\n  prod:\n    size: 3\na: ${opt:tier}\nb: ${opt:missing, 'fallback'}\nc: ${env:HOME_TABLE}\nd: ${env:NOT_SET, 'dflt'}\ne: ${param:size}\nf: ${env:NOT_SET}\n";
         let node = resolve_with(text, &options, Path::new("."));
         assert_eq!(display(&node, "a"), "gold");
@@ -749,7 +888,9 @@ mod tests {
         assert!(is_unknown(&node, "b"));
         assert!(is_unknown(&node, "c"));
         assert!(is_unknown(&node, "d.e.e"));
-        assert!(node.path("s").is_some_and(|s| !s.is_known() || s.as_str().is_some()));
+        assert!(node
+            .path("s")
+            .is_some_and(|s| !s.is_known() || s.as_str().is_some()));
     }
 
     #[test]
@@ -757,7 +898,9 @@ mod tests {
         let mut text = String::from("l0: [x, x, x, x, x, x, x, x]\n");
         for level in 1..30 {
             let previous = format!("${{self:l{}}}", level - 1);
-            text.push_str(&format!("l{level}: [\"{previous}\", \"{previous}\", \"{previous}\", \"{previous}\"]\n"));
+            text.push_str(&format!(
+                "l{level}: [\"{previous}\", \"{previous}\", \"{previous}\", \"{previous}\"]\n"
+            ));
         }
         let node = resolve(&text);
         assert!(node.size() < 5 * MAX_EXPANDED_NODES);
@@ -777,7 +920,10 @@ mod tests {
         }
         match &node.get("b").unwrap().value {
             Value::Unknown { partial, .. } => {
-                assert_eq!(partial.as_deref(), Some("arn:aws:sqs:us-east-1:${aws:accountId}:queue"))
+                assert_eq!(
+                    partial.as_deref(),
+                    Some("arn:aws:sqs:us-east-1:${aws:accountId}:queue")
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -790,7 +936,11 @@ mod tests {
     fn file_includes_with_keys_and_nested_files() {
         let dir = std::env::temp_dir().join(format!("warden-sls-vars-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("config")).unwrap();
-        std::fs::write(dir.join("config/dev.yml"), "memory: 256\nnested: ${file(./inner.json):value}\nself: ${self:service}\n").unwrap();
+        std::fs::write(
+            dir.join("config/dev.yml"),
+            "memory: 256\nnested: ${file(./inner.json):value}\nself: ${self:service}\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("config/inner.json"), "{\"value\": \"deep\"}").unwrap();
         std::fs::write(dir.join("loop.yml"), "x: ${file(./loop.yml)}\n").unwrap();
         let text = "service: svc\na: ${file(./config/${sls:stage}.yml):memory}\nb: ${file(config/dev.yml)}\nc: ${file(./absent.yml), 'none'}\nd: ${file(./handler.js):value}\ne: ${file(./loop.yml)}\n";
@@ -803,7 +953,10 @@ mod tests {
         assert!(is_unknown(&node, "e.x"));
         // Included values point at the `${file(...)}` that brought them in.
         let b = node.path("b.nested").unwrap();
-        assert_eq!(&text[b.span.start as usize..b.span.end as usize], "${file(config/dev.yml)}");
+        assert_eq!(
+            &text[b.span.start as usize..b.span.end as usize],
+            "${file(config/dev.yml)}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -815,7 +968,10 @@ mod tests {
         }
         let node = resolve(&text);
         assert!(node.get("v199").is_some());
-        let nested = format!("x: {}self:y{}\ny: 1\n", "${".repeat(1), "}".repeat(1));
-        assert_eq!(display(&resolve(&nested), "x"), "1");
+        // Fallbacks nested far deeper than the limit end in an unknown, not an overflow.
+        let nested = format!("x: \"{}'z'{}\"\n", "${opt:a, ".repeat(300), "}".repeat(300));
+        assert!(resolve(&nested).get("x").is_some());
+        let shallow = format!("x: \"{}'z'{}\"\n", "${opt:a, ".repeat(5), "}".repeat(5));
+        assert_eq!(display(&resolve(&shallow), "x"), "z");
     }
 }

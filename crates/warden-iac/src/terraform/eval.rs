@@ -13,7 +13,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use hcl_edit::expr::{BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
+};
 use hcl_edit::structure::Body;
 use hcl_edit::template::{Directive, Element, Template as HclTemplate};
 use hcl_edit::Span as _;
@@ -53,7 +55,11 @@ impl Scope {
     }
 
     fn name(&self, name: &str) -> Option<&Node> {
-        self.names.iter().rev().find(|(n, _)| n == name).map(|(_, node)| node)
+        self.names
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, node)| node)
     }
 }
 
@@ -127,23 +133,39 @@ impl<'c> Evaluator<'c> {
         match expr {
             Expression::Null(_) => Node::new(Value::Null, span),
             Expression::Bool(value) => Node::new(Value::Bool(*value.value()), span),
-            Expression::Number(number) => Node::new(Value::Number(number.value().to_string()), span),
-            Expression::String(text) => Node::string(text.value().clone(), span),
-            Expression::Array(array) => {
-                Node::new(Value::Seq(array.iter().map(|item| self.eval(item, file, scope)).collect()), span)
+            Expression::Number(number) => {
+                Node::new(Value::Number(number.value().to_string()), span)
             }
+            Expression::String(text) => Node::string(text.value().clone(), span),
+            Expression::Array(array) => Node::new(
+                Value::Seq(
+                    array
+                        .iter()
+                        .map(|item| self.eval(item, file, scope))
+                        .collect(),
+                ),
+                span,
+            ),
             Expression::Object(object) => {
                 let mut map = Map::default();
                 for (key, value) in object.iter() {
                     let key_span = span_of(file, key);
                     let name = match key {
                         ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                        ObjectKey::Expression(expr) => match self.eval(expr, file, scope).as_str() {
-                            Some(text) => text.to_string(),
-                            None => return Node::unknown("object key is not known", span),
-                        },
+                        ObjectKey::Expression(expr) => {
+                            match self.eval(expr, file, scope).as_str() {
+                                Some(text) => text.to_string(),
+                                None => return Node::unknown("object key is not known", span),
+                            }
+                        }
                     };
-                    map.insert(Key { name, span: key_span }, self.eval(value.expr(), file, scope));
+                    map.insert(
+                        Key {
+                            name,
+                            span: key_span,
+                        },
+                        self.eval(value.expr(), file, scope),
+                    );
                 }
                 Node::map(map, span)
             }
@@ -179,7 +201,9 @@ impl<'c> Evaluator<'c> {
                 }
             }
             Expression::FuncCall(call) => self.call(call, file, scope, span),
-            Expression::Traversal(traversal) => self.traverse(&traversal.expr, &traversal.operators, file, scope, span),
+            Expression::Traversal(traversal) => {
+                self.traverse(&traversal.expr, &traversal.operators, file, scope, span)
+            }
             Expression::UnaryOp(op) => {
                 let operand = self.eval(&op.expr, file, scope);
                 match (op.operator.value(), &operand.value) {
@@ -204,7 +228,13 @@ impl<'c> Evaluator<'c> {
 
     /// Evaluates a quoted or heredoc template. A template that is a single interpolation
     /// returns the interpolated value unchanged (as Terraform does), so references survive.
-    fn eval_template(&self, template: &HclTemplate, file: FileId, scope: &Scope, span: Span) -> Node {
+    fn eval_template(
+        &self,
+        template: &HclTemplate,
+        file: FileId,
+        scope: &Scope,
+        span: Span,
+    ) -> Node {
         let elements: Vec<&Element> = template.iter().collect();
         if let [Element::Interpolation(interpolation)] = elements.as_slice() {
             let mut node = self.eval(&interpolation.expr, file, scope);
@@ -218,26 +248,41 @@ impl<'c> Evaluator<'c> {
         render_parts(&parts, span)
     }
 
-    fn template_parts(&self, template: &HclTemplate, file: FileId, scope: &Scope, parts: &mut Vec<Node>) {
+    fn template_parts(
+        &self,
+        template: &HclTemplate,
+        file: FileId,
+        scope: &Scope,
+        parts: &mut Vec<Node>,
+    ) {
         for element in template.iter() {
             if parts.len() > MAX_ITERATIONS * 4 {
                 parts.push(Node::unknown("template too large", span_of(file, element)));
                 return;
             }
             match element {
-                Element::Literal(text) => parts.push(Node::string(text.value().clone(), span_of(file, text))),
-                Element::Interpolation(interpolation) => parts.push(self.eval(&interpolation.expr, file, scope)),
+                Element::Literal(text) => {
+                    parts.push(Node::string(text.value().clone(), span_of(file, text)))
+                }
+                Element::Interpolation(interpolation) => {
+                    parts.push(self.eval(&interpolation.expr, file, scope))
+                }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(directive) => {
                         let condition = self.eval(&directive.if_expr.cond_expr, file, scope);
                         match condition.as_bool() {
-                            Some(true) => self.template_parts(&directive.if_expr.template, file, scope, parts),
+                            Some(true) => {
+                                self.template_parts(&directive.if_expr.template, file, scope, parts)
+                            }
                             Some(false) => {
                                 if let Some(otherwise) = &directive.else_expr {
                                     self.template_parts(&otherwise.template, file, scope, parts);
                                 }
                             }
-                            None => parts.push(Node::unknown("template condition", span_of(file, directive))),
+                            None => parts.push(Node::unknown(
+                                "template condition",
+                                span_of(file, directive),
+                            )),
                         }
                     }
                     Directive::For(directive) => {
@@ -262,7 +307,13 @@ impl<'c> Evaluator<'c> {
 
     /// Heredocs that hold JSON (policies, state machine definitions) are parsed with spans
     /// into the file, interpolations substituted in the strings that contain them.
-    fn record_json_heredoc(&self, template: &HclTemplate, file: FileId, scope: &Scope, node: &Node) {
+    fn record_json_heredoc(
+        &self,
+        template: &HclTemplate,
+        file: FileId,
+        scope: &Scope,
+        node: &Node,
+    ) {
         let Some(range) = template.span() else {
             return;
         };
@@ -279,13 +330,16 @@ impl<'c> Evaluator<'c> {
         let interpolations: Vec<(std::ops::Range<usize>, Node)> = template
             .iter()
             .filter_map(|element| match element {
-                Element::Interpolation(interpolation) => {
-                    Some((interpolation.span()?, self.eval(&interpolation.expr, file, scope)))
-                }
+                Element::Interpolation(interpolation) => Some((
+                    interpolation.span()?,
+                    self.eval(&interpolation.expr, file, scope),
+                )),
                 _ => None,
             })
             .collect();
-        let has_directive = template.iter().any(|element| matches!(element, Element::Directive(_)));
+        let has_directive = template
+            .iter()
+            .any(|element| matches!(element, Element::Directive(_)));
         if has_directive {
             return;
         }
@@ -413,13 +467,24 @@ impl<'c> Evaluator<'c> {
                     return Node::unknown("incomplete data source reference", span);
                 };
                 let mut rest = 2;
-                if matches!(operators.get(rest).map(|op| op.value()), Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))) {
+                if matches!(
+                    operators.get(rest).map(|op| op.value()),
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                ) {
                     rest += 1;
                 }
                 let attribute = attr(rest);
-                if data_type == "aws_iam_policy_document" && matches!(attribute, Some("json") | Some("minified_json")) {
+                if data_type == "aws_iam_policy_document"
+                    && matches!(attribute, Some("json") | Some("minified_json"))
+                {
                     let document = self.policy_document(&format!("{data_type}.{name}"), span);
-                    return self.apply_operators(document, &operators[rest + 1..], file, scope, span);
+                    return self.apply_operators(
+                        document,
+                        &operators[rest + 1..],
+                        file,
+                        scope,
+                        span,
+                    );
                 }
                 Node::unknown(format!("data source `data.{data_type}.{name}`"), span)
             }
@@ -427,7 +492,11 @@ impl<'c> Evaluator<'c> {
                 let (Some(name), Some(output)) = (attr(0), attr(1)) else {
                     return Node::unknown("incomplete module reference", span);
                 };
-                let base = match self.module_outputs.get(name).and_then(|outputs| outputs.get(output)) {
+                let base = match self
+                    .module_outputs
+                    .get(name)
+                    .and_then(|outputs| outputs.get(output))
+                {
                     Some(node) => node.clone(),
                     None => Node::unknown(format!("output `{output}` of module `{name}`"), span),
                 };
@@ -454,7 +523,10 @@ impl<'c> Evaluator<'c> {
         };
         let mut next = 1;
         let address = match (instances, operators.get(1).map(|op| op.value())) {
-            (Instances::Single, Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))) => {
+            (
+                Instances::Single,
+                Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)),
+            ) => {
                 next = 2;
                 base
             }
@@ -488,13 +560,15 @@ impl<'c> Evaluator<'c> {
                 },
                 span,
             ),
-            Some(TraversalOperator::GetAttr(attribute)) if operators.len() == next + 1 => Node::new(
-                Value::ResourceRef {
-                    logical_id,
-                    attribute: Some(attribute.as_str().to_string()),
-                },
-                span,
-            ),
+            Some(TraversalOperator::GetAttr(attribute)) if operators.len() == next + 1 => {
+                Node::new(
+                    Value::ResourceRef {
+                        logical_id,
+                        attribute: Some(attribute.as_str().to_string()),
+                    },
+                    span,
+                )
+            }
             _ => Node::new(
                 Value::Unknown {
                     reason: format!("attribute of `{logical_id}`"),
@@ -522,7 +596,11 @@ impl<'c> Evaluator<'c> {
                 TraversalOperator::Index(index) => {
                     let key = self.eval(index, file, scope);
                     match &node.value {
-                        Value::Seq(items) => key.as_i64().and_then(|i| usize::try_from(i).ok()).and_then(|i| items.get(i)).cloned(),
+                        Value::Seq(items) => key
+                            .as_i64()
+                            .and_then(|i| usize::try_from(i).ok())
+                            .and_then(|i| items.get(i))
+                            .cloned(),
                         Value::Map(map) => key.as_str().and_then(|k| map.get(k)).cloned(),
                         _ => None,
                     }
@@ -554,7 +632,9 @@ impl<'c> Evaluator<'c> {
         }
         let node = self.eval(expr, *file, &Scope::default());
         self.in_progress.borrow_mut().remove(&guard);
-        self.locals_cache.borrow_mut().insert(name.to_string(), node.clone());
+        self.locals_cache
+            .borrow_mut()
+            .insert(name.to_string(), node.clone());
         node
     }
 
@@ -570,10 +650,21 @@ impl<'c> Evaluator<'c> {
         if !self.in_progress.borrow_mut().insert(guard.clone()) {
             return Node::unknown(format!("`{key}` refers to itself"), span);
         }
-        let body = self.eval_body(&decl.block.body, decl.file, &Scope::default(), span_of(decl.file, &decl.block));
-        let node = super::translate::policy_document_from_data(&body, decl.header, &self.json_sources.borrow());
+        let body = self.eval_body(
+            &decl.block.body,
+            decl.file,
+            &Scope::default(),
+            span_of(decl.file, &decl.block),
+        );
+        let node = super::translate::policy_document_from_data(
+            &body,
+            decl.header,
+            &self.json_sources.borrow(),
+        );
         self.in_progress.borrow_mut().remove(&guard);
-        self.data_cache.borrow_mut().insert(key.to_string(), node.clone());
+        self.data_cache
+            .borrow_mut()
+            .insert(key.to_string(), node.clone());
         node
     }
 
@@ -623,15 +714,30 @@ impl<'c> Evaluator<'c> {
                         .take(MAX_ITERATIONS)
                         .map(|(key, value)| {
                             let mut item = Map::default();
-                            item.insert(Key { name: "key".into(), span: key.span }, key);
-                            item.insert(Key { name: "value".into(), span: value.span }, value);
+                            item.insert(
+                                Key {
+                                    name: "key".into(),
+                                    span: key.span,
+                                },
+                                key,
+                            );
+                            item.insert(
+                                Key {
+                                    name: "value".into(),
+                                    span: value.span,
+                                },
+                                value,
+                            );
                             let inner = scope.with_name(&iterator, Node::map(item, content_span));
                             self.eval_body(&content.body, file, &inner, content_span)
                         })
                         .collect(),
                     // Unknown collection: one instance whose iterator values are unknown.
                     None => {
-                        let inner = scope.with_name(&iterator, Node::unknown("dynamic block iterator", content_span));
+                        let inner = scope.with_name(
+                            &iterator,
+                            Node::unknown("dynamic block iterator", content_span),
+                        );
                         vec![self.eval_body(&content.body, file, &inner, content_span)]
                     }
                 };
@@ -675,16 +781,30 @@ impl<'c> Evaluator<'c> {
             }
             _ => {}
         }
-        let mut args: Vec<Node> = arg_exprs.iter().map(|expr| self.eval(expr, file, scope)).collect();
+        let mut args: Vec<Node> = arg_exprs
+            .iter()
+            .map(|expr| self.eval(expr, file, scope))
+            .collect();
         if call.args.expand_final() {
             if let Some(last) = args.pop() {
                 match last.value {
                     Value::Seq(items) => args.extend(items),
-                    _ => return Node::unknown(format!("`{name}` with unknown expanded arguments"), span),
+                    _ => {
+                        return Node::unknown(
+                            format!("`{name}` with unknown expanded arguments"),
+                            span,
+                        )
+                    }
                 }
             }
         }
-        let result = super::functions::call(name, args, span, &self.config.dir, &self.json_sources.borrow());
+        let result = super::functions::call(
+            name,
+            args,
+            span,
+            &self.config.dir,
+            &self.json_sources.borrow(),
+        );
         match result {
             Some(node) => node,
             None => Node::unknown(format!("function `{name}`"), span),
@@ -716,7 +836,12 @@ pub(crate) fn iteration_items(collection: &Node) -> Option<Vec<(Node, Node)>> {
         Value::Seq(items) => items
             .iter()
             .enumerate()
-            .map(|(index, item)| (Node::new(Value::Number(index.to_string()), item.span), item.clone()))
+            .map(|(index, item)| {
+                (
+                    Node::new(Value::Number(index.to_string()), item.span),
+                    item.clone(),
+                )
+            })
             .collect(),
         Value::Map(map) => map
             .iter()
@@ -749,11 +874,17 @@ pub(crate) fn render_parts(parts: &[Node], span: Span) -> Node {
             Value::String(s) | Value::Number(s) => text.push_str(s),
             Value::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
             Value::Null => {}
-            Value::ResourceRef { logical_id, attribute } => {
+            Value::ResourceRef {
+                logical_id,
+                attribute,
+            } => {
                 known = false;
                 text.push_str(&reference_placeholder(logical_id, attribute.as_deref()));
             }
-            Value::Unknown { partial: Some(partial), .. } => {
+            Value::Unknown {
+                partial: Some(partial),
+                ..
+            } => {
                 known = false;
                 text.push_str(partial);
             }
@@ -783,7 +914,9 @@ pub(crate) fn render_parts(parts: &[Node], span: Span) -> Node {
 /// `${address}` (like `${Ref}`), ARNs as `${address.Arn}` (like `${X.Arn}`).
 pub(crate) fn reference_placeholder(logical_id: &str, attribute: Option<&str>) -> String {
     match attribute {
-        None | Some("id" | "name" | "function_name" | "bucket" | "url" | "stage_name") => format!("${{{logical_id}}}"),
+        None | Some("id" | "name" | "function_name" | "bucket" | "url" | "stage_name") => {
+            format!("${{{logical_id}}}")
+        }
         Some("arn" | "invoke_arn" | "qualified_arn") => format!("${{{logical_id}.Arn}}"),
         Some(other) => format!("${{{logical_id}.{other}}}"),
     }
@@ -802,7 +935,10 @@ fn binary(operator: BinaryOperator, lhs: &Node, rhs: &Node, span: Span) -> Node 
     use BinaryOperator as Op;
     match operator {
         Op::And | Op::Or => match (lhs.as_bool(), rhs.as_bool()) {
-            (Some(a), Some(b)) => Node::new(Value::Bool(if operator == Op::And { a && b } else { a || b }), span),
+            (Some(a), Some(b)) => Node::new(
+                Value::Bool(if operator == Op::And { a && b } else { a || b }),
+                span,
+            ),
             (Some(false), None) if operator == Op::And => Node::new(Value::Bool(false), span),
             (None, Some(false)) if operator == Op::And => Node::new(Value::Bool(false), span),
             (Some(true), None) if operator == Op::Or => Node::new(Value::Bool(true), span),
@@ -815,7 +951,10 @@ fn binary(operator: BinaryOperator, lhs: &Node, rhs: &Node, span: Span) -> Node 
             }
             let equal = crate::node::to_json(lhs) == crate::node::to_json(rhs)
                 || matches!((lhs.as_f64(), rhs.as_f64()), (Some(a), Some(b)) if a == b && matches!(lhs.value, Value::Number(_)) && matches!(rhs.value, Value::Number(_)));
-            Node::new(Value::Bool(if operator == Op::Eq { equal } else { !equal }), span)
+            Node::new(
+                Value::Bool(if operator == Op::Eq { equal } else { !equal }),
+                span,
+            )
         }
         _ => {
             let (Some(a), Some(b)) = (numeric(lhs), numeric(rhs)) else {
@@ -859,7 +998,9 @@ pub(crate) fn shift_spans(node: &mut Node, offset: u32) {
     node.span.start += offset;
     node.span.end += offset;
     match &mut node.value {
-        Value::Seq(items) | Value::OneOf(items) => items.iter_mut().for_each(|item| shift_spans(item, offset)),
+        Value::Seq(items) | Value::OneOf(items) => {
+            items.iter_mut().for_each(|item| shift_spans(item, offset))
+        }
         Value::Map(map) => {
             for (key, value) in &mut map.entries {
                 key.span.start += offset;
@@ -876,7 +1017,9 @@ pub(crate) fn shift_spans(node: &mut Node, offset: u32) {
 pub(crate) fn collapse_spans(node: &mut Node, span: Span) {
     node.span = span;
     match &mut node.value {
-        Value::Seq(items) | Value::OneOf(items) => items.iter_mut().for_each(|item| collapse_spans(item, span)),
+        Value::Seq(items) | Value::OneOf(items) => {
+            items.iter_mut().for_each(|item| collapse_spans(item, span))
+        }
         Value::Map(map) => {
             for (key, value) in &mut map.entries {
                 key.span = span;
@@ -890,7 +1033,9 @@ pub(crate) fn collapse_spans(node: &mut Node, span: Span) {
 /// Replaces JSON strings that contain `${...}` interpolations (by span) with their values.
 fn substitute(node: &mut Node, text: &str, interpolations: &[(std::ops::Range<usize>, Node)]) {
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|item| substitute(item, text, interpolations)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|item| substitute(item, text, interpolations)),
         Value::Map(map) => map
             .entries
             .iter_mut()

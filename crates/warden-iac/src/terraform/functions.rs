@@ -15,13 +15,20 @@ use crate::node::{Key, Map, Node, Value};
 use crate::parse;
 
 /// Returns `None` for functions the scanner does not evaluate.
-pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sources: &HashMap<Span, Node>) -> Option<Node> {
+pub(crate) fn call(
+    name: &str,
+    args: Vec<Node>,
+    span: Span,
+    dir: &Path,
+    json_sources: &HashMap<Span, Node>,
+) -> Option<Node> {
     let unknown = |why: &str| Some(Node::unknown(format!("`{name}`: {why}"), span));
     let arg = |index: usize| args.get(index);
     let all_known = args.iter().all(Node::is_known);
     let result = match name {
         // Values pass through with their spans: the caller treats maps as JSON documents.
-        "jsonencode" | "tostring" | "tonumber" | "tobool" | "tolist" | "tomap" | "sensitive" | "nonsensitive" | "yamlencode" => {
+        "jsonencode" | "tostring" | "tonumber" | "tobool" | "tolist" | "tomap" | "sensitive"
+        | "nonsensitive" | "yamlencode" => {
             let mut node = arg(0)?.clone();
             if name == "tonumber" {
                 if let Value::String(text) = &node.value {
@@ -55,7 +62,10 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
             }
         }
         "merge" => {
-            if !args.iter().all(|a| a.as_map().is_some() || matches!(a.value, Value::Null)) {
+            if !args
+                .iter()
+                .all(|a| a.as_map().is_some() || matches!(a.value, Value::Null))
+            {
                 return unknown("arguments not known");
             }
             let mut map = Map::default();
@@ -81,7 +91,9 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
         "flatten" => {
             fn flat(node: &Node, out: &mut Vec<Node>, depth: usize) -> bool {
                 match &node.value {
-                    Value::Seq(items) if depth < 16 => items.iter().all(|item| flat(item, out, depth + 1)),
+                    Value::Seq(items) if depth < 16 => {
+                        items.iter().all(|item| flat(item, out, depth + 1))
+                    }
                     Value::Seq(_) | Value::Unknown { .. } | Value::OneOf(_) => false,
                     _ => {
                         out.push(node.clone());
@@ -172,7 +184,10 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
             if !all_known {
                 return unknown("arguments not known");
             }
-            Some(Node::new(Value::Bool(items.iter().any(|item| item.value == needle.value)), span))
+            Some(Node::new(
+                Value::Bool(items.iter().any(|item| item.value == needle.value)),
+                span,
+            ))
         }
         "coalesce" => {
             for argument in &args {
@@ -227,7 +242,14 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
             if separator.is_empty() {
                 return None;
             }
-            Some(Node::new(Value::Seq(text.split(separator).map(|part| Node::string(part, span)).collect()), span))
+            Some(Node::new(
+                Value::Seq(
+                    text.split(separator)
+                        .map(|part| Node::string(part, span))
+                        .collect(),
+                ),
+                span,
+            ))
         }
         "lower" | "upper" | "trimspace" | "chomp" | "title" => {
             let text = string_arg(&args, 0)?;
@@ -253,7 +275,11 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
         "startswith" | "endswith" => {
             let text = string_arg(&args, 0)?;
             let affix = string_arg(&args, 1)?;
-            let yes = if name == "startswith" { text.starts_with(affix) } else { text.ends_with(affix) };
+            let yes = if name == "startswith" {
+                text.starts_with(affix)
+            } else {
+                text.ends_with(affix)
+            };
             Some(Node::new(Value::Bool(yes), span))
         }
         "replace" => {
@@ -274,7 +300,11 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
             let offset = usize::try_from(arg(1)?.as_i64()?).ok()?;
             let length = arg(2)?.as_i64()?;
             let chars = text.chars().skip(offset);
-            let out: String = if length < 0 { chars.collect() } else { chars.take(length as usize).collect() };
+            let out: String = if length < 0 {
+                chars.collect()
+            } else {
+                chars.take(length as usize).collect()
+            };
             Some(Node::string(out, span))
         }
         "abs" => Some(number(arg(0)?.as_f64()?.abs(), span)),
@@ -298,7 +328,9 @@ pub(crate) fn call(name: &str, args: Vec<Node>, span: Span, dir: &Path, json_sou
             if !(0.0..=1000.0).contains(&(end - start)) {
                 return unknown("range too large");
             }
-            let items = (start as i64..end as i64).map(|i| number(i as f64, span)).collect();
+            let items = (start as i64..end as i64)
+                .map(|i| number(i as f64, span))
+                .collect();
             Some(Node::new(Value::Seq(items), span))
         }
         _ => return None,

@@ -111,7 +111,10 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 /// Reads the declarations of a module's files; parse errors are returned per file.
-pub(crate) fn collect(dir: PathBuf, files: Vec<SourceText>) -> (ModuleConfig, Vec<(FileId, TemplateError)>) {
+pub(crate) fn collect(
+    dir: PathBuf,
+    files: Vec<SourceText>,
+) -> (ModuleConfig, Vec<(FileId, TemplateError)>) {
     let mut config = ModuleConfig {
         dir,
         ..ModuleConfig::default()
@@ -126,7 +129,11 @@ pub(crate) fn collect(dir: PathBuf, files: Vec<SourceText>) -> (ModuleConfig, Ve
             }
         };
         for block in body.blocks() {
-            let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
+            let labels: Vec<String> = block
+                .labels
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect();
             let start = span_of(file.id, &block.ident);
             let header = match block.labels.last() {
                 Some(label) => start.cover(span_of(file.id, label)),
@@ -159,14 +166,17 @@ pub(crate) fn collect(dir: PathBuf, files: Vec<SourceText>) -> (ModuleConfig, Ve
                 }
                 "locals" => {
                     for attribute in block.body.attributes() {
-                        config
-                            .locals
-                            .insert(attribute.key.as_str().to_string(), (attribute.value.clone(), file.id));
+                        config.locals.insert(
+                            attribute.key.as_str().to_string(),
+                            (attribute.value.clone(), file.id),
+                        );
                     }
                 }
                 "output" if labels.len() == 1 => {
                     if let Some(value) = block.body.get_attribute("value") {
-                        config.outputs.push((labels[0].clone(), value.value.clone(), file.id));
+                        config
+                            .outputs
+                            .push((labels[0].clone(), value.value.clone(), file.id));
                     }
                 }
                 _ => {}

@@ -40,7 +40,16 @@ const MAX_MODULE_INSTANCES: usize = 64;
 const MAX_RESOURCE_INSTANCES: usize = 20_000;
 
 /// Meta-arguments and blocks that are not resource attributes.
-const META_ARGUMENTS: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection", "timeouts"];
+const META_ARGUMENTS: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+    "connection",
+    "timeouts",
+];
 
 /// Where the loader finds the files of local modules and variable files. Implementations
 /// register what they return in the source map, so that spans can be reported.
@@ -57,20 +66,31 @@ pub trait ModuleSources: Sync {
 pub struct ModuleLoad {
     pub template: Option<Template>,
     pub errors: Vec<(FileId, TemplateError)>,
+    /// Directories of the local modules this one called (normalised paths).
+    pub called_modules: Vec<PathBuf>,
 }
 
 /// True for Terraform configuration files.
 pub fn is_terraform_file(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("tf"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tf"))
 }
 
 /// True for Terraform variable files (`*.tfvars`).
 pub fn is_tfvars_file(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("tfvars"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tfvars"))
 }
 
 /// Loads the module in `dir` made of `files` as a root module.
-pub fn load_module(dir: &Path, files: Vec<SourceText>, options: &LoadOptions, sources: &dyn ModuleSources) -> ModuleLoad {
+pub fn load_module(
+    dir: &Path,
+    files: Vec<SourceText>,
+    options: &LoadOptions,
+    sources: &dyn ModuleSources,
+) -> ModuleLoad {
     let first_file = files.first().map(|f| f.id);
     let (config, mut errors) = hcl::collect(dir.to_path_buf(), files);
     let mut loader = Loader {
@@ -80,15 +100,24 @@ pub fn load_module(dir: &Path, files: Vec<SourceText>, options: &LoadOptions, so
         instances: Vec::new(),
         json_sources: HashMap::new(),
         module_instances: 0,
+        called_modules: Vec::new(),
     };
     let variables = loader.root_variables(&config);
     loader.instantiate(&config, String::new(), variables, 0);
     errors.append(&mut loader.errors);
     let Some(file) = first_file else {
-        return ModuleLoad { template: None, errors };
+        return ModuleLoad {
+            template: None,
+            errors,
+            called_modules: loader.called_modules,
+        };
     };
     if loader.instances.is_empty() {
-        return ModuleLoad { template: None, errors };
+        return ModuleLoad {
+            template: None,
+            errors,
+            called_modules: loader.called_modules,
+        };
     }
     let resources = translate::translate(loader.instances, &loader.json_sources);
     let mut template = Template {
@@ -103,6 +132,7 @@ pub fn load_module(dir: &Path, files: Vec<SourceText>, options: &LoadOptions, so
     ModuleLoad {
         template: Some(template),
         errors,
+        called_modules: loader.called_modules,
     }
 }
 
@@ -128,6 +158,7 @@ struct Loader<'a> {
     instances: Vec<TfInstance>,
     json_sources: HashMap<Span, Node>,
     module_instances: usize,
+    called_modules: Vec<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -135,7 +166,11 @@ impl Loader<'_> {
     fn root_variables(&mut self, config: &ModuleConfig) -> HashMap<String, Node> {
         let mut values = defaults(config);
         let mut var_files = vec![config.dir.join("terraform.tfvars")];
-        if let Ok(entries) = std::fs::read_dir(if config.dir.as_os_str().is_empty() { Path::new(".") } else { &config.dir }) {
+        if let Ok(entries) = std::fs::read_dir(if config.dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &config.dir
+        }) {
             let mut auto: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.file_name().to_string_lossy().into_owned())
@@ -168,11 +203,20 @@ impl Loader<'_> {
                 let node = evaluator.eval(&attribute.value, file_id, &Scope::default());
                 values.insert(attribute.key.as_str().to_string(), node);
             }
-            self.json_sources.extend(evaluator.json_sources.into_inner());
+            self.json_sources
+                .extend(evaluator.json_sources.into_inner());
         }
         for (name, text) in &self.options.terraform_vars {
             let declaration = config.variables.iter().find(|v| &v.name == name);
-            let span = declaration.map_or_else(|| config.files.first().map_or_else(Span::default, |f| Span::new(f.id, 0, 0)), |d| d.span);
+            let span = declaration.map_or_else(
+                || {
+                    config
+                        .files
+                        .first()
+                        .map_or_else(Span::default, |f| Span::new(f.id, 0, 0))
+                },
+                |d| d.span,
+            );
             let mut node = Node::string(text.clone(), span);
             if declaration.is_some_and(|d| !d.is_string) {
                 if let Ok(expr) = hcl_edit::parser::parse_expr(text) {
@@ -188,7 +232,13 @@ impl Loader<'_> {
 
     /// Evaluates one module instance, appending its resources (and its children's);
     /// returns its outputs as a map node.
-    fn instantiate(&mut self, config: &ModuleConfig, prefix: String, variables: HashMap<String, Node>, depth: usize) -> Node {
+    fn instantiate(
+        &mut self,
+        config: &ModuleConfig,
+        prefix: String,
+        variables: HashMap<String, Node>,
+        depth: usize,
+    ) -> Node {
         let mut evaluator = Evaluator::new(config, prefix.clone(), variables);
         // Expansion first: references need to know which instances exist.
         let mut expansions: Vec<Vec<(String, Scope)>> = Vec::with_capacity(config.resources.len());
@@ -210,7 +260,8 @@ impl Loader<'_> {
                 let block_span = span_of(decl.file, &decl.block);
                 let mut body = evaluator.eval_body(&decl.block.body, decl.file, &scope, block_span);
                 if let Some(map) = body.as_map_mut() {
-                    map.entries.retain(|(key, _)| !META_ARGUMENTS.contains(&key.name.as_str()));
+                    map.entries
+                        .retain(|(key, _)| !META_ARGUMENTS.contains(&key.name.as_str()));
                 }
                 self.instances.push(TfInstance {
                     address: format!("{prefix}{}.{}{suffix}", decl.labels[0], decl.labels[1]),
@@ -231,7 +282,8 @@ impl Loader<'_> {
                 node,
             );
         }
-        self.json_sources.extend(evaluator.json_sources.into_inner());
+        self.json_sources
+            .extend(evaluator.json_sources.into_inner());
         Node::map(outputs, Span::default())
     }
 
@@ -252,6 +304,7 @@ impl Loader<'_> {
         }
         self.module_instances += 1;
         let dir = normalize(&parent.config.dir.join(source));
+        self.called_modules.push(dir.clone());
         let files = self.sources.directory(&dir);
         if files.is_empty() {
             return;
@@ -261,10 +314,16 @@ impl Loader<'_> {
         let mut variables = defaults(&child);
         for attribute in decl.block.body.attributes() {
             let key = attribute.key.as_str();
-            if matches!(key, "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
+            if matches!(
+                key,
+                "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+            ) {
                 continue;
             }
-            variables.insert(key.to_string(), parent.eval(&attribute.value, decl.file, &Scope::default()));
+            variables.insert(
+                key.to_string(),
+                parent.eval(&attribute.value, decl.file, &Scope::default()),
+            );
         }
         let prefix = format!("{}module.{name}.", parent.prefix);
         let outputs = self.instantiate(&child, prefix, variables, depth + 1);
@@ -280,7 +339,10 @@ fn defaults(config: &ModuleConfig) -> HashMap<String, Node> {
         .iter()
         .filter_map(|variable| {
             let (expr, file) = variable.default.as_ref()?;
-            Some((variable.name.clone(), evaluator.eval(expr, *file, &Scope::default())))
+            Some((
+                variable.name.clone(),
+                evaluator.eval(expr, *file, &Scope::default()),
+            ))
         })
         .collect()
 }
@@ -290,7 +352,10 @@ fn expand(evaluator: &Evaluator<'_>, decl: &BlockDecl) -> (Instances, Vec<(Strin
     let body = &decl.block.body;
     if let Some(count) = body.get_attribute("count") {
         let node = evaluator.eval(&count.value, decl.file, &Scope::default());
-        if let Some(n) = node.as_i64().filter(|n| (0..=MAX_INSTANCES_PER_RESOURCE as i64).contains(n)) {
+        if let Some(n) = node
+            .as_i64()
+            .filter(|n| (0..=MAX_INSTANCES_PER_RESOURCE as i64).contains(n))
+        {
             let scopes: Vec<(String, Scope)> = (0..n)
                 .map(|index| {
                     let scope = Scope {
@@ -300,13 +365,17 @@ fn expand(evaluator: &Evaluator<'_>, decl: &BlockDecl) -> (Instances, Vec<(Strin
                     (format!("[{index}]"), scope)
                 })
                 .collect();
-            return (Instances::Indexed(scopes.iter().map(|(s, _)| s.clone()).collect()), scopes);
+            return (
+                Instances::Indexed(scopes.iter().map(|(s, _)| s.clone()).collect()),
+                scopes,
+            );
         }
         return (Instances::Single, vec![(String::new(), Scope::default())]);
     }
     if let Some(for_each) = body.get_attribute("for_each") {
         let node = evaluator.eval(&for_each.value, decl.file, &Scope::default());
-        let items = iteration_items(&node).filter(|items| items.len() <= MAX_INSTANCES_PER_RESOURCE);
+        let items =
+            iteration_items(&node).filter(|items| items.len() <= MAX_INSTANCES_PER_RESOURCE);
         if let Some(items) = items {
             let is_set = matches!(node.value, Value::Seq(_));
             let mut scopes = Vec::new();
@@ -325,9 +394,15 @@ fn expand(evaluator: &Evaluator<'_>, decl: &BlockDecl) -> (Instances, Vec<(Strin
                 };
                 scopes.push((suffix, scope));
             }
-            return (Instances::Indexed(scopes.iter().map(|(s, _)| s.clone()).collect()), scopes);
+            return (
+                Instances::Indexed(scopes.iter().map(|(s, _)| s.clone()).collect()),
+                scopes,
+            );
         }
-        let unknown = Node::unknown("`for_each` is not known", span_of(decl.file, &for_each.value));
+        let unknown = Node::unknown(
+            "`for_each` is not known",
+            span_of(decl.file, &for_each.value),
+        );
         let scope = Scope {
             each: Some((unknown.clone(), unknown)),
             ..Scope::default()
@@ -344,7 +419,8 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                let popped = matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
+                let popped =
+                    matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
                 if !popped {
                     out.push("..");
                 }
@@ -366,7 +442,10 @@ pub struct DiskSources {
 impl DiskSources {
     pub fn new(known: Vec<SourceText>, next_id: u32) -> Self {
         DiskSources {
-            known: known.into_iter().map(|source| (normalize(&source.path), source)).collect(),
+            known: known
+                .into_iter()
+                .map(|source| (normalize(&source.path), source))
+                .collect(),
             next_id: std::sync::atomic::AtomicU32::new(next_id),
             added: std::sync::Mutex::new(Vec::new()),
         }
@@ -374,7 +453,10 @@ impl DiskSources {
 
     /// Files read from the disk beyond the known ones (to add to the source map).
     pub fn into_added(self) -> Vec<SourceText> {
-        let mut added = self.added.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut added = self
+            .added
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         added.sort_by_key(|source| source.id);
         added
     }
@@ -384,7 +466,10 @@ impl DiskSources {
         if let Some(source) = self.known.get(&path) {
             return Some(source.clone());
         }
-        let mut added = self.added.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut added = self
+            .added
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(source) = added.iter().find(|source| source.path == path) {
             return Some(source.clone());
         }
@@ -394,7 +479,10 @@ impl DiskSources {
         }
         let bytes = std::fs::read(&path).ok()?;
         let source = SourceText {
-            id: FileId(self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+            id: FileId(
+                self.next_id
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ),
             path,
             text: String::from_utf8_lossy(&bytes).into_owned().into(),
         };
@@ -406,7 +494,11 @@ impl DiskSources {
 impl ModuleSources for DiskSources {
     fn directory(&self, dir: &Path) -> Vec<SourceText> {
         let dir = normalize(dir);
-        let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+        let listing = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir.as_path()
+        };
         let Ok(entries) = std::fs::read_dir(listing) else {
             return Vec::new();
         };

@@ -22,12 +22,14 @@ const MAX_BLOCK_DEPTH: usize = 4;
 
 /// Quick text test before parsing: plans name these top-level keys.
 pub fn may_be_plan(text: &str) -> bool {
-    text.contains("\"format_version\"") && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+    text.contains("\"format_version\"")
+        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
 }
 
 /// True when a parsed JSON document is a plan.
 pub fn is_plan(root: &Node) -> bool {
-    root.get("format_version").is_some() && (root.get("planned_values").is_some() || root.get("resource_changes").is_some())
+    root.get("format_version").is_some()
+        && (root.get("planned_values").is_some() || root.get("resource_changes").is_some())
 }
 
 /// Builds a template from a parsed plan.
@@ -51,9 +53,15 @@ pub fn build(root: &Node, file: FileId) -> Result<Template, TemplateError> {
     let addresses: HashSet<String> = planned.iter().map(|p| p.address.clone()).collect();
     let mut bases: HashMap<String, Vec<String>> = HashMap::new();
     for resource in &planned {
-        bases.entry(strip_indexes(&resource.address)).or_default().push(resource.address.clone());
+        bases
+            .entry(strip_indexes(&resource.address))
+            .or_default()
+            .push(resource.address.clone());
     }
-    let resolver = References { addresses: &addresses, bases: &bases };
+    let resolver = References {
+        addresses: &addresses,
+        bases: &bases,
+    };
     let instances = planned
         .into_iter()
         .map(|resource| {
@@ -63,7 +71,9 @@ pub fn build(root: &Node, file: FileId) -> Result<Template, TemplateError> {
             if let Some(expr) = expressions.get(&base) {
                 resolver.restore(&mut body, expr, &module_prefix, 0);
             }
-            if let (Some(unknown), Some(map)) = (unknown_after.get(&resource.address), body.as_map_mut()) {
+            if let (Some(unknown), Some(map)) =
+                (unknown_after.get(&resource.address), body.as_map_mut())
+            {
                 for (name, span) in unknown {
                     let absent = map.get(name).is_none_or(|n| matches!(n.value, Value::Null));
                     if absent {
@@ -96,13 +106,20 @@ struct Planned {
 }
 
 fn planned_from(resource: &Node) -> Option<Planned> {
-    if resource.get("mode").and_then(Node::as_str).is_some_and(|mode| mode != "managed") {
+    if resource
+        .get("mode")
+        .and_then(Node::as_str)
+        .is_some_and(|mode| mode != "managed")
+    {
         return None;
     }
     let address_node = resource.get("address")?;
     let address = address_node.as_str()?.to_string();
     let tf_type = resource.get("type").and_then(Node::as_str)?.to_string();
-    let values = match resource.get("values").or_else(|| resource.path("change.after")) {
+    let values = match resource
+        .get("values")
+        .or_else(|| resource.path("change.after"))
+    {
         Some(values) if values.as_map().is_some() => values.clone(),
         _ => Node::map(Map::default(), address_node.span),
     };
@@ -136,13 +153,21 @@ fn collect_changes(changes: Option<&Node>, out: &mut Vec<Planned>) {
 }
 
 /// `configuration` expressions by resource address without indexes.
-fn collect_expressions<'a>(module: &'a Node, prefix: &str, depth: usize, out: &mut HashMap<String, &'a Node>) {
+fn collect_expressions<'a>(
+    module: &'a Node,
+    prefix: &str,
+    depth: usize,
+    out: &mut HashMap<String, &'a Node>,
+) {
     if depth > MAX_MODULE_DEPTH {
         return;
     }
     if let Some(resources) = module.get("resources") {
         for resource in resources.items() {
-            if let (Some(address), Some(expressions)) = (resource.get("address").and_then(Node::as_str), resource.get("expressions")) {
+            if let (Some(address), Some(expressions)) = (
+                resource.get("address").and_then(Node::as_str),
+                resource.get("expressions"),
+            ) {
                 out.insert(format!("{prefix}{address}"), expressions);
             }
         }
@@ -150,7 +175,12 @@ fn collect_expressions<'a>(module: &'a Node, prefix: &str, depth: usize, out: &m
     if let Some(calls) = module.get("module_calls").and_then(Node::as_map) {
         for (name, call) in calls.iter() {
             if let Some(child) = call.get("module") {
-                collect_expressions(child, &format!("{prefix}module.{}.", name.name), depth + 1, out);
+                collect_expressions(
+                    child,
+                    &format!("{prefix}module.{}.", name.name),
+                    depth + 1,
+                    out,
+                );
             }
         }
     }
@@ -234,7 +264,10 @@ struct References<'a> {
 impl References<'_> {
     /// The planned resource a configuration reference (`aws_iam_role.r.arn`) names.
     fn resolve(&self, reference: &str, prefix: &str) -> Option<(String, Option<String>)> {
-        if reference.starts_with("data.") || reference.starts_with("var.") || reference.starts_with("local.") {
+        if reference.starts_with("data.")
+            || reference.starts_with("var.")
+            || reference.starts_with("local.")
+        {
             return None;
         }
         let full = format!("{prefix}{reference}");
@@ -274,7 +307,9 @@ impl References<'_> {
                     for (item, block_expressions) in items.iter_mut().zip(blocks) {
                         self.restore(item, block_expressions, prefix, depth + 1);
                     }
-                    if let Some((_, node)) = map.entries.iter_mut().find(|(k, _)| k.name == name.name) {
+                    if let Some((_, node)) =
+                        map.entries.iter_mut().find(|(k, _)| k.name == name.name)
+                    {
                         node.value = Value::Seq(items);
                     }
                 }
@@ -292,7 +327,12 @@ impl References<'_> {
                 continue;
             };
             let current = map.get(&name.name);
-            let replaceable = current.is_none_or(|node| matches!(node.value, Value::String(_) | Value::Null | Value::Number(_)));
+            let replaceable = current.is_none_or(|node| {
+                matches!(
+                    node.value,
+                    Value::String(_) | Value::Null | Value::Number(_)
+                )
+            });
             if !replaceable {
                 continue;
             }
@@ -305,7 +345,13 @@ impl References<'_> {
                     name: name.name.clone(),
                     span: key_span,
                 },
-                Node::new(Value::ResourceRef { logical_id, attribute }, value_span),
+                Node::new(
+                    Value::ResourceRef {
+                        logical_id,
+                        attribute,
+                    },
+                    value_span,
+                ),
             );
         }
     }
@@ -317,8 +363,14 @@ mod tests {
 
     #[test]
     fn strips_instance_keys() {
-        assert_eq!(strip_indexes("module.a[\"x]\"].aws_s3_bucket.b[0]"), "module.a.aws_s3_bucket.b");
-        assert_eq!(module_prefix("module.a.module.b.aws_x.y"), "module.a.module.b.");
+        assert_eq!(
+            strip_indexes("module.a[\"x]\"].aws_s3_bucket.b[0]"),
+            "module.a.aws_s3_bucket.b"
+        );
+        assert_eq!(
+            module_prefix("module.a.module.b.aws_x.y"),
+            "module.a.module.b."
+        );
         assert_eq!(module_prefix("aws_x.y"), "");
     }
 }

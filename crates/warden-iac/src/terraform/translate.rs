@@ -33,7 +33,10 @@ pub struct TfInstance {
 
 /// Translates a module's resource instances. `json_sources` holds heredoc JSON parsed with
 /// spans (see [`super::eval::Evaluator::json_sources`]).
-pub(crate) fn translate(instances: Vec<TfInstance>, json_sources: &HashMap<Span, Node>) -> Vec<Resource> {
+pub(crate) fn translate(
+    instances: Vec<TfInstance>,
+    json_sources: &HashMap<Span, Node>,
+) -> Vec<Resource> {
     let mut translator = Translator {
         json_sources,
         resources: Vec::new(),
@@ -96,7 +99,9 @@ struct Props<'a> {
 
 impl<'a> Props<'a> {
     fn new(body: &'a Node, json_sources: &'a HashMap<Span, Node>) -> Self {
-        static EMPTY: Map = Map { entries: Vec::new() };
+        static EMPTY: Map = Map {
+            entries: Vec::new(),
+        };
         Props {
             body: body.as_map().unwrap_or(&EMPTY),
             out: Map::default(),
@@ -105,7 +110,9 @@ impl<'a> Props<'a> {
     }
 
     fn get(&self, tf: &str) -> Option<(&'a Key, &'a Node)> {
-        self.body.get_entry(tf).filter(|(_, node)| !matches!(node.value, Value::Null))
+        self.body
+            .get_entry(tf)
+            .filter(|(_, node)| !matches!(node.value, Value::Null))
     }
 
     fn insert(&mut self, cfn: &str, key_span: Span, node: Node) {
@@ -174,12 +181,17 @@ fn rename(block: &Node, fields: &[(&str, &str)], json_sources: &HashMap<Span, No
 /// A JSON document as a node tree: maps (from `jsonencode` or a policy document data
 /// source) as they are, strings parsed (with spans inside heredocs when known).
 pub(crate) fn json_document(node: &Node, json_sources: &HashMap<Span, Node>) -> Node {
+    // Heredocs were parsed where they were written, also when interpolations made the
+    // string as a whole unknown.
+    if matches!(node.value, Value::String(_) | Value::Unknown { .. }) {
+        if let Some(parsed) = json_sources.get(&node.span) {
+            return parsed.clone();
+        }
+    }
     match &node.value {
         Value::String(text) => {
-            if let Some(parsed) = json_sources.get(&node.span) {
-                return parsed.clone();
-            }
-            let parsed = parse::parse_json(text, node.span.file).or_else(|_| parse::parse_yaml(text, node.span.file));
+            let parsed = parse::parse_json(text, node.span.file)
+                .or_else(|_| parse::parse_yaml(text, node.span.file));
             match parsed {
                 Ok(mut parsed) if parsed.as_map().is_some() || parsed.as_seq().is_some() => {
                     collapse_spans(&mut parsed, node.span);
@@ -223,12 +235,20 @@ fn seq_of(node: &Node) -> Node {
 
 impl Translator<'_> {
     fn push(&mut self, instance: &TfInstance, cfn_type: &str, properties: Node) -> usize {
-        let name = ["name", "bucket", "stage_name", "function_name", "queue_name"]
-            .iter()
-            .find_map(|attr| instance.body.get(attr).and_then(|n| match &n.value {
+        let name = [
+            "name",
+            "bucket",
+            "stage_name",
+            "function_name",
+            "queue_name",
+        ]
+        .iter()
+        .find_map(|attr| {
+            instance.body.get(attr).and_then(|n| match &n.value {
                 Value::String(s) => Some(s.clone()),
                 _ => None,
-            }));
+            })
+        });
         let properties = if properties.as_map().is_some_and(|m| !m.is_empty()) {
             properties
         } else {
@@ -257,8 +277,17 @@ impl Translator<'_> {
 
     /// A generated resource (an inline `policy` split out), with the declaring resource as
     /// origin.
-    fn push_generated(&mut self, instance: &TfInstance, suffix: &str, cfn_type: &str, properties: Map) {
-        let span = properties.entries.first().map_or(instance.header, |(key, _)| key.span);
+    fn push_generated(
+        &mut self,
+        instance: &TfInstance,
+        suffix: &str,
+        cfn_type: &str,
+        properties: Map,
+    ) {
+        let span = properties
+            .entries
+            .first()
+            .map_or(instance.header, |(key, _)| key.span);
         let mut resource = Resource::new(
             format!("{}.{suffix}", instance.address),
             cfn_type,
@@ -281,22 +310,25 @@ impl Translator<'_> {
         for alternative in node.alternatives() {
             match &alternative.value {
                 Value::ResourceRef { logical_id, .. } => {
-                    if let Some(index) =
-                        (0..self.resources.len()).find(|&i| &self.resources[i].id == logical_id && self.tf_types[i] == tf_type)
-                    {
+                    if let Some(index) = (0..self.resources.len()).find(|&i| {
+                        &self.resources[i].id == logical_id && self.tf_types[i] == tf_type
+                    }) {
                         return Some(index);
                     }
                 }
                 Value::String(text) => {
-                    let by_name = (0..self.resources.len())
-                        .find(|&i| self.tf_types[i] == tf_type && self.names[i].as_deref() == Some(text.as_str()));
+                    let by_name = (0..self.resources.len()).find(|&i| {
+                        self.tf_types[i] == tf_type
+                            && self.names[i].as_deref() == Some(text.as_str())
+                    });
                     if by_name.is_some() {
                         return by_name;
                     }
                     // ARNs ending in a known name (`arn:aws:iam::1:role/x`).
                     let tail = text.rsplit(['/', ':']).next().unwrap_or(text);
-                    let by_tail = (0..self.resources.len())
-                        .find(|&i| self.tf_types[i] == tf_type && self.names[i].as_deref() == Some(tail));
+                    let by_tail = (0..self.resources.len()).find(|&i| {
+                        self.tf_types[i] == tf_type && self.names[i].as_deref() == Some(tail)
+                    });
                     if by_tail.is_some() {
                         return by_tail;
                     }
@@ -343,8 +375,12 @@ impl Translator<'_> {
                 ]);
                 if let Some((key, node)) = p.get("package_type") {
                     let value = match node.as_str() {
-                        Some(text) if text.eq_ignore_ascii_case("image") => Node::string("Image", node.span),
-                        Some(text) if text.eq_ignore_ascii_case("zip") => Node::string("Zip", node.span),
+                        Some(text) if text.eq_ignore_ascii_case("image") => {
+                            Node::string("Image", node.span)
+                        }
+                        Some(text) if text.eq_ignore_ascii_case("zip") => {
+                            Node::string("Zip", node.span)
+                        }
                         _ => node.clone(),
                     };
                     p.insert("PackageType", key.span, value);
@@ -357,11 +393,18 @@ impl Translator<'_> {
                 }
                 p.block_as("environment", "Environment", &[("variables", "Variables")]);
                 p.block_as("tracing_config", "TracingConfig", &[("mode", "Mode")]);
-                p.block_as("dead_letter_config", "DeadLetterConfig", &[("target_arn", "TargetArn")]);
+                p.block_as(
+                    "dead_letter_config",
+                    "DeadLetterConfig",
+                    &[("target_arn", "TargetArn")],
+                );
                 p.block_as(
                     "vpc_config",
                     "VpcConfig",
-                    &[("subnet_ids", "SubnetIds"), ("security_group_ids", "SecurityGroupIds")],
+                    &[
+                        ("subnet_ids", "SubnetIds"),
+                        ("security_group_ids", "SecurityGroupIds"),
+                    ],
                 );
                 p.block_as(
                     "logging_config",
@@ -379,9 +422,22 @@ impl Translator<'_> {
                     let configs = node
                         .items()
                         .into_iter()
-                        .map(|c| Node::map(rename(c, &[("arn", "Arn"), ("local_mount_path", "LocalMountPath")], json_sources), c.span))
+                        .map(|c| {
+                            Node::map(
+                                rename(
+                                    c,
+                                    &[("arn", "Arn"), ("local_mount_path", "LocalMountPath")],
+                                    json_sources,
+                                ),
+                                c.span,
+                            )
+                        })
                         .collect();
-                    p.insert("FileSystemConfigs", key.span, Node::new(Value::Seq(configs), node.span));
+                    p.insert(
+                        "FileSystemConfigs",
+                        key.span,
+                        Node::new(Value::Seq(configs), node.span),
+                    );
                 }
                 "AWS::Lambda::Function"
             }
@@ -428,19 +484,42 @@ impl Translator<'_> {
                     ("starting_position", "StartingPosition"),
                     ("maximum_retry_attempts", "MaximumRetryAttempts"),
                     ("maximum_record_age_in_seconds", "MaximumRecordAgeInSeconds"),
-                    ("bisect_batch_on_function_error", "BisectBatchOnFunctionError"),
+                    (
+                        "bisect_batch_on_function_error",
+                        "BisectBatchOnFunctionError",
+                    ),
                     ("parallelization_factor", "ParallelizationFactor"),
-                    ("maximum_batching_window_in_seconds", "MaximumBatchingWindowInSeconds"),
+                    (
+                        "maximum_batching_window_in_seconds",
+                        "MaximumBatchingWindowInSeconds",
+                    ),
                     ("function_response_types", "FunctionResponseTypes"),
                 ]);
                 if let Some((key, block)) = p.block("destination_config") {
-                    if let Some((on_key, on_failure)) = Props::new(block, json_sources).block("on_failure") {
+                    if let Some((on_key, on_failure)) =
+                        Props::new(block, json_sources).block("on_failure")
+                    {
                         let mut on = Map::default();
-                        if let Some((k, v)) = on_failure.as_map().and_then(|m| m.get_entry("destination_arn")) {
-                            on.insert(Key { name: "Destination".into(), span: k.span }, v.clone());
+                        if let Some((k, v)) = on_failure
+                            .as_map()
+                            .and_then(|m| m.get_entry("destination_arn"))
+                        {
+                            on.insert(
+                                Key {
+                                    name: "Destination".into(),
+                                    span: k.span,
+                                },
+                                v.clone(),
+                            );
                         }
                         let mut config = Map::default();
-                        config.insert(Key { name: "OnFailure".into(), span: on_key.span }, Node::map(on, on_failure.span));
+                        config.insert(
+                            Key {
+                                name: "OnFailure".into(),
+                                span: on_key.span,
+                            },
+                            Node::map(on, on_failure.span),
+                        );
                         p.insert("DestinationConfig", key.span, Node::map(config, block.span));
                     }
                 }
@@ -462,7 +541,13 @@ impl Translator<'_> {
                     for (tf, cfn) in [("on_failure", "OnFailure"), ("on_success", "OnSuccess")] {
                         if let Some((k, b)) = inner.block(tf) {
                             let map = rename(b, &[("destination", "Destination")], json_sources);
-                            config.insert(Key { name: cfn.into(), span: k.span }, Node::map(map, b.span));
+                            config.insert(
+                                Key {
+                                    name: cfn.into(),
+                                    span: k.span,
+                                },
+                                Node::map(map, b.span),
+                            );
                         }
                     }
                     p.insert("DestinationConfig", key.span, Node::map(config, block.span));
@@ -470,11 +555,19 @@ impl Translator<'_> {
                 "AWS::Lambda::EventInvokeConfig"
             }
             "aws_lambda_alias" => {
-                p.attrs(&[("function_name", "FunctionName"), ("name", "Name"), ("function_version", "FunctionVersion")]);
+                p.attrs(&[
+                    ("function_name", "FunctionName"),
+                    ("name", "Name"),
+                    ("function_version", "FunctionVersion"),
+                ]);
                 "AWS::Lambda::Alias"
             }
             "aws_lambda_layer_version" => {
-                p.attrs(&[("layer_name", "LayerName"), ("compatible_runtimes", "CompatibleRuntimes"), ("description", "Description")]);
+                p.attrs(&[
+                    ("layer_name", "LayerName"),
+                    ("compatible_runtimes", "CompatibleRuntimes"),
+                    ("description", "Description"),
+                ]);
                 "AWS::Lambda::LayerVersion"
             }
             "aws_iam_role" => {
@@ -502,7 +595,11 @@ impl Translator<'_> {
                         })
                         .collect();
                     if !policies.is_empty() {
-                        p.insert("Policies", key.span, Node::new(Value::Seq(policies), blocks.span));
+                        p.insert(
+                            "Policies",
+                            key.span,
+                            Node::new(Value::Seq(policies), blocks.span),
+                        );
                     }
                 }
                 "AWS::IAM::Role"
@@ -520,12 +617,20 @@ impl Translator<'_> {
                         Some(index) if attribute == "role" => self.reference_to(index, node),
                         _ => node.clone(),
                     };
-                    p.insert(property, key.span, Node::new(Value::Seq(vec![node.clone()]), node.span));
+                    p.insert(
+                        property,
+                        key.span,
+                        Node::new(Value::Seq(vec![node.clone()]), node.span),
+                    );
                 }
                 cfn_type
             }
             "aws_iam_policy" => {
-                p.attrs(&[("name", "ManagedPolicyName"), ("path", "Path"), ("description", "Description")]);
+                p.attrs(&[
+                    ("name", "ManagedPolicyName"),
+                    ("path", "Path"),
+                    ("description", "Description"),
+                ]);
                 p.json("policy", "PolicyDocument");
                 "AWS::IAM::ManagedPolicy"
             }
@@ -547,11 +652,19 @@ impl Translator<'_> {
                 ]);
                 p.json("body", "Body");
                 p.json("policy", "Policy");
-                p.block_as("endpoint_configuration", "EndpointConfiguration", &[("types", "Types"), ("vpc_endpoint_ids", "VpcEndpointIds")]);
+                p.block_as(
+                    "endpoint_configuration",
+                    "EndpointConfiguration",
+                    &[("types", "Types"), ("vpc_endpoint_ids", "VpcEndpointIds")],
+                );
                 "AWS::ApiGateway::RestApi"
             }
             "aws_api_gateway_resource" => {
-                p.attrs(&[("rest_api_id", "RestApiId"), ("parent_id", "ParentId"), ("path_part", "PathPart")]);
+                p.attrs(&[
+                    ("rest_api_id", "RestApiId"),
+                    ("parent_id", "ParentId"),
+                    ("path_part", "PathPart"),
+                ]);
                 "AWS::ApiGateway::Resource"
             }
             "aws_api_gateway_method" => {
@@ -582,11 +695,19 @@ impl Translator<'_> {
                     ("client_certificate_id", "ClientCertificateId"),
                     ("description", "Description"),
                 ]);
-                p.block_as("access_log_settings", "AccessLogSetting", &[("destination_arn", "DestinationArn"), ("format", "Format")]);
+                p.block_as(
+                    "access_log_settings",
+                    "AccessLogSetting",
+                    &[("destination_arn", "DestinationArn"), ("format", "Format")],
+                );
                 "AWS::ApiGateway::Stage"
             }
             "aws_api_gateway_deployment" => {
-                p.attrs(&[("rest_api_id", "RestApiId"), ("stage_name", "StageName"), ("description", "Description")]);
+                p.attrs(&[
+                    ("rest_api_id", "RestApiId"),
+                    ("stage_name", "StageName"),
+                    ("description", "Description"),
+                ]);
                 "AWS::ApiGateway::Deployment"
             }
             "aws_api_gateway_authorizer" => {
@@ -597,7 +718,10 @@ impl Translator<'_> {
                     ("authorizer_uri", "AuthorizerUri"),
                     ("provider_arns", "ProviderARNs"),
                     ("identity_source", "IdentitySource"),
-                    ("authorizer_result_ttl_in_seconds", "AuthorizerResultTtlInSeconds"),
+                    (
+                        "authorizer_result_ttl_in_seconds",
+                        "AuthorizerResultTtlInSeconds",
+                    ),
                 ]);
                 "AWS::ApiGateway::Authorizer"
             }
@@ -621,20 +745,50 @@ impl Translator<'_> {
                 "AWS::ApiGateway::GatewayResponse"
             }
             "aws_api_gateway_domain_name" => {
-                p.attrs(&[("domain_name", "DomainName"), ("security_policy", "SecurityPolicy"), ("certificate_arn", "CertificateArn"), ("regional_certificate_arn", "RegionalCertificateArn")]);
+                p.attrs(&[
+                    ("domain_name", "DomainName"),
+                    ("security_policy", "SecurityPolicy"),
+                    ("certificate_arn", "CertificateArn"),
+                    ("regional_certificate_arn", "RegionalCertificateArn"),
+                ]);
                 "AWS::ApiGateway::DomainName"
             }
             "aws_api_gateway_usage_plan" => {
                 p.attrs(&[("name", "UsagePlanName"), ("description", "Description")]);
-                p.block_as("throttle_settings", "Throttle", &[("burst_limit", "BurstLimit"), ("rate_limit", "RateLimit")]);
-                p.block_as("quota_settings", "Quota", &[("limit", "Limit"), ("offset", "Offset"), ("period", "Period")]);
+                p.block_as(
+                    "throttle_settings",
+                    "Throttle",
+                    &[("burst_limit", "BurstLimit"), ("rate_limit", "RateLimit")],
+                );
+                p.block_as(
+                    "quota_settings",
+                    "Quota",
+                    &[
+                        ("limit", "Limit"),
+                        ("offset", "Offset"),
+                        ("period", "Period"),
+                    ],
+                );
                 if let Some((key, blocks)) = p.get("api_stages") {
                     let stages = blocks
                         .items()
                         .into_iter()
-                        .map(|block| Node::map(rename(block, &[("api_id", "ApiId"), ("stage", "Stage")], json_sources), block.span))
+                        .map(|block| {
+                            Node::map(
+                                rename(
+                                    block,
+                                    &[("api_id", "ApiId"), ("stage", "Stage")],
+                                    json_sources,
+                                ),
+                                block.span,
+                            )
+                        })
                         .collect();
-                    p.insert("ApiStages", key.span, Node::new(Value::Seq(stages), blocks.span));
+                    p.insert(
+                        "ApiStages",
+                        key.span,
+                        Node::new(Value::Seq(stages), blocks.span),
+                    );
                 }
                 "AWS::ApiGateway::UsagePlan"
             }
@@ -699,7 +853,11 @@ impl Translator<'_> {
                     ("stage_variables", "StageVariables"),
                     ("description", "Description"),
                 ]);
-                p.block_as("access_log_settings", "AccessLogSettings", &[("destination_arn", "DestinationArn"), ("format", "Format")]);
+                p.block_as(
+                    "access_log_settings",
+                    "AccessLogSettings",
+                    &[("destination_arn", "DestinationArn"), ("format", "Format")],
+                );
                 let route_fields: &[(&str, &str)] = &[
                     ("throttling_burst_limit", "ThrottlingBurstLimit"),
                     ("throttling_rate_limit", "ThrottlingRateLimit"),
@@ -707,7 +865,11 @@ impl Translator<'_> {
                     ("logging_level", "LoggingLevel"),
                     ("data_trace_enabled", "DataTraceEnabled"),
                 ];
-                p.block_as("default_route_settings", "DefaultRouteSettings", route_fields);
+                p.block_as(
+                    "default_route_settings",
+                    "DefaultRouteSettings",
+                    route_fields,
+                );
                 if let Some((key, blocks)) = p.get("route_settings") {
                     let mut settings = Map::default();
                     for block in blocks.items() {
@@ -744,12 +906,24 @@ impl Translator<'_> {
                         .into_iter()
                         .map(|block| {
                             Node::map(
-                                rename(block, &[("security_policy", "SecurityPolicy"), ("certificate_arn", "CertificateArn"), ("endpoint_type", "EndpointType")], json_sources),
+                                rename(
+                                    block,
+                                    &[
+                                        ("security_policy", "SecurityPolicy"),
+                                        ("certificate_arn", "CertificateArn"),
+                                        ("endpoint_type", "EndpointType"),
+                                    ],
+                                    json_sources,
+                                ),
                                 block.span,
                             )
                         })
                         .collect();
-                    p.insert("DomainNameConfigurations", key.span, Node::new(Value::Seq(configurations), blocks.span));
+                    p.insert(
+                        "DomainNameConfigurations",
+                        key.span,
+                        Node::new(Value::Seq(configurations), blocks.span),
+                    );
                 }
                 "AWS::ApiGatewayV2::DomainName"
             }
@@ -767,21 +941,56 @@ impl Translator<'_> {
                             None => enabled.clone(),
                         };
                         let mut map = Map::default();
-                        map.insert(Key { name: "Status".into(), span: key.span }, status);
-                        p.insert("VersioningConfiguration", key.span, Node::map(map, block.span));
+                        map.insert(
+                            Key {
+                                name: "Status".into(),
+                                span: key.span,
+                            },
+                            status,
+                        );
+                        p.insert(
+                            "VersioningConfiguration",
+                            key.span,
+                            Node::map(map, block.span),
+                        );
                     }
                 }
-                p.block_as("logging", "LoggingConfiguration", &[("target_bucket", "DestinationBucketName"), ("target_prefix", "LogFilePrefix")]);
+                p.block_as(
+                    "logging",
+                    "LoggingConfiguration",
+                    &[
+                        ("target_bucket", "DestinationBucketName"),
+                        ("target_prefix", "LogFilePrefix"),
+                    ],
+                );
                 if let Some((key, block)) = p.block("server_side_encryption_configuration") {
-                    p.insert("BucketEncryption", key.span, bucket_encryption(block, json_sources));
+                    p.insert(
+                        "BucketEncryption",
+                        key.span,
+                        bucket_encryption(block, json_sources),
+                    );
                 }
-                let generated = p.get("policy").map(|(key, node)| (key.span, json_document(node, json_sources)));
+                let generated = p
+                    .get("policy")
+                    .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::S3::Bucket", properties);
                 if let Some((span, document)) = generated {
                     let mut map = Map::default();
-                    map.insert(Key { name: "Bucket".into(), span }, self.reference_to(index, &Node::new(Value::Null, span)));
-                    map.insert(Key { name: "PolicyDocument".into(), span }, document);
+                    map.insert(
+                        Key {
+                            name: "Bucket".into(),
+                            span,
+                        },
+                        self.reference_to(index, &Node::new(Value::Null, span)),
+                    );
+                    map.insert(
+                        Key {
+                            name: "PolicyDocument".into(),
+                            span,
+                        },
+                        document,
+                    );
                     self.push_generated(&instance, "policy", "AWS::S3::BucketPolicy", map);
                 }
                 return;
@@ -796,7 +1005,10 @@ impl Translator<'_> {
                 p.attrs(&[
                     ("name", "QueueName"),
                     ("kms_master_key_id", "KmsMasterKeyId"),
-                    ("kms_data_key_reuse_period_seconds", "KmsDataKeyReusePeriodSeconds"),
+                    (
+                        "kms_data_key_reuse_period_seconds",
+                        "KmsDataKeyReusePeriodSeconds",
+                    ),
                     ("sqs_managed_sse_enabled", "SqsManagedSseEnabled"),
                     ("visibility_timeout_seconds", "VisibilityTimeout"),
                     ("message_retention_seconds", "MessageRetentionPeriod"),
@@ -806,14 +1018,28 @@ impl Translator<'_> {
                     ("max_message_size", "MaximumMessageSize"),
                 ]);
                 p.json("redrive_policy", "RedrivePolicy");
-                let generated = p.get("policy").map(|(key, node)| (key.span, json_document(node, json_sources)));
+                let generated = p
+                    .get("policy")
+                    .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SQS::Queue", properties);
                 if let Some((span, document)) = generated {
                     let mut map = Map::default();
                     let reference = self.reference_to(index, &Node::new(Value::Null, span));
-                    map.insert(Key { name: "Queues".into(), span }, Node::new(Value::Seq(vec![reference]), span));
-                    map.insert(Key { name: "PolicyDocument".into(), span }, document);
+                    map.insert(
+                        Key {
+                            name: "Queues".into(),
+                            span,
+                        },
+                        Node::new(Value::Seq(vec![reference]), span),
+                    );
+                    map.insert(
+                        Key {
+                            name: "PolicyDocument".into(),
+                            span,
+                        },
+                        document,
+                    );
                     self.push_generated(&instance, "policy", "AWS::SQS::QueuePolicy", map);
                 }
                 return;
@@ -824,7 +1050,11 @@ impl Translator<'_> {
                         Some(index) => self.reference_to(index, node),
                         None => node.clone(),
                     };
-                    p.insert("Queues", key.span, Node::new(Value::Seq(vec![node.clone()]), node.span));
+                    p.insert(
+                        "Queues",
+                        key.span,
+                        Node::new(Value::Seq(vec![node.clone()]), node.span),
+                    );
                 }
                 p.json("policy", "PolicyDocument");
                 "AWS::SQS::QueuePolicy"
@@ -836,14 +1066,28 @@ impl Translator<'_> {
                     ("fifo_topic", "FifoTopic"),
                     ("display_name", "DisplayName"),
                 ]);
-                let generated = p.get("policy").map(|(key, node)| (key.span, json_document(node, json_sources)));
+                let generated = p
+                    .get("policy")
+                    .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SNS::Topic", properties);
                 if let Some((span, document)) = generated {
                     let mut map = Map::default();
                     let reference = self.reference_to(index, &Node::new(Value::Null, span));
-                    map.insert(Key { name: "Topics".into(), span }, Node::new(Value::Seq(vec![reference]), span));
-                    map.insert(Key { name: "PolicyDocument".into(), span }, document);
+                    map.insert(
+                        Key {
+                            name: "Topics".into(),
+                            span,
+                        },
+                        Node::new(Value::Seq(vec![reference]), span),
+                    );
+                    map.insert(
+                        Key {
+                            name: "PolicyDocument".into(),
+                            span,
+                        },
+                        document,
+                    );
                     self.push_generated(&instance, "policy", "AWS::SNS::TopicPolicy", map);
                 }
                 return;
@@ -854,7 +1098,11 @@ impl Translator<'_> {
                         Some(index) => self.reference_to(index, node),
                         None => node.clone(),
                     };
-                    p.insert("Topics", key.span, Node::new(Value::Seq(vec![node.clone()]), node.span));
+                    p.insert(
+                        "Topics",
+                        key.span,
+                        Node::new(Value::Seq(vec![node.clone()]), node.span),
+                    );
                 }
                 p.json("policy", "PolicyDocument");
                 "AWS::SNS::TopicPolicy"
@@ -878,19 +1126,41 @@ impl Translator<'_> {
                     ("table_class", "TableClass"),
                 ]);
                 if let Some((key, block)) = p.block("point_in_time_recovery") {
-                    let map = rename(block, &[("enabled", "PointInTimeRecoveryEnabled")], json_sources);
-                    p.insert("PointInTimeRecoverySpecification", key.span, Node::map(map, block.span));
+                    let map = rename(
+                        block,
+                        &[("enabled", "PointInTimeRecoveryEnabled")],
+                        json_sources,
+                    );
+                    p.insert(
+                        "PointInTimeRecoverySpecification",
+                        key.span,
+                        Node::map(map, block.span),
+                    );
                 }
-                p.block_as("server_side_encryption", "SSESpecification", &[("enabled", "SSEEnabled"), ("kms_key_arn", "KMSMasterKeyId")]);
+                p.block_as(
+                    "server_side_encryption",
+                    "SSESpecification",
+                    &[("enabled", "SSEEnabled"), ("kms_key_arn", "KMSMasterKeyId")],
+                );
                 if let Some((key, node)) = p.get("stream_view_type") {
                     let mut map = Map::default();
-                    map.insert(Key { name: "StreamViewType".into(), span: key.span }, node.clone());
+                    map.insert(
+                        Key {
+                            name: "StreamViewType".into(),
+                            span: key.span,
+                        },
+                        node.clone(),
+                    );
                     p.insert("StreamSpecification", key.span, Node::map(map, node.span));
                 }
                 "AWS::DynamoDB::Table"
             }
             "aws_cloudwatch_log_group" => {
-                p.attrs(&[("name", "LogGroupName"), ("kms_key_id", "KmsKeyId"), ("log_group_class", "LogGroupClass")]);
+                p.attrs(&[
+                    ("name", "LogGroupName"),
+                    ("kms_key_id", "KmsKeyId"),
+                    ("log_group_class", "LogGroupClass"),
+                ]);
                 // 0 means "never expire", as an absent retention does in CloudFormation.
                 if let Some((key, node)) = p.get("retention_in_days") {
                     if node.as_i64() != Some(0) {
@@ -914,30 +1184,63 @@ impl Translator<'_> {
                 "AWS::KMS::Key"
             }
             "aws_secretsmanager_secret" => {
-                p.attrs(&[("name", "Name"), ("kms_key_id", "KmsKeyId"), ("description", "Description")]);
-                let generated = p.get("policy").map(|(key, node)| (key.span, json_document(node, json_sources)));
+                p.attrs(&[
+                    ("name", "Name"),
+                    ("kms_key_id", "KmsKeyId"),
+                    ("description", "Description"),
+                ]);
+                let generated = p
+                    .get("policy")
+                    .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SecretsManager::Secret", properties);
                 if let Some((span, document)) = generated {
                     let mut map = Map::default();
-                    map.insert(Key { name: "SecretId".into(), span }, self.reference_to(index, &Node::new(Value::Null, span)));
-                    map.insert(Key { name: "ResourcePolicy".into(), span }, document);
-                    self.push_generated(&instance, "policy", "AWS::SecretsManager::ResourcePolicy", map);
+                    map.insert(
+                        Key {
+                            name: "SecretId".into(),
+                            span,
+                        },
+                        self.reference_to(index, &Node::new(Value::Null, span)),
+                    );
+                    map.insert(
+                        Key {
+                            name: "ResourcePolicy".into(),
+                            span,
+                        },
+                        document,
+                    );
+                    self.push_generated(
+                        &instance,
+                        "policy",
+                        "AWS::SecretsManager::ResourcePolicy",
+                        map,
+                    );
                 }
                 return;
             }
             "aws_secretsmanager_secret_policy" => {
-                p.attrs(&[("secret_arn", "SecretId"), ("block_public_policy", "BlockPublicPolicy")]);
+                p.attrs(&[
+                    ("secret_arn", "SecretId"),
+                    ("block_public_policy", "BlockPublicPolicy"),
+                ]);
                 p.json("policy", "ResourcePolicy");
                 self.link_by_name(&mut p, "SecretId", "aws_secretsmanager_secret");
                 "AWS::SecretsManager::ResourcePolicy"
             }
             "aws_secretsmanager_secret_rotation" => {
-                p.attrs(&[("secret_id", "SecretId"), ("rotation_lambda_arn", "RotationLambdaARN")]);
+                p.attrs(&[
+                    ("secret_id", "SecretId"),
+                    ("rotation_lambda_arn", "RotationLambdaARN"),
+                ]);
                 p.block_as(
                     "rotation_rules",
                     "RotationRules",
-                    &[("automatically_after_days", "AutomaticallyAfterDays"), ("schedule_expression", "ScheduleExpression"), ("duration", "Duration")],
+                    &[
+                        ("automatically_after_days", "AutomaticallyAfterDays"),
+                        ("schedule_expression", "ScheduleExpression"),
+                        ("duration", "Duration"),
+                    ],
                 );
                 self.link_by_name(&mut p, "SecretId", "aws_secretsmanager_secret");
                 "AWS::SecretsManager::RotationSchedule"
@@ -974,56 +1277,138 @@ impl Translator<'_> {
                 "AWS::Events::Rule"
             }
             "aws_scheduler_schedule" => {
-                p.attrs(&[("name", "Name"), ("schedule_expression", "ScheduleExpression"), ("state", "State")]);
-                p.block_as("flexible_time_window", "FlexibleTimeWindow", &[("mode", "Mode"), ("maximum_window_in_minutes", "MaximumWindowInMinutes")]);
+                p.attrs(&[
+                    ("name", "Name"),
+                    ("schedule_expression", "ScheduleExpression"),
+                    ("state", "State"),
+                ]);
+                p.block_as(
+                    "flexible_time_window",
+                    "FlexibleTimeWindow",
+                    &[
+                        ("mode", "Mode"),
+                        ("maximum_window_in_minutes", "MaximumWindowInMinutes"),
+                    ],
+                );
                 if let Some((key, block)) = p.block("target") {
                     let inner = Props::new(block, json_sources);
-                    let mut target = rename(block, &[("arn", "Arn"), ("role_arn", "RoleArn"), ("input", "Input")], json_sources);
+                    let mut target = rename(
+                        block,
+                        &[("arn", "Arn"), ("role_arn", "RoleArn"), ("input", "Input")],
+                        json_sources,
+                    );
                     if let Some((k, b)) = inner.block("dead_letter_config") {
-                        target.insert(Key { name: "DeadLetterConfig".into(), span: k.span }, Node::map(rename(b, &[("arn", "Arn")], json_sources), b.span));
+                        target.insert(
+                            Key {
+                                name: "DeadLetterConfig".into(),
+                                span: k.span,
+                            },
+                            Node::map(rename(b, &[("arn", "Arn")], json_sources), b.span),
+                        );
                     }
                     if let Some((k, b)) = inner.block("retry_policy") {
-                        let fields = [("maximum_retry_attempts", "MaximumRetryAttempts"), ("maximum_event_age_in_seconds", "MaximumEventAgeInSeconds")];
-                        target.insert(Key { name: "RetryPolicy".into(), span: k.span }, Node::map(rename(b, &fields, json_sources), b.span));
+                        let fields = [
+                            ("maximum_retry_attempts", "MaximumRetryAttempts"),
+                            ("maximum_event_age_in_seconds", "MaximumEventAgeInSeconds"),
+                        ];
+                        target.insert(
+                            Key {
+                                name: "RetryPolicy".into(),
+                                span: k.span,
+                            },
+                            Node::map(rename(b, &fields, json_sources), b.span),
+                        );
                     }
                     p.insert("Target", key.span, Node::map(target, block.span));
                 }
                 "AWS::Scheduler::Schedule"
             }
             "aws_sfn_state_machine" => {
-                p.attrs(&[("name", "StateMachineName"), ("role_arn", "RoleArn"), ("type", "StateMachineType")]);
+                p.attrs(&[
+                    ("name", "StateMachineName"),
+                    ("role_arn", "RoleArn"),
+                    ("type", "StateMachineType"),
+                ]);
                 if let Some((key, node)) = p.get("definition") {
                     let document = json_document(node, json_sources);
-                    let property = if document.as_map().is_some() { "Definition" } else { "DefinitionString" };
+                    let property = if document.as_map().is_some() {
+                        "Definition"
+                    } else {
+                        "DefinitionString"
+                    };
                     p.insert(property, key.span, document);
                 }
                 if let Some((key, block)) = p.block("logging_configuration") {
-                    let mut map = rename(block, &[("level", "Level"), ("include_execution_data", "IncludeExecutionData")], json_sources);
-                    if let Some((k, destination)) = block.as_map().and_then(|m| m.get_entry("log_destination")) {
+                    let mut map = rename(
+                        block,
+                        &[
+                            ("level", "Level"),
+                            ("include_execution_data", "IncludeExecutionData"),
+                        ],
+                        json_sources,
+                    );
+                    if let Some((k, destination)) =
+                        block.as_map().and_then(|m| m.get_entry("log_destination"))
+                    {
                         let mut group = Map::default();
-                        group.insert(Key { name: "LogGroupArn".into(), span: k.span }, destination.clone());
+                        group.insert(
+                            Key {
+                                name: "LogGroupArn".into(),
+                                span: k.span,
+                            },
+                            destination.clone(),
+                        );
                         let mut entry = Map::default();
-                        entry.insert(Key { name: "CloudWatchLogsLogGroup".into(), span: k.span }, Node::map(group, destination.span));
+                        entry.insert(
+                            Key {
+                                name: "CloudWatchLogsLogGroup".into(),
+                                span: k.span,
+                            },
+                            Node::map(group, destination.span),
+                        );
                         map.insert(
-                            Key { name: "Destinations".into(), span: k.span },
-                            Node::new(Value::Seq(vec![Node::map(entry, destination.span)]), destination.span),
+                            Key {
+                                name: "Destinations".into(),
+                                span: k.span,
+                            },
+                            Node::new(
+                                Value::Seq(vec![Node::map(entry, destination.span)]),
+                                destination.span,
+                            ),
                         );
                     }
                     p.insert("LoggingConfiguration", key.span, Node::map(map, block.span));
                 }
-                p.block_as("tracing_configuration", "TracingConfiguration", &[("enabled", "Enabled")]);
+                p.block_as(
+                    "tracing_configuration",
+                    "TracingConfiguration",
+                    &[("enabled", "Enabled")],
+                );
                 "AWS::StepFunctions::StateMachine"
             }
             "aws_cognito_user_pool" => {
-                p.attrs(&[("name", "UserPoolName"), ("mfa_configuration", "MfaConfiguration")]);
+                p.attrs(&[
+                    ("name", "UserPoolName"),
+                    ("mfa_configuration", "MfaConfiguration"),
+                ]);
                 "AWS::Cognito::UserPool"
             }
             "aws_cognito_identity_pool" => {
-                p.attrs(&[("identity_pool_name", "IdentityPoolName"), ("allow_unauthenticated_identities", "AllowUnauthenticatedIdentities")]);
+                p.attrs(&[
+                    ("identity_pool_name", "IdentityPoolName"),
+                    (
+                        "allow_unauthenticated_identities",
+                        "AllowUnauthenticatedIdentities",
+                    ),
+                ]);
                 "AWS::Cognito::IdentityPool"
             }
             "aws_kinesis_stream" => {
-                p.attrs(&[("name", "Name"), ("retention_period", "RetentionPeriodHours"), ("shard_count", "ShardCount")]);
+                p.attrs(&[
+                    ("name", "Name"),
+                    ("retention_period", "RetentionPeriodHours"),
+                    ("shard_count", "ShardCount"),
+                ]);
                 "AWS::Kinesis::Stream"
             }
             _ => {
@@ -1052,8 +1437,14 @@ impl Translator<'_> {
         let p = Props::new(&instance.body, json_sources);
         let keep = || Some(instance.clone());
         match instance.tf_type.as_str() {
-            "aws_s3_bucket_acl" | "aws_s3_bucket_public_access_block" | "aws_s3_bucket_server_side_encryption_configuration" | "aws_s3_bucket_versioning" | "aws_s3_bucket_logging" | "aws_s3_bucket_notification" => {
-                let Some(bucket) = self.target(p.get("bucket").map(|(_, n)| n), "aws_s3_bucket") else {
+            "aws_s3_bucket_acl"
+            | "aws_s3_bucket_public_access_block"
+            | "aws_s3_bucket_server_side_encryption_configuration"
+            | "aws_s3_bucket_versioning"
+            | "aws_s3_bucket_logging"
+            | "aws_s3_bucket_notification" => {
+                let Some(bucket) = self.target(p.get("bucket").map(|(_, n)| n), "aws_s3_bucket")
+                else {
                     return keep();
                 };
                 let mut additions: Vec<(&str, Span, Node)> = Vec::new();
@@ -1074,25 +1465,53 @@ impl Translator<'_> {
                             ],
                             json_sources,
                         );
-                        additions.push(("PublicAccessBlockConfiguration", instance.header, Node::map(map, instance.header)));
+                        additions.push((
+                            "PublicAccessBlockConfiguration",
+                            instance.header,
+                            Node::map(map, instance.header),
+                        ));
                     }
                     "aws_s3_bucket_server_side_encryption_configuration" => {
-                        additions.push(("BucketEncryption", instance.header, bucket_encryption(&instance.body, json_sources)));
+                        additions.push((
+                            "BucketEncryption",
+                            instance.header,
+                            bucket_encryption(&instance.body, json_sources),
+                        ));
                     }
                     "aws_s3_bucket_versioning" => {
                         if let Some((key, block)) = p.block("versioning_configuration") {
                             let map = rename(block, &[("status", "Status")], json_sources);
-                            additions.push(("VersioningConfiguration", key.span, Node::map(map, block.span)));
+                            additions.push((
+                                "VersioningConfiguration",
+                                key.span,
+                                Node::map(map, block.span),
+                            ));
                         }
                     }
                     "aws_s3_bucket_logging" => {
-                        let map = rename(&instance.body, &[("target_bucket", "DestinationBucketName"), ("target_prefix", "LogFilePrefix")], json_sources);
-                        additions.push(("LoggingConfiguration", instance.header, Node::map(map, instance.header)));
+                        let map = rename(
+                            &instance.body,
+                            &[
+                                ("target_bucket", "DestinationBucketName"),
+                                ("target_prefix", "LogFilePrefix"),
+                            ],
+                            json_sources,
+                        );
+                        additions.push((
+                            "LoggingConfiguration",
+                            instance.header,
+                            Node::map(map, instance.header),
+                        ));
                     }
                     _ => {
                         let mut notification = Map::default();
                         for (tf, cfn, arn_tf, arn_cfn) in [
-                            ("lambda_function", "LambdaConfigurations", "lambda_function_arn", "Function"),
+                            (
+                                "lambda_function",
+                                "LambdaConfigurations",
+                                "lambda_function_arn",
+                                "Function",
+                            ),
                             ("queue", "QueueConfigurations", "queue_arn", "Queue"),
                             ("topic", "TopicConfigurations", "topic_arn", "Topic"),
                         ] {
@@ -1101,26 +1520,52 @@ impl Translator<'_> {
                                     .items()
                                     .into_iter()
                                     .flat_map(|block| {
-                                        let events = block.get("events").map(Node::items).unwrap_or_default();
+                                        let events = block
+                                            .get("events")
+                                            .map(Node::items)
+                                            .unwrap_or_default();
                                         let mut out = Vec::new();
                                         for event in events.into_iter().take(32) {
-                                            let mut map = rename(block, &[(arn_tf, arn_cfn)], json_sources);
-                                            map.insert(Key { name: "Event".into(), span: event.span }, event.clone());
+                                            let mut map =
+                                                rename(block, &[(arn_tf, arn_cfn)], json_sources);
+                                            map.insert(
+                                                Key {
+                                                    name: "Event".into(),
+                                                    span: event.span,
+                                                },
+                                                event.clone(),
+                                            );
                                             out.push(Node::map(map, block.span));
                                         }
                                         out
                                     })
                                     .collect();
-                                notification.insert(Key { name: cfn.into(), span: key.span }, Node::new(Value::Seq(items), blocks.span));
+                                notification.insert(
+                                    Key {
+                                        name: cfn.into(),
+                                        span: key.span,
+                                    },
+                                    Node::new(Value::Seq(items), blocks.span),
+                                );
                             }
                         }
-                        additions.push(("NotificationConfiguration", instance.header, Node::map(notification, instance.header)));
+                        additions.push((
+                            "NotificationConfiguration",
+                            instance.header,
+                            Node::map(notification, instance.header),
+                        ));
                     }
                 }
                 let properties = &mut self.resources[bucket].properties;
                 if let Some(map) = properties.as_map_mut() {
                     for (name, span, node) in additions {
-                        map.insert(Key { name: name.into(), span }, node);
+                        map.insert(
+                            Key {
+                                name: name.into(),
+                                span,
+                            },
+                            node,
+                        );
                     }
                 }
                 None
@@ -1130,10 +1575,15 @@ impl Translator<'_> {
                     return keep();
                 };
                 let roles: Vec<&Node> = match instance.tf_type.as_str() {
-                    "aws_iam_role_policy_attachment" => p.get("role").map(|(_, n)| vec![n]).unwrap_or_default(),
+                    "aws_iam_role_policy_attachment" => {
+                        p.get("role").map(|(_, n)| vec![n]).unwrap_or_default()
+                    }
                     _ => p.get("roles").map(|(_, n)| n.items()).unwrap_or_default(),
                 };
-                let targets: Vec<usize> = roles.into_iter().filter_map(|role| self.target(Some(role), "aws_iam_role")).collect();
+                let targets: Vec<usize> = roles
+                    .into_iter()
+                    .filter_map(|role| self.target(Some(role), "aws_iam_role"))
+                    .collect();
                 if targets.is_empty() {
                     return keep();
                 }
@@ -1141,10 +1591,19 @@ impl Translator<'_> {
                     let Some(map) = self.resources[role].properties.as_map_mut() else {
                         continue;
                     };
-                    match map.entries.iter_mut().find(|(key, _)| key.name == "ManagedPolicyArns") {
+                    match map
+                        .entries
+                        .iter_mut()
+                        .find(|(key, _)| key.name == "ManagedPolicyArns")
+                    {
                         Some((_, existing)) => match &mut existing.value {
                             Value::Seq(items) => items.push(arn.clone()),
-                            _ => *existing = Node::new(Value::Seq(vec![existing.clone(), arn.clone()]), existing.span),
+                            _ => {
+                                *existing = Node::new(
+                                    Value::Seq(vec![existing.clone(), arn.clone()]),
+                                    existing.span,
+                                )
+                            }
                         },
                         None => map.insert(
                             Key {
@@ -1190,9 +1649,7 @@ impl Translator<'_> {
             }
             "aws_api_gateway_method_settings" => {
                 let stage = self.settings_stage(&p)?;
-                let Some((key, block)) = p.block("settings") else {
-                    return None;
-                };
+                let (key, block) = p.block("settings")?;
                 let mut setting = rename(
                     block,
                     &[
@@ -1208,7 +1665,9 @@ impl Translator<'_> {
                     json_sources,
                 );
                 // Terraform's `-1` throttling values mean "not set".
-                setting.entries.retain(|(k, v)| !(k.name.starts_with("Throttling") && v.as_f64() == Some(-1.0)));
+                setting.entries.retain(|(k, v)| {
+                    !(k.name.starts_with("Throttling") && v.as_f64() == Some(-1.0))
+                });
                 if let Some((path_key, path)) = p.get("method_path") {
                     let (resource_path, http_method) = match path.as_str() {
                         Some(text) => {
@@ -1218,16 +1677,35 @@ impl Translator<'_> {
                             } else {
                                 format!("/{}", resource.trim_start_matches('/').replace('/', "~1"))
                             };
-                            (Node::string(resource_path, path.span), Node::string(method, path.span))
+                            (
+                                Node::string(resource_path, path.span),
+                                Node::string(method, path.span),
+                            )
                         }
                         None => (path.clone(), path.clone()),
                     };
-                    setting.insert(Key { name: "ResourcePath".into(), span: path_key.span }, resource_path);
-                    setting.insert(Key { name: "HttpMethod".into(), span: path_key.span }, http_method);
+                    setting.insert(
+                        Key {
+                            name: "ResourcePath".into(),
+                            span: path_key.span,
+                        },
+                        resource_path,
+                    );
+                    setting.insert(
+                        Key {
+                            name: "HttpMethod".into(),
+                            span: path_key.span,
+                        },
+                        http_method,
+                    );
                 }
                 if let Some(map) = self.resources[stage].properties.as_map_mut() {
                     let node = Node::map(setting, block.span);
-                    match map.entries.iter_mut().find(|(k, _)| k.name == "MethodSettings") {
+                    match map
+                        .entries
+                        .iter_mut()
+                        .find(|(k, _)| k.name == "MethodSettings")
+                    {
                         Some((_, existing)) => {
                             if let Value::Seq(items) = &mut existing.value {
                                 items.push(node);
@@ -1245,32 +1723,64 @@ impl Translator<'_> {
                 None
             }
             "aws_secretsmanager_secret_version" => {
-                let Some(secret) = self.target(p.get("secret_id").map(|(_, n)| n), "aws_secretsmanager_secret") else {
+                let Some(secret) = self.target(
+                    p.get("secret_id").map(|(_, n)| n),
+                    "aws_secretsmanager_secret",
+                ) else {
                     return keep();
                 };
-                let Some((key, value)) = p.get("secret_string").or_else(|| p.get("secret_string_wo")) else {
-                    return None;
-                };
+                let (key, value) = p
+                    .get("secret_string")
+                    .or_else(|| p.get("secret_string_wo"))?;
                 if let Some(map) = self.resources[secret].properties.as_map_mut() {
-                    map.insert(Key { name: "SecretString".into(), span: key.span }, value.clone());
+                    map.insert(
+                        Key {
+                            name: "SecretString".into(),
+                            span: key.span,
+                        },
+                        value.clone(),
+                    );
                 }
                 None
             }
             "aws_cloudwatch_event_target" => {
-                let Some(rule) = self.target(p.get("rule").map(|(_, n)| n), "aws_cloudwatch_event_rule") else {
+                let Some(rule) =
+                    self.target(p.get("rule").map(|(_, n)| n), "aws_cloudwatch_event_rule")
+                else {
                     return keep();
                 };
                 let mut target = rename(
                     &instance.body,
-                    &[("target_id", "Id"), ("arn", "Arn"), ("role_arn", "RoleArn"), ("input", "Input"), ("input_path", "InputPath")],
+                    &[
+                        ("target_id", "Id"),
+                        ("arn", "Arn"),
+                        ("role_arn", "RoleArn"),
+                        ("input", "Input"),
+                        ("input_path", "InputPath"),
+                    ],
                     json_sources,
                 );
                 if let Some((k, b)) = p.block("dead_letter_config") {
-                    target.insert(Key { name: "DeadLetterConfig".into(), span: k.span }, Node::map(rename(b, &[("arn", "Arn")], json_sources), b.span));
+                    target.insert(
+                        Key {
+                            name: "DeadLetterConfig".into(),
+                            span: k.span,
+                        },
+                        Node::map(rename(b, &[("arn", "Arn")], json_sources), b.span),
+                    );
                 }
                 if let Some((k, b)) = p.block("retry_policy") {
-                    let fields = [("maximum_retry_attempts", "MaximumRetryAttempts"), ("maximum_event_age_in_seconds", "MaximumEventAgeInSeconds")];
-                    target.insert(Key { name: "RetryPolicy".into(), span: k.span }, Node::map(rename(b, &fields, json_sources), b.span));
+                    let fields = [
+                        ("maximum_retry_attempts", "MaximumRetryAttempts"),
+                        ("maximum_event_age_in_seconds", "MaximumEventAgeInSeconds"),
+                    ];
+                    target.insert(
+                        Key {
+                            name: "RetryPolicy".into(),
+                            span: k.span,
+                        },
+                        Node::map(rename(b, &fields, json_sources), b.span),
+                    );
                 }
                 let node = Node::map(target, instance.header);
                 if let Some(map) = self.resources[rule].properties.as_map_mut() {
@@ -1292,24 +1802,38 @@ impl Translator<'_> {
                 None
             }
             "aws_kms_key_policy" => {
-                let Some(key_index) = self.target(p.get("key_id").map(|(_, n)| n), "aws_kms_key") else {
+                let Some(key_index) = self.target(p.get("key_id").map(|(_, n)| n), "aws_kms_key")
+                else {
                     return keep();
                 };
                 let (key, node) = p.get("policy")?;
                 let document = json_document(node, json_sources);
                 if let Some(map) = self.resources[key_index].properties.as_map_mut() {
-                    map.insert(Key { name: "KeyPolicy".into(), span: key.span }, document);
+                    map.insert(
+                        Key {
+                            name: "KeyPolicy".into(),
+                            span: key.span,
+                        },
+                        document,
+                    );
                 }
                 None
             }
             "aws_sqs_queue_redrive_policy" => {
-                let Some(queue) = self.target(p.get("queue_url").map(|(_, n)| n), "aws_sqs_queue") else {
+                let Some(queue) = self.target(p.get("queue_url").map(|(_, n)| n), "aws_sqs_queue")
+                else {
                     return keep();
                 };
                 let (key, node) = p.get("redrive_policy")?;
                 let document = json_document(node, json_sources);
                 if let Some(map) = self.resources[queue].properties.as_map_mut() {
-                    map.insert(Key { name: "RedrivePolicy".into(), span: key.span }, document);
+                    map.insert(
+                        Key {
+                            name: "RedrivePolicy".into(),
+                            span: key.span,
+                        },
+                        document,
+                    );
                 }
                 None
             }
@@ -1330,7 +1854,9 @@ impl Translator<'_> {
         let verb = http_method.and_then(Node::as_str)?;
         (0..self.resources.len()).find(|&i| {
             self.tf_types[i] == "aws_api_gateway_method"
-                && self.resources[i].prop("ResourceId").is_some_and(|r| r.value == resource_id.value)
+                && self.resources[i]
+                    .prop("ResourceId")
+                    .is_some_and(|r| r.value == resource_id.value)
                 && self.resources[i]
                     .prop("HttpMethod")
                     .and_then(Node::as_str)
@@ -1347,8 +1873,14 @@ impl Translator<'_> {
         let api = p.get("rest_api_id").map(|(_, n)| n);
         (0..self.resources.len()).find(|&i| {
             self.tf_types[i] == "aws_api_gateway_stage"
-                && self.resources[i].prop("StageName").is_some_and(|s| s.value == stage_name.value)
-                && api.is_none_or(|api| self.resources[i].prop("RestApiId").is_some_and(|r| r.value == api.value))
+                && self.resources[i]
+                    .prop("StageName")
+                    .is_some_and(|s| s.value == stage_name.value)
+                && api.is_none_or(|api| {
+                    self.resources[i]
+                        .prop("RestApiId")
+                        .is_some_and(|r| r.value == api.value)
+                })
         })
     }
 }
@@ -1363,10 +1895,27 @@ fn bucket_encryption(body: &Node, json_sources: &HashMap<Span, Node>) -> Node {
         .into_iter()
         .map(|rule| {
             let inner = Props::new(rule, json_sources);
-            let mut map = rename(rule, &[("bucket_key_enabled", "BucketKeyEnabled")], json_sources);
+            let mut map = rename(
+                rule,
+                &[("bucket_key_enabled", "BucketKeyEnabled")],
+                json_sources,
+            );
             if let Some((key, block)) = inner.block("apply_server_side_encryption_by_default") {
-                let defaults = rename(block, &[("sse_algorithm", "SSEAlgorithm"), ("kms_master_key_id", "KMSMasterKeyID")], json_sources);
-                map.insert(Key { name: "ServerSideEncryptionByDefault".into(), span: key.span }, Node::map(defaults, block.span));
+                let defaults = rename(
+                    block,
+                    &[
+                        ("sse_algorithm", "SSEAlgorithm"),
+                        ("kms_master_key_id", "KMSMasterKeyID"),
+                    ],
+                    json_sources,
+                );
+                map.insert(
+                    Key {
+                        name: "ServerSideEncryptionByDefault".into(),
+                        span: key.span,
+                    },
+                    Node::map(defaults, block.span),
+                );
             }
             Node::map(map, rule.span)
         })
@@ -1383,14 +1932,24 @@ fn bucket_encryption(body: &Node, json_sources: &HashMap<Span, Node>) -> Node {
 }
 
 /// Builds an IAM policy document from an evaluated `data "aws_iam_policy_document"` body.
-pub(crate) fn policy_document_from_data(body: &Node, header: Span, json_sources: &HashMap<Span, Node>) -> Node {
+pub(crate) fn policy_document_from_data(
+    body: &Node,
+    header: Span,
+    json_sources: &HashMap<Span, Node>,
+) -> Node {
     let p = Props::new(body, json_sources);
     let mut document = Map::default();
     let version = p
         .get("version")
         .map(|(_, n)| n.clone())
         .unwrap_or_else(|| Node::string("2012-10-17", header));
-    document.insert(Key { name: "Version".into(), span: version.span }, version);
+    document.insert(
+        Key {
+            name: "Version".into(),
+            span: version.span,
+        },
+        version,
+    );
     let mut statements = Vec::new();
     // `source_policy_documents` come first; this document's statements add to them.
     if let Some((_, sources)) = p.get("source_policy_documents") {
@@ -1440,14 +1999,18 @@ fn statement_from_block(block: &Node, json_sources: &HashMap<Span, Node>) -> Nod
             Node::string("Allow", block.span),
         );
     }
-    for (tf, cfn) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+    for (tf, cfn) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
         let Some((key, blocks)) = p.get(tf) else {
             continue;
         };
         let mut principal = Map::default();
         let mut wildcard = None;
         for entry in blocks.items() {
-            let (Some(kind), Some(identifiers)) = (entry.get("type"), entry.get("identifiers")) else {
+            let (Some(kind), Some(identifiers)) = (entry.get("type"), entry.get("identifiers"))
+            else {
                 continue;
             };
             let kind_name = kind.as_str().unwrap_or("AWS").to_string();
@@ -1456,26 +2019,55 @@ fn statement_from_block(block: &Node, json_sources: &HashMap<Span, Node>) -> Nod
                 wildcard = Some(Node::string("*", identifiers.span));
                 continue;
             }
-            match principal.entries.iter_mut().find(|(k, _)| k.name == kind_name) {
-                Some((_, Node { value: Value::Seq(items), .. })) => items.extend(identifiers.items().into_iter().cloned()),
-                _ => principal.insert(Key { name: kind_name, span: kind.span }, identifiers.clone()),
+            match principal
+                .entries
+                .iter_mut()
+                .find(|(k, _)| k.name == kind_name)
+            {
+                Some((
+                    _,
+                    Node {
+                        value: Value::Seq(items),
+                        ..
+                    },
+                )) => items.extend(identifiers.items().into_iter().cloned()),
+                _ => principal.insert(
+                    Key {
+                        name: kind_name,
+                        span: kind.span,
+                    },
+                    identifiers.clone(),
+                ),
             }
         }
         let node = match wildcard {
             Some(star) if principal.is_empty() => star,
             _ => Node::map(principal, blocks.span),
         };
-        statement.insert(Key { name: cfn.into(), span: key.span }, node);
+        statement.insert(
+            Key {
+                name: cfn.into(),
+                span: key.span,
+            },
+            node,
+        );
     }
     if let Some((key, blocks)) = p.get("condition") {
         let mut conditions = Map::default();
         for entry in blocks.items() {
-            let (Some(test), Some(variable), Some(values)) = (entry.get("test"), entry.get("variable"), entry.get("values")) else {
+            let (Some(test), Some(variable), Some(values)) = (
+                entry.get("test"),
+                entry.get("variable"),
+                entry.get("values"),
+            ) else {
                 continue;
             };
             let test_name = test.display();
             let mut inner = match conditions.remove(&test_name) {
-                Some(Node { value: Value::Map(map), .. }) => map,
+                Some(Node {
+                    value: Value::Map(map),
+                    ..
+                }) => map,
                 _ => Map::default(),
             };
             inner.insert(
@@ -1485,14 +2077,27 @@ fn statement_from_block(block: &Node, json_sources: &HashMap<Span, Node>) -> Nod
                 },
                 values.clone(),
             );
-            conditions.insert(Key { name: test_name, span: test.span }, Node::map(inner, entry.span));
+            conditions.insert(
+                Key {
+                    name: test_name,
+                    span: test.span,
+                },
+                Node::map(inner, entry.span),
+            );
         }
-        statement.insert(Key { name: "Condition".into(), span: key.span }, Node::map(conditions, blocks.span));
+        statement.insert(
+            Key {
+                name: "Condition".into(),
+                span: key.span,
+            },
+            Node::map(conditions, blocks.span),
+        );
     }
     let mut node = Node::map(statement, block.span);
     if let Some(map) = node.as_map_mut() {
         // Keep `Effect` first for readability of messages; order does not matter to rules.
-        map.entries.sort_by_key(|(k, _)| k.name != "Sid" && k.name != "Effect");
+        map.entries
+            .sort_by_key(|(k, _)| k.name != "Sid" && k.name != "Effect");
     }
     node
 }

@@ -30,11 +30,24 @@ const MAX_NESTING: u32 = 4;
 
 /// Dispatches one JSON document. `raw` is its source text when it was read from one, used
 /// as the message of application records so they are not re-serialised.
-pub fn dispatch(value: &Value, raw: Option<&str>, context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+pub fn dispatch(
+    value: &Value,
+    raw: Option<&str>,
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+) {
     dispatch_nested(value, raw, context, location, sink, 0);
 }
 
-fn dispatch_nested(value: &Value, raw: Option<&str>, context: &SourceContext, location: &str, sink: &mut impl EventSink, nesting: u32) {
+fn dispatch_nested(
+    value: &Value,
+    raw: Option<&str>,
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+    nesting: u32,
+) {
     if nesting > MAX_NESTING {
         problem(sink, location, "envelopes nested too deep");
         return;
@@ -42,7 +55,14 @@ fn dispatch_nested(value: &Value, raw: Option<&str>, context: &SourceContext, lo
     let object = match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                dispatch_nested(item, None, context, &format!("{location}, item {}", i + 1), sink, nesting + 1);
+                dispatch_nested(
+                    item,
+                    None,
+                    context,
+                    &format!("{location}, item {}", i + 1),
+                    sink,
+                    nesting + 1,
+                );
             }
             return;
         }
@@ -73,17 +93,28 @@ fn dispatch_nested(value: &Value, raw: Option<&str>, context: &SourceContext, lo
             let location = format!("{location}, record {}", i + 1);
             match record.pointer("/kinesis/data").and_then(Value::as_str) {
                 Some(data) => decode_encoded(data, context, &location, sink, nesting),
-                None => problem(sink, &location, "`Records` entry without `kinesis.data` (not a Kinesis event)"),
+                None => problem(
+                    sink,
+                    &location,
+                    "`Records` entry without `kinesis.data` (not a Kinesis event)",
+                ),
             }
         }
     } else if let Some(events) = object.get("events").and_then(Value::as_array) {
         log_events(events, context, location, sink);
-    } else if let (Some(kind), Some(record)) = (object.get("type").and_then(Value::as_str), object.get("record")) {
+    } else if let (Some(kind), Some(record)) = (
+        object.get("type").and_then(Value::as_str),
+        object.get("record"),
+    ) {
         telemetry(value, kind, record, raw, context, sink);
     } else if let Some(log) = object.get("LogResult").and_then(Value::as_str) {
         match base64::engine::general_purpose::STANDARD.decode(log.trim()) {
             Ok(bytes) => text_lines(&bytes, context, sink),
-            Err(error) => problem(sink, location, &format!("`LogResult` is not base64: {error}")),
+            Err(error) => problem(
+                sink,
+                location,
+                &format!("`LogResult` is not base64: {error}"),
+            ),
         }
     } else if object.contains_key("StatusCode") && object.contains_key("ExecutedVersion") {
         // `aws lambda invoke` metadata without logs: nothing to read.
@@ -109,7 +140,12 @@ fn problem(sink: &mut impl EventSink, location: &str, message: &str) {
 }
 
 /// A decoded subscription payload.
-fn subscription(object: &serde_json::Map<String, Value>, context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+fn subscription(
+    object: &serde_json::Map<String, Value>,
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+) {
     if object.get("messageType").and_then(Value::as_str) == Some("CONTROL_MESSAGE") {
         return;
     }
@@ -134,16 +170,29 @@ fn subscription(object: &serde_json::Map<String, Value>, context: &SourceContext
                 log_group: group,
                 log_stream: stream,
             }),
-            None => problem(sink, &format!("{location}, log event {}", i + 1), "log event without a `message` string"),
+            None => problem(
+                sink,
+                &format!("{location}, log event {}", i + 1),
+                "log event without a `message` string",
+            ),
         }
     }
 }
 
 /// `get-log-events` / `filter-log-events` output.
-fn log_events(events: &[Value], context: &SourceContext, location: &str, sink: &mut impl EventSink) {
+fn log_events(
+    events: &[Value],
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+) {
     for (i, event) in events.iter().enumerate() {
         let Some(message) = event.get("message").and_then(Value::as_str) else {
-            problem(sink, &format!("{location}, event {}", i + 1), "event without a `message` string");
+            problem(
+                sink,
+                &format!("{location}, event {}", i + 1),
+                "event without a `message` string",
+            );
             continue;
         };
         let stream = event
@@ -172,7 +221,14 @@ fn log_events(events: &[Value], context: &SourceContext, location: &str, sink: &
 /// One Telemetry API event. Platform records are passed on as their JSON text (what the
 /// JSON log format writes to CloudWatch); `function` / `extension` records as the line
 /// the code wrote.
-fn telemetry(document: &Value, kind: &str, record: &Value, raw: Option<&str>, context: &SourceContext, sink: &mut impl EventSink) {
+fn telemetry(
+    document: &Value,
+    kind: &str,
+    record: &Value,
+    raw: Option<&str>,
+    context: &SourceContext,
+    sink: &mut impl EventSink,
+) {
     let timestamp_ms = envelope_time(document);
     let owned;
     let message: &str = match (kind, record) {
@@ -198,14 +254,32 @@ fn telemetry(document: &Value, kind: &str, record: &Value, raw: Option<&str>, co
 }
 
 /// A base64 record: gzip, zlib or plain inside; JSON documents or text lines after that.
-fn decode_encoded(data: &str, context: &SourceContext, location: &str, sink: &mut impl EventSink, nesting: u32) {
+fn decode_encoded(
+    data: &str,
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+    nesting: u32,
+) {
     let bytes = match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
         Ok(bytes) => bytes,
-        Err(error) => return problem(sink, location, &format!("record data is not base64: {error}")),
+        Err(error) => {
+            return problem(
+                sink,
+                location,
+                &format!("record data is not base64: {error}"),
+            )
+        }
     };
     let bytes = match decompress(&bytes) {
         Ok(bytes) => bytes,
-        Err(error) => return problem(sink, location, &format!("record data does not decompress: {error}")),
+        Err(error) => {
+            return problem(
+                sink,
+                location,
+                &format!("record data does not decompress: {error}"),
+            )
+        }
     };
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if matches!(first, Some(b'{' | b'[')) {
@@ -213,9 +287,18 @@ fn decode_encoded(data: &str, context: &SourceContext, location: &str, sink: &mu
         let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
         for (i, document) in stream.enumerate() {
             match document {
-                Ok(document) => dispatch_nested(&document, None, context, location, sink, nesting + 1),
+                Ok(document) => {
+                    dispatch_nested(&document, None, context, location, sink, nesting + 1)
+                }
                 Err(error) => {
-                    problem(sink, location, &format!("document {} of the record is not valid JSON: {error}", i + 1));
+                    problem(
+                        sink,
+                        location,
+                        &format!(
+                            "document {} of the record is not valid JSON: {error}",
+                            i + 1
+                        ),
+                    );
                     break;
                 }
             }
@@ -230,10 +313,17 @@ fn decode_encoded(data: &str, context: &SourceContext, location: &str, sink: &mu
 pub fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        MultiGzDecoder::new(bytes).take(MAX_DECOMPRESSED).read_to_end(&mut out)?;
-    } else if bytes.len() >= 2 && bytes[0] & 0x0f == 8 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+        MultiGzDecoder::new(bytes)
+            .take(MAX_DECOMPRESSED)
+            .read_to_end(&mut out)?;
+    } else if bytes.len() >= 2
+        && bytes[0] & 0x0f == 8
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
+    {
         // zlib header: deflate method, and the check bits make the pair a multiple of 31.
-        ZlibDecoder::new(bytes).take(MAX_DECOMPRESSED).read_to_end(&mut out)?;
+        ZlibDecoder::new(bytes)
+            .take(MAX_DECOMPRESSED)
+            .read_to_end(&mut out)?;
     } else {
         out.extend_from_slice(bytes);
     }

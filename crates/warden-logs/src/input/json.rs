@@ -85,10 +85,6 @@ impl JsonDecoder {
             }
             return;
         }
-        if b == b'\n' && self.ndjson && !self.in_string {
-            // NDJSON: documents do not span lines. Keep reading only if the next byte is
-            // not the start of another document (checked when it arrives).
-        }
         if b == b'\n' {
             self.newline();
         } else {
@@ -159,7 +155,11 @@ impl JsonDecoder {
                     dispatch(&value, raw, context, &location, sink);
                 }
                 Err(error) => sink.problem(InputProblem {
-                    location: format!("{}:{}", context.name, self.start_line + error.line() as u64 - 1),
+                    location: format!(
+                        "{}:{}",
+                        context.name,
+                        self.start_line + error.line() as u64 - 1
+                    ),
                     message: format!("invalid JSON: {error}"),
                 }),
             }

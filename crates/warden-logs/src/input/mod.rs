@@ -103,7 +103,11 @@ impl StreamDecoder {
 
 /// Decodes a whole input from a reader, gzip or not, in constant memory (apart from the
 /// largest single JSON document). I/O errors end the input and are returned.
-pub fn decode_reader(reader: impl Read, context: &SourceContext, sink: &mut impl EventSink) -> io::Result<()> {
+pub fn decode_reader(
+    reader: impl Read,
+    context: &SourceContext,
+    sink: &mut impl EventSink,
+) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(256 * 1024, reader);
     let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     if gzip {
@@ -114,7 +118,11 @@ pub fn decode_reader(reader: impl Read, context: &SourceContext, sink: &mut impl
     }
 }
 
-fn decode_buffered(mut reader: impl BufRead, context: &SourceContext, sink: &mut impl EventSink) -> io::Result<()> {
+fn decode_buffered(
+    mut reader: impl BufRead,
+    context: &SourceContext,
+    sink: &mut impl EventSink,
+) -> io::Result<()> {
     let mut decoder = StreamDecoder::default();
     loop {
         let chunk = match reader.fill_buf() {

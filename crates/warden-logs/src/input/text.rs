@@ -80,7 +80,9 @@ impl TextDecoder {
             if !self.truncated {
                 sink.problem(InputProblem {
                     location: format!("{}:{}", context.name, self.line + 1),
-                    message: format!("line longer than {MAX_LINE_BYTES} bytes; the rest of it is ignored"),
+                    message: format!(
+                        "line longer than {MAX_LINE_BYTES} bytes; the rest of it is ignored"
+                    ),
                 });
                 self.truncated = true;
             }
@@ -158,7 +160,10 @@ mod tests {
         assert_eq!(e.log_stream, "2024/01/02/[$LATEST]0123abcd");
         assert_eq!(e.message, "START RequestId: x Version: $LATEST");
         assert_eq!(e.timestamp_ms, Some(1_704_164_645_678));
-        let e = line_event("2024-01-02T03:04:05Z REPORT RequestId: x\tDuration: 1 ms", &context);
+        let e = line_event(
+            "2024-01-02T03:04:05Z REPORT RequestId: x\tDuration: 1 ms",
+            &context,
+        );
         assert_eq!(e.message, "REPORT RequestId: x\tDuration: 1 ms");
         let node = "2019-06-07T19:11:20.564Z\tc793869b-ee49-115b-a5b6-4fd21e8dedac\tWARN\tx";
         assert_eq!(line_event(node, &context).message, node);

@@ -3,3 +3,4 @@ pub mod config;
 pub mod logs;
 pub mod rules;
 pub mod scan;
+pub mod serve;

@@ -44,9 +44,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     stage: Option<String>,
     /// Serverless Framework CLI option, `KEY=VALUE` (repeatable), for `${opt:KEY}` in
-    /// `serverless.yml` (`--option region=eu-west-1`). `${env:NAME}` reads the environment.
+    /// `serverless.yml` (`--option region=eu-west-1`).
     #[arg(long = "option", value_name = "KEY=VALUE")]
     options: Vec<String>,
+    /// Value for `${env:KEY}` in `serverless.yml`, `KEY=VALUE` (repeatable). The process
+    /// environment is never read: scans stay reproducible and CI secrets stay out of reports.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    environment: Vec<String>,
     /// Terraform input variable, `KEY=VALUE` (repeatable); wins over variable files.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     terraform_vars: Vec<String>,
@@ -107,12 +111,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(file) = &args.parameters_file {
         parameters.extend(read_parameters_file(file)?);
     }
-    for pair in &args.parameters {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--parameter `{pair}` is not KEY=VALUE"))?;
-        parameters.insert(key.trim().to_string(), value.to_string());
-    }
+    parameters.extend(key_values(&args.parameters, "--parameter")?);
     let fail_on = parse_threshold(
         args.fail_on
             .as_deref()
@@ -139,33 +138,24 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let excludes = build_globset(&config.exclude)?;
 
-    let mut serverless_options = HashMap::new();
-    for pair in &args.options {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--option `{pair}` is not KEY=VALUE"))?;
-        serverless_options.insert(key.trim().to_string(), value.to_string());
-    }
-    let mut terraform_vars = HashMap::new();
-    for pair in &args.terraform_vars {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--var `{pair}` is not KEY=VALUE"))?;
-        terraform_vars.insert(key.trim().to_string(), value.to_string());
-    }
+    let serverless_options = key_values(&args.options, "--option")?;
+    let terraform_vars = key_values(&args.terraform_vars, "--var")?;
     for file in &args.terraform_var_files {
-        anyhow::ensure!(file.is_file(), "--var-file `{}`: no such file", file.display());
+        anyhow::ensure!(
+            file.is_file(),
+            "--var-file `{}`: no such file",
+            file.display()
+        );
     }
-    let options = LoadOptions {
+    let mut options = LoadOptions {
         parameters,
-        terraform_vars,
-        terraform_var_files: args.terraform_var_files.clone(),
         stage: args.stage.clone(),
         serverless_options,
-        // `${env:NAME}` in serverless.yml sees what `serverless deploy` would see.
-        environment: std::env::vars().collect(),
+        environment: key_values(&args.environment, "--env")?,
         ..LoadOptions::default()
     };
+    options.terraform_vars = terraform_vars;
+    options.terraform_var_files = args.terraform_var_files.clone();
     let excluded = |path: &Path| {
         let path = path.strip_prefix("./").unwrap_or(path);
         excludes.is_match(path)
@@ -278,6 +268,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Parses repeated `KEY=VALUE` flags.
+fn key_values(pairs: &[String], flag: &str) -> anyhow::Result<HashMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (key, value) = pair
+                .split_once('=')
+                .with_context(|| format!("{flag} `{pair}` is not KEY=VALUE"))?;
+            Ok((key.trim().to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

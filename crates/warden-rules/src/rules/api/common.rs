@@ -176,3 +176,33 @@ pub(super) fn is_false(node: &Node) -> bool {
         .iter()
         .any(|value| value.as_bool() == Some(false))
 }
+
+/// The endpoint types of a REST API (`EDGE`, `REGIONAL`, `PRIVATE`), upper-cased, each with
+/// the node that sets it: CloudFormation's `EndpointConfiguration.Types`, or SAM's
+/// `EndpointConfiguration` as a string or `{Type: ...}`. An empty list means the default
+/// (`EDGE`); `None` when some value cannot be known.
+pub(super) fn endpoint_types(api: &Resource) -> Option<Vec<(String, &Node)>> {
+    let Some(config) = api.prop("EndpointConfiguration") else {
+        return Some(Vec::new());
+    };
+    let mut out = Vec::new();
+    for config in config.alternatives() {
+        let values = match config.as_str() {
+            Some(_) => vec![config],
+            None => match config.get("Types").or_else(|| config.get("Type")) {
+                Some(types) => types.items(),
+                None if config.is_known() => Vec::new(),
+                None => return None,
+            },
+        };
+        for value in values {
+            out.push((value.as_str()?.to_ascii_uppercase(), value));
+        }
+    }
+    Some(out)
+}
+
+/// True when a REST API is known to be public (not `PRIVATE`).
+pub(super) fn is_public_rest_api(api: &Resource) -> bool {
+    endpoint_types(api).is_some_and(|types| types.iter().all(|(kind, _)| kind != "PRIVATE"))
+}

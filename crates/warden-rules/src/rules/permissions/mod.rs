@@ -2,6 +2,7 @@
 mod api_permission_any_api_or_stage;
 mod function_url_wildcard_cors;
 mod function_url_without_auth;
+mod invoke_permission_from_unknown_account;
 mod permission_grants_more_than_invoke;
 mod public_function_url_without_concurrency_limit;
 mod public_invoke_permission;
@@ -10,6 +11,7 @@ mod service_permission_without_source;
 pub use api_permission_any_api_or_stage::*;
 pub use function_url_wildcard_cors::*;
 pub use function_url_without_auth::*;
+pub use invoke_permission_from_unknown_account::*;
 pub use permission_grants_more_than_invoke::*;
 pub use public_function_url_without_concurrency_limit::*;
 pub use public_invoke_permission::*;
@@ -27,6 +29,7 @@ pub static RULES: &[&dyn Rule] = &[
     &ServicePermissionWithoutSource,
     &PermissionGrantsMoreThanInvoke,
     &ApiPermissionAnyApiOrStage,
+    &InvokePermissionFromUnknownAccount,
 ];
 
 /// True when some possible value of an auth type is `NONE`.

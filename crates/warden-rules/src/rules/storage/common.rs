@@ -73,3 +73,83 @@ pub(crate) fn require_true(
         }
     }
 }
+
+/// An SNS subscription: an `AWS::SNS::Subscription`, or an entry of a topic's inline
+/// `Subscription` list (which takes only `Endpoint` and `Protocol`).
+pub(crate) struct SnsSubscription<'t> {
+    pub resource: &'t Resource,
+    /// The subscription's properties (the resource's, or the inline entry).
+    pub properties: &'t Node,
+    pub inline: bool,
+}
+
+impl<'t> SnsSubscription<'t> {
+    pub fn get(&self, name: &str) -> Option<&'t Node> {
+        self.properties.get(name)
+    }
+
+    /// Where a finding about a missing setting points: the resource, or the inline entry.
+    pub fn span(&self) -> warden_diagnostics::Span {
+        if self.inline {
+            self.properties.span
+        } else {
+            self.resource.span
+        }
+    }
+
+    /// `subscription `S`` or `inline subscription of topic `T``, for messages.
+    pub fn label(&self) -> String {
+        if self.inline {
+            format!("inline subscription of topic `{}`", self.resource.origin.id)
+        } else if !self.resource.is_declared() {
+            format!(
+                "subscription `{}` of `{}`",
+                self.resource.id, self.resource.origin.id
+            )
+        } else {
+            format!("subscription `{}`", self.resource.origin.id)
+        }
+    }
+
+    /// The possible literal protocols, lower-cased.
+    pub fn protocols(&self) -> Vec<(String, &'t Node)> {
+        self.get("Protocol")
+            .map(|protocol| {
+                protocol
+                    .alternatives()
+                    .into_iter()
+                    .filter_map(|value| Some((value.as_str()?.to_ascii_lowercase(), value)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Every SNS subscription of the template.
+pub(crate) fn sns_subscriptions(template: &Template) -> Vec<SnsSubscription<'_>> {
+    let mut out = Vec::new();
+    for resource in &template.resources {
+        match resource.resource_type.as_str() {
+            "AWS::SNS::Subscription" => out.push(SnsSubscription {
+                resource,
+                properties: &resource.properties,
+                inline: false,
+            }),
+            "AWS::SNS::Topic" => {
+                if let Some(list) = resource.prop("Subscription") {
+                    for entry in list.items() {
+                        if entry.as_map().is_some() {
+                            out.push(SnsSubscription {
+                                resource,
+                                properties: entry,
+                                inline: true,
+                            });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,5 +1,9 @@
 //! Rules on storage and messaging: S3, SQS, SNS, DynamoDB and KMS (WD7xx).
+mod bucket_access_logging_disabled;
+mod bucket_versioning_disabled;
+mod bucket_without_encryption_configuration;
 pub(crate) mod common;
+mod dynamodb_deletion_protection_disabled;
 mod dynamodb_point_in_time_recovery_disabled;
 mod dynamodb_without_customer_managed_key;
 mod kms_key_policy_public;
@@ -8,12 +12,18 @@ mod s3_bucket_policy_public;
 mod s3_bucket_public_acl;
 mod s3_bucket_without_tls_policy;
 mod s3_public_access_block_incomplete;
+mod sns_subscription_over_http;
+mod sns_subscription_without_redrive;
 mod sns_topic_not_encrypted;
 mod sns_topic_policy_public;
 mod sqs_queue_not_encrypted;
 mod sqs_queue_policy_public;
 mod sqs_queue_without_dead_letter_queue;
 
+pub use bucket_access_logging_disabled::*;
+pub use bucket_versioning_disabled::*;
+pub use bucket_without_encryption_configuration::*;
+pub use dynamodb_deletion_protection_disabled::*;
 pub use dynamodb_point_in_time_recovery_disabled::*;
 pub use dynamodb_without_customer_managed_key::*;
 pub use kms_key_policy_public::*;
@@ -22,6 +32,8 @@ pub use s3_bucket_policy_public::*;
 pub use s3_bucket_public_acl::*;
 pub use s3_bucket_without_tls_policy::*;
 pub use s3_public_access_block_incomplete::*;
+pub use sns_subscription_over_http::*;
+pub use sns_subscription_without_redrive::*;
 pub use sns_topic_not_encrypted::*;
 pub use sns_topic_policy_public::*;
 pub use sqs_queue_not_encrypted::*;
@@ -44,4 +56,10 @@ pub static RULES: &[&dyn Rule] = &[
     &KmsKeyPolicyPublic,
     &KmsKeyRotationDisabled,
     &SqsQueueWithoutDeadLetterQueue,
+    &BucketWithoutEncryptionConfiguration,
+    &BucketAccessLoggingDisabled,
+    &BucketVersioningDisabled,
+    &SnsSubscriptionOverHttp,
+    &SnsSubscriptionWithoutRedrive,
+    &DynamodbDeletionProtectionDisabled,
 ];

@@ -1,0 +1,559 @@
+//! The JSON API under `/api/v1`. Read endpoints take a read or admin credential; changes
+//! (error group status, alert rules) take admin. Query parameters are validated strictly;
+//! times are RFC 3339 or Unix milliseconds.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use warden_logs::percentiles::Percentiles;
+use warden_logs::time::format_millis;
+use warden_logs::{Failures, FunctionSummary, Method};
+
+use crate::alerts::{AlertRuleSpec, Channel, FAILURE_CLASSES};
+use crate::auth::{AdminAccess, ReadAccess};
+use crate::error::{AppError, AppJson, AppQuery};
+use crate::pipeline::now_ms;
+use crate::server::AppState;
+use crate::store::{
+    AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery, SecurityQuery,
+    Store, Window,
+};
+
+const DAY_MS: i64 = 86_400_000;
+const MAX_WINDOW_MS: i64 = 400 * DAY_MS;
+const MAX_POINTS: i64 = 1_500;
+const REDACTED: &str = "[redacted]";
+
+/// Runs a blocking store call off the async runtime.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    call: impl FnOnce(&dyn Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, AppError> {
+    let store: Arc<dyn Store> = state.store.clone();
+    Ok(tokio::task::spawn_blocking(move || call(store.as_ref())).await??)
+}
+
+fn parse_time(name: &str, text: &str) -> Result<i64, AppError> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    warden_logs::time::parse_rfc3339(text).ok_or_else(|| {
+        AppError::BadRequest(format!("`{name}` must be RFC 3339 or Unix milliseconds"))
+    })
+}
+
+/// `from`/`to`, defaulting to the last 24 hours.
+fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, AppError> {
+    let to_ms = to
+        .map(|t| parse_time("to", t))
+        .transpose()?
+        .unwrap_or_else(now_ms);
+    let from_ms = from
+        .map(|f| parse_time("from", f))
+        .transpose()?
+        .unwrap_or(to_ms - DAY_MS);
+    if from_ms >= to_ms {
+        return Err(AppError::BadRequest("`from` must be before `to`".into()));
+    }
+    if to_ms - from_ms > MAX_WINDOW_MS {
+        return Err(AppError::BadRequest(
+            "the window is longer than 400 days".into(),
+        ));
+    }
+    Ok(Window { from_ms, to_ms })
+}
+
+fn limit(value: Option<u32>, default: u32) -> Result<u32, AppError> {
+    match value.unwrap_or(default) {
+        0 => Err(AppError::BadRequest("`limit` must be at least 1".into())),
+        n if n > 1000 => Err(AppError::BadRequest("`limit` must be at most 1000".into())),
+        n => Ok(n),
+    }
+}
+
+fn check_text(name: &str, value: &Option<String>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(text) if text.is_empty() || text.len() > max => Err(AppError::BadRequest(format!(
+            "`{name}` must be 1 to {max} bytes"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A rollup in the `warden logs` per-function shape.
+pub fn summary(rollup: &FunctionRollup) -> FunctionSummary {
+    FunctionSummary {
+        function: rollup.function.clone(),
+        log_group: rollup.log_group.clone(),
+        invocations: rollup.invocations,
+        failures: Failures {
+            error: rollup.error,
+            timeout: rollup.timeout,
+            out_of_memory: rollup.out_of_memory,
+            init_error: rollup.init_error,
+            crash: rollup.crash,
+        },
+        cold_starts: rollup.cold_starts,
+        snapstart_restores: rollup.snapstart_restores,
+        incomplete: rollup.incomplete,
+        duration_ms: Percentiles {
+            p50: rollup.durations.quantile(0.50),
+            p95: rollup.durations.quantile(0.95),
+            p99: rollup.durations.quantile(0.99),
+            max: rollup.duration_max_ms,
+        },
+        percentiles: Method::Sketch,
+        billed_duration_ms_total: rollup.billed_ms,
+        max_memory_used_mb: rollup.max_memory_used_mb,
+        memory_size_mb: rollup.memory_size_mb,
+        cost_usd: (rollup.cost_usd * 1e9).round() / 1e9,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn functions(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<WindowParams>,
+) -> Result<Json<Value>, AppError> {
+    let window = window(params.from.as_deref(), params.to.as_deref())?;
+    let rollups = blocking(&state, move |store| store.rollups(window)).await?;
+    let functions: Vec<FunctionSummary> = rollups.iter().map(summary).collect();
+    Ok(Json(
+        json!({ "from": format_millis(window.from_ms), "to": format_millis(window.to_ms), "functions": functions }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesParams {
+    from: Option<String>,
+    to: Option<String>,
+    /// Seconds per point; a multiple of 60. Default: about 60 points.
+    step: Option<i64>,
+}
+
+pub async fn series(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    Path(function): Path<String>,
+    AppQuery(params): AppQuery<SeriesParams>,
+) -> Result<Json<Value>, AppError> {
+    let window = window(params.from.as_deref(), params.to.as_deref())?;
+    let span = window.to_ms - window.from_ms;
+    let step_ms = match params.step {
+        Some(step) if step < 60 || step % 60 != 0 => {
+            return Err(AppError::BadRequest(
+                "`step` must be a multiple of 60 seconds".into(),
+            ))
+        }
+        Some(step) => step * 1000,
+        None => {
+            let raw = (span / 60).max(60_000);
+            // Round to whole minutes, or whole hours past an hour.
+            if raw >= 3_600_000 {
+                raw.div_euclid(3_600_000) * 3_600_000
+            } else {
+                raw.div_euclid(60_000) * 60_000
+            }
+        }
+    };
+    if span / step_ms > MAX_POINTS {
+        return Err(AppError::BadRequest(format!(
+            "more than {MAX_POINTS} points: use a larger `step`"
+        )));
+    }
+    let name = function.clone();
+    let buckets = blocking(&state, move |store| store.series(&name, window, step_ms)).await?;
+    let points: Vec<Value> = buckets
+        .iter()
+        .map(|b| {
+            let r = &b.rollup;
+            json!({
+                "start": format_millis(b.start_ms),
+                "invocations": r.invocations,
+                "failures": { "error": r.error, "timeout": r.timeout, "out_of_memory": r.out_of_memory, "init_error": r.init_error, "crash": r.crash },
+                "failed": r.failures(),
+                "cold_starts": r.cold_starts,
+                "p50": r.durations.quantile(0.5),
+                "p95": r.durations.quantile(0.95),
+                "p99": r.durations.quantile(0.99),
+                "billed_duration_ms": r.billed_ms,
+                "cost_usd": (r.cost_usd * 1e9).round() / 1e9,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "function": function, "from": format_millis(window.from_ms), "to": format_millis(window.to_ms), "step_seconds": step_ms / 1000, "points": points }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvocationParams {
+    function: Option<String>,
+    outcome: Option<String>,
+    request_id: Option<String>,
+    text: Option<String>,
+    cold_start: Option<bool>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn invocations(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<InvocationParams>,
+) -> Result<Json<Value>, AppError> {
+    if let Some(outcome) = &params.outcome {
+        if outcome != "success"
+            && outcome != "failure"
+            && !FAILURE_CLASSES.contains(&outcome.as_str())
+        {
+            return Err(AppError::BadRequest(format!(
+                "`outcome` must be success, failure or one of {}",
+                FAILURE_CLASSES.join(", ")
+            )));
+        }
+    }
+    check_text("function", &params.function, 256)?;
+    check_text("request_id", &params.request_id, 256)?;
+    check_text("text", &params.text, 512)?;
+    let window = (params.from.is_some() || params.to.is_some())
+        .then(|| window(params.from.as_deref(), params.to.as_deref()))
+        .transpose()?;
+    let query = InvocationQuery {
+        function: params.function,
+        outcome: params.outcome,
+        request_id: params.request_id,
+        text: params.text,
+        cold_start: params.cold_start,
+        from_ms: window.map(|w| w.from_ms),
+        to_ms: window.map(|w| w.to_ms),
+        limit: limit(params.limit, 100)?,
+    };
+    let found = blocking(&state, move |store| store.search_invocations(&query)).await?;
+    Ok(Json(json!({ "invocations": found })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineParams {
+    function: Option<String>,
+    request_id: Option<String>,
+    text: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn lines(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<LineParams>,
+) -> Result<Json<Value>, AppError> {
+    check_text("function", &params.function, 256)?;
+    check_text("request_id", &params.request_id, 256)?;
+    check_text("text", &params.text, 512)?;
+    let window = (params.from.is_some() || params.to.is_some())
+        .then(|| window(params.from.as_deref(), params.to.as_deref()))
+        .transpose()?;
+    let query = LineQuery {
+        function: params.function,
+        request_id: params.request_id,
+        text: params.text,
+        window,
+        limit: limit(params.limit, 200)?,
+    };
+    let found = blocking(&state, move |store| store.search_lines(&query)).await?;
+    Ok(Json(json!({ "lines": found })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupParams {
+    function: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn error_groups(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<GroupParams>,
+) -> Result<Json<Value>, AppError> {
+    check_text("function", &params.function, 256)?;
+    let status = params
+        .status
+        .as_deref()
+        .map(|s| {
+            GroupStatus::parse(s).ok_or_else(|| {
+                AppError::BadRequest("`status` must be open, resolved or muted".into())
+            })
+        })
+        .transpose()?;
+    let window = (params.from.is_some() || params.to.is_some())
+        .then(|| window(params.from.as_deref(), params.to.as_deref()))
+        .transpose()?;
+    let query = GroupQuery {
+        function: params.function,
+        status,
+        window,
+        limit: limit(params.limit, 100)?,
+    };
+    let groups = blocking(&state, move |store| store.error_groups(&query)).await?;
+    Ok(Json(json!({ "error_groups": groups })))
+}
+
+fn check_fingerprint(fingerprint: &str) -> Result<(), AppError> {
+    if fingerprint.is_empty()
+        || fingerprint.len() > 128
+        || !fingerprint
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+    {
+        return Err(AppError::BadRequest("not a fingerprint".into()));
+    }
+    Ok(())
+}
+
+pub async fn error_group(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    Path(fingerprint): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    check_fingerprint(&fingerprint)?;
+    let key = fingerprint.clone();
+    let detail = blocking(&state, move |store| store.error_group(&key, 50)).await?;
+    detail
+        .map(|d| Json(json!(d)))
+        .ok_or_else(|| AppError::NotFound(format!("no error group `{fingerprint}`")))
+}
+
+async fn set_status(
+    state: AppState,
+    fingerprint: String,
+    status: GroupStatus,
+) -> Result<Json<Value>, AppError> {
+    check_fingerprint(&fingerprint)?;
+    let key = fingerprint.clone();
+    let found = blocking(&state, move |store| {
+        store.set_error_group_status(&key, status, now_ms())
+    })
+    .await?;
+    if !found {
+        return Err(AppError::NotFound(format!(
+            "no error group `{fingerprint}`"
+        )));
+    }
+    Ok(Json(
+        json!({ "fingerprint": fingerprint, "status": status }),
+    ))
+}
+
+pub async fn resolve_group(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    Path(fingerprint): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    set_status(state, fingerprint, GroupStatus::Resolved).await
+}
+
+pub async fn mute_group(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    Path(fingerprint): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    set_status(state, fingerprint, GroupStatus::Muted).await
+}
+
+pub async fn reopen_group(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    Path(fingerprint): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    set_status(state, fingerprint, GroupStatus::Open).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityParams {
+    function: Option<String>,
+    risk: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn security_events(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<SecurityParams>,
+) -> Result<Json<Value>, AppError> {
+    check_text("function", &params.function, 256)?;
+    if let Some(risk) = &params.risk {
+        risk.parse::<warden_diagnostics::Risk>()
+            .map_err(|e| AppError::BadRequest(format!("`risk`: {e}")))?;
+    }
+    let window = (params.from.is_some() || params.to.is_some())
+        .then(|| window(params.from.as_deref(), params.to.as_deref()))
+        .transpose()?;
+    let query = SecurityQuery {
+        function: params.function,
+        risk: params.risk,
+        window,
+        received_after_ms: None,
+        limit: limit(params.limit, 100)?,
+    };
+    let events = blocking(&state, move |store| store.security_events(&query)).await?;
+    Ok(Json(json!({ "security_events": events })))
+}
+
+/// Channel secrets and URLs (a Slack URL is a credential) are not shown back.
+fn redacted(mut rule: AlertRule) -> AlertRule {
+    for channel in &mut rule.spec.channels {
+        match channel {
+            Channel::Webhook { secret, .. } => *secret = REDACTED.into(),
+            Channel::Slack { url } => *url = REDACTED.into(),
+            Channel::Email { .. } => {}
+        }
+    }
+    rule
+}
+
+/// On update, `[redacted]` keeps the stored value of the same channel.
+fn keep_secrets(spec: &mut AlertRuleSpec, stored: &AlertRuleSpec) {
+    for (index, channel) in spec.channels.iter_mut().enumerate() {
+        match (channel, stored.channels.get(index)) {
+            (Channel::Webhook { secret, .. }, Some(Channel::Webhook { secret: old, .. }))
+                if secret == REDACTED =>
+            {
+                secret.clone_from(old)
+            }
+            (Channel::Slack { url }, Some(Channel::Slack { url: old })) if url == REDACTED => {
+                url.clone_from(old)
+            }
+            _ => {}
+        }
+    }
+}
+
+pub async fn list_rules(
+    _: ReadAccess,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, AppError> {
+    let rules = blocking(&state, |store| store.alert_rules()).await?;
+    Ok(Json(
+        json!({ "rules": rules.into_iter().map(redacted).collect::<Vec<_>>() }),
+    ))
+}
+
+pub async fn get_rule(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let rule = blocking(&state, move |store| store.alert_rule(id)).await?;
+    rule.map(|r| Json(json!(redacted(r))))
+        .ok_or_else(|| AppError::NotFound(format!("no alert rule {id}")))
+}
+
+pub async fn create_rule(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    AppJson(spec): AppJson<AlertRuleSpec>,
+) -> Result<Response, AppError> {
+    spec.validate().map_err(AppError::BadRequest)?;
+    let rule = blocking(&state, move |store| {
+        store.create_alert_rule(&spec, now_ms())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!(redacted(rule)))).into_response())
+}
+
+pub async fn update_rule(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    AppJson(mut spec): AppJson<AlertRuleSpec>,
+) -> Result<Json<Value>, AppError> {
+    let stored = blocking(&state, move |store| store.alert_rule(id))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no alert rule {id}")))?;
+    keep_secrets(&mut spec, &stored.spec);
+    spec.validate().map_err(AppError::BadRequest)?;
+    let rule = blocking(&state, move |store| {
+        store.update_alert_rule(id, &spec, now_ms())
+    })
+    .await?;
+    rule.map(|r| Json(json!(redacted(r))))
+        .ok_or_else(|| AppError::NotFound(format!("no alert rule {id}")))
+}
+
+pub async fn delete_rule(
+    _: AdminAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    if blocking(&state, move |store| store.delete_alert_rule(id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound(format!("no alert rule {id}")))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryParams {
+    rule_id: Option<i64>,
+    limit: Option<u32>,
+}
+
+pub async fn alert_history(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<HistoryParams>,
+) -> Result<Json<Value>, AppError> {
+    let limit = limit(params.limit, 100)?;
+    let events = blocking(&state, move |store| {
+        store.alert_history(params.rule_id, limit)
+    })
+    .await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+pub async fn status(_: ReadAccess, State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = blocking(&state, |store| store.stats()).await?;
+    let m = &state.ingest.metrics;
+    Ok(Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "store": stats,
+        "pipeline": {
+            "lines": m.lines.load(Relaxed),
+            "commits": m.commits.load(Relaxed),
+            "commit_failures": m.commit_failures.load(Relaxed),
+            "invocations": m.invocations.load(Relaxed),
+            "replayed_lines": m.replayed_lines.load(Relaxed),
+        },
+    })))
+}
+
+/// Unknown `/api` paths answer JSON too.
+pub async fn not_found() -> AppError {
+    AppError::NotFound("no such endpoint".into())
+}

@@ -1,0 +1,170 @@
+//! The one error type handlers return. Every variant becomes a JSON body
+//! `{"error": {"code": …, "message": …}}` with a 4xx/5xx status; internal details are
+//! logged to stderr and never sent.
+
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub enum AppError {
+    BadRequest(String),
+    Unauthorized,
+    Forbidden(String),
+    NotFound(String),
+    PayloadTooLarge(String),
+    UnsupportedMediaType(String),
+    TooManyRequests {
+        retry_after_seconds: u64,
+    },
+    Unavailable,
+    /// Logged with its detail; the client sees a generic message.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::PayloadTooLarge(m)
+            | AppError::UnsupportedMediaType(m) => m.clone(),
+            AppError::Unauthorized => "a valid token is required".into(),
+            AppError::TooManyRequests { .. } => "too many requests; slow down".into(),
+            AppError::Unavailable => {
+                "the server is shutting down or overloaded; retry later".into()
+            }
+            AppError::Internal(_) => "internal error; the server log has details".into(),
+        }
+    }
+
+    /// Logs internal details (never request contents or credentials).
+    pub fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            eprintln!("warden serve: internal error: {detail}");
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({ "error": { "code": self.code(), "message": self.public_message() } });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        if let AppError::Unauthorized = self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        AppError::Internal(format!("blocking task failed: {error}"))
+    }
+}
+
+/// `axum::Json` whose rejections are [`AppError`]s.
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(AppJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType(
+                "expected `Content-Type: application/json`".into(),
+            )),
+            Err(JsonRejection::BytesRejection(rejection)) => Err(bytes_rejection(rejection)),
+            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// `axum::extract::Query` whose rejections are [`AppError`]s.
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| AppQuery(q.0))
+            .map_err(|rejection: QueryRejection| AppError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// The raw body, with the body limit reported as a JSON 413.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(bytes_rejection)
+    }
+}
+
+fn bytes_rejection(rejection: BytesRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("request body exceeds the size limit".into())
+    } else {
+        AppError::BadRequest("could not read the request body".into())
+    }
+}

@@ -1,0 +1,465 @@
+//! The ingest pipeline: one thread owns the [`Assembler`] and the store's writer side.
+//!
+//! HTTP handlers decode request bodies into events and submit them here; the thread
+//! drains whatever jobs are waiting into one batch (group commit), feeds every event to
+//! the assembler, and commits the raw lines (redacted), the emitted invocations, errors
+//! and security events, and the streams' replay points in **one transaction**. Only then
+//! are the waiting requests answered, so an acknowledged request is durable.
+//!
+//! Assembly state survives restarts without serialising the assembler: each stream that
+//! may hold open state has a replay point (`open_streams`), the first line from which its
+//! state can be rebuilt. A stream's replay point moves to the line that made it emit an
+//! invocation (that line belongs to what comes next), and the stream is dropped from the
+//! table when it is closed for idleness. On start, the lines of open streams are replayed
+//! into a fresh assembler; the store's idempotent writes make re-emitted items harmless.
+//! A stream running several concurrent invocations (Lambda Managed Instances) can lose
+//! the start of one that was open when an earlier one completed; it is then stored from
+//! its REPORT alone.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use tokio::sync::{mpsc, oneshot, Notify};
+use warden_logs::{Assembler, AssemblerConfig, Emitted, LogEvent, OwnedLogEvent};
+
+use crate::store::{BatchItem, Store, StoredLine, StreamMark, WriteBatch, WriteSummary};
+
+/// Lines per commit at most; more waiting jobs go into the next one.
+const MAX_BATCH_LINES: usize = 50_000;
+/// Jobs waiting for the pipeline; handlers wait (backpressure) when it is full.
+const QUEUE_DEPTH: usize = 256;
+
+/// Why a submission was not committed. The HTTP layer answers 503/500 without details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestFailure {
+    /// The pipeline thread is gone (shutting down).
+    Unavailable,
+    /// The commit failed; the data was not stored and the client should retry.
+    Storage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestReceipt {
+    pub events: usize,
+    /// The delivery id had been committed before: nothing was stored again.
+    pub duplicate: bool,
+}
+
+struct Job {
+    events: Vec<OwnedLogEvent>,
+    request_key: Option<String>,
+    reply: oneshot::Sender<Result<IngestReceipt, IngestFailure>>,
+}
+
+enum Command {
+    Ingest(Job),
+    /// Close streams idle for `idle_ms` of event time.
+    CloseIdle {
+        idle_ms: i64,
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// Counters for the status endpoint.
+#[derive(Debug, Default)]
+pub struct PipelineMetrics {
+    pub lines: AtomicU64,
+    pub commits: AtomicU64,
+    pub commit_failures: AtomicU64,
+    pub invocations: AtomicU64,
+    pub replayed_lines: AtomicU64,
+}
+
+/// Submits events to the pipeline thread. Cheap to clone.
+#[derive(Clone)]
+pub struct IngestHandle {
+    sender: mpsc::Sender<Command>,
+    pub metrics: Arc<PipelineMetrics>,
+    /// Woken after a commit that created error groups or security events.
+    pub activity: Arc<Notify>,
+}
+
+impl IngestHandle {
+    /// Resolves once the events are committed (or known to be a duplicate delivery).
+    pub async fn submit(
+        &self,
+        events: Vec<OwnedLogEvent>,
+        request_key: Option<String>,
+    ) -> Result<IngestReceipt, IngestFailure> {
+        let (reply, receive) = oneshot::channel();
+        self.sender
+            .send(Command::Ingest(Job {
+                events,
+                request_key,
+                reply,
+            }))
+            .await
+            .map_err(|_| IngestFailure::Unavailable)?;
+        receive.await.map_err(|_| IngestFailure::Unavailable)?
+    }
+
+    /// Closes streams idle for `idle_ms` (event time) and commits what that completes.
+    pub async fn close_idle(&self, idle_ms: i64) {
+        let (done, wait) = oneshot::channel();
+        if self
+            .sender
+            .send(Command::CloseIdle { idle_ms, done })
+            .await
+            .is_ok()
+        {
+            let _ = wait.await;
+        }
+    }
+}
+
+/// Per-stream bookkeeping that mirrors what the assembler needs to be rebuilt.
+struct StreamTrack {
+    function: String,
+    last_ms: Option<i64>,
+    current_request: Option<String>,
+}
+
+struct Worker {
+    store: Arc<dyn Store>,
+    config: AssemblerConfig,
+    assembler: Assembler,
+    streams: HashMap<(String, String), StreamTrack>,
+    next_line_id: i64,
+    /// Newest event time seen: "now" for idle closing, so backfilled data works too.
+    watermark_ms: Option<i64>,
+    metrics: Arc<PipelineMetrics>,
+    activity: Arc<Notify>,
+    emitted: Vec<Emitted>,
+}
+
+/// Starts the pipeline thread after replaying open streams. Fails if the store cannot be
+/// read at start.
+pub fn start(
+    store: Arc<dyn Store>,
+    config: AssemblerConfig,
+) -> Result<IngestHandle, crate::store::StoreError> {
+    let metrics = Arc::new(PipelineMetrics::default());
+    let activity = Arc::new(Notify::new());
+    let mut worker = Worker {
+        assembler: Assembler::new(config.clone()),
+        store,
+        config,
+        streams: HashMap::new(),
+        next_line_id: 0,
+        watermark_ms: None,
+        metrics: metrics.clone(),
+        activity: activity.clone(),
+        emitted: Vec::new(),
+    };
+    worker.rebuild()?;
+    let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+    thread::Builder::new()
+        .name("warden-ingest".into())
+        .spawn(move || worker.run(receiver))
+        .map_err(|e| {
+            crate::store::StoreError::Backend(format!("starting the ingest thread: {e}"))
+        })?;
+    Ok(IngestHandle {
+        sender,
+        metrics,
+        activity,
+    })
+}
+
+/// The function a log group belongs to, by the assembler's rule.
+pub fn function_of(log_group: &str, default_function: Option<&str>) -> String {
+    match (
+        log_group
+            .strip_prefix("/aws/lambda/")
+            .filter(|n| !n.is_empty()),
+        default_function,
+    ) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(name)) => name.to_owned(),
+        (None, None) if !log_group.is_empty() => log_group.to_owned(),
+        (None, None) => "unknown".to_owned(),
+    }
+}
+
+/// The request id a platform line names (`START/END/REPORT RequestId: …`, or a Telemetry
+/// API record's `"requestId"`).
+fn named_request(message: &str) -> Option<(&str, bool)> {
+    for (prefix, closes) in [
+        ("START RequestId: ", false),
+        ("END RequestId: ", false),
+        ("REPORT RequestId: ", true),
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let id = rest.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+            return (!id.is_empty()).then_some((id, closes));
+        }
+    }
+    if message.starts_with('{') {
+        let at = message.find("\"requestId\":\"")? + "\"requestId\":\"".len();
+        let id = &message[at..at + message[at..].find('"')?];
+        let closes = message.contains("\"platform.report\"");
+        return (!id.is_empty()).then_some((id, closes));
+    }
+    None
+}
+
+impl Worker {
+    /// A fresh assembler fed with the lines of every open stream.
+    fn rebuild(&mut self) -> Result<(), crate::store::StoreError> {
+        self.assembler = Assembler::new(self.config.clone());
+        self.streams.clear();
+        self.watermark_ms = None;
+        self.next_line_id = self.store.next_line_id()?;
+        let mut lines = Vec::new();
+        self.store.replay_lines(&mut |line| lines.push(line))?;
+        let mut batch = WriteBatch {
+            received_at_ms: now_ms(),
+            ..WriteBatch::default()
+        };
+        for line in &lines {
+            let event = OwnedLogEvent {
+                timestamp_ms: line.timestamp_ms,
+                message: line.message.clone(),
+                log_group: line.log_group.clone(),
+                log_stream: line.log_stream.clone(),
+            };
+            self.feed(line.id, &event, &mut batch, false);
+        }
+        self.metrics
+            .replayed_lines
+            .fetch_add(lines.len() as u64, Ordering::Relaxed);
+        if !batch.items.is_empty() || !batch.marks.is_empty() {
+            self.store.write_batch(&batch)?;
+        }
+        Ok(())
+    }
+
+    fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut batch = WriteBatch {
+                received_at_ms: now_ms(),
+                ..WriteBatch::default()
+            };
+            let mut replies: Vec<(
+                oneshot::Sender<Result<IngestReceipt, IngestFailure>>,
+                IngestReceipt,
+            )> = Vec::new();
+            let mut idle_done = Vec::new();
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Ingest(job) => self.ingest(job, &mut batch, &mut replies),
+                    Command::CloseIdle { idle_ms, done } => {
+                        self.close_idle(idle_ms, &mut batch);
+                        idle_done.push(done);
+                    }
+                }
+                if batch.lines.len() < MAX_BATCH_LINES {
+                    next = receiver.try_recv().ok();
+                }
+            }
+            let result = if batch.lines.is_empty()
+                && batch.items.is_empty()
+                && batch.marks.is_empty()
+                && batch.request_keys.is_empty()
+            {
+                Ok(WriteSummary::default())
+            } else {
+                self.store.write_batch(&batch)
+            };
+            match result {
+                Ok(summary) => {
+                    self.metrics.commits.fetch_add(1, Ordering::Relaxed);
+                    self.metrics
+                        .lines
+                        .fetch_add(summary.lines, Ordering::Relaxed);
+                    self.metrics
+                        .invocations
+                        .fetch_add(summary.new_invocations, Ordering::Relaxed);
+                    if !summary.new_error_groups.is_empty()
+                        || !summary.reopened_error_groups.is_empty()
+                        || summary.new_security_events > 0
+                    {
+                        self.activity.notify_one();
+                    }
+                    for (reply, receipt) in replies {
+                        let _ = reply.send(Ok(receipt));
+                    }
+                }
+                Err(error) => {
+                    eprintln!("warden serve: commit failed, requests not acknowledged: {error}");
+                    self.metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
+                    for (reply, _) in replies {
+                        let _ = reply.send(Err(IngestFailure::Storage));
+                    }
+                    // The assembler saw events that were not stored: rebuild it from what is.
+                    if let Err(error) = self.rebuild() {
+                        eprintln!("warden serve: rebuilding assembly state failed: {error}");
+                    }
+                }
+            }
+            for done in idle_done {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    fn ingest(
+        &mut self,
+        job: Job,
+        batch: &mut WriteBatch,
+        replies: &mut Vec<(
+            oneshot::Sender<Result<IngestReceipt, IngestFailure>>,
+            IngestReceipt,
+        )>,
+    ) {
+        let events = job.events.len();
+        if let Some(key) = &job.request_key {
+            let seen =
+                batch.request_keys.contains(key) || self.store.request_seen(key).unwrap_or(false);
+            if seen {
+                replies.push((
+                    job.reply,
+                    IngestReceipt {
+                        events,
+                        duplicate: true,
+                    },
+                ));
+                return;
+            }
+            batch.request_keys.push(key.clone());
+        }
+        for event in &job.events {
+            let id = self.next_line_id;
+            self.next_line_id += 1;
+            self.feed(id, event, batch, true);
+        }
+        replies.push((
+            job.reply,
+            IngestReceipt {
+                events,
+                duplicate: false,
+            },
+        ));
+    }
+
+    /// Feeds one line to the assembler; `store_line` is false when replaying.
+    fn feed(&mut self, id: i64, event: &OwnedLogEvent, batch: &mut WriteBatch, store_line: bool) {
+        let key = (event.log_group.clone(), event.log_stream.clone());
+        let default_function = self.config.default_function.as_deref();
+        let track = self.streams.entry(key).or_insert_with(|| {
+            batch.marks.push(StreamMark::Open {
+                log_group: event.log_group.clone(),
+                log_stream: event.log_stream.clone(),
+                replay_from: id,
+            });
+            StreamTrack {
+                function: function_of(&event.log_group, default_function),
+                last_ms: None,
+                current_request: None,
+            }
+        });
+        if event.timestamp_ms.is_some() {
+            track.last_ms = event.timestamp_ms;
+            self.watermark_ms = self.watermark_ms.max(event.timestamp_ms);
+        }
+        let (request_id, closes) = match named_request(&event.message) {
+            Some((id, closes)) => (Some(id.to_owned()), closes),
+            None => (track.current_request.clone(), false),
+        };
+        track.current_request = if closes { None } else { request_id.clone() };
+        if store_line {
+            batch.lines.push(StoredLine {
+                id,
+                timestamp_ms: event.timestamp_ms,
+                log_group: event.log_group.clone(),
+                log_stream: event.log_stream.clone(),
+                function: track.function.clone(),
+                request_id,
+                message: self.assembler.redact(&event.message).into_owned(),
+            });
+        }
+        self.assembler.push(
+            &LogEvent {
+                timestamp_ms: event.timestamp_ms,
+                message: &event.message,
+                log_group: &event.log_group,
+                log_stream: &event.log_stream,
+            },
+            &mut self.emitted,
+        );
+        let mut moved = false;
+        for item in self.emitted.drain(..) {
+            if let Emitted::Invocation(invocation) = &item {
+                moved |= invocation.log_group == event.log_group
+                    && invocation.log_stream == event.log_stream;
+            }
+            batch.items.push(BatchItem {
+                origin_line: Some(id),
+                item,
+            });
+        }
+        if moved {
+            batch.marks.push(StreamMark::Open {
+                log_group: event.log_group.clone(),
+                log_stream: event.log_stream.clone(),
+                replay_from: id,
+            });
+        }
+    }
+
+    fn close_idle(&mut self, idle_ms: i64, batch: &mut WriteBatch) {
+        let Some(now) = self.watermark_ms else { return };
+        self.assembler.close_idle(now, idle_ms, &mut self.emitted);
+        batch
+            .items
+            .extend(self.emitted.drain(..).map(|item| BatchItem {
+                origin_line: None,
+                item,
+            }));
+        // The same condition the assembler applies: those streams now hold nothing.
+        self.streams.retain(|(log_group, log_stream), track| {
+            let idle = track.last_ms.is_some_and(|last| now - last > idle_ms);
+            if idle {
+                batch.marks.push(StreamMark::Closed {
+                    log_group: log_group.clone(),
+                    log_stream: log_stream.clone(),
+                });
+            }
+            !idle
+        });
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_come_from_platform_lines() {
+        assert_eq!(
+            named_request("START RequestId: abc Version: $LATEST"),
+            Some(("abc", false))
+        );
+        assert_eq!(
+            named_request("REPORT RequestId: abc\tDuration: 1 ms"),
+            Some(("abc", true))
+        );
+        assert_eq!(
+            named_request(r#"{"type":"platform.report","record":{"requestId":"r1"}}"#),
+            Some(("r1", true))
+        );
+        assert_eq!(named_request("hello"), None);
+        assert_eq!(function_of("/aws/lambda/checkout", None), "checkout");
+        assert_eq!(function_of("", None), "unknown");
+    }
+}

@@ -1,0 +1,463 @@
+//! Storage: one trait ([`Store`]) between the pipeline/API and the backend, so a
+//! distributed backend can be added without touching either. [`sqlite::SqliteStore`] is the
+//! embedded default.
+//!
+//! Writes are idempotent by design: invocations are keyed by (request id, stream, group),
+//! error occurrences and security events by a content key, and rollups change only when an
+//! invocation is new. Replaying lines after a restart therefore never double-counts.
+
+pub mod sqlite;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use warden_logs::Emitted;
+
+use crate::alerts::{AlertRuleSpec, AlertState};
+use crate::sketch::DurationSketch;
+
+/// What went wrong in the store. Callers map it to a generic 500; details go to the log.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database refused or failed (I/O, corruption, a bug in a query).
+    Backend(String),
+    /// A migration could not be applied.
+    Migration(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Backend(message) => write!(f, "storage error: {message}"),
+            StoreError::Migration(message) => write!(f, "schema migration failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One accepted log line, as stored (message redacted).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredLine {
+    pub id: i64,
+    pub timestamp_ms: Option<i64>,
+    pub log_group: String,
+    pub log_stream: String,
+    pub function: String,
+    pub request_id: Option<String>,
+    pub message: String,
+}
+
+/// How a stream's replay point moves in a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamMark {
+    /// Lines from `replay_from` on are needed to rebuild this stream's open state.
+    Open {
+        log_group: String,
+        log_stream: String,
+        replay_from: i64,
+    },
+    /// The stream holds nothing any more: no replay needed.
+    Closed {
+        log_group: String,
+        log_stream: String,
+    },
+}
+
+/// An emitted item with the line whose push emitted it (`None` for idle closes), which keys
+/// security events deterministically across replays.
+#[derive(Clone, Debug)]
+pub struct BatchItem {
+    pub origin_line: Option<i64>,
+    pub item: Emitted,
+}
+
+/// Everything one commit makes durable.
+#[derive(Clone, Debug, Default)]
+pub struct WriteBatch {
+    pub lines: Vec<StoredLine>,
+    pub items: Vec<BatchItem>,
+    pub marks: Vec<StreamMark>,
+    /// Delivery ids (Firehose request ids) committed with this batch.
+    pub request_keys: Vec<String>,
+    pub received_at_ms: i64,
+}
+
+/// What a commit changed, for alerts and metrics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WriteSummary {
+    pub lines: u64,
+    pub new_invocations: u64,
+    pub new_error_groups: Vec<String>,
+    pub reopened_error_groups: Vec<String>,
+    pub new_security_events: u64,
+}
+
+/// A half-open time range in Unix milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// Per-function totals over a window (or one time bucket), from the rollups.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FunctionRollup {
+    pub function: String,
+    pub log_group: String,
+    pub invocations: u64,
+    pub error: u64,
+    pub timeout: u64,
+    pub out_of_memory: u64,
+    pub init_error: u64,
+    pub crash: u64,
+    pub cold_starts: u64,
+    pub snapstart_restores: u64,
+    pub incomplete: u64,
+    pub billed_ms: u64,
+    pub cost_usd: f64,
+    pub max_memory_used_mb: Option<u32>,
+    pub memory_size_mb: Option<u32>,
+    pub duration_max_ms: Option<f64>,
+    pub durations: DurationSketch,
+}
+
+impl FunctionRollup {
+    pub fn failures(&self) -> u64 {
+        self.error + self.timeout + self.out_of_memory + self.init_error + self.crash
+    }
+
+    pub fn failures_of(&self, class: &str) -> Option<u64> {
+        Some(match class {
+            "error" => self.error,
+            "timeout" => self.timeout,
+            "out_of_memory" => self.out_of_memory,
+            "init_error" => self.init_error,
+            "crash" => self.crash,
+            _ => return None,
+        })
+    }
+
+    pub fn merge(&mut self, other: &FunctionRollup) {
+        if self.log_group.is_empty() {
+            self.log_group.clone_from(&other.log_group);
+        }
+        self.invocations += other.invocations;
+        self.error += other.error;
+        self.timeout += other.timeout;
+        self.out_of_memory += other.out_of_memory;
+        self.init_error += other.init_error;
+        self.crash += other.crash;
+        self.cold_starts += other.cold_starts;
+        self.snapstart_restores += other.snapstart_restores;
+        self.incomplete += other.incomplete;
+        self.billed_ms += other.billed_ms;
+        self.cost_usd += other.cost_usd;
+        self.max_memory_used_mb = max_opt(self.max_memory_used_mb, other.max_memory_used_mb);
+        self.memory_size_mb = max_opt(self.memory_size_mb, other.memory_size_mb);
+        self.duration_max_ms = match (self.duration_max_ms, other.duration_max_ms) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.durations.merge(&other.durations);
+    }
+}
+
+fn max_opt(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// One bucket of a function's time series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesBucket {
+    pub start_ms: i64,
+    pub rollup: FunctionRollup,
+}
+
+/// Invocation search. Every field narrows; `text` matches the invocation's log lines.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InvocationQuery {
+    pub function: Option<String>,
+    pub outcome: Option<String>,
+    pub request_id: Option<String>,
+    pub text: Option<String>,
+    pub cold_start: Option<bool>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub limit: u32,
+}
+
+/// An invocation as the API returns it: the `warden logs` invocation fields plus the id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvocationRecord {
+    pub id: i64,
+    pub function: String,
+    pub log_group: String,
+    pub log_stream: String,
+    pub request_id: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub outcome: String,
+    pub complete: bool,
+    pub cold_start: bool,
+    pub snapstart_restore: bool,
+    pub duration_ms: Option<f64>,
+    pub billed_duration_ms: Option<u64>,
+    pub memory_size_mb: Option<u32>,
+    pub max_memory_used_mb: Option<u32>,
+    pub init_duration_ms: Option<f64>,
+    pub restore_duration_ms: Option<f64>,
+    pub status: Option<String>,
+    pub error_type: Option<String>,
+    pub version: Option<String>,
+    pub xray_trace_id: Option<String>,
+    pub cost_usd: Option<f64>,
+    pub lines: u32,
+    pub error: Option<InvocationErrorRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvocationErrorRef {
+    pub fingerprint: String,
+    pub message: Option<String>,
+}
+
+/// Lifecycle of an error group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupStatus {
+    Open,
+    Resolved,
+    Muted,
+}
+
+impl GroupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupStatus::Open => "open",
+            GroupStatus::Resolved => "resolved",
+            GroupStatus::Muted => "muted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GroupStatus> {
+        match text {
+            "open" => Some(GroupStatus::Open),
+            "resolved" => Some(GroupStatus::Resolved),
+            "muted" => Some(GroupStatus::Muted),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GroupQuery {
+    pub function: Option<String>,
+    pub status: Option<GroupStatus>,
+    pub window: Option<Window>,
+    pub limit: u32,
+}
+
+/// An error group: the `warden logs` error group fields plus its lifecycle.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorGroupRecord {
+    pub fingerprint: String,
+    pub function: String,
+    pub error_type: String,
+    pub message: String,
+    pub masked_message: String,
+    pub count: u64,
+    pub unhandled: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub frames: Vec<String>,
+    pub sample_stack: Vec<String>,
+    pub status: GroupStatus,
+    pub resolved_at: Option<String>,
+    pub regressions: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OccurrenceRecord {
+    pub id: i64,
+    pub request_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub error_type: String,
+    pub message: String,
+    pub stack: Vec<String>,
+    pub unhandled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorGroupDetail {
+    #[serde(flatten)]
+    pub group: ErrorGroupRecord,
+    pub occurrences: Vec<OccurrenceRecord>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SecurityQuery {
+    pub function: Option<String>,
+    pub risk: Option<String>,
+    pub window: Option<Window>,
+    /// Only events received after this server time (alert evaluation).
+    pub received_after_ms: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SecurityEventRecord {
+    pub id: i64,
+    pub risk: String,
+    pub kind: String,
+    pub function: String,
+    pub request_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LineQuery {
+    pub function: Option<String>,
+    pub request_id: Option<String>,
+    pub text: Option<String>,
+    pub window: Option<Window>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineRecord {
+    pub id: i64,
+    pub timestamp: Option<String>,
+    pub function: String,
+    pub log_stream: String,
+    pub request_id: Option<String>,
+    pub message: String,
+}
+
+/// A stored alert rule with its evaluation state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertRule {
+    pub id: i64,
+    #[serde(flatten)]
+    pub spec: AlertRuleSpec,
+    pub state: AlertState,
+    pub last_value: Option<f64>,
+    #[serde(skip)]
+    pub last_notified_at_ms: Option<i64>,
+    /// Server time up to which event rules have looked.
+    #[serde(skip)]
+    pub cursor_at_ms: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One state change of a rule, with where it was delivered.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertEvent {
+    pub id: i64,
+    pub rule_id: i64,
+    pub at: String,
+    pub state: AlertState,
+    pub value: Option<f64>,
+    pub message: String,
+    pub deliveries: serde_json::Value,
+}
+
+/// An evaluation's outcome to persist.
+#[derive(Clone, Debug)]
+pub struct AlertUpdate {
+    pub rule_id: i64,
+    pub state: AlertState,
+    pub value: Option<f64>,
+    pub cursor_at_ms: i64,
+    pub notified_at_ms: Option<i64>,
+    /// A history entry, when the state changed.
+    pub event: Option<(String, serde_json::Value)>,
+    pub at_ms: i64,
+}
+
+/// How long and how much is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    pub days: u32,
+    /// Raw lines are trimmed oldest-first while the database is larger than this.
+    pub max_bytes: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RetentionReport {
+    pub lines_deleted: u64,
+    pub invocations_deleted: u64,
+    pub size_bytes: u64,
+}
+
+/// Counts for the status endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub lines: u64,
+    pub invocations: u64,
+    pub error_groups: u64,
+    pub security_events: u64,
+    pub size_bytes: u64,
+}
+
+/// The storage backend. Methods are blocking; the server calls them off the async runtime.
+pub trait Store: Send + Sync + 'static {
+    /// Commits a batch atomically: when this returns `Ok`, all of it is durable.
+    fn write_batch(&self, batch: &WriteBatch) -> StoreResult<WriteSummary>;
+    /// Whether a delivery id was already committed.
+    fn request_seen(&self, key: &str) -> StoreResult<bool>;
+    /// The id the next stored line gets.
+    fn next_line_id(&self) -> StoreResult<i64>;
+    /// Lines of streams still open, from their replay points, in id order.
+    fn replay_lines(&self, visit: &mut dyn FnMut(StoredLine)) -> StoreResult<()>;
+
+    fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>>;
+    fn series(
+        &self,
+        function: &str,
+        window: Window,
+        step_ms: i64,
+    ) -> StoreResult<Vec<SeriesBucket>>;
+    fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>>;
+    fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>>;
+    fn error_groups(&self, query: &GroupQuery) -> StoreResult<Vec<ErrorGroupRecord>>;
+    fn error_group(
+        &self,
+        fingerprint: &str,
+        occurrences: u32,
+    ) -> StoreResult<Option<ErrorGroupDetail>>;
+    /// Returns false when no such group exists.
+    fn set_error_group_status(
+        &self,
+        fingerprint: &str,
+        status: GroupStatus,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Groups created after a server time (alert evaluation).
+    fn error_groups_created_after(&self, after_ms: i64) -> StoreResult<Vec<ErrorGroupRecord>>;
+    fn security_events(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityEventRecord>>;
+
+    fn alert_rules(&self) -> StoreResult<Vec<AlertRule>>;
+    fn alert_rule(&self, id: i64) -> StoreResult<Option<AlertRule>>;
+    fn create_alert_rule(&self, spec: &AlertRuleSpec, now_ms: i64) -> StoreResult<AlertRule>;
+    fn update_alert_rule(
+        &self,
+        id: i64,
+        spec: &AlertRuleSpec,
+        now_ms: i64,
+    ) -> StoreResult<Option<AlertRule>>;
+    fn delete_alert_rule(&self, id: i64) -> StoreResult<bool>;
+    fn apply_alert_update(&self, update: &AlertUpdate) -> StoreResult<()>;
+    fn alert_history(&self, rule_id: Option<i64>, limit: u32) -> StoreResult<Vec<AlertEvent>>;
+
+    fn apply_retention(&self, policy: RetentionPolicy, now_ms: i64)
+        -> StoreResult<RetentionReport>;
+    fn stats(&self) -> StoreResult<StoreStats>;
+}

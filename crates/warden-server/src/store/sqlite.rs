@@ -1,0 +1,1339 @@
+//! The embedded store: SQLite in WAL mode in the data directory, migrations from
+//! `migrations/NNNN_*.sql` tracked by `PRAGMA user_version`.
+//!
+//! One writer connection (the ingest pipeline is the only writer of log data; alert and
+//! group-status updates are small) and a small pool of reader connections, which WAL lets
+//! read while the writer commits. `synchronous = FULL`: a commit is on disk before the
+//! request that carried it is acknowledged.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+use sha2::{Digest, Sha256};
+use warden_logs::time::format_millis;
+use warden_logs::{Emitted, ErrorOccurrence, Invocation, SecurityEvent};
+
+use super::*;
+use crate::alerts::{AlertRuleSpec, AlertState};
+use crate::sketch::DurationSketch;
+
+/// Numbered migrations, applied in order; a database records the last one applied.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+const MAX_READERS: usize = 8;
+
+pub struct SqliteStore {
+    path: Option<std::path::PathBuf>,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(error: serde_json::Error) -> Self {
+        StoreError::Backend(format!("stored JSON: {error}"))
+    }
+}
+
+/// A pooled reader that goes back to the pool when dropped.
+struct Reader<'a> {
+    store: &'a SqliteStore,
+    connection: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.connection
+            .as_ref()
+            .expect("reader is live until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            let mut pool = lock(&self.store.readers);
+            if pool.len() < MAX_READERS {
+                pool.push(connection);
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
+    // back on drop), so a poisoned lock is still usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `warden.db` in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", data_dir.display())))?;
+        let path = data_dir.join("warden.db");
+        let writer = Connection::open(&path)?;
+        configure(&writer, true)?;
+        migrate(&writer)?;
+        Ok(SqliteStore {
+            path: Some(path),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// An in-memory store for tests: one shared connection.
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        let writer = Connection::open_in_memory()?;
+        migrate(&writer)?;
+        Ok(SqliteStore {
+            path: None,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn reader(&self) -> StoreResult<ReaderOrWriter<'_>> {
+        let Some(path) = &self.path else {
+            return Ok(ReaderOrWriter::Writer(lock(&self.writer)));
+        };
+        if let Some(connection) = lock(&self.readers).pop() {
+            return Ok(ReaderOrWriter::Reader(Reader {
+                store: self,
+                connection: Some(connection),
+            }));
+        }
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&connection, false)?;
+        Ok(ReaderOrWriter::Reader(Reader {
+            store: self,
+            connection: Some(connection),
+        }))
+    }
+}
+
+enum ReaderOrWriter<'a> {
+    Reader(Reader<'a>),
+    Writer(MutexGuard<'a, Connection>),
+}
+
+impl std::ops::Deref for ReaderOrWriter<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            ReaderOrWriter::Reader(reader) => reader,
+            ReaderOrWriter::Writer(writer) => writer,
+        }
+    }
+}
+
+fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    if writer {
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+    }
+    connection.pragma_update(None, "cache_size", -32_000)?;
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn migrate(connection: &Connection) -> StoreResult<()> {
+    let current: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for &(version, sql) in MIGRATIONS {
+        if version <= current {
+            continue;
+        }
+        let apply = || -> rusqlite::Result<()> {
+            connection.execute_batch("BEGIN IMMEDIATE")?;
+            connection.execute_batch(sql)?;
+            connection.pragma_update(None, "user_version", version)?;
+            connection.execute_batch("COMMIT")
+        };
+        if let Err(error) = apply() {
+            let _ = connection.execute_batch("ROLLBACK");
+            return Err(StoreError::Migration(format!(
+                "migration {version}: {error}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Appends `clause` with its `?` numbered for the value it binds.
+fn bind(
+    sql: &mut String,
+    values: &mut Vec<rusqlite::types::Value>,
+    clause: &str,
+    value: rusqlite::types::Value,
+) {
+    values.push(value);
+    sql.push_str(&clause.replace('?', &format!("?{}", values.len())));
+}
+
+fn time(ms: Option<i64>) -> Option<String> {
+    ms.map(format_millis)
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    let bytes = hasher.finalize();
+    bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Where an invocation falls on the time axis: its end, else its start, else arrival.
+fn invocation_time(invocation: &Invocation, received_at_ms: i64) -> i64 {
+    invocation
+        .end
+        .or(invocation.start)
+        .unwrap_or(received_at_ms)
+}
+
+fn rollup_of(invocation: &Invocation) -> FunctionRollup {
+    let mut rollup = FunctionRollup {
+        function: invocation.function.clone(),
+        log_group: invocation.log_group.clone(),
+        invocations: 1,
+        cold_starts: u64::from(invocation.cold_start),
+        snapstart_restores: u64::from(invocation.snapstart_restore),
+        incomplete: u64::from(!invocation.complete),
+        billed_ms: invocation.billed_duration_ms.unwrap_or(0),
+        cost_usd: invocation.cost_usd.unwrap_or(0.0),
+        max_memory_used_mb: invocation.max_memory_used_mb,
+        memory_size_mb: invocation.memory_size_mb,
+        duration_max_ms: invocation.duration_ms,
+        ..FunctionRollup::default()
+    };
+    match invocation.outcome.as_str() {
+        "error" => rollup.error = 1,
+        "timeout" => rollup.timeout = 1,
+        "out_of_memory" => rollup.out_of_memory = 1,
+        "init_error" => rollup.init_error = 1,
+        "crash" => rollup.crash = 1,
+        _ => {}
+    }
+    if let Some(duration) = invocation.duration_ms {
+        rollup.durations.add(duration);
+    }
+    rollup
+}
+
+const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
+
+fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
+    let sketch: Vec<u8> = row.get(17)?;
+    Ok((
+        row.get(1)?,
+        FunctionRollup {
+            function: row.get(0)?,
+            log_group: row.get(2)?,
+            invocations: row.get::<_, i64>(3)? as u64,
+            error: row.get::<_, i64>(4)? as u64,
+            timeout: row.get::<_, i64>(5)? as u64,
+            out_of_memory: row.get::<_, i64>(6)? as u64,
+            init_error: row.get::<_, i64>(7)? as u64,
+            crash: row.get::<_, i64>(8)? as u64,
+            cold_starts: row.get::<_, i64>(9)? as u64,
+            snapstart_restores: row.get::<_, i64>(10)? as u64,
+            incomplete: row.get::<_, i64>(11)? as u64,
+            billed_ms: row.get::<_, i64>(12)? as u64,
+            cost_usd: row.get(13)?,
+            max_memory_used_mb: row.get(14)?,
+            memory_size_mb: row.get(15)?,
+            duration_max_ms: row.get(16)?,
+            durations: DurationSketch::decode(&sketch),
+        },
+    ))
+}
+
+fn upsert_rollups(
+    tx: &Transaction<'_>,
+    table: &str,
+    rollups: HashMap<(String, i64), FunctionRollup>,
+) -> rusqlite::Result<()> {
+    let mut select = tx.prepare_cached(&format!(
+        "SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket = ?2"
+    ))?;
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {table} ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ))?;
+    for ((function, bucket), rollup) in rollups {
+        let mut merged = select
+            .query_row(params![function, bucket], read_rollup)
+            .optional()?
+            .map(|(_, existing)| existing)
+            .unwrap_or_default();
+        merged.merge(&rollup);
+        insert.execute(params![
+            function,
+            bucket,
+            merged.log_group,
+            merged.invocations as i64,
+            merged.error as i64,
+            merged.timeout as i64,
+            merged.out_of_memory as i64,
+            merged.init_error as i64,
+            merged.crash as i64,
+            merged.cold_starts as i64,
+            merged.snapstart_restores as i64,
+            merged.incomplete as i64,
+            merged.billed_ms as i64,
+            merged.cost_usd,
+            merged.max_memory_used_mb,
+            merged.memory_size_mb,
+            merged.duration_max_ms,
+            merged.durations.encode(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_invocation(
+    tx: &Transaction<'_>,
+    invocation: &Invocation,
+    received_at_ms: i64,
+) -> rusqlite::Result<bool> {
+    let mut statement = tx.prepare_cached(
+        "INSERT OR IGNORE INTO invocations (function, log_group, log_stream, request_id, ts, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+    )?;
+    let changed = statement.execute(params![
+        invocation.function,
+        invocation.log_group,
+        invocation.log_stream,
+        invocation.request_id,
+        invocation_time(invocation, received_at_ms),
+        invocation.start,
+        invocation.end,
+        invocation.outcome.as_str(),
+        invocation.complete,
+        invocation.cold_start,
+        invocation.snapstart_restore,
+        invocation.duration_ms,
+        invocation.billed_duration_ms.map(|v| v as i64),
+        invocation.memory_size_mb,
+        invocation.max_memory_used_mb,
+        invocation.init_duration_ms,
+        invocation.restore_duration_ms,
+        invocation.status,
+        invocation.error_type,
+        invocation.version,
+        invocation.xray_trace_id,
+        invocation.cost_usd,
+        invocation.lines,
+        invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.message.as_str()),
+    ])?;
+    Ok(changed == 1)
+}
+
+/// Inserts an occurrence and folds it into its group. Returns (new group, reopened group).
+fn insert_occurrence(
+    tx: &Transaction<'_>,
+    error: &ErrorOccurrence,
+    received_at_ms: i64,
+) -> Result<(bool, bool), StoreError> {
+    let ts = error.timestamp.map(|t| t.to_string()).unwrap_or_default();
+    let key = digest(&[
+        &error.fingerprint,
+        &error.function,
+        error.request_id.as_deref().unwrap_or(""),
+        &ts,
+        &error.message,
+        &error.stack.join("\n"),
+    ]);
+    let stack = serde_json::to_string(&error.stack)?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO error_occurrences (occurrence_key, fingerprint, function, request_id, ts, error_type, message, stack, unhandled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![key, error.fingerprint, error.function, error.request_id, error.timestamp, error.error_type, error.message, stack, error.unhandled])?
+        == 1;
+    if !inserted {
+        return Ok((false, false));
+    }
+    let existing: Option<(String, Option<i64>)> = tx
+        .prepare_cached("SELECT status, last_seen FROM error_groups WHERE fingerprint = ?1")?
+        .query_row(params![error.fingerprint], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    match existing {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO error_groups (fingerprint, function, error_type, message, masked_message, count, unhandled, first_seen, last_seen, frames, sample_stack, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?7, ?8, ?9, 'open', ?10, ?10)",
+            )?
+            .execute(params![
+                error.fingerprint,
+                error.function,
+                error.error_type,
+                error.message,
+                error.masked_message,
+                i64::from(error.unhandled),
+                error.timestamp,
+                serde_json::to_string(&error.frames)?,
+                stack,
+                received_at_ms,
+            ])?;
+            Ok((true, false))
+        }
+        Some((status, last_seen)) => {
+            // A resolved group reopens when an occurrence newer than anything it had
+            // before arrives (older backfilled occurrences do not count as a regression).
+            let regressed = status == "resolved"
+                && matches!((error.timestamp, last_seen), (Some(t), Some(last)) if t > last);
+            tx.prepare_cached(
+                "UPDATE error_groups SET count = count + 1, unhandled = unhandled + ?2,
+                    first_seen = CASE WHEN first_seen IS NULL OR ?3 < first_seen THEN ?3 ELSE first_seen END,
+                    last_seen = CASE WHEN last_seen IS NULL OR ?3 > last_seen THEN ?3 ELSE last_seen END,
+                    sample_stack = CASE WHEN sample_stack = '[]' THEN ?4 ELSE sample_stack END,
+                    status = CASE WHEN ?5 THEN 'open' ELSE status END,
+                    resolved_at = CASE WHEN ?5 THEN NULL ELSE resolved_at END,
+                    regressions = regressions + ?5,
+                    updated_at = ?6
+                 WHERE fingerprint = ?1",
+            )?
+            .execute(params![error.fingerprint, i64::from(error.unhandled), error.timestamp, stack, regressed, received_at_ms])?;
+            Ok((false, regressed))
+        }
+    }
+}
+
+fn insert_security(
+    tx: &Transaction<'_>,
+    event: &SecurityEvent,
+    origin_line: Option<i64>,
+    received_at_ms: i64,
+) -> rusqlite::Result<bool> {
+    let origin = origin_line.map(|l| l.to_string()).unwrap_or_default();
+    let ts = event.timestamp.map(|t| t.to_string()).unwrap_or_default();
+    let key = digest(&[
+        event.kind,
+        event.risk.slug(),
+        &event.function,
+        event.request_id.as_deref().unwrap_or(""),
+        &ts,
+        &event.detail,
+        &origin,
+    ]);
+    Ok(tx
+        .prepare_cached("INSERT OR IGNORE INTO security_events (event_key, risk, kind, function, request_id, ts, detail, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+        .execute(params![key, event.risk.slug(), event.kind, event.function, event.request_id, event.timestamp, event.detail, received_at_ms])?
+        == 1)
+}
+
+fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
+    let frames: String = row.get(9)?;
+    let stack: String = row.get(10)?;
+    let status: String = row.get(11)?;
+    Ok(ErrorGroupRecord {
+        fingerprint: row.get(0)?,
+        function: row.get(1)?,
+        error_type: row.get(2)?,
+        message: row.get(3)?,
+        masked_message: row.get(4)?,
+        count: row.get::<_, i64>(5)? as u64,
+        unhandled: row.get::<_, i64>(6)? as u64,
+        first_seen: time(row.get(7)?),
+        last_seen: time(row.get(8)?),
+        frames: serde_json::from_str(&frames).unwrap_or_default(),
+        sample_stack: serde_json::from_str(&stack).unwrap_or_default(),
+        status: GroupStatus::parse(&status).unwrap_or(GroupStatus::Open),
+        resolved_at: time(row.get(12)?),
+        regressions: row.get::<_, i64>(13)? as u64,
+    })
+}
+
+const GROUP_COLUMNS: &str = "fingerprint, function, error_type, message, masked_message, count, unhandled, first_seen, last_seen, frames, sample_stack, status, resolved_at, regressions";
+
+fn alert_rule_record(row: &Row<'_>) -> rusqlite::Result<(AlertRuleRow, String)> {
+    Ok((
+        AlertRuleRow {
+            id: row.get(0)?,
+            state: row.get(2)?,
+            last_value: row.get(3)?,
+            last_notified_at_ms: row.get(4)?,
+            cursor_at_ms: row.get(5)?,
+            created_at: row.get(6)?,
+            updated_at: row.get(7)?,
+        },
+        row.get(1)?,
+    ))
+}
+
+struct AlertRuleRow {
+    id: i64,
+    state: String,
+    last_value: Option<f64>,
+    last_notified_at_ms: Option<i64>,
+    cursor_at_ms: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn build_alert_rule(row: AlertRuleRow, spec: &str) -> StoreResult<AlertRule> {
+    Ok(AlertRule {
+        id: row.id,
+        spec: serde_json::from_str(spec)?,
+        state: AlertState::parse(&row.state).unwrap_or(AlertState::Ok),
+        last_value: row.last_value,
+        last_notified_at_ms: row.last_notified_at_ms,
+        cursor_at_ms: row.cursor_at_ms,
+        created_at: format_millis(row.created_at),
+        updated_at: format_millis(row.updated_at),
+    })
+}
+
+const ALERT_COLUMNS: &str =
+    "id, spec, state, last_value, last_notified_at, cursor_at, created_at, updated_at";
+
+impl SqliteStore {
+    fn rollup_rows(
+        &self,
+        connection: &Connection,
+        table: &str,
+        from: i64,
+        to: i64,
+        function: Option<&str>,
+        out: &mut Vec<(i64, FunctionRollup)>,
+    ) -> rusqlite::Result<()> {
+        if from >= to {
+            return Ok(());
+        }
+        match function {
+            Some(function) => {
+                let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+                for row in statement.query_map(params![function, from, to], read_rollup)? {
+                    out.push(row?);
+                }
+            }
+            None => {
+                // Scanning by bucket across functions: the primary key leads with the
+                // function, so walk the distinct functions and range-scan each.
+                let functions: Vec<String> = connection
+                    .prepare_cached(&format!("SELECT DISTINCT function FROM {table}"))?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for function in functions {
+                    self.rollup_rows(connection, table, from, to, Some(&function), out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rollup rows covering a window, as (bucket start ms, rollup): whole hours from the
+    /// hourly table, the ragged edges from the minute table.
+    fn window_rows(
+        &self,
+        connection: &Connection,
+        window: Window,
+        function: Option<&str>,
+    ) -> rusqlite::Result<Vec<(i64, FunctionRollup)>> {
+        let from_minute = window.from_ms.div_euclid(MINUTE_MS);
+        let to_minute =
+            window.to_ms.div_euclid(MINUTE_MS) + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
+        let first_hour = (from_minute + 59).div_euclid(60);
+        let end_hour = to_minute.div_euclid(60);
+        let mut rows = Vec::new();
+        let mut minute_rows = Vec::new();
+        if first_hour < end_hour {
+            self.rollup_rows(
+                connection,
+                "rollups_minute",
+                from_minute,
+                first_hour * 60,
+                function,
+                &mut minute_rows,
+            )?;
+            self.rollup_rows(
+                connection,
+                "rollups_hour",
+                first_hour,
+                end_hour,
+                function,
+                &mut rows,
+            )?;
+            for row in &mut rows {
+                row.0 *= HOUR_MS;
+            }
+            self.rollup_rows(
+                connection,
+                "rollups_minute",
+                end_hour * 60,
+                to_minute,
+                function,
+                &mut minute_rows,
+            )?;
+        } else {
+            self.rollup_rows(
+                connection,
+                "rollups_minute",
+                from_minute,
+                to_minute,
+                function,
+                &mut minute_rows,
+            )?;
+        }
+        rows.extend(
+            minute_rows
+                .into_iter()
+                .map(|(bucket, rollup)| (bucket * MINUTE_MS, rollup)),
+        );
+        Ok(rows)
+    }
+}
+
+impl Store for SqliteStore {
+    fn write_batch(&self, batch: &WriteBatch) -> StoreResult<WriteSummary> {
+        let mut connection = lock(&self.writer);
+        let tx = connection.transaction()?;
+        let mut summary = WriteSummary {
+            lines: batch.lines.len() as u64,
+            ..WriteSummary::default()
+        };
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO log_lines (id, ts, received_at, log_group, log_stream, function, request_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for line in &batch.lines {
+                insert.execute(params![
+                    line.id,
+                    line.timestamp_ms,
+                    batch.received_at_ms,
+                    line.log_group,
+                    line.log_stream,
+                    line.function,
+                    line.request_id,
+                    line.message
+                ])?;
+            }
+        }
+        let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        for BatchItem { origin_line, item } in &batch.items {
+            match item {
+                Emitted::Invocation(invocation) => {
+                    if insert_invocation(&tx, invocation, batch.received_at_ms)? {
+                        summary.new_invocations += 1;
+                        let at = invocation_time(invocation, batch.received_at_ms);
+                        let rollup = rollup_of(invocation);
+                        minutes
+                            .entry((invocation.function.clone(), at.div_euclid(MINUTE_MS)))
+                            .or_default()
+                            .merge(&rollup);
+                        hours
+                            .entry((invocation.function.clone(), at.div_euclid(HOUR_MS)))
+                            .or_default()
+                            .merge(&rollup);
+                    }
+                }
+                Emitted::Error(error) => {
+                    let (new, reopened) = insert_occurrence(&tx, error, batch.received_at_ms)?;
+                    if new {
+                        summary.new_error_groups.push(error.fingerprint.clone());
+                    }
+                    if reopened {
+                        summary
+                            .reopened_error_groups
+                            .push(error.fingerprint.clone());
+                    }
+                }
+                Emitted::Security(event) => {
+                    if insert_security(&tx, event, *origin_line, batch.received_at_ms)? {
+                        summary.new_security_events += 1;
+                    }
+                }
+            }
+        }
+        upsert_rollups(&tx, "rollups_minute", minutes)?;
+        upsert_rollups(&tx, "rollups_hour", hours)?;
+        for mark in &batch.marks {
+            match mark {
+                StreamMark::Open {
+                    log_group,
+                    log_stream,
+                    replay_from,
+                } => {
+                    tx.prepare_cached("INSERT OR REPLACE INTO open_streams (log_group, log_stream, replay_from) VALUES (?1, ?2, ?3)")?
+                        .execute(params![log_group, log_stream, replay_from])?;
+                }
+                StreamMark::Closed {
+                    log_group,
+                    log_stream,
+                } => {
+                    tx.prepare_cached(
+                        "DELETE FROM open_streams WHERE log_group = ?1 AND log_stream = ?2",
+                    )?
+                    .execute(params![log_group, log_stream])?;
+                }
+            }
+        }
+        for key in &batch.request_keys {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO ingest_requests (request_key, received_at) VALUES (?1, ?2)",
+            )?
+            .execute(params![key, batch.received_at_ms])?;
+        }
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    fn request_seen(&self, key: &str) -> StoreResult<bool> {
+        let connection = self.reader()?;
+        let seen = connection
+            .prepare_cached("SELECT 1 FROM ingest_requests WHERE request_key = ?1")?
+            .query_row(params![key], |_| Ok(()))
+            .optional()?
+            .is_some();
+        Ok(seen)
+    }
+
+    fn next_line_id(&self) -> StoreResult<i64> {
+        let connection = lock(&self.writer);
+        let max: Option<i64> =
+            connection.query_row("SELECT MAX(id) FROM log_lines", [], |row| row.get(0))?;
+        Ok(max.unwrap_or(0) + 1)
+    }
+
+    fn replay_lines(&self, visit: &mut dyn FnMut(StoredLine)) -> StoreResult<()> {
+        let connection = lock(&self.writer);
+        let open: HashMap<(String, String), i64> = connection
+            .prepare("SELECT log_group, log_stream, replay_from FROM open_streams")?
+            .query_map([], |row| Ok(((row.get(0)?, row.get(1)?), row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&start) = open.values().min() else {
+            return Ok(());
+        };
+        let mut statement = connection.prepare("SELECT id, ts, log_group, log_stream, function, request_id, message FROM log_lines WHERE id >= ?1 ORDER BY id")?;
+        let mut rows = statement.query(params![start])?;
+        while let Some(row) = rows.next()? {
+            let line = StoredLine {
+                id: row.get(0)?,
+                timestamp_ms: row.get(1)?,
+                log_group: row.get(2)?,
+                log_stream: row.get(3)?,
+                function: row.get(4)?,
+                request_id: row.get(5)?,
+                message: row.get(6)?,
+            };
+            let needed = open
+                .get(&(line.log_group.clone(), line.log_stream.clone()))
+                .is_some_and(|&from| line.id >= from);
+            if needed {
+                visit(line);
+            }
+        }
+        Ok(())
+    }
+
+    fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>> {
+        let connection = self.reader()?;
+        let rows = self.window_rows(&connection, window, None)?;
+        let mut by_function: BTreeMap<String, FunctionRollup> = BTreeMap::new();
+        for (_, rollup) in rows {
+            let entry = by_function
+                .entry(rollup.function.clone())
+                .or_insert_with(|| FunctionRollup {
+                    function: rollup.function.clone(),
+                    ..FunctionRollup::default()
+                });
+            entry.merge(&rollup);
+        }
+        Ok(by_function.into_values().collect())
+    }
+
+    fn series(
+        &self,
+        function: &str,
+        window: Window,
+        step_ms: i64,
+    ) -> StoreResult<Vec<SeriesBucket>> {
+        let connection = self.reader()?;
+        let mut rows = Vec::new();
+        if step_ms % HOUR_MS == 0 {
+            let from = window.from_ms.div_euclid(HOUR_MS);
+            let to =
+                window.to_ms.div_euclid(HOUR_MS) + i64::from(window.to_ms.rem_euclid(HOUR_MS) != 0);
+            self.rollup_rows(
+                &connection,
+                "rollups_hour",
+                from,
+                to,
+                Some(function),
+                &mut rows,
+            )?;
+            rows.iter_mut().for_each(|row| row.0 *= HOUR_MS);
+        } else {
+            let from = window.from_ms.div_euclid(MINUTE_MS);
+            let to = window.to_ms.div_euclid(MINUTE_MS)
+                + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
+            self.rollup_rows(
+                &connection,
+                "rollups_minute",
+                from,
+                to,
+                Some(function),
+                &mut rows,
+            )?;
+            rows.iter_mut().for_each(|row| row.0 *= MINUTE_MS);
+        }
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let mut buckets: BTreeMap<i64, FunctionRollup> = BTreeMap::new();
+        let mut start = origin;
+        while start < window.to_ms {
+            buckets.insert(
+                start,
+                FunctionRollup {
+                    function: function.to_owned(),
+                    ..FunctionRollup::default()
+                },
+            );
+            start += step_ms;
+        }
+        for (at, rollup) in rows {
+            let bucket = at.div_euclid(step_ms) * step_ms;
+            if let Some(entry) = buckets.get_mut(&bucket) {
+                entry.merge(&rollup);
+            }
+        }
+        Ok(buckets
+            .into_iter()
+            .map(|(start_ms, rollup)| SeriesBucket { start_ms, rollup })
+            .collect())
+    }
+
+    fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
+        let connection = self.reader()?;
+        let mut sql = String::from(
+            "SELECT id, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message FROM invocations WHERE 1 = 1",
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(outcome) = &query.outcome {
+            if outcome == "failure" {
+                sql.push_str(" AND outcome <> 'success'");
+            } else {
+                bind(
+                    &mut sql,
+                    &mut values,
+                    " AND outcome = ?",
+                    outcome.clone().into(),
+                );
+            }
+        }
+        if let Some(request_id) = &query.request_id {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND request_id = ?",
+                request_id.clone().into(),
+            );
+        }
+        if let Some(cold) = query.cold_start {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND cold_start = ?",
+                i64::from(cold).into(),
+            );
+        }
+        if let Some(from) = query.from_ms {
+            bind(&mut sql, &mut values, " AND ts >= ?", from.into());
+        }
+        if let Some(to) = query.to_ms {
+            bind(&mut sql, &mut values, " AND ts < ?", to.into());
+        }
+        if let Some(text) = &query.text {
+            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines WHERE request_id IS NOT NULL AND message LIKE ? ESCAPE '\\'", escape_like(text).into());
+            if let Some(function) = &query.function {
+                bind(
+                    &mut sql,
+                    &mut values,
+                    " AND function = ?",
+                    function.clone().into(),
+                );
+            }
+            if let Some(from) = query.from_ms {
+                bind(
+                    &mut sql,
+                    &mut values,
+                    " AND ts >= ?",
+                    (from - HOUR_MS).into(),
+                );
+            }
+            if let Some(to) = query.to_ms {
+                bind(&mut sql, &mut values, " AND ts < ?", (to + HOUR_MS).into());
+            }
+            sql.push(')');
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " ORDER BY ts DESC, id DESC LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
+            let fingerprint: Option<String> = row.get(23)?;
+            Ok(InvocationRecord {
+                id: row.get(0)?,
+                function: row.get(1)?,
+                log_group: row.get(2)?,
+                log_stream: row.get(3)?,
+                request_id: row.get(4)?,
+                start: time(row.get(5)?),
+                end: time(row.get(6)?),
+                outcome: row.get(7)?,
+                complete: row.get(8)?,
+                cold_start: row.get(9)?,
+                snapstart_restore: row.get(10)?,
+                duration_ms: row.get(11)?,
+                billed_duration_ms: row.get::<_, Option<i64>>(12)?.map(|v| v as u64),
+                memory_size_mb: row.get(13)?,
+                max_memory_used_mb: row.get(14)?,
+                init_duration_ms: row.get(15)?,
+                restore_duration_ms: row.get(16)?,
+                status: row.get(17)?,
+                error_type: row.get(18)?,
+                version: row.get(19)?,
+                xray_trace_id: row.get(20)?,
+                cost_usd: row.get(21)?,
+                lines: row.get(22)?,
+                error: fingerprint.map(|fingerprint| InvocationErrorRef {
+                    fingerprint,
+                    message: row.get(24).ok().flatten(),
+                }),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>> {
+        let connection = self.reader()?;
+        let mut sql = String::from(
+            "SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE 1 = 1",
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(request_id) = &query.request_id {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND request_id = ?",
+                request_id.clone().into(),
+            );
+        }
+        if let Some(window) = query.window {
+            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
+            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
+        }
+        if let Some(text) = &query.text {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND message LIKE ? ESCAPE '\\'",
+                escape_like(text).into(),
+            );
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " ORDER BY id DESC LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
+            Ok(LineRecord {
+                id: row.get(0)?,
+                timestamp: time(row.get(1)?),
+                function: row.get(2)?,
+                log_stream: row.get(3)?,
+                request_id: row.get(4)?,
+                message: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn error_groups(&self, query: &GroupQuery) -> StoreResult<Vec<ErrorGroupRecord>> {
+        let connection = self.reader()?;
+        let mut sql = format!("SELECT {GROUP_COLUMNS} FROM error_groups WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(status) = query.status {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND status = ?",
+                status.as_str().to_owned().into(),
+            );
+        }
+        if let Some(window) = query.window {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND last_seen >= ?",
+                window.from_ms.into(),
+            );
+            bind(
+                &mut sql,
+                &mut values,
+                " AND first_seen < ?",
+                window.to_ms.into(),
+            );
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " ORDER BY count DESC, fingerprint LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn error_group(
+        &self,
+        fingerprint: &str,
+        occurrences: u32,
+    ) -> StoreResult<Option<ErrorGroupDetail>> {
+        let connection = self.reader()?;
+        let Some(group) = connection
+            .prepare_cached(&format!(
+                "SELECT {GROUP_COLUMNS} FROM error_groups WHERE fingerprint = ?1"
+            ))?
+            .query_row(params![fingerprint], group_record)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut statement = connection.prepare_cached(
+            "SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let occurrences = statement
+            .query_map(params![fingerprint, occurrences], |row| {
+                let stack: String = row.get(5)?;
+                Ok(OccurrenceRecord {
+                    id: row.get(0)?,
+                    request_id: row.get(1)?,
+                    timestamp: time(row.get(2)?),
+                    error_type: row.get(3)?,
+                    message: row.get(4)?,
+                    stack: serde_json::from_str(&stack).unwrap_or_default(),
+                    unhandled: row.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(ErrorGroupDetail { group, occurrences }))
+    }
+
+    fn set_error_group_status(
+        &self,
+        fingerprint: &str,
+        status: GroupStatus,
+        at_ms: i64,
+    ) -> StoreResult<bool> {
+        let connection = lock(&self.writer);
+        let resolved_at = (status == GroupStatus::Resolved).then_some(at_ms);
+        let changed = connection.execute(
+            "UPDATE error_groups SET status = ?2, resolved_at = ?3, updated_at = ?4 WHERE fingerprint = ?1",
+            params![fingerprint, status.as_str(), resolved_at, at_ms],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn error_groups_created_after(&self, after_ms: i64) -> StoreResult<Vec<ErrorGroupRecord>> {
+        let connection = self.reader()?;
+        let mut statement = connection.prepare_cached(&format!("SELECT {GROUP_COLUMNS} FROM error_groups WHERE created_at > ?1 ORDER BY created_at LIMIT 1000"))?;
+        let rows = statement.query_map(params![after_ms], group_record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn security_events(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityEventRecord>> {
+        let connection = self.reader()?;
+        let mut sql = String::from("SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(risk) = &query.risk {
+            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
+        }
+        if let Some(window) = query.window {
+            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
+            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
+        }
+        if let Some(after) = query.received_after_ms {
+            bind(&mut sql, &mut values, " AND received_at > ?", after.into());
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " ORDER BY id DESC LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
+            Ok(SecurityEventRecord {
+                id: row.get(0)?,
+                risk: row.get(1)?,
+                kind: row.get(2)?,
+                function: row.get(3)?,
+                request_id: row.get(4)?,
+                timestamp: time(row.get(5)?),
+                detail: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn alert_rules(&self) -> StoreResult<Vec<AlertRule>> {
+        let connection = self.reader()?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alert_rules ORDER BY id"
+        ))?;
+        let rows: Vec<(AlertRuleRow, String)> = statement
+            .query_map([], alert_rule_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(row, spec)| build_alert_rule(row, &spec))
+            .collect()
+    }
+
+    fn alert_rule(&self, id: i64) -> StoreResult<Option<AlertRule>> {
+        let connection = self.reader()?;
+        let row = connection
+            .prepare_cached(&format!(
+                "SELECT {ALERT_COLUMNS} FROM alert_rules WHERE id = ?1"
+            ))?
+            .query_row(params![id], alert_rule_record)
+            .optional()?;
+        row.map(|(row, spec)| build_alert_rule(row, &spec))
+            .transpose()
+    }
+
+    fn create_alert_rule(&self, spec: &AlertRuleSpec, now_ms: i64) -> StoreResult<AlertRule> {
+        let id = {
+            let connection = lock(&self.writer);
+            connection.execute(
+                "INSERT INTO alert_rules (spec, state, cursor_at, created_at, updated_at) VALUES (?1, 'ok', ?2, ?2, ?2)",
+                params![serde_json::to_string(spec)?, now_ms],
+            )?;
+            connection.last_insert_rowid()
+        };
+        self.alert_rule(id)?
+            .ok_or_else(|| StoreError::Backend("created rule vanished".into()))
+    }
+
+    fn update_alert_rule(
+        &self,
+        id: i64,
+        spec: &AlertRuleSpec,
+        now_ms: i64,
+    ) -> StoreResult<Option<AlertRule>> {
+        let changed = lock(&self.writer).execute(
+            "UPDATE alert_rules SET spec = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, serde_json::to_string(spec)?, now_ms],
+        )?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.alert_rule(id)
+    }
+
+    fn delete_alert_rule(&self, id: i64) -> StoreResult<bool> {
+        let mut connection = lock(&self.writer);
+        let tx = connection.transaction()?;
+        let changed = tx.execute("DELETE FROM alert_rules WHERE id = ?1", params![id])?;
+        tx.execute("DELETE FROM alert_events WHERE rule_id = ?1", params![id])?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    fn apply_alert_update(&self, update: &AlertUpdate) -> StoreResult<()> {
+        let mut connection = lock(&self.writer);
+        let tx = connection.transaction()?;
+        tx.execute(
+            "UPDATE alert_rules SET state = ?2, last_value = ?3, cursor_at = ?4, last_notified_at = COALESCE(?5, last_notified_at) WHERE id = ?1",
+            params![update.rule_id, update.state.as_str(), update.value, update.cursor_at_ms, update.notified_at_ms],
+        )?;
+        if let Some((message, deliveries)) = &update.event {
+            tx.execute(
+                "INSERT INTO alert_events (rule_id, at, state, value, message, deliveries) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![update.rule_id, update.at_ms, update.state.as_str(), update.value, message, deliveries.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn alert_history(&self, rule_id: Option<i64>, limit: u32) -> StoreResult<Vec<AlertEvent>> {
+        let connection = self.reader()?;
+        let mut statement = connection.prepare_cached(
+            "SELECT id, rule_id, at, state, value, message, deliveries FROM alert_events WHERE (?1 IS NULL OR rule_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![rule_id, limit], |row| {
+            let state: String = row.get(3)?;
+            let deliveries: String = row.get(6)?;
+            Ok(AlertEvent {
+                id: row.get(0)?,
+                rule_id: row.get(1)?,
+                at: format_millis(row.get(2)?),
+                state: AlertState::parse(&state).unwrap_or(AlertState::Ok),
+                value: row.get(4)?,
+                message: row.get(5)?,
+                deliveries: serde_json::from_str(&deliveries).unwrap_or(serde_json::Value::Null),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn apply_retention(
+        &self,
+        policy: RetentionPolicy,
+        now_ms: i64,
+    ) -> StoreResult<RetentionReport> {
+        let cutoff = now_ms - i64::from(policy.days) * 86_400_000;
+        let mut report = RetentionReport::default();
+        let connection = lock(&self.writer);
+        // Lines still needed to rebuild open streams are never deleted.
+        let keep_from: i64 = connection.query_row(
+            "SELECT COALESCE(MIN(replay_from), 9223372036854775807) FROM open_streams",
+            [],
+            |row| row.get(0),
+        )?;
+        report.lines_deleted += connection.execute(
+            "DELETE FROM log_lines WHERE ts < ?1 AND id < ?2",
+            params![cutoff, keep_from],
+        )? as u64;
+        report.invocations_deleted +=
+            connection.execute("DELETE FROM invocations WHERE ts < ?1", params![cutoff])? as u64;
+        connection.execute(
+            "DELETE FROM rollups_minute WHERE bucket < ?1",
+            params![cutoff.div_euclid(MINUTE_MS)],
+        )?;
+        connection.execute(
+            "DELETE FROM rollups_hour WHERE bucket < ?1",
+            params![cutoff.div_euclid(HOUR_MS)],
+        )?;
+        connection.execute(
+            "DELETE FROM error_occurrences WHERE ts < ?1",
+            params![cutoff],
+        )?;
+        connection.execute("DELETE FROM security_events WHERE ts < ?1", params![cutoff])?;
+        // Firehose retries come within hours; a day of delivery ids is plenty.
+        connection.execute(
+            "DELETE FROM ingest_requests WHERE received_at < ?1",
+            params![now_ms - 86_400_000],
+        )?;
+        let used = |connection: &Connection| -> rusqlite::Result<u64> {
+            let pages: i64 = connection.query_row("SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())", [], |row| row.get(0))?;
+            let size: i64 =
+                connection.query_row("SELECT page_size FROM pragma_page_size()", [], |row| {
+                    row.get(0)
+                })?;
+            Ok((pages.max(0) * size) as u64)
+        };
+        // Over the size budget: drop the oldest raw lines first (they are the bulk), then
+        // the oldest invocations, in slices so the writer is never held long.
+        for _ in 0..64 {
+            if used(&connection)? <= policy.max_bytes {
+                break;
+            }
+            let lines = connection.execute("DELETE FROM log_lines WHERE id IN (SELECT id FROM log_lines WHERE id < ?1 ORDER BY id LIMIT 20000)", params![keep_from])? as u64;
+            report.lines_deleted += lines;
+            if lines == 0 {
+                let invocations = connection.execute("DELETE FROM invocations WHERE id IN (SELECT id FROM invocations ORDER BY ts LIMIT 20000)", [])? as u64;
+                report.invocations_deleted += invocations;
+                if invocations == 0 {
+                    break;
+                }
+            }
+        }
+        report.size_bytes = used(&connection)?;
+        Ok(report)
+    }
+
+    fn stats(&self) -> StoreResult<StoreStats> {
+        let connection = self.reader()?;
+        let count = |table: &str| -> rusqlite::Result<u64> {
+            connection
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .map(|n| n as u64)
+        };
+        let pages: i64 = connection.query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(StoreStats {
+            lines: count("log_lines")?,
+            invocations: count("invocations")?,
+            error_groups: count("error_groups")?,
+            security_events: count("security_events")?,
+            size_bytes: pages.max(0) as u64,
+        })
+    }
+}

@@ -1,0 +1,374 @@
+//! `warden serve` and `warden demo`: glue over `warden_server`.
+//!
+//! Credentials come from the environment (`WARDEN_INGEST_KEYS`, `WARDEN_READ_TOKENS`,
+//! `WARDEN_ADMIN_TOKENS`, comma-separated) or from `credentials.json` in the data
+//! directory, which is created with fresh random tokens (mode 0600) on first start. They
+//! never appear on the command line (visible in `ps`) or in the output.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use warden_logs::{Architecture, AssemblerConfig, CostModel};
+use warden_server::auth::{random_token, Credentials, Secret};
+use warden_server::notify::SmtpConfig;
+use warden_server::store::RetentionPolicy;
+use warden_server::{ServerConfig, TlsConfig};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Where the database and generated credentials live.
+    #[arg(long, value_name = "DIR", default_value = "warden-data")]
+    data_dir: PathBuf,
+
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8686")]
+    bind: SocketAddr,
+
+    /// Serve without any token. Only allowed on a loopback address.
+    #[arg(long)]
+    insecure_no_auth: bool,
+
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Days of data kept.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    retention_days: u32,
+
+    /// Database size above which the oldest raw lines are trimmed, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 20 * 1024)]
+    retention_max_mib: u64,
+
+    /// Seconds between alert evaluations.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    alert_interval: u64,
+
+    /// Minutes of silence (event time) after which a log stream's open invocations are
+    /// stored as incomplete.
+    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+    idle_close_minutes: u64,
+
+    /// Largest request body accepted, in MiB (before decompression).
+    #[arg(long, value_name = "MIB", default_value_t = 16)]
+    max_body_mib: usize,
+
+    /// Ingest requests per second per key (burst: twice that).
+    #[arg(long, value_name = "N", default_value_t = 500.0)]
+    ingest_rate: f64,
+
+    /// SMTP relay for email alerts (password in WARDEN_SMTP_PASSWORD).
+    #[arg(long, value_name = "HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, value_name = "PORT", default_value_t = 25)]
+    smtp_port: u16,
+    #[arg(long, value_name = "ADDRESS", default_value = "warden@localhost")]
+    smtp_from: String,
+    #[arg(long, value_name = "USER")]
+    smtp_username: Option<String>,
+
+    /// Region whose Lambda prices are used.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+
+    /// x86_64 or arm64.
+    #[arg(long, default_value = "x86_64")]
+    architecture: String,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Address to listen on (loopback only: the demo has no tokens).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8686")]
+    bind: SocketAddr,
+
+    /// Keep the demo database here (default: a fresh temporary directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Hours of sample data.
+    #[arg(long, value_name = "HOURS", default_value_t = 6)]
+    hours: u32,
+
+    /// Exit after loading the data instead of serving (for scripts and tests).
+    #[arg(long, hide = true)]
+    load_only: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CredentialsFile {
+    ingest_keys: Vec<String>,
+    read_tokens: Vec<String>,
+    admin_tokens: Vec<String>,
+}
+
+fn from_env(name: &str) -> Vec<Secret> {
+    std::env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+        .collect()
+}
+
+/// Environment first; else `credentials.json`, created on first start.
+fn credentials(data_dir: &Path) -> anyhow::Result<Credentials> {
+    let env = Credentials {
+        ingest_keys: from_env("WARDEN_INGEST_KEYS"),
+        read_tokens: from_env("WARDEN_READ_TOKENS"),
+        admin_tokens: from_env("WARDEN_ADMIN_TOKENS"),
+    };
+    if !env.ingest_keys.is_empty() || !env.read_tokens.is_empty() || !env.admin_tokens.is_empty() {
+        return Ok(env);
+    }
+    let path = data_dir.join("credentials.json");
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let file = CredentialsFile {
+            ingest_keys: vec![random_token()],
+            read_tokens: vec![random_token()],
+            admin_tokens: vec![random_token()],
+        };
+        write_private(&path, &serde_json::to_vec_pretty(&file)?)?;
+        eprintln!(
+            "warden serve: generated credentials in {} (ingest key, read token, admin token)",
+            path.display()
+        );
+    }
+    let file: CredentialsFile = serde_json::from_slice(
+        &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", path.display()))?;
+    let secrets = |list: Vec<String>| {
+        list.into_iter()
+            .filter(|t| t.len() >= 16)
+            .map(Secret::new)
+            .collect::<Vec<_>>()
+    };
+    let credentials = Credentials {
+        ingest_keys: secrets(file.ingest_keys),
+        read_tokens: secrets(file.read_tokens),
+        admin_tokens: secrets(file.admin_tokens),
+    };
+    if credentials.ingest_keys.is_empty()
+        && credentials.read_tokens.is_empty()
+        && credentials.admin_tokens.is_empty()
+    {
+        bail!(
+            "{} holds no token of at least 16 characters",
+            path.display()
+        );
+    }
+    Ok(credentials)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("creating {}", path.display()))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let architecture = Architecture::parse(&args.architecture)
+        .with_context(|| format!("unknown architecture `{}`", args.architecture))?;
+    let cost = CostModel::new(architecture, &args.region)
+        .with_context(|| format!("no Lambda prices for region `{}`", args.region))?;
+    if args.insecure_no_auth && !args.bind.ip().is_loopback() {
+        bail!("--insecure-no-auth only binds to a loopback address such as 127.0.0.1");
+    }
+    let credentials = if args.insecure_no_auth {
+        Credentials::default()
+    } else {
+        credentials(&args.data_dir)?
+    };
+    let smtp = args.smtp_host.map(|host| SmtpConfig {
+        host,
+        port: args.smtp_port,
+        from: args.smtp_from,
+        username: args.smtp_username,
+        password: std::env::var("WARDEN_SMTP_PASSWORD").ok(),
+    });
+    if let Some(smtp) = &smtp {
+        warden_server::alerts::check_email(&smtp.from)
+            .map_err(anyhow::Error::msg)
+            .context("--smtp-from")?;
+    }
+    let defaults = ServerConfig::default();
+    let config = ServerConfig {
+        data_dir: Some(args.data_dir),
+        credentials,
+        insecure_no_auth: args.insecure_no_auth,
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert_pem, key_pem)| TlsConfig { cert_pem, key_pem }),
+        limits: warden_server::Limits {
+            max_body_bytes: args.max_body_mib << 20,
+            ..defaults.limits
+        },
+        ingest_rate: warden_server::auth::RateLimit {
+            per_second: args.ingest_rate,
+            burst: args.ingest_rate * 2.0,
+        },
+        retention: RetentionPolicy {
+            days: args.retention_days,
+            max_bytes: args.retention_max_mib << 20,
+        },
+        idle_close: Duration::from_secs(args.idle_close_minutes * 60),
+        alert_interval: Duration::from_secs(args.alert_interval.max(1)),
+        smtp,
+        assembler: AssemblerConfig {
+            cost,
+            scan_security: true,
+            ..AssemblerConfig::default()
+        },
+        ..defaults
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("binding {}", args.bind))?;
+        let server = warden_server::start(config, listener)
+            .await
+            .context("starting the server")?;
+        println!("warden serve: listening on {scheme}://{}", server.addr);
+        wait_for_shutdown().await;
+        server.stop().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if !args.bind.ip().is_loopback() {
+        bail!("the demo has no tokens and only binds to a loopback address such as 127.0.0.1");
+    }
+    let (data_dir, _temporary) = match args.data_dir {
+        Some(dir) => (dir, None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("warden-demo-{}", std::process::id()));
+            (dir.clone(), Some(TempDir(dir)))
+        }
+    };
+    let config = ServerConfig {
+        data_dir: Some(data_dir),
+        insecure_no_auth: true,
+        assembler: AssemblerConfig {
+            scan_security: true,
+            ..AssemblerConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("binding {}", args.bind))?;
+        let server = warden_server::start(config, listener)
+            .await
+            .context("starting the server")?;
+        let now = warden_server::pipeline::now_ms();
+        let events =
+            warden_server::demo::generate(now, i64::from(args.hours) * 60, 1.0, now as u64);
+        let total = events.len();
+        for chunk in events.chunks(5_000) {
+            server
+                .state
+                .ingest
+                .submit(chunk.to_vec(), None)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))?;
+        }
+        // Everything older than two minutes is complete: store it now.
+        server.state.ingest.close_idle(120_000).await;
+        let store = server.state.store.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            if store.alert_rules()?.is_empty() {
+                let spec: warden_server::alerts::AlertRuleSpec =
+                    serde_json::from_value(serde_json::json!({
+                        "name": "checkout-api failure rate above 1 %",
+                        "condition": { "kind": "failure_rate" },
+                        "functions": "checkout-*",
+                        "window_seconds": 3600,
+                        "threshold": 0.01
+                    }))?;
+                store.create_alert_rule(&spec, warden_server::pipeline::now_ms())?;
+            }
+            Ok(())
+        })
+        .await??;
+        println!(
+            "warden demo: loaded {total} log lines from {} functions",
+            warden_server::demo::function_names().len()
+        );
+        println!(
+            "warden demo: dashboard at http://{}/ (no token: loopback only)",
+            server.addr
+        );
+        if !args.load_only {
+            wait_for_shutdown().await;
+        }
+        server.stop().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Removes the demo's temporary data directory on exit.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

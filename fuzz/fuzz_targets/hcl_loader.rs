@@ -1,0 +1,25 @@
+//! Feeds arbitrary text to the Terraform loader as an HCL module file and as a plan JSON
+//! file, and runs every rule on whatever loads. Any panic, hang or unbounded allocation is
+//! a bug: bad input must come out as a located error or unknown values.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use warden_diagnostics::SourceMap;
+use warden_iac::{load_text, LoadOptions};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // A directory that does not exist: module sources and variable files are not found,
+    // so the target only sees its input.
+    for name in [
+        "/nonexistent-warden-fuzz/main.tf",
+        "/nonexistent-warden-fuzz/plan.json",
+    ] {
+        let mut sources = SourceMap::new();
+        if let Ok(Some(template)) = load_text(&mut sources, name, text, &LoadOptions::default()) {
+            let _ = warden_rules::check_template(&template, &|_| true);
+        }
+    }
+});
