@@ -200,11 +200,29 @@ fn load_terraform(
             (terraform::normalize(&dir), result)
         })
         .collect();
-    // A directory that another scanned module calls as a local module is reported as part
-    // of its caller (with the caller's inputs), not a second time as a root of its own.
+    // A directory that a root module calls (directly or through other modules) is reported
+    // as part of its caller, with the caller's inputs, not a second time on its own. A
+    // "root" here is a directory no other scanned directory calls; cycles keep everything.
+    let called_by_others = |dir: &PathBuf| {
+        results
+            .iter()
+            .any(|(caller, result)| caller != dir && result.called_modules.contains(dir))
+    };
+    let roots: Vec<&PathBuf> = results
+        .iter()
+        .map(|(dir, _)| dir)
+        .filter(|dir| !called_by_others(dir))
+        .collect();
     let called: std::collections::HashSet<PathBuf> = results
         .iter()
-        .flat_map(|(_, result)| result.called_modules.iter().cloned())
+        .filter(|(dir, _)| roots.contains(&dir))
+        .flat_map(|(dir, result)| {
+            result
+                .called_modules
+                .iter()
+                .filter(move |callee| *callee != dir)
+        })
+        .cloned()
         .collect();
     for added in sources.into_added() {
         loaded.sources.insert(SourceFile::new(

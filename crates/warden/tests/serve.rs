@@ -1,0 +1,390 @@
+//! `warden serve` as a process: durability under SIGKILL, and the dashboard in headless
+//! Chromium with data ingested over HTTP. Also `warden demo`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use warden_logs::OwnedLogEvent;
+use warden_server::demo;
+
+const INGEST: &str = "ingest-key-0123456789abcdef";
+const READ: &str = "read-token-0123456789abcdef";
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `warden` with `args` and waits for the address it prints.
+fn spawn(args: &[&str], marker: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .env("WARDEN_INGEST_KEYS", INGEST)
+        .env("WARDEN_READ_TOKENS", READ)
+        .env("WARDEN_ADMIN_TOKENS", "admin-token-0123456789abcdef")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("warden starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().expect("warden printed its address").unwrap();
+        if let Some(at) = line.find(marker) {
+            let rest = &line[at + marker.len()..];
+            break rest.split(['/', ' ']).next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
+}
+
+/// A minimal HTTP/1.1 request; returns (status, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    // Bodies are chunked or not; JSON answers here are small, so strip chunk sizes.
+    let body = if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(&body)
+    } else {
+        body
+    };
+    Ok((status, body))
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn now_ms() -> i64 {
+    warden_server::pipeline::now_ms()
+}
+
+/// `count` invocations in one stream of one function, as log events.
+fn stream_events(function: &str, count: usize, start: i64) -> (Vec<OwnedLogEvent>, Vec<String>) {
+    let group = format!("/aws/lambda/{function}");
+    let stream = format!("2026/01/01/[$LATEST]{:0>32}", function.len());
+    let mut events = Vec::new();
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let id = format!("{:08x}-0000-4000-8000-{:012x}", n, function.len());
+        let at = start + n as i64 * 10;
+        for message in [
+            format!("START RequestId: {id} Version: $LATEST"),
+            format!("{}\t{id}\tINFO\tworking on {n}", warden_logs::time::format_millis(at + 1)),
+            format!("END RequestId: {id}"),
+            format!("REPORT RequestId: {id}\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB"),
+        ] {
+            events.push(OwnedLogEvent { timestamp_ms: Some(at), message, log_group: group.clone(), log_stream: stream.clone() });
+        }
+        ids.push(id);
+    }
+    (events, ids)
+}
+
+fn post_firehose(addr: &str, request_id: &str, events: &[OwnedLogEvent]) -> std::io::Result<u16> {
+    let body = demo::gzip(&demo::firehose_body(request_id, now_ms(), events));
+    let headers = [
+        ("X-Amz-Firehose-Access-Key", INGEST),
+        ("X-Amz-Firehose-Request-Id", request_id),
+        ("Content-Encoding", "gzip"),
+        ("Content-Type", "application/json"),
+    ];
+    http(addr, "POST", "/ingest/firehose", &headers, &body).map(|(status, _)| status)
+}
+
+/// Every acknowledged invocation survives SIGKILL at arbitrary moments, and a restarted
+/// server resumes: Firehose-style retries of unacknowledged requests (same request id)
+/// complete the data exactly once.
+#[test]
+fn sigkill_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap().to_owned();
+    let args = ["serve", "--data-dir", &data_dir, "--bind", "127.0.0.1:0"];
+    let start = now_ms() - 3_600_000;
+    let functions = ["kill-a", "kill-bb", "kill-ccc"];
+    // Chunks of 7 events: invocations (4 events each) straddle requests.
+    let plans: Vec<(String, Vec<Vec<OwnedLogEvent>>, Vec<String>)> = functions
+        .iter()
+        .map(|f| {
+            let (events, ids) = stream_events(f, 600, start);
+            (
+                f.to_string(),
+                events.chunks(7).map(<[_]>::to_vec).collect(),
+                ids,
+            )
+        })
+        .collect();
+    let mut next_chunk = vec![0usize; plans.len()];
+    let mut kills = 0;
+    let mut server = spawn(&args, "listening on http://");
+    // Kill at staggered moments while all streams are being posted concurrently.
+    for delay_ms in [300u64, 700, 450] {
+        let deadline = Instant::now() + Duration::from_millis(delay_ms);
+        let addr = server.addr.clone();
+        let progress: Vec<usize> = std::thread::scope(|scope| {
+            let handles: Vec<_> = plans
+                .iter()
+                .zip(next_chunk.iter())
+                .map(|((function, chunks, _), &from)| {
+                    let addr = addr.clone();
+                    scope.spawn(move || {
+                        let mut acked = from;
+                        while acked < chunks.len()
+                            && Instant::now() < deadline + Duration::from_millis(200)
+                        {
+                            match post_firehose(
+                                &addr,
+                                &format!("{function}-{acked}"),
+                                &chunks[acked],
+                            ) {
+                                Ok(200) => acked += 1,
+                                _ => break,
+                            }
+                        }
+                        acked
+                    })
+                })
+                .collect();
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            // SIGKILL while requests are in flight.
+            server.child.kill().unwrap();
+            server.child.wait().unwrap();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        kills += 1;
+        next_chunk = progress;
+        server = spawn(&args, "listening on http://");
+    }
+    assert_eq!(kills, 3);
+    assert!(
+        next_chunk.iter().any(|&n| n > 0),
+        "something was acknowledged before the kills"
+    );
+    // Resume as Firehose does: retry from the first unacknowledged request, then finish.
+    for (index, (function, chunks, _)) in plans.iter().enumerate() {
+        for (n, chunk) in chunks.iter().enumerate().skip(next_chunk[index]) {
+            assert_eq!(
+                post_firehose(&server.addr, &format!("{function}-{n}"), chunk).unwrap(),
+                200
+            );
+        }
+        // The stream moves on: its last invocation settles and is stored.
+        let (tail, _) = stream_events(function, 1, start + 100_000);
+        let mut next = tail[0].clone();
+        next.message =
+            "START RequestId: ffffffff-0000-4000-8000-000000000000 Version: $LATEST".into();
+        assert_eq!(
+            post_firehose(&server.addr, &format!("{function}-tail"), &[next]).unwrap(),
+            200
+        );
+    }
+    let auth = format!("Bearer {READ}");
+    for (function, _, ids) in &plans {
+        let mut stored: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        let path = format!("/api/v1/invocations?function={function}&limit=1000");
+        let (status, body) =
+            http(&server.addr, "GET", &path, &[("Authorization", &auth)], b"").unwrap();
+        assert_eq!(status, 200, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for invocation in body["invocations"].as_array().unwrap() {
+            stored.insert(
+                invocation["request_id"].as_str().unwrap().to_owned(),
+                invocation.clone(),
+            );
+        }
+        let expected: BTreeSet<&String> = ids.iter().collect();
+        let got: BTreeSet<&String> = stored.keys().collect();
+        assert_eq!(got, expected, "{function}: every invocation exactly once");
+        for (id, invocation) in &stored {
+            assert_eq!(invocation["complete"], true, "{function} {id}");
+            assert_eq!(
+                invocation["lines"], 1,
+                "{function} {id}: its application line, once"
+            );
+        }
+    }
+}
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// The dashboard, served by the binary with embedded assets, renders the overview of data
+/// ingested over the Firehose endpoint in headless Chromium; the screenshot is kept.
+#[test]
+fn dashboard_renders_ingested_data_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is required under CI (apt-get install -y chromium)");
+        }
+        eprintln!("skipping the browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let server = spawn(
+        &[
+            "serve",
+            "--insecure-no-auth",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        "listening on http://",
+    );
+    let events = demo::generate(now_ms(), 120, 1.0, 42);
+    for (n, chunk) in events.chunks(5_000).enumerate() {
+        assert_eq!(
+            post_firehose(&server.addr, &format!("browser-{n}"), chunk).unwrap(),
+            200
+        );
+    }
+    let url = format!("http://{}/", server.addr);
+    let profile = dir.path().join("profile");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        // Lets the page's fetches finish before the DOM is dumped or the shot is taken.
+        "--virtual-time-budget=15000",
+    ];
+    let dom = Command::new(browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&dom.stdout);
+    for function in demo::function_names() {
+        assert!(
+            html.contains(&format!("data-function=\"{function}\"")),
+            "{function} missing from the overview:\n{html}"
+        );
+    }
+    assert!(
+        html.contains("Failure rate") && html.contains("<svg"),
+        "{html}"
+    );
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("overview.png");
+    let _ = std::fs::remove_file(&png);
+    let status = Command::new(browser)
+        .args(common)
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile2").display()
+        ))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    let bytes = std::fs::read(&png)
+        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&status.stderr)));
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+        "screenshot looks empty ({} bytes)",
+        bytes.len()
+    );
+    eprintln!("dashboard screenshot: {}", png.display());
+}
+
+#[test]
+fn demo_loads_sample_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--hours",
+            "1",
+            "--load-only",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("from 5 functions") && stdout.contains("dashboard at http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(dir.path().join("warden.db").exists());
+    let refused = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["demo", "--bind", "0.0.0.0:0", "--load-only"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}
