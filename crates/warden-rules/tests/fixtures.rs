@@ -1,6 +1,15 @@
-//! Per-rule fixtures: `fixtures/<CODE>/violating.{yaml,json}` must raise the rule and
-//! `compliant.{yaml,json}` must not. The violating findings are snapshotted (line, column,
-//! resource, message) so that a change in where or how a rule reports is reviewed.
+//! Per-rule fixtures: `fixtures/<CODE>/violating.<ext>` must raise the rule and
+//! `compliant.<ext>` must not, for every input format the rule declares:
+//!
+//! | format | fixtures |
+//! |---|---|
+//! | cloudformation, sam | `violating.yaml`, `violating.json` (and `compliant.*`) |
+//! | serverless | `violating.serverless.yml` |
+//! | terraform | `violating.tf` |
+//!
+//! A fixture for a format the rule does not declare is an error too, so that `warden rules`
+//! tells the truth. The violating findings are snapshotted (line, column, resource,
+//! message) so that a change in where or how a rule reports is reviewed.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -42,38 +51,68 @@ fn run(code: &str, file: &str) -> Option<String> {
     Some(rendered)
 }
 
+/// Fixture file suffixes (after `violating.` / `compliant.`) and their snapshot names, for
+/// one declared format.
+fn fixture_kinds(format: &str) -> &'static [(&'static str, &'static str)] {
+    match format {
+        "cloudformation" | "sam" => &[("yaml", "yaml"), ("json", "json")],
+        "serverless" => &[("serverless.yml", "serverless")],
+        "terraform" => &[("tf", "terraform")],
+        other => panic!("unknown format `{other}`"),
+    }
+}
+
+fn declared_kinds(formats: &[&str]) -> Vec<(&'static str, &'static str)> {
+    let mut kinds: Vec<_> = formats
+        .iter()
+        .flat_map(|format| fixture_kinds(format).iter().copied())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
 #[test]
-fn every_rule_has_violating_and_compliant_fixtures() {
-    let mut missing = Vec::new();
+fn every_rule_has_fixtures_for_exactly_its_formats() {
+    let mut problems = Vec::new();
     for rule in all_rules() {
-        let code = rule.meta().code;
-        for file in [
-            "violating.yaml",
-            "compliant.yaml",
-            "violating.json",
-            "compliant.json",
-        ] {
-            if !fixture_dir().join(code).join(file).exists() {
-                missing.push(format!("{code}/{file}"));
+        let meta = rule.meta();
+        let kinds = declared_kinds(meta.formats);
+        for (suffix, _) in &kinds {
+            for side in ["violating", "compliant"] {
+                let file = format!("{side}.{suffix}");
+                if !fixture_dir().join(meta.code).join(&file).exists() {
+                    problems.push(format!("missing {}/{file}", meta.code));
+                }
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(fixture_dir().join(meta.code)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let suffix = name.split_once('.').map_or("", |(_, suffix)| suffix);
+            if !kinds.iter().any(|(known, _)| *known == suffix) {
+                problems.push(format!(
+                    "{}/{name} is for a format the rule does not declare ({:?})",
+                    meta.code, meta.formats
+                ));
             }
         }
     }
-    assert!(missing.is_empty(), "missing fixtures: {missing:#?}");
+    assert!(problems.is_empty(), "fixture problems: {problems:#?}");
 }
 
 #[test]
 fn violating_fixtures_raise_their_rule() {
     for rule in all_rules() {
         let code = rule.meta().code;
-        for format in ["yaml", "json"] {
-            let Some(rendered) = run(code, &format!("violating.{format}")) else {
+        for (suffix, snapshot) in declared_kinds(rule.meta().formats) {
+            let Some(rendered) = run(code, &format!("violating.{suffix}")) else {
                 continue;
             };
-            assert!(
-                !rendered.is_empty(),
-                "{code}/violating.{format} raised nothing"
-            );
-            insta::assert_snapshot!(format!("{code}_{format}"), rendered);
+            assert!(!rendered.is_empty(), "{code}/violating.{suffix} raised nothing");
+            insta::assert_snapshot!(format!("{code}_{snapshot}"), rendered);
         }
     }
 }
@@ -82,12 +121,9 @@ fn violating_fixtures_raise_their_rule() {
 fn compliant_fixtures_are_clean() {
     for rule in all_rules() {
         let code = rule.meta().code;
-        for format in ["yaml", "json"] {
-            if let Some(rendered) = run(code, &format!("compliant.{format}")) {
-                assert!(
-                    rendered.is_empty(),
-                    "{code}/compliant.{format} raised:\n{rendered}"
-                );
+        for (suffix, _) in declared_kinds(rule.meta().formats) {
+            if let Some(rendered) = run(code, &format!("compliant.{suffix}")) {
+                assert!(rendered.is_empty(), "{code}/compliant.{suffix} raised:\n{rendered}");
             }
         }
     }

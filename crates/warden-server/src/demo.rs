@@ -20,7 +20,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -31,11 +31,11 @@ impl Rng {
 
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -128,8 +128,8 @@ pub fn function_names() -> Vec<&'static str> {
 }
 
 fn request_id(rng: &mut Rng) -> String {
-    let a = rng.next();
-    let b = rng.next();
+    let a = rng.next_u64();
+    let b = rng.next_u64();
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
         a >> 32,
@@ -150,7 +150,11 @@ fn new_sandbox(rng: &mut Rng, at_ms: i64) -> Sandbox {
     let date = format_millis(at_ms);
     let day = date.get(..10).unwrap_or("2026/01/01").replace('-', "/");
     Sandbox {
-        stream: format!("{day}/[$LATEST]{:016x}{:016x}", rng.next(), rng.next()),
+        stream: format!(
+            "{day}/[$LATEST]{:016x}{:016x}",
+            rng.next_u64(),
+            rng.next_u64()
+        ),
         fresh: true,
     }
 }

@@ -16,9 +16,19 @@ pub const ADMIN: &str = "admin-token-0123456789abcdef";
 pub fn config(data_dir: &Path) -> ServerConfig {
     ServerConfig {
         data_dir: Some(data_dir.to_path_buf()),
-        credentials: Credentials { ingest_keys: vec![Secret::new(INGEST)], read_tokens: vec![Secret::new(READ)], admin_tokens: vec![Secret::new(ADMIN)] },
-        api_rate: RateLimit { per_second: 10_000.0, burst: 10_000.0 },
-        ingest_rate: RateLimit { per_second: 10_000.0, burst: 10_000.0 },
+        credentials: Credentials {
+            ingest_keys: vec![Secret::new(INGEST)],
+            read_tokens: vec![Secret::new(READ)],
+            admin_tokens: vec![Secret::new(ADMIN)],
+        },
+        api_rate: RateLimit {
+            per_second: 10_000.0,
+            burst: 10_000.0,
+        },
+        ingest_rate: RateLimit {
+            per_second: 10_000.0,
+            burst: 10_000.0,
+        },
         alert_interval: Duration::from_secs(3600),
         maintenance_interval: Duration::from_secs(3600),
         ..ServerConfig::default()
@@ -33,11 +43,19 @@ pub async fn start(config: ServerConfig) -> (RunningServer, String) {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 pub async fn get_json(base: &str, path: &str, token: &str) -> serde_json::Value {
-    let response = client().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+    let response = client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(status.is_success(), "GET {path}: {status} {body}");
@@ -49,7 +67,13 @@ pub async fn post_lines(base: &str, events: &[OwnedLogEvent]) -> reqwest::Respon
         .iter()
         .map(|e| serde_json::json!({ "timestamp": e.timestamp_ms, "message": e.message, "log_group": e.log_group, "log_stream": e.log_stream }).to_string() + "\n")
         .collect();
-    client().post(format!("{base}/ingest/lines")).bearer_auth(INGEST).body(body).send().await.unwrap()
+    client()
+        .post(format!("{base}/ingest/lines"))
+        .bearer_auth(INGEST)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub fn now_ms() -> i64 {
@@ -57,7 +81,14 @@ pub fn now_ms() -> i64 {
 }
 
 /// One invocation's lines in a stream, `offset_ms` apart.
-pub fn invocation_lines(function: &str, stream: &str, request: &str, at: i64, extra: &[&str], report_tail: &str) -> Vec<OwnedLogEvent> {
+pub fn invocation_lines(
+    function: &str,
+    stream: &str,
+    request: &str,
+    at: i64,
+    extra: &[&str],
+    report_tail: &str,
+) -> Vec<OwnedLogEvent> {
     let group = format!("/aws/lambda/{function}");
     let mut lines = vec![format!("START RequestId: {request} Version: $LATEST")];
     lines.extend(extra.iter().map(|s| s.to_string()));
@@ -66,6 +97,11 @@ pub fn invocation_lines(function: &str, stream: &str, request: &str, at: i64, ex
     lines
         .into_iter()
         .enumerate()
-        .map(|(i, message)| OwnedLogEvent { timestamp_ms: Some(at + i as i64), message, log_group: group.clone(), log_stream: stream.to_owned() })
+        .map(|(i, message)| OwnedLogEvent {
+            timestamp_ms: Some(at + i as i64),
+            message,
+            log_group: group.clone(),
+            log_stream: stream.to_owned(),
+        })
         .collect()
 }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "function-url-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `AuthType: AWS_IAM` and sign requests, or authenticate every request in the function and suppress with a reason.",
     }
 }
@@ -56,10 +56,9 @@ impl Rule for FunctionUrlWithoutAuth {
                 {
                     let function = url
                         .prop("TargetFunctionArn")
-                        .map(|target| {
-                            target
-                                .resource_ref()
-                                .map_or_else(|| target.display(), str::to_string)
+                        .map(|target| match template.referenced(target) {
+                            Some(function) => function.origin.id.clone(),
+                            None => target.display(),
                         })
                         .unwrap_or_else(|| url.origin.id.clone());
                     checker.report(

@@ -1,0 +1,79 @@
+//! Seeds a data directory with N synthetic invocations spread over the last 30 days, through
+//! the store's own write path (rollups included), for the API latency benchmark.
+//!
+//! `seed DATA_DIR INVOCATIONS [FUNCTIONS]`
+
+use std::time::Instant;
+
+use warden_logs::{Emitted, Invocation, Outcome};
+use warden_server::demo::Rng;
+use warden_server::store::sqlite::SqliteStore;
+use warden_server::store::{BatchItem, Store, WriteBatch};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: seed DATA_DIR INVOCATIONS [FUNCTIONS]";
+    let dir = std::path::PathBuf::from(args.get(1).expect(usage));
+    let total: u64 = args.get(2).expect(usage).parse().expect(usage);
+    let functions: u64 = args.get(3).map_or(20, |f| f.parse().expect(usage));
+    let store = SqliteStore::open(&dir).expect("open the store");
+    let now = warden_server::pipeline::now_ms();
+    let span = 30 * 86_400_000i64;
+    let mut rng = Rng::new(99);
+    let started = Instant::now();
+    let batch_size = 50_000u64;
+    let mut written = 0u64;
+    while written < total {
+        let mut batch = WriteBatch {
+            received_at_ms: now,
+            ..WriteBatch::default()
+        };
+        for n in written..(written + batch_size).min(total) {
+            let function = format!("bench-fn-{:02}", n % functions);
+            // Spread evenly over the span, oldest first.
+            let end = now - span + (n as i128 * span as i128 / total as i128) as i64;
+            let roll = rng.unit();
+            let outcome = if roll < 0.01 {
+                Outcome::Error
+            } else if roll < 0.012 {
+                Outcome::Timeout
+            } else {
+                Outcome::Success
+            };
+            let duration = 5.0 + rng.unit().powi(3) * 900.0;
+            let billed = duration.ceil() as u64;
+            batch.items.push(BatchItem {
+                origin_line: None,
+                item: Emitted::Invocation(Box::new(Invocation {
+                    log_group: format!("/aws/lambda/{function}"),
+                    function,
+                    log_stream: format!("2026/01/01/[$LATEST]{:032x}", n % 997),
+                    request_id: format!("{n:08x}-0000-4000-8000-000000000000"),
+                    start: Some(end - duration as i64),
+                    end: Some(end),
+                    outcome,
+                    complete: true,
+                    cold_start: rng.unit() < 0.02,
+                    snapstart_restore: false,
+                    duration_ms: Some(duration),
+                    billed_duration_ms: Some(billed),
+                    memory_size_mb: Some(256),
+                    max_memory_used_mb: Some(90),
+                    init_duration_ms: None,
+                    restore_duration_ms: None,
+                    status: None,
+                    error_type: None,
+                    version: Some("$LATEST".into()),
+                    xray_trace_id: None,
+                    cost_usd: Some(0.000_000_2 + billed as f64 / 1000.0 * 0.25 * 0.000_016_666_7),
+                    lines: 2,
+                    error: None,
+                })),
+            });
+        }
+        written += batch.items.len() as u64;
+        store.write_batch(&batch).expect("write");
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!("seed: {written} invocations over 30 days in {functions} functions in {seconds:.1}s ({:.0}/s)", written as f64 / seconds);
+}
