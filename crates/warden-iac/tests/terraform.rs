@@ -508,6 +508,54 @@ resource "aws_lambda_function" "f" {
 }
 
 #[test]
+fn user_and_group_policy_attachments_merge_into_the_principal() {
+    let (_, template) = load(
+        r#"
+resource "aws_iam_user" "ci" { name = "ci" }
+resource "aws_iam_group" "ops" { name = "ops" }
+resource "aws_iam_user_policy_attachment" "ci" {
+  user       = aws_iam_user.ci.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_group_policy_attachment" "ops" {
+  group      = "ops"
+  policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+}
+resource "aws_iam_policy_attachment" "shared" {
+  name       = "shared"
+  users      = [aws_iam_user.ci.name]
+  groups     = [aws_iam_group.ops.name]
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+"#,
+    );
+    let arns = |address: &str| -> Vec<String> {
+        template
+            .resource(address)
+            .and_then(|principal| principal.prop("ManagedPolicyArns"))
+            .map(|arns| arns.items().iter().map(|arn| arn.display()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        arns("aws_iam_user.ci"),
+        [
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ]
+    );
+    assert_eq!(
+        arns("aws_iam_group.ops"),
+        [
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ]
+    );
+    assert!(template
+        .resource("aws_iam_user_policy_attachment.ci")
+        .is_none());
+}
+
+#[test]
 fn rest_method_without_authorization_is_an_open_route() {
     let (_, template) = load(
         r#"
@@ -979,4 +1027,36 @@ resource "aws_sqs_queue" "q" {
     );
     let mut sources = SourceMap::new();
     assert!(load_text(&mut sources, "deep.tf", &deep, &LoadOptions::default()).is_err());
+}
+
+#[test]
+fn provisioned_concurrency_config_is_set_on_its_function() {
+    let (sources, template) = load(
+        r#"
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  filename      = "worker.zip"
+  publish       = true
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "worker" {
+  function_name                     = aws_lambda_function.worker.function_name
+  qualifier                         = aws_lambda_function.worker.version
+  provisioned_concurrent_executions = 5
+}
+"#,
+    );
+    let count = prop(
+        &template,
+        "aws_lambda_function.worker",
+        "ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions",
+    );
+    assert_eq!(count.as_i64(), Some(5));
+    assert_eq!(slice(&sources, count.span), "5");
+    assert!(template
+        .resource("aws_lambda_provisioned_concurrency_config.worker")
+        .is_none());
 }

@@ -111,7 +111,10 @@ fn violating_fixtures_raise_their_rule() {
             let Some(rendered) = run(code, &format!("violating.{suffix}")) else {
                 continue;
             };
-            assert!(!rendered.is_empty(), "{code}/violating.{suffix} raised nothing");
+            assert!(
+                !rendered.is_empty(),
+                "{code}/violating.{suffix} raised nothing"
+            );
             insta::assert_snapshot!(format!("{code}_{snapshot}"), rendered);
         }
     }
@@ -123,7 +126,10 @@ fn compliant_fixtures_are_clean() {
         let code = rule.meta().code;
         for (suffix, _) in declared_kinds(rule.meta().formats) {
             if let Some(rendered) = run(code, &format!("compliant.{suffix}")) {
-                assert!(rendered.is_empty(), "{code}/compliant.{suffix} raised:\n{rendered}");
+                assert!(
+                    rendered.is_empty(),
+                    "{code}/compliant.{suffix} raised:\n{rendered}"
+                );
             }
         }
     }

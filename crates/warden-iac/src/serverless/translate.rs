@@ -1814,7 +1814,8 @@ impl<'a> Translator<'a> {
         let origin = self.provider_origin.clone();
         let plan_entry = field_entry(gateway, "usagePlan");
         let keys_entry = field_entry(gateway, "apiKeys");
-        let mut plans: Vec<(String, Span, Option<&Node>)> = Vec::new();
+        // (logical ID, plan name after the API's, span, settings)
+        let mut plans: Vec<(String, Option<&str>, Span, Option<&Node>)> = Vec::new();
         match plan_entry {
             Some((k, plan)) => match &plan.value {
                 Value::Seq(items) => {
@@ -1824,22 +1825,33 @@ impl<'a> Translator<'a> {
                         {
                             plans.push((
                                 format!("ApiGatewayUsagePlan{}", alphanumeric_name(&name.name)),
+                                Some(name.name.as_str()),
                                 name.span,
                                 Some(settings),
                             ));
                         }
                     }
                 }
-                _ => plans.push(("ApiGatewayUsagePlan".into(), k.span, Some(plan))),
+                _ => plans.push(("ApiGatewayUsagePlan".into(), None, k.span, Some(plan))),
             },
             None => {
                 if let Some((k, _)) = keys_entry {
-                    plans.push(("ApiGatewayUsagePlan".into(), k.span, None));
+                    plans.push(("ApiGatewayUsagePlan".into(), None, k.span, None));
                 }
             }
         }
-        for (id, span, settings) in plans {
+        let api_name = field(self.provider, "apiName")
+            .cloned()
+            .unwrap_or_else(|| self.api_name());
+        for (id, plan_name, span, settings) in plans {
             let mut props = Props::new(span);
+            // The Framework names plans after the API: `dev-orders`, `dev-orders-free`.
+            let name = match (name_text(&api_name), plan_name) {
+                (Some(api), Some(plan)) => text(&format!("{api}-{plan}"), span),
+                (Some(api), None) => text(&api, span),
+                (None, _) => Node::unknown("the API name is unknown", span),
+            };
+            props.set("UsagePlanName", name);
             props.set(
                 "ApiStages",
                 seq(

@@ -6,9 +6,9 @@
 //! and values the span of their expression. Terraform's split resources are merged into the
 //! resource they configure (`aws_s3_bucket_acl` into the bucket's `AccessControl`,
 //! `aws_api_gateway_integration` into the method's `Integration`, policy attachments into
-//! the role's `ManagedPolicyArns` ...), keeping their own spans. The resource ID and the
-//! origin are the Terraform address. Other resources are kept with their Terraform type and
-//! attributes, which rules ignore.
+//! the role's, user's or group's `ManagedPolicyArns` ...), keeping their own spans. The
+//! resource ID and the origin are the Terraform address. Other resources are kept with
+//! their Terraform type and attributes, which rules ignore.
 
 use std::collections::HashMap;
 
@@ -71,6 +71,8 @@ const MERGED_TYPES: &[&str] = &[
     "aws_s3_bucket_logging",
     "aws_s3_bucket_notification",
     "aws_iam_role_policy_attachment",
+    "aws_iam_user_policy_attachment",
+    "aws_iam_group_policy_attachment",
     "aws_iam_policy_attachment",
     "aws_api_gateway_integration",
     "aws_api_gateway_method_settings",
@@ -78,6 +80,7 @@ const MERGED_TYPES: &[&str] = &[
     "aws_cloudwatch_event_target",
     "aws_kms_key_policy",
     "aws_sqs_queue_redrive_policy",
+    "aws_lambda_provisioned_concurrency_config",
 ];
 
 struct Translator<'j> {
@@ -1384,6 +1387,18 @@ impl Translator<'_> {
                     "TracingConfiguration",
                     &[("enabled", "Enabled")],
                 );
+                p.block_as(
+                    "encryption_configuration",
+                    "EncryptionConfiguration",
+                    &[
+                        ("type", "Type"),
+                        ("kms_key_id", "KmsKeyId"),
+                        (
+                            "kms_data_key_reuse_period_seconds",
+                            "KmsDataKeyReusePeriodSeconds",
+                        ),
+                    ],
+                );
                 "AWS::StepFunctions::StateMachine"
             }
             "aws_cognito_user_pool" => {
@@ -1403,6 +1418,162 @@ impl Translator<'_> {
                 ]);
                 "AWS::Cognito::IdentityPool"
             }
+            "aws_cloudwatch_metric_alarm" => {
+                p.attrs(&[
+                    ("alarm_name", "AlarmName"),
+                    ("namespace", "Namespace"),
+                    ("metric_name", "MetricName"),
+                    ("alarm_actions", "AlarmActions"),
+                    ("actions_enabled", "ActionsEnabled"),
+                    ("ok_actions", "OKActions"),
+                    ("insufficient_data_actions", "InsufficientDataActions"),
+                ]);
+                if let Some((key, node)) = p.get("dimensions") {
+                    p.insert("Dimensions", key.span, alarm_dimensions(node));
+                }
+                if let Some((key, blocks)) = p.get("metric_query") {
+                    let queries = blocks
+                        .items()
+                        .into_iter()
+                        .map(|query| {
+                            let mut map = rename(query, &[("id", "Id")], json_sources);
+                            if let Some((k, metric)) =
+                                Props::new(query, json_sources).block("metric")
+                            {
+                                let inner = Props::new(metric, json_sources);
+                                let mut fields = rename(
+                                    metric,
+                                    &[("namespace", "Namespace"), ("metric_name", "MetricName")],
+                                    json_sources,
+                                );
+                                if let Some((dk, dimensions)) = inner.get("dimensions") {
+                                    fields.insert(
+                                        Key {
+                                            name: "Dimensions".into(),
+                                            span: dk.span,
+                                        },
+                                        alarm_dimensions(dimensions),
+                                    );
+                                }
+                                let mut stat = Map::default();
+                                stat.insert(
+                                    Key {
+                                        name: "Metric".into(),
+                                        span: k.span,
+                                    },
+                                    Node::map(fields, metric.span),
+                                );
+                                map.insert(
+                                    Key {
+                                        name: "MetricStat".into(),
+                                        span: k.span,
+                                    },
+                                    Node::map(stat, metric.span),
+                                );
+                            }
+                            Node::map(map, query.span)
+                        })
+                        .collect();
+                    p.insert(
+                        "Metrics",
+                        key.span,
+                        Node::new(Value::Seq(queries), blocks.span),
+                    );
+                }
+                "AWS::CloudWatch::Alarm"
+            }
+            "aws_cloudtrail" => {
+                p.attrs(&[
+                    ("name", "TrailName"),
+                    ("s3_bucket_name", "S3BucketName"),
+                    ("is_multi_region_trail", "IsMultiRegionTrail"),
+                    ("enable_log_file_validation", "EnableLogFileValidation"),
+                    ("kms_key_id", "KMSKeyId"),
+                    ("enable_logging", "IsLogging"),
+                ]);
+                if let Some((key, blocks)) = p.get("event_selector") {
+                    let selectors = blocks
+                        .items()
+                        .into_iter()
+                        .map(|selector| {
+                            let mut map = rename(
+                                selector,
+                                &[
+                                    ("read_write_type", "ReadWriteType"),
+                                    ("include_management_events", "IncludeManagementEvents"),
+                                ],
+                                json_sources,
+                            );
+                            if let Some((k, resources)) =
+                                Props::new(selector, json_sources).get("data_resource")
+                            {
+                                let items = resources
+                                    .items()
+                                    .into_iter()
+                                    .map(|r| {
+                                        let fields = [("type", "Type"), ("values", "Values")];
+                                        Node::map(rename(r, &fields, json_sources), r.span)
+                                    })
+                                    .collect();
+                                map.insert(
+                                    Key {
+                                        name: "DataResources".into(),
+                                        span: k.span,
+                                    },
+                                    Node::new(Value::Seq(items), resources.span),
+                                );
+                            }
+                            Node::map(map, selector.span)
+                        })
+                        .collect();
+                    p.insert(
+                        "EventSelectors",
+                        key.span,
+                        Node::new(Value::Seq(selectors), blocks.span),
+                    );
+                }
+                if let Some((key, blocks)) = p.get("advanced_event_selector") {
+                    let selectors = blocks
+                        .items()
+                        .into_iter()
+                        .map(|selector| {
+                            let mut map = rename(selector, &[("name", "Name")], json_sources);
+                            if let Some((k, fields)) =
+                                Props::new(selector, json_sources).get("field_selector")
+                            {
+                                let names = [
+                                    ("field", "Field"),
+                                    ("equals", "Equals"),
+                                    ("not_equals", "NotEquals"),
+                                    ("starts_with", "StartsWith"),
+                                    ("not_starts_with", "NotStartsWith"),
+                                    ("ends_with", "EndsWith"),
+                                    ("not_ends_with", "NotEndsWith"),
+                                ];
+                                let items = fields
+                                    .items()
+                                    .into_iter()
+                                    .map(|f| Node::map(rename(f, &names, json_sources), f.span))
+                                    .collect();
+                                map.insert(
+                                    Key {
+                                        name: "FieldSelectors".into(),
+                                        span: k.span,
+                                    },
+                                    Node::new(Value::Seq(items), fields.span),
+                                );
+                            }
+                            Node::map(map, selector.span)
+                        })
+                        .collect();
+                    p.insert(
+                        "AdvancedEventSelectors",
+                        key.span,
+                        Node::new(Value::Seq(selectors), blocks.span),
+                    );
+                }
+                "AWS::CloudTrail::Trail"
+            }
             "aws_kinesis_stream" => {
                 p.attrs(&[
                     ("name", "Name"),
@@ -1410,6 +1581,17 @@ impl Translator<'_> {
                     ("shard_count", "ShardCount"),
                 ]);
                 "AWS::Kinesis::Stream"
+            }
+            "aws_wafv2_web_acl_association" => {
+                p.attrs(&[
+                    ("resource_arn", "ResourceArn"),
+                    ("web_acl_arn", "WebACLArn"),
+                ]);
+                "AWS::WAFv2::WebACLAssociation"
+            }
+            "aws_wafregional_web_acl_association" => {
+                p.attrs(&[("resource_arn", "ResourceArn"), ("web_acl_id", "WebACLId")]);
+                "AWS::WAFRegional::WebACLAssociation"
             }
             _ => {
                 self.push_raw(instance);
@@ -1570,19 +1752,37 @@ impl Translator<'_> {
                 }
                 None
             }
-            "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
+            "aws_iam_role_policy_attachment"
+            | "aws_iam_user_policy_attachment"
+            | "aws_iam_group_policy_attachment"
+            | "aws_iam_policy_attachment" => {
                 let Some((arn_key, arn)) = p.get("policy_arn") else {
                     return keep();
                 };
-                let roles: Vec<&Node> = match instance.tf_type.as_str() {
-                    "aws_iam_role_policy_attachment" => {
-                        p.get("role").map(|(_, n)| vec![n]).unwrap_or_default()
-                    }
-                    _ => p.get("roles").map(|(_, n)| n.items()).unwrap_or_default(),
+                // (attribute, holds a list, Terraform type of the principal)
+                let attributes: &[(&str, bool, &str)] = match instance.tf_type.as_str() {
+                    "aws_iam_role_policy_attachment" => &[("role", false, "aws_iam_role")],
+                    "aws_iam_user_policy_attachment" => &[("user", false, "aws_iam_user")],
+                    "aws_iam_group_policy_attachment" => &[("group", false, "aws_iam_group")],
+                    _ => &[
+                        ("roles", true, "aws_iam_role"),
+                        ("users", true, "aws_iam_user"),
+                        ("groups", true, "aws_iam_group"),
+                    ],
                 };
-                let targets: Vec<usize> = roles
-                    .into_iter()
-                    .filter_map(|role| self.target(Some(role), "aws_iam_role"))
+                let targets: Vec<usize> = attributes
+                    .iter()
+                    .flat_map(|(attribute, list, tf_type)| {
+                        let nodes: Vec<&Node> = match p.get(attribute) {
+                            Some((_, n)) if *list => n.items(),
+                            Some((_, n)) => vec![n],
+                            None => Vec::new(),
+                        };
+                        nodes
+                            .into_iter()
+                            .filter_map(|node| self.target(Some(node), tf_type))
+                            .collect::<Vec<_>>()
+                    })
                     .collect();
                 if targets.is_empty() {
                     return keep();
@@ -1819,6 +2019,35 @@ impl Translator<'_> {
                 }
                 None
             }
+            "aws_lambda_provisioned_concurrency_config" => {
+                // Set on the function (as the Serverless Framework's `provisionedConcurrency`),
+                // whatever alias or version `qualifier` names.
+                let Some(function) = self.target(
+                    p.get("function_name").map(|(_, n)| n),
+                    "aws_lambda_function",
+                ) else {
+                    return keep();
+                };
+                let (key, count) = p.get("provisioned_concurrent_executions")?;
+                let mut config = Map::default();
+                config.insert(
+                    Key {
+                        name: "ProvisionedConcurrentExecutions".into(),
+                        span: key.span,
+                    },
+                    count.clone(),
+                );
+                if let Some(map) = self.resources[function].properties.as_map_mut() {
+                    map.insert(
+                        Key {
+                            name: "ProvisionedConcurrencyConfig".into(),
+                            span: instance.header,
+                        },
+                        Node::map(config, count.span),
+                    );
+                }
+                None
+            }
             "aws_sqs_queue_redrive_policy" => {
                 let Some(queue) = self.target(p.get("queue_url").map(|(_, n)| n), "aws_sqs_queue")
                 else {
@@ -1883,6 +2112,35 @@ impl Translator<'_> {
                 })
         })
     }
+}
+
+/// An alarm's `dimensions = { FunctionName = "x" }` to CloudWatch's `[{Name, Value}]`.
+fn alarm_dimensions(node: &Node) -> Node {
+    let Some(map) = node.as_map() else {
+        return node.clone();
+    };
+    let items = map
+        .iter()
+        .map(|(key, value)| {
+            let mut dimension = Map::default();
+            dimension.insert(
+                Key {
+                    name: "Name".into(),
+                    span: key.span,
+                },
+                Node::string(key.name.clone(), key.span),
+            );
+            dimension.insert(
+                Key {
+                    name: "Value".into(),
+                    span: key.span,
+                },
+                value.clone(),
+            );
+            Node::map(dimension, key.span)
+        })
+        .collect();
+    Node::new(Value::Seq(items), node.span)
 }
 
 /// `rule { apply_server_side_encryption_by_default { ... } }` to `BucketEncryption`.

@@ -32,7 +32,7 @@ declare_rule! {
         name: "api-cache-not-encrypted",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "terraform"],
         help: "Set `CacheDataEncrypted: true` wherever `CachingEnabled: true`.",
     }
 }

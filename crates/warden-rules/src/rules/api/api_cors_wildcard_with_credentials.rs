@@ -1,7 +1,7 @@
 use warden_diagnostics::Severity;
 use warden_iac::{Node, Template, Value};
 
-use super::common::is_true;
+use super::common::{is_true, resource_label};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -40,7 +40,7 @@ declare_rule! {
         name: "api-cors-wildcard-with-credentials",
         risk: BrokenAuthentication,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "List the allowed origins instead of `*`, and allow credentials only for them.",
     }
 }
@@ -111,12 +111,12 @@ fn report(
     let message = if credentials {
         format!(
             "{kind} `{}` allows CORS from any origin (`*`) with credentials",
-            api.origin.id
+            resource_label(api)
         )
     } else {
         format!(
             "{kind} `{}` allows CORS from any origin (`*`)",
-            api.origin.id
+            resource_label(api)
         )
     };
     let finding = checker.report(api, span, message);

@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::endpoint_types;
+use super::common::{endpoint_types, resource_label};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -40,7 +40,7 @@ declare_rule! {
         name: "api-endpoint-not-private",
         risk: InsecureConfiguration,
         severity: Info,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Use a `PRIVATE` endpoint with a VPC endpoint for APIs only called from inside a VPC; suppress with a reason for public APIs.",
     }
 }
@@ -55,7 +55,7 @@ impl Rule for ApiEndpointNotPrivate {
             let Some(types) = endpoint_types(api) else {
                 continue;
             };
-            let id = &api.origin.id;
+            let id = resource_label(api);
             if types.is_empty() {
                 checker.report(
                     api,

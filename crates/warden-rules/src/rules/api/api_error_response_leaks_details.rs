@@ -3,6 +3,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use warden_iac::{Node, Resource, Template};
 
+use super::common::resource_label;
+
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -42,7 +44,7 @@ declare_rule! {
         name: "api-error-response-leaks-details",
         risk: ImproperErrorHandling,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Return a generic error message with `$context.requestId`; log the stack trace in the function instead.",
     }
 }
@@ -110,7 +112,11 @@ impl Rule for ApiErrorResponseLeaksDetails {
                 .and_then(Node::as_map)
             {
                 for (kind, response) in responses.iter() {
-                    let what = format!("gateway response `{}` of `{}`", kind.name, api.origin.id);
+                    let what = format!(
+                        "gateway response `{}` of `{}`",
+                        kind.name,
+                        resource_label(api)
+                    );
                     check_templates(
                         checker,
                         api,
@@ -146,7 +152,7 @@ impl Rule for ApiErrorResponseLeaksDetails {
                             pattern.name,
                             method.name.to_ascii_uppercase(),
                             path.name,
-                            api.origin.id
+                            resource_label(api)
                         );
                         check_templates(
                             checker,

@@ -38,7 +38,7 @@ declare_rule! {
         name: "api-method-without-request-validation",
         risk: EventInjection,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Attach a request validator and a model (SAM `RequestModel` with `ValidateBody: true`, or `RequestValidatorId`).",
     }
 }
@@ -56,12 +56,12 @@ impl Rule for ApiMethodWithoutRequestValidation {
             let message = if matches!(route.method.as_str(), "POST" | "PUT" | "PATCH" | "ANY") {
                 format!(
                     "{} accepts a request body without a request validator",
-                    route_label(route)
+                    route_label(template, route)
                 )
             } else if declares_required_parameters(template, route) {
                 format!(
                     "{} has required parameters but no request validator",
-                    route_label(route)
+                    route_label(template, route)
                 )
             } else {
                 continue;

@@ -41,7 +41,7 @@ declare_rule! {
         name: "api-route-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set an authorizer (Cognito, Lambda or `AWS_IAM`) on the API or the route, or suppress with a reason when the route is public by design.",
     }
 }
@@ -64,7 +64,7 @@ impl Rule for ApiRouteWithoutAuth {
                     route.span,
                     format!(
                         "{} has no authorization: anyone can call it",
-                        route_label(route)
+                        route_label(template, route)
                     ),
                 );
             }

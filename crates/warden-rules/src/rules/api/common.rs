@@ -14,7 +14,10 @@ pub(super) struct RestStage<'t> {
     /// method settings (`LoggingLevel`, `ThrottlingRateLimit` ...) at its top level.
     pub from_deployment: bool,
     pub name: String,
+    /// Logical ID of the API.
     pub api: String,
+    /// The API as the user names it, for messages (see [`api_label`]).
+    pub api_label: String,
 }
 
 impl<'t> RestStage<'t> {
@@ -40,7 +43,7 @@ impl<'t> RestStage<'t> {
 
     /// `stage `Prod` of API `Orders``, for messages.
     pub fn label(&self) -> String {
-        format!("stage `{}` of API `{}`", self.name, self.api)
+        format!("stage `{}` of API `{}`", self.name, self.api_label)
     }
 
     /// Every method setting: the `MethodSettings` entries, and the stage-wide settings at the
@@ -99,6 +102,7 @@ pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
                     .prop("StageName")
                     .map_or_else(|| "?".to_string(), Node::display),
                 api: api_name(resource.prop("RestApiId")),
+                api_label: api_label(template, &api_name(resource.prop("RestApiId"))),
             }),
             "AWS::ApiGateway::Deployment" => {
                 let Some(stage_name) = resource.prop("StageName") else {
@@ -110,6 +114,7 @@ pub(super) fn rest_stages(template: &Template) -> Vec<RestStage<'_>> {
                     from_deployment: true,
                     name: stage_name.display(),
                     api: api_name(resource.prop("RestApiId")),
+                    api_label: api_label(template, &api_name(resource.prop("RestApiId"))),
                 });
             }
             _ => {}
@@ -129,6 +134,28 @@ pub(super) fn api_name(node: Option<&Node>) -> String {
     )
 }
 
+/// An API (or another resource) as the user names it, for messages: its logical ID or
+/// Terraform address; for what the Serverless Framework creates from `provider` settings,
+/// its name (`dev-orders`) when known, else `provider`.
+pub(super) fn resource_label(resource: &Resource) -> String {
+    if resource.origin.resource_type == "Serverless::Provider" {
+        let name = resource
+            .prop("Name")
+            .or_else(|| resource.prop("UsagePlanName"));
+        if let Some(name) = name.and_then(Node::as_str) {
+            return name.to_string();
+        }
+    }
+    resource.origin.id.clone()
+}
+
+/// The API of logical ID `id` as the user names it (see [`resource_label`]).
+pub(super) fn api_label(template: &Template, id: &str) -> String {
+    template
+        .resource(id)
+        .map_or_else(|| id.to_string(), resource_label)
+}
+
 /// The span of a property's key (`AccessLogSettings:`), else of its value (SAM expansion
 /// gives generated keys the span of the resource).
 pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
@@ -141,25 +168,27 @@ pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
 }
 
 /// `stage `$default` of HTTP API `Api``, for messages.
-pub(super) fn http_stage_label(stage: &Resource) -> String {
+pub(super) fn http_stage_label(template: &Template, stage: &Resource) -> String {
     format!(
         "stage `{}` of HTTP API `{}`",
         stage
             .prop("StageName")
             .map_or_else(|| "?".to_string(), Node::display),
-        api_name(stage.prop("ApiId"))
+        api_label(template, &api_name(stage.prop("ApiId")))
     )
 }
 
 /// `GET /items` of API `Orders`, for messages.
-pub(super) fn route_label(route: &Route) -> String {
+pub(super) fn route_label(template: &Template, route: &Route) -> String {
     let kind = match route.kind {
         ApiKind::Rest => "API",
         ApiKind::Http => "HTTP API",
     };
     format!(
         "route `{} {}` of {kind} `{}`",
-        route.method, route.path, route.api
+        route.method,
+        route.path,
+        api_label(template, &route.api)
     )
 }
 

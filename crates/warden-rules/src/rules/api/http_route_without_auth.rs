@@ -39,7 +39,7 @@ declare_rule! {
         name: "http-route-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set a JWT, Lambda or `AWS_IAM` authorizer on the API or the route, or suppress with a reason when the route is public by design.",
     }
 }
@@ -59,7 +59,7 @@ impl Rule for HttpRouteWithoutAuth {
                     route.span,
                     format!(
                         "{} has no authorization: anyone can call it",
-                        route_label(route)
+                        route_label(template, route)
                     ),
                 );
             }

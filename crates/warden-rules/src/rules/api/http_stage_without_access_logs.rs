@@ -35,7 +35,7 @@ declare_rule! {
         name: "http-stage-without-access-logs",
         risk: InsufficientLogging,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `AccessLogSettings.DestinationArn` to a log group ARN, with a `Format` that records the caller, route and status.",
     }
 }
@@ -52,7 +52,7 @@ impl Rule for HttpStageWithoutAccessLogs {
                     checker.report(
                         stage,
                         stage.span,
-                        format!("{} has no access logs", http_stage_label(stage)),
+                        format!("{} has no access logs", http_stage_label(template, stage)),
                     );
                 }
                 Some(settings)
@@ -63,7 +63,7 @@ impl Rule for HttpStageWithoutAccessLogs {
                         prop_key_span(stage, "AccessLogSettings").unwrap_or(settings.span),
                         format!(
                             "{} has no access logs: `AccessLogSettings` has no `DestinationArn`",
-                            http_stage_label(stage)
+                            http_stage_label(template, stage)
                         ),
                     );
                 }

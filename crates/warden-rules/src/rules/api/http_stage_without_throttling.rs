@@ -37,7 +37,7 @@ declare_rule! {
         name: "http-stage-without-throttling",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `DefaultRouteSettings.ThrottlingRateLimit` and `ThrottlingBurstLimit` on the stage.",
     }
 }
@@ -62,7 +62,7 @@ impl Rule for HttpStageWithoutThrottling {
                 prop_key_span(stage, "DefaultRouteSettings").unwrap_or(stage.span),
                 format!(
                     "{} has no default throttling (`DefaultRouteSettings.ThrottlingRateLimit`)",
-                    http_stage_label(stage)
+                    http_stage_label(template, stage)
                 ),
             );
         }

@@ -44,7 +44,7 @@ declare_rule! {
         name: "public-api-without-waf",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Associate a regional AWS WAF web ACL with the stage (`AWS::WAFv2::WebACLAssociation`), or suppress with a reason when it is attached elsewhere.",
     }
 }
@@ -97,6 +97,10 @@ impl Rule for PublicApiWithoutWaf {
 /// True when an association's `ResourceArn` may be the stage.
 fn protects(template: &Template, arn: &Node, api: &Resource, stage: &RestStage<'_>) -> bool {
     arn.alternatives().into_iter().any(|arn| {
+        // The stage's own ARN (Terraform's `aws_api_gateway_stage.x.arn`).
+        if refers_to(arn, &stage.resource.id) {
+            return true;
+        }
         if refers_to(arn, &api.id) {
             let text = arn.display();
             return match text.split_once("/stages/") {

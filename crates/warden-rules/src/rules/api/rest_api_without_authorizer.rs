@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 use warden_iac::analysis::refers_to;
 use warden_iac::{ApiKind, Resource, RouteAuth, Template};
 
+use super::common::resource_label;
+
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -46,7 +48,7 @@ declare_rule! {
         name: "rest-api-without-authorizer",
         risk: BrokenAuthentication,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Define an authorizer (Cognito, Lambda or `AWS_IAM`) for the API and make it the default, marking intentionally public routes `NONE`.",
     }
 }
@@ -99,7 +101,7 @@ impl Rule for RestApiWithoutAuthorizer {
                 api.span,
                 format!(
                     "REST API `{}` has no authorizer: {routes} IAM, Cognito or Lambda authorization{keys}",
-                    api.origin.id
+                    resource_label(api)
                 ),
             );
         }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "secret-in-stage-variables",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "terraform"],
         help: "Move the secret to Secrets Manager or SSM SecureString, read it at runtime, and rotate the leaked value.",
     }
 }
@@ -54,7 +54,12 @@ impl Rule for SecretInStageVariables {
         }
         for stage in template.resources_of_type("AWS::ApiGatewayV2::Stage") {
             if let Some(variables) = stage.prop("StageVariables") {
-                check_variables(checker, stage, &http_stage_label(stage), variables);
+                check_variables(
+                    checker,
+                    stage,
+                    &http_stage_label(template, stage),
+                    variables,
+                );
             }
         }
     }

@@ -1,5 +1,7 @@
 use warden_iac::Template;
 
+use super::common::resource_label;
+
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -36,7 +38,7 @@ declare_rule! {
         name: "usage-plan-without-limits",
         risk: DenialOfWallet,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `Throttle` (`RateLimit`, `BurstLimit`) and `Quota` (`Limit`, `Period`) on the usage plan.",
     }
 }
@@ -52,7 +54,7 @@ impl Rule for UsagePlanWithoutLimits {
                 checker.report(
                     plan,
                     plan.span,
-                    format!("usage plan `{}` has no `Throttle` and no `Quota`: its API keys are unlimited", plan.origin.id),
+                    format!("usage plan `{}` has no `Throttle` and no `Quota`: its API keys are unlimited", resource_label(plan)),
                 );
             }
         }
@@ -71,7 +73,7 @@ impl Rule for UsagePlanWithoutLimits {
                 checker.report(
                     api,
                     plan.span,
-                    format!("usage plan of API `{}` has no `Throttle` and no `Quota`: its API keys are unlimited", api.origin.id),
+                    format!("usage plan of API `{}` has no `Throttle` and no `Quota`: its API keys are unlimited", resource_label(api)),
                 );
             }
         }

@@ -56,7 +56,7 @@ declare_rule! {
         name: "cross-account-layer",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Package the dependency yourself or copy the reviewed layer into your account.",
     }
 }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "deprecated-runtime",
         risk: InsecureConfiguration,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Upgrade to the successor runtime named in the finding and redeploy.",
     }
 }

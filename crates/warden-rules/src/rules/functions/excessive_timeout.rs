@@ -35,7 +35,7 @@ declare_rule! {
         name: "excessive-timeout",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Lower `Timeout` to a little above the longest run you expect, and split long jobs into steps.",
     }
 }

@@ -42,7 +42,7 @@ declare_rule! {
         name: "function-cannot-write-logs",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Attach `AWSLambdaBasicExecutionRole` or allow `logs:CreateLogStream` and `logs:PutLogEvents` on the function's log group.",
     }
 }

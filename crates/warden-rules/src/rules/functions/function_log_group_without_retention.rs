@@ -42,7 +42,7 @@ declare_rule! {
         name: "function-log-group-without-retention",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Declare the function's log group in the stack with `RetentionInDays`.",
     }
 }
@@ -68,12 +68,18 @@ impl Rule for FunctionLogGroupWithoutRetention {
             {
                 Some(group) => {
                     if group.prop("RetentionInDays").is_none() {
+                        // A generated group (Serverless creates one per function) is named by
+                        // its log group name, not by the function it was made for.
+                        let name = match group.prop("LogGroupName").and_then(Node::as_str) {
+                            Some(name) if !group.is_declared() => name.to_string(),
+                            _ => group.origin.id.clone(),
+                        };
                         checker.report(
                             function,
                             group.span,
                             format!(
-                                "log group `{}` of `{}` has no `RetentionInDays`: logs are kept forever",
-                                group.origin.id, function.origin.id
+                                "log group `{name}` of `{}` has no `RetentionInDays`: logs are kept forever",
+                                function.origin.id
                             ),
                         );
                     }

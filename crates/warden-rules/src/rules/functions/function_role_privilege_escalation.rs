@@ -54,7 +54,7 @@ declare_rule! {
         name: "function-role-privilege-escalation",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Remove IAM write actions from the role and scope `iam:PassRole`/`sts:AssumeRole` to specific role ARNs.",
     }
 }

@@ -58,7 +58,7 @@ declare_rule! {
         name: "function-role-wildcard-resource",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Scope the statement to the ARNs of the resources the function uses.",
     }
 }

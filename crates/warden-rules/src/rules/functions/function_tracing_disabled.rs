@@ -34,7 +34,7 @@ declare_rule! {
         name: "function-tracing-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `TracingConfig.Mode: Active` (SAM: `Tracing: Active`).",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "function-without-concurrency-limit",
         risk: DenialOfWallet,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `ReservedConcurrentExecutions` to the concurrency the function needs at most.",
     }
 }

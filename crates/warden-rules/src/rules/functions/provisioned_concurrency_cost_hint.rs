@@ -46,7 +46,7 @@ declare_rule! {
         name: "provisioned-concurrency-cost-hint",
         risk: Cost,
         severity: Info,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Remove provisioned concurrency from functions that only consume events, or scale it on its utilisation.",
     }
 }
@@ -85,7 +85,16 @@ impl Rule for ProvisionedConcurrencyCostHint {
                 }
             }
             let mut kinds: Vec<&str> = Vec::new();
-            for trigger in &info.triggers {
+            for (position, trigger) in info.triggers.iter().enumerate() {
+                // A rule and its invoke permission are one trigger (a schedule, not also
+                // EventBridge): name each source once.
+                if trigger.source.is_some()
+                    && info.triggers[..position]
+                        .iter()
+                        .any(|earlier| earlier.source == trigger.source)
+                {
+                    continue;
+                }
                 let name = trigger_name(trigger.kind);
                 if !kinds.contains(&name) {
                     kinds.push(name);

@@ -29,7 +29,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// Give each function its own role with only what it needs (SAM creates one per function
-    /// when `Role` is omitted and `Policies` lists the permissions).
+    /// when `Role` is omitted and `Policies` lists the permissions). The Serverless Framework
+    /// shares one role between all functions of a service unless each sets `role` (or a
+    /// plugin such as `serverless-iam-roles-per-function` creates one per function).
     ///
     /// ## References
     /// - <https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html>
@@ -39,7 +41,7 @@ declare_rule! {
         name: "shared-execution-role",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Give each function its own execution role with only the permissions it needs.",
     }
 }
@@ -56,9 +58,18 @@ impl Rule for SharedExecutionRole {
             let (key, name) = match &info.role {
                 RoleBinding::Resource(index) => {
                     let role = &template.resources[*index];
-                    (format!("resource:{}", role.id), role.origin.id.clone())
+                    // The Serverless Framework's shared role is made from `provider` settings.
+                    let name = if role.origin.resource_type == "Serverless::Provider" {
+                        "the service's default execution role (`provider.iam.role`)".to_string()
+                    } else {
+                        format!("its execution role `{}`", role.origin.id)
+                    };
+                    (format!("resource:{}", role.id), name)
                 }
-                RoleBinding::External(arn) => (format!("external:{arn}"), arn.clone()),
+                RoleBinding::External(arn) => (
+                    format!("external:{arn}"),
+                    format!("its execution role `{arn}`"),
+                ),
                 RoleBinding::Unknown | RoleBinding::Missing => continue,
             };
             match first_user.get(&key) {
@@ -73,7 +84,7 @@ impl Rule for SharedExecutionRole {
                         function,
                         span,
                         format!(
-                            "`{}` shares its execution role `{name}` with `{first}`: each gets the other's permissions",
+                            "`{}` shares {name} with `{first}`: each gets the other's permissions",
                             function.origin.id
                         ),
                     );

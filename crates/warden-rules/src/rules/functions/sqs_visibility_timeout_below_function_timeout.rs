@@ -45,7 +45,7 @@ declare_rule! {
         name: "sqs-visibility-timeout-below-function-timeout",
         risk: Reliability,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set the queue's `VisibilityTimeout` to at least six times the function's `Timeout`.",
     }
 }

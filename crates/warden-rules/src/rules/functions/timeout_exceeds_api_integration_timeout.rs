@@ -44,7 +44,7 @@ declare_rule! {
         name: "timeout-exceeds-api-integration-timeout",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Lower the function's `Timeout` to the API's integration timeout, or make long requests asynchronous.",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "vpc-function-single-subnet",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "List subnets in at least two Availability Zones in `VpcConfig.SubnetIds`.",
     }
 }

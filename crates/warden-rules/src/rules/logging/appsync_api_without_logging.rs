@@ -35,7 +35,7 @@ declare_rule! {
         name: "appsync-api-without-logging",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless"],
         help: "Set `LogConfig` with `FieldLogLevel: ERROR` (or `ALL`) and a `CloudWatchLogsRoleArn`, and `XrayEnabled: true`.",
     }
 }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "eventbridge-lambda-target-without-dlq",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `DeadLetterConfig` on the rule's Lambda target (SAM: on the event) and alarm on the queue.",
     }
 }
@@ -60,7 +60,11 @@ impl Rule for EventbridgeLambdaTargetWithoutDlq {
                 if target.get("DeadLetterConfig").is_some() {
                     continue;
                 }
-                let name = if rule.is_declared() {
+                let name = if !rule.is_declared()
+                    && rule.origin.resource_type.starts_with("Serverless::")
+                {
+                    format!("the EventBridge rule of `{}`", rule.origin.id)
+                } else if rule.is_declared() {
                     format!("rule `{}`", rule.id)
                 } else {
                     format!("rule `{}` of `{}`", rule.id, rule.origin.id)

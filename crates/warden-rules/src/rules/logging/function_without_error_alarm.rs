@@ -46,7 +46,7 @@ declare_rule! {
         name: "function-without-error-alarm",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Add an `AWS::CloudWatch::Alarm` on `AWS/Lambda` `Errors` with a `FunctionName` dimension for the function and `AlarmActions`.",
     }
 }

@@ -32,7 +32,7 @@ declare_rule! {
         name: "identity-pool-allows-unauthenticated",
         risk: BrokenAuthentication,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `AllowUnauthenticatedIdentities: false`, or keep the guest role minimal and suppress with a reason.",
     }
 }

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use crate::rules::storage::common::resource_label;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -32,7 +33,7 @@ declare_rule! {
         name: "log-group-not-encrypted",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `KmsKeyId` on the log group to a customer managed key that CloudWatch Logs may use.",
     }
 }
@@ -48,7 +49,10 @@ impl Rule for LogGroupNotEncrypted {
                 checker.report(
                     group,
                     group.span,
-                    format!("log group `{}` has no `KmsKeyId`: it is not encrypted with a customer managed key", group.origin.id),
+                    format!(
+                        "{} has no `KmsKeyId`: it is not encrypted with a customer managed key",
+                        resource_label(group, "log group", "LogGroupName")
+                    ),
                 );
             }
         }

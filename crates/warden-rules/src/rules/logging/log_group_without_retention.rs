@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use crate::rules::storage::common::resource_label;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -33,7 +34,7 @@ declare_rule! {
         name: "log-group-without-retention",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `RetentionInDays` on the log group.",
     }
 }
@@ -64,8 +65,8 @@ impl Rule for LogGroupWithoutRetention {
                 group,
                 group.span,
                 format!(
-                    "log group `{}` has no `RetentionInDays`: its logs are kept forever",
-                    group.origin.id
+                    "{} has no `RetentionInDays`: its logs are kept forever",
+                    resource_label(group, "log group", "LogGroupName")
                 ),
             );
         }

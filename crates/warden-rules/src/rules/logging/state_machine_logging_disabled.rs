@@ -33,7 +33,7 @@ declare_rule! {
         name: "state-machine-logging-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `LoggingConfiguration` (SAM `Logging`) with `Level: ERROR` or `ALL` and a log group destination.",
     }
 }

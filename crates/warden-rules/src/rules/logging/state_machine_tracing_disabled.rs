@@ -35,7 +35,7 @@ declare_rule! {
         name: "state-machine-tracing-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `TracingConfiguration.Enabled: true` (SAM `Tracing.Enabled: true`).",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "state-machine-without-customer-managed-key",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `EncryptionConfiguration` with `Type: CUSTOMER_MANAGED_KMS_KEY` and a `KmsKeyId`.",
     }
 }

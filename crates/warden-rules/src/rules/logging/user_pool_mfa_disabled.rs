@@ -32,7 +32,7 @@ declare_rule! {
         name: "user-pool-mfa-disabled",
         risk: BrokenAuthentication,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `MfaConfiguration: ON` or `OPTIONAL` with `EnabledMfas` on the user pool.",
     }
 }

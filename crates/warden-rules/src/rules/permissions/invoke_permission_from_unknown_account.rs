@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use warden_iac::{Node, Template, Value};
 
-use super::literal;
+use super::{literal, permission_function};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -46,7 +46,7 @@ declare_rule! {
         name: "invoke-permission-from-unknown-account",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Verify the account, grant a specific role of it or add `PrincipalOrgID`, and suppress with a reason once trusted.",
     }
 }
@@ -78,12 +78,7 @@ impl Rule for InvokePermissionFromUnknownAccount {
                 if known.contains(account) {
                     continue;
                 }
-                let function = permission
-                    .prop("FunctionName")
-                    .map_or_else(String::new, |name| {
-                        name.resource_ref()
-                            .map_or_else(|| name.display(), str::to_string)
-                    });
+                let function = permission_function(template, permission);
                 checker.report(
                     permission,
                     principal.span,

@@ -17,7 +17,7 @@ pub use public_function_url_without_concurrency_limit::*;
 pub use public_invoke_permission::*;
 pub use service_permission_without_source::*;
 
-use warden_iac::Node;
+use warden_iac::{Node, Resource, Template};
 
 use crate::Rule;
 
@@ -47,4 +47,18 @@ fn literal(node: &Node) -> Vec<&Node> {
         .into_iter()
         .filter(|value| value.as_str().is_some())
         .collect()
+}
+
+/// The function a permission's `FunctionName` names, for messages: the user's name of a
+/// referenced function (its logical ID, Serverless function key or Terraform address), else
+/// the value as written.
+fn permission_function(template: &Template, permission: &Resource) -> String {
+    permission
+        .prop("FunctionName")
+        .map_or_else(String::new, |name| match template.referenced(name) {
+            Some(function) => function.origin.id.clone(),
+            None => name
+                .resource_ref()
+                .map_or_else(|| name.display(), str::to_string),
+        })
 }

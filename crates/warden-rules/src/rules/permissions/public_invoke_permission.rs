@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::{is_none_auth, literal};
+use super::{is_none_auth, literal, permission_function};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -39,7 +39,7 @@ declare_rule! {
         name: "public-invoke-permission",
         risk: BrokenAuthentication,
         severity: Critical,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Name the principal that may invoke the function and scope it with `SourceArn`, `SourceAccount` or `PrincipalOrgID`.",
     }
 }
@@ -72,13 +72,7 @@ impl Rule for PublicInvokePermission {
             };
             for principal in literal(principal) {
                 if principal.as_str() == Some("*") {
-                    let function =
-                        permission
-                            .prop("FunctionName")
-                            .map_or_else(String::new, |name| {
-                                name.resource_ref()
-                                    .map_or_else(|| name.display(), str::to_string)
-                            });
+                    let function = permission_function(template, permission);
                     checker.report(
                         permission,
                         principal.span,

@@ -47,7 +47,7 @@ declare_rule! {
         name: "credentials-in-template-metadata",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless"],
         help: "Use `roleName` instead of keys in `AWS::CloudFormation::Authentication`, keep secrets out of `Metadata`, and rotate the leaked ones.",
     }
 }

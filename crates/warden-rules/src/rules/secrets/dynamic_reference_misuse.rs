@@ -49,7 +49,7 @@ declare_rule! {
         name: "dynamic-reference-misuse",
         risk: InsecureSecrets,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless"],
         help: "Reference secrets only in resource properties that consume them; output or pass the secret's ARN, and read it at run time.",
     }
 }

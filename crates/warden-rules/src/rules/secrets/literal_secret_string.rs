@@ -1,13 +1,15 @@
-use warden_iac::{Template, Value};
+use warden_iac::{Node, Template, Value};
 
-use crate::secrets::{is_secret_reference, redact};
+use crate::secrets::{is_secret_name, is_secret_reference, known_token, redact};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
     /// Flags `AWS::SecretsManager::Secret` resources whose `SecretString` is written in the
     /// template as a literal, rather than generated (`GenerateSecretString`), passed as a
-    /// `NoEcho` parameter or resolved from another store.
+    /// `NoEcho` parameter or resolved from another store. A JSON document written as a
+    /// mapping (Terraform's `secret_string = jsonencode({...})`) is reported for its literal
+    /// fields with secret-sounding names or known credential formats.
     ///
     /// ## Why is this bad?
     /// The point of Secrets Manager is that the secret lives only there. A literal
@@ -34,7 +36,7 @@ declare_rule! {
         name: "literal-secret-string",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Use `GenerateSecretString`, or set the secret value outside the template, and rotate the leaked value.",
     }
 }
@@ -54,8 +56,25 @@ impl Rule for LiteralSecretString {
                 if value.parameter.is_some() {
                     continue;
                 }
-                let Value::String(text) = &value.value else {
-                    continue;
+                let text = match &value.value {
+                    Value::String(text) => text,
+                    Value::Map(_) => {
+                        let mut fields = Vec::new();
+                        literal_secret_fields(value, &mut fields);
+                        for (field, node, text) in fields {
+                            checker.report(
+                                secret,
+                                node.span,
+                                format!(
+                                    "secret `{}` has a literal `{field}` in its `SecretString` ({})",
+                                    secret.origin.id,
+                                    redact(text)
+                                ),
+                            );
+                        }
+                        continue;
+                    }
+                    _ => continue,
                 };
                 if is_secret_reference(text) {
                     continue;
@@ -71,5 +90,32 @@ impl Rule for LiteralSecretString {
                 );
             }
         }
+    }
+}
+
+/// Literal string fields of a JSON document that hold a secret: a secret-sounding name or a
+/// known credential format. Unknown values (generated passwords, variables) are skipped.
+fn literal_secret_fields<'n>(node: &'n Node, out: &mut Vec<(&'n str, &'n Node, &'n str)>) {
+    match &node.value {
+        Value::Map(map) => {
+            for (key, value) in map.iter() {
+                match &value.value {
+                    Value::String(text)
+                        if value.parameter.is_none()
+                            && !is_secret_reference(text)
+                            && (is_secret_name(&key.name) || known_token(text).is_some()) =>
+                    {
+                        out.push((key.name.as_str(), value, text.as_str()));
+                    }
+                    _ => literal_secret_fields(value, out),
+                }
+            }
+        }
+        Value::Seq(items) | Value::OneOf(items) => {
+            for item in items {
+                literal_secret_fields(item, out);
+            }
+        }
+        _ => {}
     }
 }

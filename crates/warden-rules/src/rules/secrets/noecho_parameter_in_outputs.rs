@@ -32,7 +32,7 @@ declare_rule! {
         name: "noecho-parameter-in-outputs",
         risk: InsecureSecrets,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless"],
         help: "Output the ARN or name of the secret's store instead of the `NoEcho` parameter's value.",
     }
 }

@@ -48,7 +48,7 @@ declare_rule! {
         name: "plaintext-token-in-serverless-properties",
         risk: InsecureSecrets,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Reference the secret from Secrets Manager (or a `NoEcho` parameter) instead of writing it in the property, and rotate it.",
     }
 }

@@ -38,7 +38,7 @@ declare_rule! {
         name: "secret-in-plain-ssm-parameter",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Store the secret in Secrets Manager or an SSM SecureString created outside the template, and rotate the leaked value.",
     }
 }

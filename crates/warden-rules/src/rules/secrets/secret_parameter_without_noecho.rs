@@ -36,7 +36,7 @@ declare_rule! {
         name: "secret-parameter-without-noecho",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless"],
         help: "Declare the parameter with `NoEcho: true` and no `Default`, or use a Secrets Manager dynamic reference instead.",
     }
 }

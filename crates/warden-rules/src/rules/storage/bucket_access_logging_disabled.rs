@@ -1,6 +1,7 @@
 use warden_iac::analysis::refers_to;
 use warden_iac::{Node, Resource, Template};
 
+use super::common::resource_label;
 use crate::rules::iam::common::policy_documents;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
@@ -37,7 +38,7 @@ declare_rule! {
         name: "bucket-access-logging-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `LoggingConfiguration.DestinationBucketName` to a log bucket, or record S3 data events with CloudTrail.",
     }
 }
@@ -56,8 +57,8 @@ impl Rule for BucketAccessLoggingDisabled {
                 bucket,
                 bucket.span,
                 format!(
-                    "bucket `{}` has no server access logging (`LoggingConfiguration`)",
-                    bucket.origin.id
+                    "{} has no server access logging (`LoggingConfiguration`)",
+                    resource_label(bucket, "bucket", "BucketName")
                 ),
             );
         }

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use super::common::resource_label;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -34,7 +35,7 @@ declare_rule! {
         name: "bucket-versioning-disabled",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `VersioningConfiguration.Status: Enabled` and expire noncurrent versions with a lifecycle rule.",
     }
 }
@@ -46,7 +47,7 @@ impl Rule for BucketVersioningDisabled {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for bucket in template.resources_of_type("AWS::S3::Bucket") {
-            let id = &bucket.origin.id;
+            let label = resource_label(bucket, "bucket", "BucketName");
             let Some(status) = bucket.prop("VersioningConfiguration.Status") else {
                 if bucket
                     .prop("VersioningConfiguration")
@@ -55,7 +56,7 @@ impl Rule for BucketVersioningDisabled {
                     checker.report(
                         bucket,
                         bucket.span,
-                        format!("bucket `{id}` does not enable versioning"),
+                        format!("{label} does not enable versioning"),
                     );
                 }
                 continue;
@@ -65,7 +66,7 @@ impl Rule for BucketVersioningDisabled {
                     checker.report(
                         bucket,
                         status.span,
-                        format!("bucket `{id}` has versioning `Status: {text}`"),
+                        format!("{label} has versioning `Status: {text}`"),
                     );
                 }
             }

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use super::common::resource_label;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -38,7 +39,7 @@ declare_rule! {
         name: "bucket-without-encryption-configuration",
         risk: InsecureConfiguration,
         severity: Info,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `BucketEncryption` with `SSEAlgorithm: aws:kms` and a KMS key (or `AES256` to make the default explicit).",
     }
 }
@@ -55,8 +56,8 @@ impl Rule for BucketWithoutEncryptionConfiguration {
                     bucket,
                     bucket.span,
                     format!(
-                        "bucket `{}` has no `BucketEncryption`: objects get the SSE-S3 default, not a KMS key",
-                        bucket.origin.id
+                        "{} has no `BucketEncryption`: objects get the SSE-S3 default, not a KMS key",
+                        resource_label(bucket, "bucket", "BucketName")
                     ),
                 );
             }

@@ -40,6 +40,22 @@ pub(crate) fn report_public_policies(
     }
 }
 
+/// How messages name a resource: `` kind `Id` `` with the user's ID (logical ID, Terraform
+/// address); for a resource the Serverless Framework generates from a function setting
+/// (the bucket of an `s3` event, a function's log group ...), its literal `name_prop`
+/// (`BucketName` ...) and the function: `` bucket `photos` of `receiver` ``.
+pub(crate) fn resource_label(resource: &Resource, kind: &str, name_prop: &str) -> String {
+    let generated_by_serverless =
+        !resource.is_declared() && resource.origin.resource_type.starts_with("Serverless::");
+    if !generated_by_serverless {
+        return format!("{kind} `{}`", resource.origin.id);
+    }
+    match resource.prop(name_prop).filter(|name| name.is_known()) {
+        Some(name) => format!("{kind} `{}` of `{}`", name.display(), resource.origin.id),
+        None => format!("{kind} of `{}`", resource.origin.id),
+    }
+}
+
 /// The alternatives of `node` that are explicitly `false`.
 pub(crate) fn explicit_false(node: Option<&Node>) -> Vec<&Node> {
     node.map(|node| {
@@ -101,6 +117,14 @@ impl<'t> SnsSubscription<'t> {
     pub fn label(&self) -> String {
         if self.inline {
             format!("inline subscription of topic `{}`", self.resource.origin.id)
+        } else if !self.resource.is_declared()
+            && self
+                .resource
+                .origin
+                .resource_type
+                .starts_with("Serverless::")
+        {
+            format!("the `sns` event of `{}`", self.resource.origin.id)
         } else if !self.resource.is_declared() {
             format!(
                 "subscription `{}` of `{}`",

@@ -37,7 +37,7 @@ declare_rule! {
         name: "dynamodb-deletion-protection-disabled",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `DeletionProtectionEnabled: true` on the table.",
     }
 }

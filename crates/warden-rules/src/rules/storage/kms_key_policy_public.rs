@@ -37,7 +37,7 @@ declare_rule! {
         name: "kms-key-policy-public",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Name the principals that use the key, or restrict the statement with `kms:CallerAccount` and `kms:ViaService`.",
     }
 }

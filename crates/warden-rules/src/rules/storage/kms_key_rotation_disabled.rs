@@ -33,7 +33,7 @@ declare_rule! {
         name: "kms-key-rotation-disabled",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `EnableKeyRotation: true` on the symmetric key.",
     }
 }

@@ -40,7 +40,7 @@ declare_rule! {
         name: "bucket-policy-public",
         risk: InsecureConfiguration,
         severity: Critical,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Serve public content through CloudFront with origin access control, or name the principals that need the bucket.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "bucket-public-acl",
         risk: InsecureConfiguration,
         severity: Critical,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Remove the public canned ACL and serve public content through CloudFront with origin access control.",
     }
 }

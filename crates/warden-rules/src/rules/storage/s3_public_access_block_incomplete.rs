@@ -43,7 +43,7 @@ declare_rule! {
         name: "bucket-public-access-block-incomplete",
         risk: InsecureConfiguration,
         severity: High,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set all four `PublicAccessBlockConfiguration` flags to `true`, or remove the property to keep S3's default.",
     }
 }

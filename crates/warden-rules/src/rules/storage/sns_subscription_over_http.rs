@@ -35,7 +35,7 @@ declare_rule! {
         name: "sns-subscription-over-http",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Use `Protocol: https` with an `https://` endpoint.",
     }
 }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "sns-subscription-without-redrive",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `RedrivePolicy.deadLetterTargetArn` on the subscription (SAM: on the `SNS` event) to a dead-letter queue.",
     }
 }
@@ -74,11 +74,17 @@ impl Rule for SnsSubscriptionWithoutRedrive {
                         .map_or_else(|| endpoint.display(), |r| r.origin.id.clone())
                 },
             );
+            // A Serverless `sns` event delivers to its own function: no need to name it twice.
+            let to = if endpoint == subscription.resource.origin.id {
+                String::new()
+            } else {
+                format!(" to {target} `{endpoint}`")
+            };
             checker.report(
                 subscription.resource,
                 subscription.span(),
                 format!(
-                    "{} to {target} `{endpoint}` has no `RedrivePolicy`: undeliverable messages are dropped",
+                    "{}{to} has no `RedrivePolicy`: undeliverable messages are dropped",
                     subscription.label()
                 ),
             );

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use super::common::resource_label;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -29,7 +30,7 @@ declare_rule! {
         name: "sns-topic-not-encrypted",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Set `KmsMasterKeyId` on the topic and allow the publishers to use the key.",
     }
 }
@@ -46,8 +47,8 @@ impl Rule for SnsTopicNotEncrypted {
                     topic,
                     topic.span,
                     format!(
-                        "topic `{}` has no `KmsMasterKeyId`: messages are not encrypted at rest",
-                        topic.origin.id
+                        "{} has no `KmsMasterKeyId`: messages are not encrypted at rest",
+                        resource_label(topic, "topic", "TopicName")
                     ),
                 );
             }

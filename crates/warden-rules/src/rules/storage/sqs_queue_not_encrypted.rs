@@ -34,7 +34,7 @@ declare_rule! {
         name: "sqs-queue-not-encrypted",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Remove `SqsManagedSseEnabled: false`, or set `KmsMasterKeyId` to a customer managed key.",
     }
 }
