@@ -17,7 +17,8 @@ INVOCATIONS=${BENCH_INVOCATIONS:-1000000}
 API_REQUESTS=${BENCH_API_REQUESTS:-200}
 TARGET=${CARGO_TARGET_DIR:-target}
 
-cargo build --release -q -p warden -p warden-server --example loadgen --example seed
+cargo build --release -q -p warden --bin warden
+cargo build --release -q -p warden-server --example loadgen --example seed
 BIN="$TARGET/release"
 WORK=$(mktemp -d)
 SERVER_PID=""

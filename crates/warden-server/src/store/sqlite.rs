@@ -541,9 +541,15 @@ impl SqliteStore {
             }
             None => {
                 // Scanning by bucket across functions: the primary key leads with the
-                // function, so walk the distinct functions and range-scan each.
+                // function, so walk the distinct functions and range-scan each. The
+                // functions are found by a skip-scan of the hourly table (one index seek
+                // per function, not a scan of every row).
                 let functions: Vec<String> = connection
-                    .prepare_cached(&format!("SELECT DISTINCT function FROM {table}"))?
+                    .prepare_cached(
+                        "WITH RECURSIVE f(name) AS (SELECT MIN(function) FROM rollups_hour
+                           UNION ALL SELECT (SELECT MIN(function) FROM rollups_hour WHERE function > name) FROM f WHERE name IS NOT NULL)
+                         SELECT name FROM f WHERE name IS NOT NULL",
+                    )?
                     .query_map([], |row| row.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 for function in functions {
