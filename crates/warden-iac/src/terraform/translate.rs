@@ -278,6 +278,39 @@ impl Translator<'_> {
         self.push(&instance, &tf_type, instance.body.clone());
     }
 
+    /// Declares an inline `policy` attribute as the policy resource CloudFormation would
+    /// have, pointing at the resource `target` it belongs to.
+    fn push_inline_policy(
+        &mut self,
+        instance: &TfInstance,
+        target: usize,
+        (span, document): (Span, Node),
+        shape: &InlinePolicy,
+    ) {
+        let reference = self.reference_to(target, &Node::new(Value::Null, span));
+        let target_value = if shape.target_is_list {
+            Node::new(Value::Seq(vec![reference]), span)
+        } else {
+            reference
+        };
+        let mut map = Map::default();
+        map.insert(
+            Key {
+                name: shape.target_key.into(),
+                span,
+            },
+            target_value,
+        );
+        map.insert(
+            Key {
+                name: shape.document_key.into(),
+                span,
+            },
+            document,
+        );
+        self.push_generated(instance, "policy", shape.cfn_type, map);
+    }
+
     /// A generated resource (an inline `policy` split out), with the declaring resource as
     /// origin.
     fn push_generated(
@@ -978,23 +1011,8 @@ impl Translator<'_> {
                     .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::S3::Bucket", properties);
-                if let Some((span, document)) = generated {
-                    let mut map = Map::default();
-                    map.insert(
-                        Key {
-                            name: "Bucket".into(),
-                            span,
-                        },
-                        self.reference_to(index, &Node::new(Value::Null, span)),
-                    );
-                    map.insert(
-                        Key {
-                            name: "PolicyDocument".into(),
-                            span,
-                        },
-                        document,
-                    );
-                    self.push_generated(&instance, "policy", "AWS::S3::BucketPolicy", map);
+                if let Some(policy) = generated {
+                    self.push_inline_policy(&instance, index, policy, &BUCKET_POLICY);
                 }
                 return;
             }
@@ -1026,24 +1044,8 @@ impl Translator<'_> {
                     .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SQS::Queue", properties);
-                if let Some((span, document)) = generated {
-                    let mut map = Map::default();
-                    let reference = self.reference_to(index, &Node::new(Value::Null, span));
-                    map.insert(
-                        Key {
-                            name: "Queues".into(),
-                            span,
-                        },
-                        Node::new(Value::Seq(vec![reference]), span),
-                    );
-                    map.insert(
-                        Key {
-                            name: "PolicyDocument".into(),
-                            span,
-                        },
-                        document,
-                    );
-                    self.push_generated(&instance, "policy", "AWS::SQS::QueuePolicy", map);
+                if let Some(policy) = generated {
+                    self.push_inline_policy(&instance, index, policy, &QUEUE_POLICY);
                 }
                 return;
             }
@@ -1074,24 +1076,8 @@ impl Translator<'_> {
                     .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SNS::Topic", properties);
-                if let Some((span, document)) = generated {
-                    let mut map = Map::default();
-                    let reference = self.reference_to(index, &Node::new(Value::Null, span));
-                    map.insert(
-                        Key {
-                            name: "Topics".into(),
-                            span,
-                        },
-                        Node::new(Value::Seq(vec![reference]), span),
-                    );
-                    map.insert(
-                        Key {
-                            name: "PolicyDocument".into(),
-                            span,
-                        },
-                        document,
-                    );
-                    self.push_generated(&instance, "policy", "AWS::SNS::TopicPolicy", map);
+                if let Some(policy) = generated {
+                    self.push_inline_policy(&instance, index, policy, &TOPIC_POLICY);
                 }
                 return;
             }
@@ -1197,28 +1183,8 @@ impl Translator<'_> {
                     .map(|(key, node)| (key.span, json_document(node, json_sources)));
                 let properties = p.finish();
                 let index = self.push(&instance, "AWS::SecretsManager::Secret", properties);
-                if let Some((span, document)) = generated {
-                    let mut map = Map::default();
-                    map.insert(
-                        Key {
-                            name: "SecretId".into(),
-                            span,
-                        },
-                        self.reference_to(index, &Node::new(Value::Null, span)),
-                    );
-                    map.insert(
-                        Key {
-                            name: "ResourcePolicy".into(),
-                            span,
-                        },
-                        document,
-                    );
-                    self.push_generated(
-                        &instance,
-                        "policy",
-                        "AWS::SecretsManager::ResourcePolicy",
-                        map,
-                    );
+                if let Some(policy) = generated {
+                    self.push_inline_policy(&instance, index, policy, &SECRET_POLICY);
                 }
                 return;
             }
@@ -2359,3 +2325,38 @@ fn statement_from_block(block: &Node, json_sources: &HashMap<Span, Node>) -> Nod
     }
     node
 }
+
+/// How CloudFormation models a resource's inline policy as a resource of its own.
+struct InlinePolicy {
+    cfn_type: &'static str,
+    /// The property that names the resource the policy belongs to.
+    target_key: &'static str,
+    /// True when that property is a list (`Queues`, `Topics`).
+    target_is_list: bool,
+    document_key: &'static str,
+}
+
+const BUCKET_POLICY: InlinePolicy = InlinePolicy {
+    cfn_type: "AWS::S3::BucketPolicy",
+    target_key: "Bucket",
+    target_is_list: false,
+    document_key: "PolicyDocument",
+};
+const QUEUE_POLICY: InlinePolicy = InlinePolicy {
+    cfn_type: "AWS::SQS::QueuePolicy",
+    target_key: "Queues",
+    target_is_list: true,
+    document_key: "PolicyDocument",
+};
+const TOPIC_POLICY: InlinePolicy = InlinePolicy {
+    cfn_type: "AWS::SNS::TopicPolicy",
+    target_key: "Topics",
+    target_is_list: true,
+    document_key: "PolicyDocument",
+};
+const SECRET_POLICY: InlinePolicy = InlinePolicy {
+    cfn_type: "AWS::SecretsManager::ResourcePolicy",
+    target_key: "SecretId",
+    target_is_list: false,
+    document_key: "ResourcePolicy",
+};
