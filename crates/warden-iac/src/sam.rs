@@ -205,6 +205,14 @@ fn reference(id: &str, attribute: Option<&str>, span: Span) -> Node {
     )
 }
 
+/// The properties among `names` that are present, with their values.
+fn present(properties: &Node, names: &[&'static str]) -> Vec<(&'static str, Node)> {
+    names
+        .iter()
+        .filter_map(|&name| Some((name, properties.get(name)?.clone())))
+        .collect()
+}
+
 fn text(value: &str, span: Span) -> Node {
     Node::string(value, span)
 }
@@ -820,21 +828,20 @@ impl Expander<'_, '_> {
         let origin = sam.origin.clone();
         let span = sam.span;
         let mut api = Vec::new();
-        for name in [
-            "Name",
-            "Description",
-            "EndpointConfiguration",
-            "BinaryMediaTypes",
-            "MinimumCompressionSize",
-            "DisableExecuteApiEndpoint",
-            "Policy",
-            "Cors",
-            "Auth",
-        ] {
-            if let Some(value) = properties.get(name) {
-                api.push((name, value.clone()));
-            }
-        }
+        api.extend(present(
+            properties,
+            &[
+                "Name",
+                "Description",
+                "EndpointConfiguration",
+                "BinaryMediaTypes",
+                "MinimumCompressionSize",
+                "DisableExecuteApiEndpoint",
+                "Policy",
+                "Cors",
+                "Auth",
+            ],
+        ));
         if let Some(body) = properties.get("DefinitionBody") {
             api.push(("Body", body.clone()));
         }
@@ -854,19 +861,18 @@ impl Expander<'_, '_> {
             ("RestApiId", reference(&sam.id, None, span)),
             ("StageName", text(&stage_name, span)),
         ];
-        for name in [
-            "MethodSettings",
-            "AccessLogSetting",
-            "TracingEnabled",
-            "Variables",
-            "CacheClusterEnabled",
-            "CacheClusterSize",
-            "CanarySetting",
-        ] {
-            if let Some(value) = properties.get(name) {
-                stage.push((name, value.clone()));
-            }
-        }
+        stage.extend(present(
+            properties,
+            &[
+                "MethodSettings",
+                "AccessLogSetting",
+                "TracingEnabled",
+                "Variables",
+                "CacheClusterEnabled",
+                "CacheClusterSize",
+                "CanarySetting",
+            ],
+        ));
         let stage_id = format!(
             "{}{}Stage",
             sam.id,
@@ -937,17 +943,16 @@ impl Expander<'_, '_> {
         let origin = sam.origin.clone();
         let span = sam.span;
         let mut api = vec![("ProtocolType", text("HTTP", span))];
-        for name in [
-            "Name",
-            "Description",
-            "DisableExecuteApiEndpoint",
-            "CorsConfiguration",
-            "Auth",
-        ] {
-            if let Some(value) = properties.get(name) {
-                api.push((name, value.clone()));
-            }
-        }
+        api.extend(present(
+            properties,
+            &[
+                "Name",
+                "Description",
+                "DisableExecuteApiEndpoint",
+                "CorsConfiguration",
+                "Auth",
+            ],
+        ));
         if let Some(body) = properties.get("DefinitionBody") {
             api.push(("Body", body.clone()));
         }
@@ -1039,18 +1044,16 @@ impl Expander<'_, '_> {
     }
 
     fn simple_table(&mut self, sam: &Resource, properties: &Node) {
-        let mut table = Vec::new();
-        for name in [
-            "TableName",
-            "SSESpecification",
-            "ProvisionedThroughput",
-            "Tags",
-            "PointInTimeRecoverySpecification",
-        ] {
-            if let Some(value) = properties.get(name) {
-                table.push((name, value.clone()));
-            }
-        }
+        let table = present(
+            properties,
+            &[
+                "TableName",
+                "SSESpecification",
+                "ProvisionedThroughput",
+                "Tags",
+                "PointInTimeRecoverySpecification",
+            ],
+        );
         let mut resource = sam.clone();
         resource.resource_type = "AWS::DynamoDB::Table".into();
         resource.properties = entries(properties.span, table);
@@ -1060,19 +1063,17 @@ impl Expander<'_, '_> {
     fn state_machine(&mut self, sam: &Resource) {
         let properties = &sam.properties;
         let span = sam.span;
-        let mut machine = Vec::new();
-        for name in [
-            "Name",
-            "Type",
-            "Definition",
-            "DefinitionUri",
-            "DefinitionSubstitutions",
-            "Tags",
-        ] {
-            if let Some(value) = properties.get(name) {
-                machine.push((name, value.clone()));
-            }
-        }
+        let mut machine = present(
+            properties,
+            &[
+                "Name",
+                "Type",
+                "Definition",
+                "DefinitionUri",
+                "DefinitionSubstitutions",
+                "Tags",
+            ],
+        );
         if let Some(logging) = properties.get("Logging") {
             machine.push(("LoggingConfiguration", logging.clone()));
         }
