@@ -1,27 +1,9 @@
 //! End-to-end tests of `warden scan`: exit codes, the JSON contract, suppressions, the
 //! baseline, configuration and parameters, and carrying on past malformed files.
 
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn warden(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("warden runs")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
+mod common;
+use common::{json, warden, write};
 
 const PUBLIC_URL: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
@@ -35,12 +17,6 @@ Resources:
       FunctionUrlConfig:
         AuthType: NONE
 "#;
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn codes(report: &serde_json::Value) -> Vec<String> {
     report["findings"]

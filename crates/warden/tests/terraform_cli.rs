@@ -2,16 +2,10 @@
 //! `terraform show -json` plan is scanned by content; `--var` binds variables.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn warden(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("warden runs")
-}
+mod common;
+use common::warden;
 
 fn findings(output: &Output) -> Vec<serde_json::Value> {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
