@@ -121,12 +121,9 @@ async fn main() {
                     (started.elapsed(), body)
                 }
             };
-            let (_, first) = get("/api/v1/functions?from=0&to=9999999999999".replace(
-                "from=0",
-                &format!(
-                    "from={}",
-                    warden_server::pipeline::now_ms() - 30 * 86_400_000
-                ),
+            let (_, first) = get(format!(
+                "/api/v1/functions?from={}",
+                warden_server::pipeline::now_ms() - 30 * 86_400_000
             ))
             .await;
             let names: Vec<String> = first["functions"]
