@@ -465,6 +465,8 @@ fn missing_paths_are_reported_not_fatal() {
         ],
         dir.path(),
     );
+    // Everything else is scanned; the missing path makes it an I/O error (exit 2).
+    assert_eq!(output.status.code(), Some(2));
     let report = json(&output);
     assert_eq!(codes(&report), ["WD201"]);
     assert!(report["errors"][0]["message"]

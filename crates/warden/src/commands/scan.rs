@@ -160,6 +160,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let path = path.strip_prefix("./").unwrap_or(path);
         excludes.is_match(path)
     };
+    let missing_paths = args.paths.iter().any(|path| !path.exists());
     let loaded = load_paths(&args.paths, &options, &excluded);
     if loaded.files_scanned == 0 && loaded.errors.is_empty() {
         eprintln!(
@@ -263,7 +264,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    Ok(if failing {
+    // A path that does not exist is an I/O error (exit 2), reported after everything else
+    // was scanned, as ripgrep does.
+    Ok(if missing_paths {
+        ExitCode::from(2)
+    } else if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
