@@ -285,7 +285,10 @@ async function route() {
 document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("hashchange", route);
   document.getElementById("range").addEventListener("change", route);
-  document.getElementById("logout").addEventListener("click", async () => {
+  const logout = document.getElementById("logout");
+  // Without a session (the loopback-only unauthenticated mode) there is nothing to end.
+  if (!cookie("warden_csrf")) logout.hidden = true;
+  logout.addEventListener("click", async () => {
     try { await api("/logout", { method: "POST" }); } catch (e) { /* signed out anyway */ }
     location.href = "/login";
   });

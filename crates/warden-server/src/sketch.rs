@@ -5,18 +5,27 @@
 //! keep one per function and minute, and a window's percentiles come from merging them.
 //! (The logs crate's sketch exposes neither its buckets nor a merge.)
 
-use std::collections::BTreeMap;
-
 const RELATIVE_ACCURACY: f64 = 0.01;
 /// Durations below this (ms) share the zero bucket.
 const MIN_TRACKED: f64 = 1e-3;
 /// The zero bucket's index in the encoding.
 const ZERO_INDEX: i16 = i16::MIN;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Buckets are dense (a `Vec` over the occupied index range): merging thousands of
+/// rollup sketches for a long window is then a tight loop, not map inserts.
+#[derive(Clone, Debug, Default)]
 pub struct DurationSketch {
-    buckets: BTreeMap<i16, u64>,
+    zeros: u64,
+    /// Index of `buckets[0]`.
+    offset: i32,
+    buckets: Vec<u64>,
     count: u64,
+}
+
+impl PartialEq for DurationSketch {
+    fn eq(&self, other: &Self) -> bool {
+        self.encode() == other.encode()
+    }
 }
 
 fn gamma() -> f64 {
@@ -35,15 +44,37 @@ impl DurationSketch {
             ((value_ms.ln() / gamma().ln()).ceil() as i64)
                 .clamp(i16::MIN as i64 + 1, i16::MAX as i64) as i16
         };
-        *self.buckets.entry(index).or_insert(0) += 1;
-        self.count += 1;
+        self.add_count(index, 1);
+    }
+
+    fn add_count(&mut self, index: i16, n: u64) {
+        self.count += n;
+        if index == ZERO_INDEX {
+            self.zeros += n;
+            return;
+        }
+        let index = i32::from(index);
+        if self.buckets.is_empty() {
+            self.offset = index;
+            self.buckets.push(0);
+        } else if index < self.offset {
+            let grow = (self.offset - index) as usize;
+            self.buckets.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = index;
+        } else if index - self.offset >= self.buckets.len() as i32 {
+            self.buckets.resize((index - self.offset + 1) as usize, 0);
+        }
+        self.buckets[(index - self.offset) as usize] += n;
     }
 
     pub fn merge(&mut self, other: &DurationSketch) {
-        for (&index, &n) in &other.buckets {
-            *self.buckets.entry(index).or_insert(0) += n;
+        self.zeros += other.zeros;
+        self.count += other.zeros;
+        for (i, &n) in other.buckets.iter().enumerate() {
+            if n > 0 {
+                self.add_count((other.offset + i as i32) as i16, n);
+            }
         }
-        self.count += other.count;
     }
 
     pub fn count(&self) -> u64 {
@@ -57,25 +88,34 @@ impl DurationSketch {
         }
         let rank = (q.clamp(0.0, 1.0) * (self.count - 1) as f64).floor() as u64;
         let gamma = gamma();
-        let mut seen = 0;
-        for (&index, &n) in &self.buckets {
+        let mut seen = self.zeros;
+        if rank < seen {
+            return Some(0.0);
+        }
+        for (i, &n) in self.buckets.iter().enumerate() {
             seen += n;
             if rank < seen {
-                if index == ZERO_INDEX {
-                    return Some(0.0);
-                }
-                return Some(round2(2.0 * gamma.powi(index as i32) / (gamma + 1.0)));
+                let index = self.offset + i as i32;
+                return Some(round2(2.0 * gamma.powi(index) / (gamma + 1.0)));
             }
         }
         None
     }
 
-    /// Six bytes per bucket: index (i16 LE), count (u32 LE).
+    /// Six bytes per occupied bucket: index (i16 LE), count (u32 LE).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.buckets.len() * 6);
-        for (&index, &n) in &self.buckets {
+        let mut out = Vec::new();
+        let mut put = |index: i16, n: u64| {
             out.extend_from_slice(&index.to_le_bytes());
             out.extend_from_slice(&(n.min(u32::MAX as u64) as u32).to_le_bytes());
+        };
+        if self.zeros > 0 {
+            put(ZERO_INDEX, self.zeros);
+        }
+        for (i, &n) in self.buckets.iter().enumerate() {
+            if n > 0 {
+                put((self.offset + i as i32) as i16, n);
+            }
         }
         out
     }
@@ -83,22 +123,16 @@ impl DurationSketch {
     /// Decodes [`DurationSketch::encode`]'s output; trailing partial buckets are ignored.
     pub fn decode(bytes: &[u8]) -> DurationSketch {
         let mut sketch = DurationSketch::default();
-        for chunk in bytes.chunks_exact(6) {
-            let index = i16::from_le_bytes([chunk[0], chunk[1]]);
-            let n = u32::from_le_bytes([chunk[2], chunk[3], chunk[4], chunk[5]]) as u64;
-            *sketch.buckets.entry(index).or_insert(0) += n;
-            sketch.count += n;
-        }
+        sketch.merge_encoded(bytes);
         sketch
     }
 
-    /// Merges an encoded sketch without building a second map.
+    /// Merges an encoded sketch without decoding it first.
     pub fn merge_encoded(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks_exact(6) {
             let index = i16::from_le_bytes([chunk[0], chunk[1]]);
             let n = u32::from_le_bytes([chunk[2], chunk[3], chunk[4], chunk[5]]) as u64;
-            *self.buckets.entry(index).or_insert(0) += n;
-            self.count += n;
+            self.add_count(index, n);
         }
     }
 }

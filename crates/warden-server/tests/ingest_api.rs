@@ -585,6 +585,15 @@ async fn series_and_invocation_search() {
     )
     .await;
     assert_eq!(by_id["invocations"].as_array().unwrap().len(), 1);
+    let lines = get_json(&base, &format!("/api/v1/lines?request_id={request}"), READ).await;
+    let lines = lines["lines"].as_array().unwrap();
+    assert!(
+        lines.len() >= 4 && lines.iter().all(|l| l["request_id"] == request),
+        "{lines:?}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l["message"].as_str().unwrap().starts_with("REPORT")));
     let by_text = get_json(
         &base,
         "/api/v1/invocations?function=checkout-api&text=card%20declined&limit=1000",

@@ -1,7 +1,6 @@
 //! End-to-end tests of `warden scan`: exit codes, the JSON contract, suppressions, the
 //! baseline, configuration and parameters, and carrying on past malformed files.
 
-
 mod common;
 use common::{json, warden, write};
 

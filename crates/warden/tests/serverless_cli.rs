@@ -2,7 +2,6 @@
 //! `serverless.yml` is scanned in one run with one report, and Serverless findings point at
 //! the line the user wrote.
 
-
 mod common;
 use common::{json, warden, write};
 

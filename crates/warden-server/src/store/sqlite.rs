@@ -20,7 +20,13 @@ use crate::alerts::{AlertRuleSpec, AlertState};
 use crate::sketch::DurationSketch;
 
 /// Numbered migrations, applied in order; a database records the last one applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/0002_drop_line_request_index.sql"),
+    ),
+];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 const MAX_READERS: usize = 8;
@@ -962,6 +968,23 @@ impl Store for SqliteStore {
 
     fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>> {
         let connection = self.reader()?;
+        let mut query = query.clone();
+        // Lines are not indexed by request id: narrow to the invocation's function and
+        // time range (a minute either side) when it is stored.
+        if let (Some(request_id), None) = (&query.request_id, query.window) {
+            let found: Option<(String, Option<i64>, Option<i64>)> = connection
+                .prepare_cached("SELECT function, MIN(COALESCE(start_ms, ts)), MAX(ts) FROM invocations WHERE request_id = ?1 GROUP BY function LIMIT 1")?
+                .query_row(params![request_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()?;
+            if let Some((function, Some(from), Some(to))) = found {
+                query.function.get_or_insert(function);
+                query.window = Some(Window {
+                    from_ms: from - MINUTE_MS,
+                    to_ms: to + MINUTE_MS,
+                });
+            }
+        }
+        let query = &query;
         let mut sql = String::from(
             "SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE 1 = 1",
         );
