@@ -17,6 +17,7 @@ const GROUPS: &[&[&dyn Rule]] = &[
     secrets::RULES,
     storage::RULES,
     logging::RULES,
+    serverless::RULES,
 ];
 
 /// Every rule, in code order.

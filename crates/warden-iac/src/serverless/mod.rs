@@ -20,8 +20,8 @@ use crate::node::{Map, Node, Value};
 use crate::template::{resolve_stack, LoadOptions, Sections, TemplateError};
 
 pub use translate::{
-    normalize_name, DEFAULT_ROLE_ID, FUNCTION_ORIGIN_TYPE, HTTP_API_ID, PROVIDER_ORIGIN_TYPE,
-    REST_API_ID,
+    normalize_name, DEFAULT_ROLE_ID, DEPLOYMENT_ID, DEPLOYMENT_TYPE, FUNCTION_ORIGIN_TYPE,
+    HTTP_API_ID, PROVIDER_ORIGIN_TYPE, REST_API_ID,
 };
 
 /// File names the Framework reads a service from.

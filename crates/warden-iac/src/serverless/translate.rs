@@ -23,6 +23,11 @@ use crate::policy::node_from_json;
 
 pub const FUNCTION_ORIGIN_TYPE: &str = "Serverless::Function";
 pub const PROVIDER_ORIGIN_TYPE: &str = "Serverless::Provider";
+/// Logical ID and type of the resource that carries how the service is deployed (the
+/// deployment bucket and the CloudFormation service role). It has no CloudFormation
+/// equivalent: only the Serverless-specific rules read it.
+pub const DEPLOYMENT_ID: &str = "ServerlessDeployment";
+pub const DEPLOYMENT_TYPE: &str = "Serverless::Deployment";
 pub const LAYER_ORIGIN_TYPE: &str = "Serverless::Layer";
 /// Logical ID of the role shared by every function without its own.
 pub const DEFAULT_ROLE_ID: &str = "IamRoleLambdaExecution";
@@ -105,6 +110,7 @@ pub fn translate(
         translator.function(&key, &config);
     }
     translator.default_role();
+    translator.deployment();
     translator.rest_api();
     translator.http_api();
     Translation {
@@ -1522,6 +1528,30 @@ impl<'a> Translator<'a> {
 
     /// The role every function without its own uses: basic logging, the user's
     /// statements and managed policies, and what the functions' events need.
+    /// `provider.deploymentBucket` and the CloudFormation service role
+    /// (`provider.iam.deploymentRole`, or `provider.cfnRole` in older versions).
+    fn deployment(&mut self) {
+        let mut props = Props::new(self.provider_key);
+        if let Some((k, bucket)) = self.provider_entry("deploymentBucket") {
+            props.set_at("DeploymentBucket", k.span, bucket.clone());
+        }
+        let role = self
+            .provider_field("iam")
+            .and_then(|iam| field_entry(iam, "deploymentRole"))
+            .or_else(|| self.provider_entry("cfnRole"));
+        if let Some((k, role)) = role {
+            props.set_at("DeploymentRole", k.span, role.clone());
+        }
+        let origin = self.provider_origin.clone();
+        self.push(
+            DEPLOYMENT_ID.to_string(),
+            DEPLOYMENT_TYPE,
+            props.build(),
+            self.provider_key,
+            &origin,
+        );
+    }
+
     fn default_role(&mut self) {
         if self.default_role_span.is_none() {
             return;

@@ -6,4 +6,5 @@ pub mod iam;
 pub mod logging;
 pub mod permissions;
 pub mod secrets;
+pub mod serverless;
 pub mod storage;
