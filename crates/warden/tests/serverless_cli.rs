@@ -94,3 +94,66 @@ fn option_flags_must_be_key_value() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--option"));
 }
+
+#[test]
+fn suppressions_and_baselines_work_in_serverless_and_terraform_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "orders/serverless.yml",
+        &SERVICE.replace(
+            "    url: true\n",
+            "    url: true # warden:ignore WD201 verifies the provider's HMAC signature\n",
+        ),
+    );
+    write(
+        dir.path(),
+        "infra/main.tf",
+        "resource \"aws_lambda_function_url\" \"hook\" {\n  function_name      = \"hook\"\n  # warden:ignore function-url-without-auth public health check\n  authorization_type = \"NONE\"\n}\nresource \"aws_lambda_function_url\" \"open\" {\n  function_name      = \"open\"\n  authorization_type = \"NONE\" // warden:ignore WD201\n}\n",
+    );
+    let output = warden(
+        &["scan", ".", "--format", "json", "--select", "WD201"],
+        dir.path(),
+    );
+    let report = json(&output);
+    let resources: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap())
+        .collect();
+    // The HCL `//` comment has no reason: reported, and not applied.
+    assert_eq!(resources, ["aws_lambda_function_url.open"]);
+    assert_eq!(report["summary"]["suppressed"], 2);
+    let problem = &report["errors"][0];
+    assert_eq!(problem["file"], "infra/main.tf");
+    assert_eq!(problem["line"], 8);
+
+    // A baseline written now makes the remaining finding known.
+    let written = warden(
+        &[
+            "scan",
+            ".",
+            "--select",
+            "WD201",
+            "--write-baseline",
+            "base.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(written.status.code(), Some(0));
+    let again = warden(
+        &[
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "WD201",
+            "--baseline",
+            "base.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(json(&again)["findings"].as_array().unwrap().len(), 0);
+}
