@@ -657,6 +657,39 @@ impl Expander<'_, '_> {
         let _ = function_properties;
     }
 
+    /// The API an event attaches to, and that API's properties: the one `api_ref` names, or
+    /// the implicit API (created at the first event that needs it, and configured from
+    /// `Globals`).
+    fn event_api(
+        &mut self,
+        api_ref: Option<&Node>,
+        apis: &[(String, String, Node)],
+        globals: Option<&Node>,
+        kind: ApiKind,
+    ) -> (String, Option<Node>) {
+        match api_ref.and_then(Node::resource_ref) {
+            Some(id) => (
+                id.to_string(),
+                apis.iter()
+                    .find(|(api, _, _)| api == id)
+                    .map(|(_, _, p)| p.clone()),
+            ),
+            None if api_ref.is_some() => ("<unknown API>".to_string(), None),
+            None => {
+                // Point at the name of the event that brings the implicit API into being.
+                let (implicit, id, section) = match kind {
+                    ApiKind::Rest => (&mut self.implicit_rest, "ServerlessRestApi", "Api"),
+                    ApiKind::Http => (&mut self.implicit_http, "ServerlessHttpApi", "HttpApi"),
+                };
+                implicit.get_or_insert(self.event_key);
+                (
+                    id.to_string(),
+                    globals.and_then(|g| g.get(section)).cloned(),
+                )
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn api_event(
         &mut self,
@@ -668,49 +701,14 @@ impl Expander<'_, '_> {
         apis: &[(String, String, Node)],
         globals: Option<&Node>,
     ) {
-        let api_ref = properties.get("RestApiId");
-        let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
-            Some(id) => (
-                id.to_string(),
-                apis.iter()
-                    .find(|(api, _, _)| api == id)
-                    .map(|(_, _, p)| p.clone()),
-            ),
-            None if api_ref.is_some() => ("<unknown API>".to_string(), None),
-            None => {
-                // The implicit API is born at the first event that needs it: point at its name.
-                self.implicit_rest.get_or_insert(self.event_key);
-                (
-                    "ServerlessRestApi".to_string(),
-                    globals.and_then(|g| g.get("Api")).cloned(),
-                )
-            }
-        };
+        let (api_id, api_properties) =
+            self.event_api(properties.get("RestApiId"), apis, globals, ApiKind::Rest);
         let api_auth = api_properties.as_ref().and_then(|p| p.get("Auth"));
         let event_auth = properties.get("Auth");
         let authorizer = event_auth
             .and_then(|auth| auth.get("Authorizer"))
             .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
-        let auth = match authorizer {
-            None => RouteAuth::None,
-            Some(node) if !node.is_known() => RouteAuth::Unknown(node.display()),
-            Some(node) => {
-                let name = node.display();
-                match name.as_str() {
-                    "NONE" => RouteAuth::None,
-                    "AWS_IAM" => RouteAuth::Iam,
-                    _ => {
-                        let definition =
-                            api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
-                        if definition.is_some_and(|d| d.get("UserPoolArn").is_some()) {
-                            RouteAuth::Cognito(name)
-                        } else {
-                            RouteAuth::Custom(name)
-                        }
-                    }
-                }
-            }
-        };
+        let auth = authorizer.map_or(RouteAuth::None, |node| authorizer_auth(node, api_auth));
         let api_key_required = event_auth
             .and_then(|auth| auth.get("ApiKeyRequired"))
             .or_else(|| api_auth.and_then(|auth| auth.get("ApiKeyRequired")))
@@ -759,47 +757,13 @@ impl Expander<'_, '_> {
         apis: &[(String, String, Node)],
         globals: Option<&Node>,
     ) {
-        let api_ref = properties.get("ApiId");
-        let (api_id, api_properties) = match api_ref.and_then(Node::resource_ref) {
-            Some(id) => (
-                id.to_string(),
-                apis.iter()
-                    .find(|(api, _, _)| api == id)
-                    .map(|(_, _, p)| p.clone()),
-            ),
-            None if api_ref.is_some() => ("<unknown API>".to_string(), None),
-            None => {
-                self.implicit_http.get_or_insert(self.event_key);
-                (
-                    "ServerlessHttpApi".to_string(),
-                    globals.and_then(|g| g.get("HttpApi")).cloned(),
-                )
-            }
-        };
+        let (api_id, api_properties) =
+            self.event_api(properties.get("ApiId"), apis, globals, ApiKind::Http);
         let api_auth = api_properties.as_ref().and_then(|p| p.get("Auth"));
         let authorizer = properties
             .path("Auth.Authorizer")
             .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
-        let auth = match authorizer {
-            None => RouteAuth::None,
-            Some(node) if !node.is_known() => RouteAuth::Unknown(node.display()),
-            Some(node) => {
-                let name = node.display();
-                match name.as_str() {
-                    "NONE" => RouteAuth::None,
-                    "AWS_IAM" => RouteAuth::Iam,
-                    _ => {
-                        let definition =
-                            api_auth.and_then(|auth| auth.path(&format!("Authorizers.{name}")));
-                        if definition.is_some_and(|d| d.get("JwtConfiguration").is_some()) {
-                            RouteAuth::Jwt(name)
-                        } else {
-                            RouteAuth::Custom(name)
-                        }
-                    }
-                }
-            }
-        };
+        let auth = authorizer.map_or(RouteAuth::None, |node| authorizer_auth(node, api_auth));
         let method = properties
             .get("Method")
             .and_then(Node::as_str)
@@ -928,7 +892,7 @@ impl Expander<'_, '_> {
         if let Some(body) = properties.get("DefinitionBody") {
             let default = properties
                 .path("Auth.DefaultAuthorizer")
-                .map(|node| default_auth(node, properties.get("Auth")));
+                .map(|node| authorizer_auth(node, properties.get("Auth")));
             self.routes.extend(openapi_routes(
                 body,
                 &sam.id,
@@ -993,7 +957,7 @@ impl Expander<'_, '_> {
         if let Some(body) = properties.get("DefinitionBody") {
             let default = properties
                 .path("Auth.DefaultAuthorizer")
-                .map(|node| default_auth(node, properties.get("Auth")));
+                .map(|node| authorizer_auth(node, properties.get("Auth")));
             self.routes.extend(openapi_routes(
                 body,
                 &sam.id,
@@ -1099,7 +1063,9 @@ impl Expander<'_, '_> {
     }
 }
 
-fn default_auth(node: &Node, auth: Option<&Node>) -> RouteAuth {
+/// The auth an authorizer name gives a route: `NONE`, `AWS_IAM`, or an authorizer that the
+/// API's `Auth.Authorizers` defines (Cognito user pool, JWT, or Lambda).
+fn authorizer_auth(node: &Node, auth: Option<&Node>) -> RouteAuth {
     if !node.is_known() {
         return RouteAuth::Unknown(node.display());
     }
