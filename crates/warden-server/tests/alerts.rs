@@ -301,8 +301,17 @@ async fn rules_fire_notify_every_channel_and_resolve() {
             .any(|(_, d)| d.contains("RESOLVED"))
     })
     .await;
-    let rule = get_json(&base, &format!("/api/v1/alerts/rules/{rule_id}"), READ).await;
-    assert_eq!(rule["state"], "resolved");
+    // Notifications go out before the evaluation commits the new state: poll for it.
+    let mut state = serde_json::Value::Null;
+    for _ in 0..100 {
+        let rule = get_json(&base, &format!("/api/v1/alerts/rules/{rule_id}"), READ).await;
+        state = rule["state"].clone();
+        if state == "resolved" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "resolved");
     let states: Vec<String> = get_json(
         &base,
         &format!("/api/v1/alerts/history?rule_id={rule_id}"),
