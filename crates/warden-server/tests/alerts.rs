@@ -93,6 +93,26 @@ async fn smtp_receiver() -> (u16, Mails) {
     (port, mails)
 }
 
+/// The alert history of `rule_id` once it holds at least `events` entries.
+async fn history_with(base: &str, rule_id: i64, events: usize) -> serde_json::Value {
+    for _ in 0..100 {
+        let history = get_json(
+            base,
+            &format!("/api/v1/alerts/history?rule_id={rule_id}"),
+            READ,
+        )
+        .await;
+        if history["events"]
+            .as_array()
+            .is_some_and(|e| e.len() >= events)
+        {
+            return history;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the history of rule {rule_id} never reached {events} events");
+}
+
 async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     for _ in 0..100 {
         if ready() {
@@ -251,12 +271,8 @@ async fn rules_fire_notify_every_channel_and_resolve() {
         );
         assert!(!data.contains("AKIAIOSFODNN7EXAMPLE"));
     }
-    let history = get_json(
-        &base,
-        &format!("/api/v1/alerts/history?rule_id={rule_id}"),
-        READ,
-    )
-    .await;
+    // The history entry is committed after the notifications go out: poll for it.
+    let history = history_with(&base, rule_id, 1).await;
     let event = &history["events"][0];
     assert_eq!(event["state"], "firing");
     assert!(
