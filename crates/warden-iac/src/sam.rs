@@ -239,6 +239,14 @@ impl Expander<'_, '_> {
         ));
     }
 
+    /// The plain resource a SAM resource becomes: same logical ID, origin and metadata.
+    fn replace(&mut self, sam: &Resource, resource_type: &str, properties: Node) {
+        let mut resource = sam.clone();
+        resource.resource_type = resource_type.into();
+        resource.properties = properties;
+        self.generated.push(resource);
+    }
+
     fn function(
         &mut self,
         sam: &Resource,
@@ -286,14 +294,11 @@ impl Expander<'_, '_> {
             let role = self.generated_role(properties, span, "lambda.amazonaws.com");
             self.push(role_id, "AWS::IAM::Role", role, span, &origin);
         }
-        self.generated.push(Resource {
-            id: id.clone(),
-            resource_type: "AWS::Lambda::Function".into(),
-            properties: Node::map(lambda, properties.span),
-            span,
-            origin: origin.clone(),
-            metadata: sam.metadata.clone(),
-        });
+        self.replace(
+            sam,
+            "AWS::Lambda::Function",
+            Node::map(lambda, properties.span),
+        );
 
         if let Some(url) = properties.get("FunctionUrlConfig") {
             let auth_type = url
@@ -809,14 +814,11 @@ impl Expander<'_, '_> {
         if let Some(body) = properties.get("DefinitionBody") {
             api.push(("Body", body.clone()));
         }
-        self.generated.push(Resource {
-            id: sam.id.clone(),
-            resource_type: "AWS::ApiGateway::RestApi".into(),
-            properties: entries(properties.span, api),
-            span,
-            origin: origin.clone(),
-            metadata: sam.metadata.clone(),
-        });
+        self.replace(
+            sam,
+            "AWS::ApiGateway::RestApi",
+            entries(properties.span, api),
+        );
         let stage_name = properties
             .get("StageName")
             .map(Node::display)
@@ -920,14 +922,7 @@ impl Expander<'_, '_> {
         if let Some(body) = properties.get("DefinitionBody") {
             api.push(("Body", body.clone()));
         }
-        self.generated.push(Resource {
-            id: sam.id.clone(),
-            resource_type: "AWS::ApiGatewayV2::Api".into(),
-            properties: entries(properties.span, api),
-            span,
-            origin: origin.clone(),
-            metadata: sam.metadata.clone(),
-        });
+        self.replace(sam, "AWS::ApiGatewayV2::Api", entries(properties.span, api));
         let stage_name = properties
             .get("StageName")
             .map(Node::display)
@@ -936,16 +931,15 @@ impl Expander<'_, '_> {
             ("ApiId", reference(&sam.id, None, span)),
             ("StageName", text(&stage_name, span)),
         ];
-        for (from, to) in [
-            ("AccessLogSettings", "AccessLogSettings"),
-            ("DefaultRouteSettings", "DefaultRouteSettings"),
-            ("RouteSettings", "RouteSettings"),
-            ("StageVariables", "StageVariables"),
-        ] {
-            if let Some(value) = properties.get(from) {
-                stage.push((to, value.clone()));
-            }
-        }
+        stage.extend(present(
+            properties,
+            &[
+                "AccessLogSettings",
+                "DefaultRouteSettings",
+                "RouteSettings",
+                "StageVariables",
+            ],
+        ));
         let stage_id = format!("{}ApiGatewayDefaultStage", sam.id);
         self.push(
             stage_id,
@@ -1018,10 +1012,7 @@ impl Expander<'_, '_> {
                 "PointInTimeRecoverySpecification",
             ],
         );
-        let mut resource = sam.clone();
-        resource.resource_type = "AWS::DynamoDB::Table".into();
-        resource.properties = entries(properties.span, table);
-        self.generated.push(resource);
+        self.replace(sam, "AWS::DynamoDB::Table", entries(properties.span, table));
     }
 
     fn state_machine(&mut self, sam: &Resource) {
@@ -1056,10 +1047,8 @@ impl Expander<'_, '_> {
                 self.push(role_id, "AWS::IAM::Role", role, span, &sam.origin);
             }
         }
-        let mut resource = sam.clone();
-        resource.resource_type = "AWS::StepFunctions::StateMachine".into();
-        resource.properties = entries(properties.span, machine);
-        self.generated.push(resource);
+        let machine = entries(properties.span, machine);
+        self.replace(sam, "AWS::StepFunctions::StateMachine", machine);
     }
 }
 
