@@ -1267,31 +1267,12 @@ impl<'a> Translator<'a> {
             );
             let mut props = Props::new(span);
             props.set("ScheduleExpression", rate);
-            if field(value, "enabled").is_some_and(|enabled| enabled.as_bool() == Some(false)) {
-                props.set("State", text("DISABLED", span));
-            }
-            props.set(
-                "Targets",
-                seq(vec![self.rule_target(function, value, &id, span)], span),
+            let permission_id = format!(
+                "{}LambdaPermissionEventsRuleSchedule{}",
+                function.normalized,
+                index + offset
             );
-            self.push(
-                id.clone(),
-                "AWS::Events::Rule",
-                props.build(),
-                span,
-                &function.origin,
-            );
-            self.permission(
-                function,
-                format!(
-                    "{}LambdaPermissionEventsRuleSchedule{}",
-                    function.normalized,
-                    index + offset
-                ),
-                "events.amazonaws.com",
-                Some(reference(&id, Some("Arn"), span)),
-                span,
-            );
+            self.push_rule(function, value, span, props, (id, permission_id));
         }
     }
 
@@ -1309,15 +1290,35 @@ impl<'a> Translator<'a> {
         if let Some((k, bus)) = field_entry(value, "eventBus") {
             props.set_at("EventBusName", k.span, bus.clone());
         }
+        let permission_id = format!(
+            "{}LambdaPermissionEventBridgeRule{index}",
+            function.normalized
+        );
+        self.push_rule(function, value, span, props, (id, permission_id));
+    }
+
+    /// Completes an EventBridge rule that targets `function` (state, target with its DLQ
+    /// and retries), and the permission that lets the rule invoke the function.
+    fn push_rule(
+        &mut self,
+        function: &Function,
+        value: &Node,
+        span: Span,
+        mut props: Props,
+        (rule_id, permission_id): (String, String),
+    ) {
         if field(value, "enabled").is_some_and(|enabled| enabled.as_bool() == Some(false)) {
             props.set("State", text("DISABLED", span));
         }
         props.set(
             "Targets",
-            seq(vec![self.rule_target(function, value, &id, span)], span),
+            seq(
+                vec![self.rule_target(function, value, &rule_id, span)],
+                span,
+            ),
         );
         self.push(
-            id.clone(),
+            rule_id.clone(),
             "AWS::Events::Rule",
             props.build(),
             span,
@@ -1325,12 +1326,9 @@ impl<'a> Translator<'a> {
         );
         self.permission(
             function,
-            format!(
-                "{}LambdaPermissionEventBridgeRule{index}",
-                function.normalized
-            ),
+            permission_id,
             "events.amazonaws.com",
-            Some(reference(&id, Some("Arn"), span)),
+            Some(reference(&rule_id, Some("Arn"), span)),
             span,
         );
     }
