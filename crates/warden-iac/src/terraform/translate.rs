@@ -341,6 +341,13 @@ impl Translator<'_> {
     }
 
     /// The resource of Terraform type `tf_type` that `node` references or names.
+    /// A reference to the `tf_type` resource `node` names, or `node` itself when it names
+    /// none in the module.
+    fn reference_or_value(&self, node: &Node, tf_type: &str) -> Node {
+        self.target(Some(node), tf_type)
+            .map_or_else(|| node.clone(), |index| self.reference_to(index, node))
+    }
+
     fn target(&self, node: Option<&Node>, tf_type: &str) -> Option<usize> {
         let node = node?;
         for alternative in node.alternatives() {
@@ -1051,10 +1058,7 @@ impl Translator<'_> {
             }
             "aws_sqs_queue_policy" => {
                 if let Some((key, node)) = p.get("queue_url") {
-                    let node = match self.target(Some(node), "aws_sqs_queue") {
-                        Some(index) => self.reference_to(index, node),
-                        None => node.clone(),
-                    };
+                    let node = self.reference_or_value(node, "aws_sqs_queue");
                     p.insert(
                         "Queues",
                         key.span,
@@ -1083,10 +1087,7 @@ impl Translator<'_> {
             }
             "aws_sns_topic_policy" => {
                 if let Some((key, node)) = p.get("arn") {
-                    let node = match self.target(Some(node), "aws_sns_topic") {
-                        Some(index) => self.reference_to(index, node),
-                        None => node.clone(),
-                    };
+                    let node = self.reference_or_value(node, "aws_sns_topic");
                     p.insert(
                         "Topics",
                         key.span,
