@@ -15,7 +15,7 @@
 //! README.md ("Development") says how to fetch the corpora.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 /// The environment variable that names the corpora folder.
@@ -25,10 +25,11 @@ pub const ENV_VAR: &str = "WARDEN_CORPORA";
 pub fn root() -> PathBuf {
     match std::env::var_os(ENV_VAR) {
         Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpora"
-        )),
+        // crates/warden-corpora → crates → the workspace → the folder beside it.
+        _ => match Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(3) {
+            Some(beside_workspace) => beside_workspace.join("shared/corpora"),
+            None => PathBuf::from("../shared/corpora"),
+        },
     }
 }
 
