@@ -27,6 +27,9 @@ const XRAY_WRITE: &str = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess";
 /// Function properties that carry over to `AWS::Lambda::Function` unchanged.
 const FUNCTION_PROPERTIES: &[&str] = &[
     "Architectures",
+    // Where the code is: SAM's local path or S3 location, or the code itself.
+    "CodeUri",
+    "InlineCode",
     "CodeSigningConfigArn",
     "Description",
     "Environment",

@@ -96,6 +96,11 @@ pub fn translate(
         rest_api: None,
         http_api: None,
         rest_cors: None,
+        service_artifact: document
+            .as_map()
+            .and_then(|map| map.get_ignore_case("package"))
+            .and_then(|package| field(package, "artifact"))
+            .cloned(),
     };
     if let Some(layers) = document
         .as_map()
@@ -166,6 +171,8 @@ struct Translator<'a> {
     http_api: Option<Span>,
     /// The first `cors` of an `http` event: the REST API's CORS configuration.
     rest_cors: Option<Node>,
+    /// `package.artifact` of the service: code built elsewhere.
+    service_artifact: Option<Node>,
 }
 
 /// A function being translated.
@@ -428,6 +435,17 @@ impl<'a> Translator<'a> {
         props.set("FunctionName", function_name.clone());
         if let Some((k, handler)) = field_entry(config, "handler") {
             props.set_at("Handler", k.span, handler.clone());
+        }
+        // Where the code is (for code analysis): the service directory, relative to
+        // `serverless.yml`, unless a prebuilt artifact is deployed instead.
+        let artifact = field(config, "package")
+            .and_then(|package| field(package, "artifact"))
+            .or(self.service_artifact.as_ref());
+        if field(config, "image").is_none() {
+            props.set(
+                "CodeUri",
+                artifact.cloned().unwrap_or_else(|| text(".", span)),
+            );
         }
         if let Some((k, description)) = field_entry(config, "description") {
             props.set_at("Description", k.span, description.clone());

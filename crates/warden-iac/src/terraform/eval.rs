@@ -486,6 +486,12 @@ impl<'c> Evaluator<'c> {
                         span,
                     );
                 }
+                if data_type == "archive_file" && attribute == Some("output_path") {
+                    if let Some(source) = self.archive_source(&format!("{data_type}.{name}"), span)
+                    {
+                        return source;
+                    }
+                }
                 Node::unknown(format!("data source `data.{data_type}.{name}`"), span)
             }
             "module" => {
@@ -636,6 +642,26 @@ impl<'c> Evaluator<'c> {
             .borrow_mut()
             .insert(name.to_string(), node.clone());
         node
+    }
+
+    /// What a `data "archive_file"` packs (`source_dir` or `source_file`): code analysis
+    /// reads the code there, since the archive is built from it at plan time.
+    fn archive_source(&self, key: &str, span: Span) -> Option<Node> {
+        let decl = self.data.get(key).copied()?;
+        let guard = format!("data.{key}");
+        if !self.in_progress.borrow_mut().insert(guard.clone()) {
+            return None;
+        }
+        let body = self.eval_body(
+            &decl.block.body,
+            decl.file,
+            &Scope::default(),
+            span_of(decl.file, &decl.block),
+        );
+        self.in_progress.borrow_mut().remove(&guard);
+        let source = body.get("source_dir").or_else(|| body.get("source_file"))?;
+        let text = source.as_str()?;
+        Some(Node::string(text, span))
     }
 
     /// A `data "aws_iam_policy_document"` as an IAM policy document node.

@@ -406,6 +406,9 @@ impl Translator<'_> {
                     ("function_name", "FunctionName"),
                     ("runtime", "Runtime"),
                     ("handler", "Handler"),
+                    // Where the code is: a local file or, through `data.archive_file`, the
+                    // directory or file the archive is built from.
+                    ("filename", "CodeUri"),
                     ("timeout", "Timeout"),
                     ("memory_size", "MemorySize"),
                     ("role", "Role"),
