@@ -1,28 +1,38 @@
-use warden_code::engine::Engine;
-use warden_code::project::Project;
+//! Runs code analysis over paths and prints findings and notices (a development aid; the
+//! `warden scan` command is the real interface).
+use std::path::PathBuf;
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let path = std::path::PathBuf::from(&args[1]);
-    let root = path.parent().unwrap().to_path_buf();
-    let mut project = Project::new(root);
-    let file = project.load(&path).expect("load");
-    println!("problem: {:?}", project.files[file].problem);
-    let mut engine = Engine::new(&mut project);
-    let handler = engine.find_handler(file, &args[2]);
-    println!("handler: {handler:?}");
-    if let Some((f, id)) = handler { engine.analyse_handler(f, id); }
-    engine.sweep();
-    let out = std::mem::take(&mut engine.out);
-    drop(engine);
-    for hit in &out.sinks {
-        println!("SINK {:?} {}", hit.kind, hit.sink);
-        for step in &hit.steps {
-            let text = &project.files[step.loc.file].text;
-            let line = text[..step.loc.range.start as usize].lines().count();
-            println!("    {}:{} {}", project.files[step.loc.file].path.display(), line, step.note);
+    let paths: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let started = std::time::Instant::now();
+    let loaded = warden_iac::load_paths(&paths, &warden_iac::LoadOptions::default(), &|_| false);
+    let loaded_at = started.elapsed();
+    let mut sources = loaded.sources.clone();
+    let report = warden_code::analyse(&loaded.templates, &mut sources, &|_| true);
+    let analysed_at = started.elapsed();
+    for finding in &report.findings {
+        let location = sources.locate(finding.finding.span).unwrap();
+        println!(
+            "{}:{}:{} {} [{}] {}: {}",
+            location.file, location.line, location.column, finding.finding.code,
+            finding.finding.severity, finding.finding.resource, finding.finding.message
+        );
+        for step in &finding.path {
+            if let Some(l) = sources.locate(step.span) {
+                println!("    {}:{} {}", l.file, l.line, step.message);
+            }
         }
     }
-    for leak in &out.leaks { println!("LEAK {leak:?}"); }
-    for call in &out.sdk_calls { println!("SDK {:?} {} {:?} reach={}", call.client, call.method, call.params, call.reachable); }
-    for u in &out.unresolved { println!("UNRESOLVED {u:?}"); }
+    let mut kinds = std::collections::BTreeMap::new();
+    for notice in &report.notices {
+        *kinds.entry(notice.kind).or_insert(0) += 1;
+        if std::env::var("NOTICES").is_ok() {
+            println!("NOTICE {} {}", notice.kind, notice.message);
+        }
+    }
+    eprintln!(
+        "templates {} load {:?} code {:?}; functions analysed {}, files {}, findings {}, notices {:?}",
+        loaded.templates.len(), loaded_at, analysed_at - loaded_at,
+        report.functions_analysed, report.files_analysed, report.findings.len(), kinds
+    );
 }

@@ -239,6 +239,8 @@ pub struct Val {
     callback: bool,
     /// The Lambda `context` parameter.
     context: bool,
+    /// An HTTP response object (`res` of an Express route).
+    response: bool,
 }
 
 impl Val {
@@ -346,6 +348,7 @@ fn join(a: &Val, b: &Val) -> Val {
         stack: a.stack.clone().or_else(|| b.stack.clone()),
         callback: a.callback || b.callback,
         context: a.context || b.context,
+        response: a.response || b.response,
     }
 }
 
@@ -473,6 +476,9 @@ pub struct Engine<'p> {
     reachable: bool,
     reported_sinks: HashSet<(SinkKind, Loc)>,
     event_root: String,
+    /// Route handlers registered on an Express app (`app.get(path, fn)`), for handlers that
+    /// wrap the app (`serverless(app)`).
+    pub express_routes: Vec<(usize, FuncId)>,
 }
 
 /// State of one function being analysed.
@@ -503,6 +509,7 @@ impl<'p> Engine<'p> {
             reachable: true,
             reported_sinks: HashSet::new(),
             event_root: "event".into(),
+            express_routes: Vec::new(),
         }
     }
 
@@ -532,8 +539,17 @@ impl<'p> Engine<'p> {
         None
     }
 
+    /// Analyses an Express route handler: `req` is the request, `res` the response.
+    pub fn analyse_route(&mut self, file: usize, func: FuncId) {
+        self.analyse_entry(file, func, true);
+    }
+
     /// Analyses handler `func` of `file`: its first parameter is the event.
     pub fn analyse_handler(&mut self, file: usize, func: FuncId) {
+        self.analyse_entry(file, func, false);
+    }
+
+    fn analyse_entry(&mut self, file: usize, func: FuncId, route: bool) {
         self.out.files.insert(file);
         let globals = self.module_globals(file);
         let function = self.function(file, func).clone();
@@ -552,7 +568,10 @@ impl<'p> Engine<'p> {
                             kinds: ALL_KINDS,
                             trace: Trace::start(Step {
                                 loc: Loc::new(file, param.range),
-                                note: format!("`{root}`: the event"),
+                                note: format!(
+                                    "`{root}`: the {}",
+                                    if route { "request" } else { "event" }
+                                ),
                             }),
                             structured: true,
                             host_fixed: false,
@@ -560,11 +579,15 @@ impl<'p> Engine<'p> {
                         ..Val::default()
                     }
                 }
+                1 if route => Val {
+                    response: true,
+                    ..Val::default()
+                },
                 1 => Val {
                     context: true,
                     ..Val::default()
                 },
-                2 => Val {
+                2 if !route => Val {
                     callback: true,
                     ..Val::default()
                 },
@@ -820,11 +843,19 @@ impl<'p> Engine<'p> {
             return match member {
                 Some(member) if !is_submodule => {
                     let globals = self.module_globals(local);
-                    globals
+                    let found = globals
                         .get(member)
                         .or_else(|| globals.get(&crate::lang::javascript::export_name(member)))
-                        .cloned()
-                        .unwrap_or_default()
+                        .cloned();
+                    match found {
+                        Some(found) => found,
+                        // A CommonJS module imported by default: the module itself.
+                        None if member == "default" => Val {
+                            local_module: Some(local),
+                            ..Val::default()
+                        },
+                        None => Val::default(),
+                    }
                 }
                 _ => Val {
                     local_module: Some(local),
@@ -1423,6 +1454,63 @@ impl<'p> Engine<'p> {
                 self.check_response(response, loc);
             }
             return Val::default();
+        }
+
+        // Express apps wrapped by `serverless-http` and the like.
+        if matches!(canonical, Some("express" | "express.Router")) {
+            return Val::named("express.app");
+        }
+        if let (Some(name), Some(method)) = (canonical, method) {
+            if name.starts_with("express.app.")
+                && matches!(
+                    method,
+                    "get" | "post" | "put" | "delete" | "patch" | "all" | "use" | "options" | "head"
+                        | "route"
+                )
+            {
+                for arg in &arg_values {
+                    if let Some(func) = &arg.func {
+                        self.express_routes.push((func.file, func.id));
+                    }
+                }
+                return Val::named("express.app");
+            }
+        }
+        if let (Some(receiver), Some(method)) = (&receiver, method) {
+            if receiver.response {
+                match method {
+                    "status" | "sendStatus" => {
+                        return Val {
+                            response: true,
+                            text: arg_values.first().and_then(|v| v.text.clone()),
+                            ..Val::default()
+                        }
+                    }
+                    "send" | "json" | "end" | "write" => {
+                        if let Some(body) = arg_values.first() {
+                            let mut fields = vec![("body".to_string(), body.clone())];
+                            if let Some(status) = &receiver.text {
+                                fields.push(("statusCode".into(), Val::text(status)));
+                            }
+                            let response = Val {
+                                fields: Some(Rc::new(fields)),
+                                ..Val::default()
+                            };
+                            self.check_response(&response, loc);
+                        }
+                        return Val {
+                            response: true,
+                            ..Val::default()
+                        };
+                    }
+                    _ => {
+                        return Val {
+                            response: true,
+                            ..Val::default()
+                        }
+                    }
+                }
+            }
         }
 
         // AWS SDK clients, resources and calls.

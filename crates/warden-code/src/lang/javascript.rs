@@ -237,7 +237,33 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "import_statement" => import(l, node, out),
         "export_statement" => {
-            if let Some(declaration) = node.child_by_field_name("declaration") {
+            if let Some(source) = node.child_by_field_name("source") {
+                // `export { default as producer } from './producer'`: a re-export.
+                let module = string_value(l, source);
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.kind() != "export_clause" {
+                        continue;
+                    }
+                    let mut c = child.walk();
+                    for specifier in child.named_children(&mut c) {
+                        let name = specifier
+                            .child_by_field_name("name")
+                            .map(|n| l.text(n).to_string());
+                        let alias = specifier
+                            .child_by_field_name("alias")
+                            .map(|n| l.text(n).to_string());
+                        if let Some(name) = name {
+                            out.push(Stmt::Import(Import {
+                                local: alias.unwrap_or_else(|| name.clone()),
+                                module: module.clone(),
+                                member: Some(name),
+                                range: range(specifier),
+                            }));
+                        }
+                    }
+                }
+            } else if let Some(declaration) = node.child_by_field_name("declaration") {
                 statement(l, declaration, out);
             } else if let Some(value) = node.child_by_field_name("value") {
                 // `export default <expr>`
@@ -318,11 +344,12 @@ fn import(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
                 let mut c = child.walk();
                 for part in child.named_children(&mut c) {
                     match part.kind() {
-                        // Default import: the module itself (CommonJS interop).
+                        // Default import: the module's default export (for packages, the
+                        // module itself, as CommonJS interop gives it).
                         "identifier" => out.push(Stmt::Import(Import {
                             local: l.text(part).to_string(),
                             module: module.clone(),
-                            member: None,
+                            member: Some("default".into()),
                             range: range(part),
                         })),
                         "namespace_import" => {

@@ -1,0 +1,201 @@
+use warden_iac::policy::wildcard_match;
+use warden_iac::RoleBinding;
+use warden_rules::{declare_rule, RuleMeta};
+
+use crate::context::Context;
+use crate::privilege::{self, Grant};
+use crate::rules::{CodeRule, Reporter};
+
+declare_rule! {
+    /// ## What it does
+    /// Compares what a function's role grants with the AWS SDK calls its code makes (boto3
+    /// clients and resources, the JavaScript SDK v2 and v3, the DynamoDB document clients),
+    /// with the targets resolved through the environment variables the template sets
+    /// (`TABLE_NAME: !Ref OrdersTable`). It flags each policy statement that grants actions
+    /// the code never calls, or wildcards where the code needs a few actions, and gives the
+    /// smaller policy the code needs (`warden policy FUNCTION` prints it whole).
+    ///
+    /// It judges only when it has read everything: the role and all its policies are in the
+    /// stack, every file of the handler's code was analysed, every SDK call's service and
+    /// operation is known, the function has no layers, and no library that calls AWS for the
+    /// code (Powertools parameters, Middy's SSM middleware) is imported. Permissions that
+    /// Lambda itself uses (logs, X-Ray, VPC interfaces, reading its queue or stream, its
+    /// dead-letter queue and destinations, KMS) are never counted as unused.
+    ///
+    /// ## Why is this bad?
+    /// Every unused permission is something an attacker who gets code execution in the
+    /// function (through an injection, a dependency) can use: a function that only writes
+    /// orders should not be able to scan or delete them.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// Policies:
+    ///   - DynamoDBCrudPolicy: { TableName: !Ref OrdersTable }   # the code calls only PutItem
+    /// ```
+    ///
+    /// ## Fix
+    /// Replace the statement with the actions and resources the code needs (`warden policy
+    /// FUNCTION` prints them as SAM `Policies`, a CloudFormation `PolicyDocument` or a
+    /// Terraform `aws_iam_policy_document`), e.g. `DynamoDBWritePolicy` or an explicit
+    /// `dynamodb:PutItem` on the table.
+    ///
+    /// ## References
+    /// - <https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html>
+    /// - <https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege>
+    pub struct RoleGrantsMoreThanCodeUses {
+        code: "WD030",
+        name: "role-grants-more-than-code-uses",
+        risk: OverPrivileged,
+        severity: Medium,
+        formats: ["python", "javascript", "typescript"],
+        help: "Grant only the actions and resources the code calls; `warden policy FUNCTION` prints the least-privilege policy.",
+    }
+}
+
+/// Actions Lambda uses with the function's role on its own behalf (or that encrypted
+/// resources need implicitly): never "unused".
+fn service_owned(action: &str, context: &Context<'_>) -> bool {
+    let lower = action.to_ascii_lowercase();
+    let (service, name) = lower.split_once(':').unwrap_or((lower.as_str(), ""));
+    if matches!(service, "logs" | "xray" | "kms" | "elasticfilesystem" | "cloudwatch") {
+        return true;
+    }
+    if service == "ec2" && (name.contains("networkinterface") || name.starts_with("describe") || name.contains("privateipaddress")) {
+        return true;
+    }
+    let polls = context.info.triggers.iter().any(|t| t.kind.is_poll_based());
+    if polls
+        && matches!(service, "sqs" | "kinesis" | "dynamodb" | "kafka" | "kafka-cluster" | "mq" | "secretsmanager")
+        && (name.starts_with("receive")
+            || name.starts_with("delete")
+            || name.starts_with("get")
+            || name.starts_with("describe")
+            || name.starts_with("list")
+            || name.starts_with("changemessage")
+            || name.starts_with("subscribe")
+            || name == "*")
+    {
+        return true;
+    }
+    let function = context.function;
+    let destinations = function.prop("DeadLetterConfig").is_some()
+        || context.info.event_invoke_config.is_some()
+        || context.template.resources.iter().any(|r| {
+            r.resource_type == "AWS::Lambda::EventSourceMapping"
+                && r.prop("DestinationConfig").is_some()
+        });
+    destinations
+        && matches!(
+            lower.as_str(),
+            "sqs:sendmessage" | "sns:publish" | "lambda:invokefunction" | "events:putevents" | "s3:putobject"
+        )
+}
+
+impl CodeRule for RoleGrantsMoreThanCodeUses {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, context: &Context<'_>, out: &mut Reporter) {
+        let privilege = context.privilege;
+        if !privilege.not_judged.is_empty() {
+            return;
+        }
+        let RoleBinding::Resource(role) = context.info.role else {
+            return;
+        };
+        if !context.info.permissions.complete {
+            return;
+        }
+        let role_name = &context.template.resources[role].origin.id;
+        let statements = &context.info.permissions.statements;
+        let all_known_targets = privilege
+            .calls
+            .iter()
+            .all(|call| matches!(call.resolved, privilege::Resolved::Resource(_)));
+        for statement in statements.iter().filter(|s| s.allow && !s.not_action) {
+            let mut extra: Vec<String> = Vec::new();
+            let mut used: Vec<String> = Vec::new();
+            for (pattern, _) in statement.action_names() {
+                if service_owned(pattern, context) || pattern == "*" && statement.not_resource {
+                    continue;
+                }
+                let lower = pattern.to_ascii_lowercase();
+                let single = std::slice::from_ref(statement);
+                let uses: Vec<&str> = privilege
+                    .calls
+                    .iter()
+                    .flat_map(|call| call.actions.iter().map(move |a| (call, a)))
+                    .filter(|(call, action)| {
+                        wildcard_match(&lower, &action.to_ascii_lowercase())
+                            && privilege::grant(
+                                context.template,
+                                single,
+                                action,
+                                &call.resolved,
+                                call.target.as_ref(),
+                                &call.service,
+                            ) != Grant::No
+                    })
+                    .map(|(_, action)| action.as_str())
+                    .collect();
+                if uses.is_empty() {
+                    extra.push(format!("`{pattern}`"));
+                } else {
+                    for action in uses {
+                        if !used.iter().any(|u| u == action) {
+                            used.push(action.to_string());
+                        }
+                    }
+                    if pattern.contains('*') {
+                        extra.push(format!("`{pattern}`"));
+                    }
+                }
+            }
+            let star_resource = statement.has_star_resource()
+                && !used.is_empty()
+                && all_known_targets
+                && !privilege.calls.is_empty()
+                && used
+                    .iter()
+                    .all(|a| !warden_iac::policy::action_requires_star_resource(a));
+            if extra.is_empty() && !star_resource {
+                continue;
+            }
+            used.sort();
+            let needs = if used.is_empty() {
+                "the code calls none of them".to_string()
+            } else {
+                format!(
+                    "the code needs only {}",
+                    used.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                )
+            };
+            let shown: Vec<String> = extra.iter().take(8).cloned().collect();
+            let more = if extra.len() > 8 {
+                format!(" and {} more", extra.len() - 8)
+            } else {
+                String::new()
+            };
+            let message = if extra.is_empty() {
+                format!(
+                    "the role `{role_name}` of `{}` grants {} on every resource (`*`) in `{}`; the code calls them only on resources of the stack",
+                    context.function_name,
+                    used.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                    statement.origin
+                )
+            } else {
+                format!(
+                    "the role `{role_name}` of `{}` grants {}{more} in `{}`; {needs}",
+                    context.function_name,
+                    shown.join(", "),
+                    statement.origin
+                )
+            };
+            out.report(statement.span, message).help(format!(
+                "Grant only what the code calls; `warden policy {}` prints the least-privilege policy.",
+                context.function_name
+            ));
+        }
+    }
+}
