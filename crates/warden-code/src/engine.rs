@@ -573,7 +573,7 @@ impl<'p> Engine<'p> {
                                     if route { "request" } else { "event" }
                                 ),
                             }),
-                            structured: true,
+                            structured: false,
                             host_fixed: false,
                         }),
                         ..Val::default()
@@ -1521,6 +1521,27 @@ impl<'p> Engine<'p> {
         // Sinks.
         self.check_sinks(table, canonical, method, receiver.as_ref(), &arg_values, args, loc);
 
+        // Path separators taken out: `key.split('/')`, `name.replace('/', '')`.
+        if let (Some("split" | "replace" | "replaceAll" | "rsplit"), Some(receiver)) = (method, &receiver) {
+            let separator = args.first().is_some_and(|arg| match &arg.value.kind {
+                ExprKind::Str(text) => text.contains('/') || text.contains(".."),
+                ExprKind::Literal(text) => text.starts_with('/') && (text.contains("\\/") || text.contains("\\.")),
+                _ => false,
+            });
+            if separator {
+                let mut out = receiver.data();
+                for taint in [&mut out.taint, &mut out.inner] {
+                    if let Some(t) = taint {
+                        t.kinds &= !SinkKind::FilePath.bit();
+                        if t.kinds == 0 {
+                            *taint = None;
+                        }
+                    }
+                }
+                return out;
+            }
+        }
+
         // Sanitisers.
         let sanitiser = table.sanitisers.iter().find(|(name, _)| {
             table::name_matches(name, canonical, method)
@@ -2071,6 +2092,9 @@ fn js_client(name: &str) -> Option<Client> {
     // `@aws-sdk/lib-dynamodb.DynamoDBDocumentClient.from`.
     let (package, class) = name.split_once('.')?;
     if package == "@aws-sdk/lib-dynamodb" {
+        if !class.starts_with("DynamoDBDocument") {
+            return None;
+        }
         return Some(Client {
             sdk: Sdk::JsV3,
             service: "dynamodb".into(),

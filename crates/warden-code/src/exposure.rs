@@ -43,8 +43,27 @@ pub fn exposure(template: &Template, info: &FunctionInfo) -> Exposure {
         if route.function.as_deref() != Some(function.id.as_str()) || route.is_preflight() {
             continue;
         }
-        let name = format!("`{} {}` of `{}`", route.method, route.path, route.api);
-        let (severity, description) = match &route.auth {
+        let websocket = is_websocket(template, &route.api);
+        let name = if websocket {
+            format!("`{}` of the WebSocket API `{}`", route.method.to_ascii_lowercase(), route.api)
+        } else {
+            format!("`{} {}` of `{}`", route.method, route.path, route.api)
+        };
+        // A WebSocket API authorizes `$connect` only; its other routes run on connections
+        // that `$connect` admitted.
+        let connect_auth = websocket
+            .then(|| {
+                template.analysis.routes.iter().find(|r| {
+                    r.api == route.api && r.method.eq_ignore_ascii_case("$connect")
+                })
+            })
+            .flatten()
+            .map(|r| r.auth.clone());
+        let auth = match (&route.auth, connect_auth) {
+            (RouteAuth::None, Some(connect)) if connect != RouteAuth::None => connect,
+            (auth, _) => auth.clone(),
+        };
+        let (severity, description) = match &auth {
             RouteAuth::None if !route.api_key_required => (
                 Severity::Critical,
                 format!("the unauthenticated public route {name}"),
@@ -69,7 +88,9 @@ pub fn exposure(template: &Template, info: &FunctionInfo) -> Exposure {
             severity,
             description,
             span: route.span,
-            http: true,
+            // A WebSocket route's return value is not sent to the client (without a route
+            // response), so it cannot leak an exception.
+            http: !websocket,
             non_proxy,
         });
     }
@@ -171,5 +192,15 @@ fn non_proxy_integration(template: &Template, function: &str) -> bool {
             && method
                 .prop("Integration.Uri")
                 .is_some_and(|uri| refers_to(uri, function))
+    })
+}
+
+/// True for an `AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`.
+fn is_websocket(template: &Template, api: &str) -> bool {
+    template.resource(api).is_some_and(|resource| {
+        resource
+            .prop("ProtocolType")
+            .and_then(Node::as_str)
+            .is_some_and(|p| p.eq_ignore_ascii_case("WEBSOCKET"))
     })
 }

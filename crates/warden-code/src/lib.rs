@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use warden_diagnostics::{Finding, RuleInfo, SourceMap, Span};
-use warden_iac::{RoleBinding, Template};
+use warden_iac::Template;
 use warden_rules::RuleMeta;
 
 use crate::context::{CallNeed, Context, FileMap, Privilege};
@@ -628,10 +628,8 @@ fn privilege_of(
     if function.prop("Layers").is_some_and(|layers| !layers.items().is_empty()) {
         not_judged.push("it has layers, whose code may call AWS too".into());
     }
-    if !matches!(info.role, RoleBinding::Resource(_)) {
-        not_judged.push("its role is not defined in the stack".into());
-    } else if !info.permissions.complete {
-        not_judged.push("some of its role's policies could not be read".into());
+    if let Err(reason) = privilege::role_readable(template, info) {
+        not_judged.push(reason);
     }
     not_judged.sort();
     not_judged.dedup();

@@ -388,3 +388,47 @@ pub fn policy_resource(template: &Template, resolved: &Resolved, objects: bool) 
         _ => json!("*"),
     }
 }
+
+/// Whether every policy of the function's role was read: the role is in the stack, each
+/// managed policy is known (AWS's, from Warden's table, or one of the stack) and each
+/// inline policy has statements. Partly known resources (`arn:...:${Table}`) are fine: the
+/// grant evaluation treats what is unknown as "may". `Err` says what was not read.
+pub fn role_readable(template: &Template, info: &warden_iac::FunctionInfo) -> Result<(), String> {
+    let warden_iac::RoleBinding::Resource(role) = info.role else {
+        return Err("its role is not defined in the stack".into());
+    };
+    let role = &template.resources[role];
+    if let Some(managed) = role.prop("ManagedPolicyArns") {
+        if managed.as_seq().is_none() {
+            return Err("its managed policies are not known".into());
+        }
+        for arn in managed.items() {
+            let in_stack = template
+                .referenced(arn)
+                .is_some_and(|r| r.resource_type == "AWS::IAM::ManagedPolicy");
+            let known = arn
+                .as_str()
+                .is_some_and(|text| warden_iac::policy::managed_policy(text).is_some());
+            if !in_stack && !known {
+                return Err(format!(
+                    "the managed policy `{}` is not in Warden's table",
+                    arn.display()
+                ));
+            }
+        }
+    }
+    if let Some(policies) = role.prop("Policies") {
+        if policies.as_seq().is_none() {
+            return Err("its inline policies are not known".into());
+        }
+        for policy in policies.items() {
+            let has_statements = policy
+                .get("PolicyDocument")
+                .is_some_and(|document| document.get("Statement").is_some() || document.as_str().is_some());
+            if !has_statements {
+                return Err("an inline policy of its role could not be read".into());
+            }
+        }
+    }
+    Ok(())
+}

@@ -134,15 +134,8 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "for_in_statement" => {
             let target = node.child_by_field_name("left").map(|t| pattern(l, t));
-            let right = node.child_by_field_name("right").map(|e| expr(l, e));
             // `for (k in obj)` iterates keys, `for (v of arr)` values: both from `right`.
-            let iter = right.map(|right| {
-                let r = right.range;
-                Expr::new(
-                    ExprKind::Index(Box::new(right), Box::new(Expr::other(r))),
-                    r,
-                )
-            });
+            let iter = node.child_by_field_name("right").map(|e| expr(l, e));
             let body = body_of(l, node.child_by_field_name("body"));
             out.push(Stmt::Loop {
                 target,

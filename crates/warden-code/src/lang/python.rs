@@ -414,7 +414,7 @@ fn target(l: &mut Lowering<'_>, node: Node<'_>) -> Target {
             let items: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
             Target::Sequence(items.into_iter().map(|item| target(l, item)).collect())
         }
-        "list_splat_pattern" | "parenthesized_expression" => match node.named_child(0) {
+        "list_splat_pattern" | "parenthesized_expression" | "as_pattern_target" => match node.named_child(0) {
             Some(inner) => target(l, inner),
             None => Target::Ignored,
         },

@@ -48,10 +48,10 @@ impl CodeRule for CodeCallsActionRoleLacks {
         let RoleBinding::Resource(role) = context.info.role else {
             return;
         };
-        if !context.info.permissions.complete {
+        if privilege::role_readable(context.template, context.info).is_err() {
             return;
         }
-        let role_name = &context.template.resources[role].origin.id;
+        let role_name = &context.template.resources[role].id;
         let statements = &context.info.permissions.statements;
         for call in context.privilege.calls.iter().filter(|c| c.reachable) {
             let missing: Vec<&String> = call

@@ -60,6 +60,29 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
     if matches!(service, "logs" | "xray" | "kms" | "elasticfilesystem" | "cloudwatch") {
         return true;
     }
+    // Passing a role to a service (`RoleArn=` parameters) needs `iam:PassRole` without a
+    // call of its own.
+    if lower == "iam:passrole" {
+        return true;
+    }
+    // Services that act with the caller's permissions (forward access sessions): Transcribe,
+    // Textract, Rekognition, Comprehend and Polly read and write S3 objects, Athena reads S3
+    // and the Glue catalog, the RDS and Redshift Data APIs read the database secret.
+    let forwarded = |services: &[&str]| {
+        context
+            .privilege
+            .calls
+            .iter()
+            .any(|call| services.contains(&call.service.as_str()))
+    };
+    if matches!(service, "s3" | "glue" | "lakeformation")
+        && forwarded(&["transcribe", "textract", "rekognition", "comprehend", "polly", "athena", "bedrock-runtime", "bedrock-agent-runtime", "firehose", "glue"])
+    {
+        return true;
+    }
+    if matches!(service, "secretsmanager") && forwarded(&["rds-data", "redshift-data"]) {
+        return true;
+    }
     if service == "ec2" && (name.contains("networkinterface") || name.starts_with("describe") || name.contains("privateipaddress")) {
         return true;
     }
@@ -101,13 +124,19 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
         if !privilege.not_judged.is_empty() {
             return;
         }
+        // A permissions boundary may already take away what the role grants.
+        if let RoleBinding::Resource(role) = context.info.role {
+            if context.template.resources[role].prop("PermissionsBoundary").is_some() {
+                return;
+            }
+        }
         let RoleBinding::Resource(role) = context.info.role else {
             return;
         };
-        if !context.info.permissions.complete {
+        if privilege::role_readable(context.template, context.info).is_err() {
             return;
         }
-        let role_name = &context.template.resources[role].origin.id;
+        let role_name = &context.template.resources[role].id;
         let statements = &context.info.permissions.statements;
         let all_known_targets = privilege
             .calls
