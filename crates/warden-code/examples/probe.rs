@@ -11,11 +11,11 @@ fn main() {
     let report = warden_code::analyse(&loaded.templates, &mut sources, &|_| true);
     let analysed_at = started.elapsed();
     for finding in &report.findings {
-        let location = sources.locate(finding.finding.span).unwrap();
+        let location = sources.locate(finding.span).unwrap();
         println!(
             "{}:{}:{} {} [{}] {}: {}",
-            location.file, location.line, location.column, finding.finding.code,
-            finding.finding.severity, finding.finding.resource, finding.finding.message
+            location.file, location.line, location.column, finding.code,
+            finding.severity, finding.resource, finding.message
         );
         for step in &finding.path {
             if let Some(l) = sources.locate(step.span) {

@@ -138,6 +138,8 @@ pub enum TargetValue {
     Env(String),
     /// A literal.
     Text(String),
+    /// A field of the event (`Records[].s3.bucket.name`): the trigger's resource.
+    Event(String),
     /// Built from something else (a variable, a database row).
     Unknown(String),
 }
@@ -282,6 +284,15 @@ impl Val {
     }
 }
 
+/// Of two exception texts, the one with the stack trace.
+fn pick_stack(a: &Option<Rc<StackText>>, b: &Option<Rc<StackText>>) -> Option<Rc<StackText>> {
+    match (a, b) {
+        (Some(x), Some(y)) if y.trace && !x.trace => Some(y.clone()),
+        (Some(x), _) => Some(x.clone()),
+        (None, y) => y.clone(),
+    }
+}
+
 fn join_taint(a: &Option<Taint>, b: &Option<Taint>) -> Option<Taint> {
     match (a, b) {
         (None, None) => None,
@@ -345,7 +356,7 @@ fn join(a: &Val, b: &Val) -> Val {
             (None, None) => None,
         },
         exception: a.exception.or(b.exception),
-        stack: a.stack.clone().or_else(|| b.stack.clone()),
+        stack: pick_stack(&a.stack, &b.stack),
         callback: a.callback || b.callback,
         context: a.context || b.context,
         response: a.response || b.response,
@@ -1228,7 +1239,7 @@ impl<'p> Engine<'p> {
                     let data = value.data();
                     out.taint = join_taint(&out.taint, &data.taint);
                     out.taint = join_taint(&out.taint, &data.inner);
-                    out.stack = out.stack.or(data.stack);
+                    out.stack = pick_stack(&out.stack, &data.stack);
                 }
                 if let Some(taint) = &mut out.taint {
                     taint.structured = false;
@@ -1298,7 +1309,7 @@ impl<'p> Engine<'p> {
                     if let Some(taint) = value.any_taint() {
                         out.inner = join_taint(&out.inner, &Some(taint.clone()));
                     }
-                    out.stack = out.stack.or(value.stack.clone()).or_else(|| value.data().stack);
+                    out.stack = pick_stack(&out.stack, &value.data().stack);
                     match key {
                         Some(key) => fields.push((key.clone(), value)),
                         None => {
@@ -1320,7 +1331,7 @@ impl<'p> Engine<'p> {
                     if let Some(taint) = value.any_taint() {
                         out.inner = join_taint(&out.inner, &Some(taint.clone()));
                     }
-                    out.stack = out.stack.or(value.data().stack);
+                    out.stack = pick_stack(&out.stack, &value.data().stack);
                     fields.push((index.to_string(), value));
                 }
                 out.fields = Some(Rc::new(fields));
@@ -2006,9 +2017,18 @@ impl<'p> Engine<'p> {
         loc: Loc,
     ) {
         let mut params = Vec::new();
-        for (value, arg) in values.iter().zip(args) {
+        // boto3's transfer helpers take their parameters by position.
+        let positional: &[&str] = match (client.sdk, method.as_str()) {
+            (Sdk::Boto3, "download_file" | "download_fileobj") => &["Bucket", "Key", "Filename"],
+            (Sdk::Boto3, "upload_file") => &["Filename", "Bucket", "Key"],
+            (Sdk::Boto3, "upload_fileobj") => &["Fileobj", "Bucket", "Key"],
+            _ => &[],
+        };
+        for (index, (value, arg)) in values.iter().zip(args).enumerate() {
             if let Some(name) = &arg.name {
                 params.push((name.clone(), target_of(value)));
+            } else if let Some(name) = positional.get(index) {
+                params.push((name.to_string(), target_of(value)));
             }
         }
         let positional_first = args.first().is_some_and(|a| a.name.is_none());
@@ -2042,6 +2062,9 @@ fn frame_is_top(env: &Env) -> bool {
 fn target_of(value: &Val) -> TargetValue {
     if let Some(env) = &value.env {
         return TargetValue::Env(env.to_string());
+    }
+    if let (Some(path), None) = (&value.event, &value.taint) {
+        return TargetValue::Event(path.join("."));
     }
     if let Some(text) = &value.text {
         return TargetValue::Text(text.to_string());

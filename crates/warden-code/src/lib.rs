@@ -44,21 +44,11 @@ use crate::project::Project;
 use crate::rules::{Reporter, RULES};
 use crate::sdk::Mapped;
 
-/// One step of a source → sink path, or a related place.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PathStep {
-    pub span: Span,
-    pub message: String,
-}
+/// A finding on handler code: a [`Finding`] whose `path` holds the steps from the event to
+/// the sink and whose `related` holds the route or trigger that reaches the function.
+pub type CodeFinding = Finding;
 
-/// A finding on handler code: the usual finding, the path that leads to it, and related
-/// places in the template (the route or trigger that reaches the function).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodeFinding {
-    pub finding: Finding,
-    pub path: Vec<PathStep>,
-    pub related: Vec<PathStep>,
-}
+pub use warden_diagnostics::PathStep;
 
 /// Something the code analysis did not analyse, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -385,33 +375,19 @@ pub fn analyse(
     for index in template_indices {
         let mut findings = per_template.remove(&index).unwrap_or_default();
         dedup(&mut findings);
-        let plain: Vec<Finding> = findings.iter().map(|f| f.finding.clone()).collect();
-        let filtered = warden_rules::suppression::apply(&templates[index], sources, plain);
+        let filtered = warden_rules::suppression::apply(&templates[index], sources, findings);
         report.suppressed += filtered.suppressed;
         report.problems.extend(filtered.problems);
-        let mut kept = filtered.findings.into_iter().peekable();
-        for finding in findings {
-            if kept.peek() == Some(&finding.finding) {
-                kept.next();
-                report.findings.push(finding);
-            }
-        }
+        report.findings.extend(filtered.findings);
     }
     report
 }
 
 /// The same sink reached by several functions sharing code: one finding, the most severe.
 fn dedup(findings: &mut Vec<CodeFinding>) {
-    findings.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity));
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
     let mut seen = HashSet::new();
-    findings.retain(|f| {
-        seen.insert((
-            f.finding.code,
-            f.finding.span,
-            f.path.first().map(|s| s.span),
-            f.finding.resource.clone(),
-        ))
-    });
+    findings.retain(|f| seen.insert((f.code, f.span, f.path.first().map(|s| s.span), f.resource.clone())));
 }
 
 fn analyse_group(root: Option<PathBuf>, members: &[usize], jobs: &[Job]) -> GroupResult {

@@ -51,8 +51,34 @@ pub fn resolve(template: &Template, function: &Resource, target: Option<&Target>
             resolve_node(template, node)
         }
         TargetValue::Text(text) => resolve_text(template, text),
+        TargetValue::Event(path) => resolve_event(template, function, path),
         TargetValue::Unknown(reason) => Resolved::Unknown(reason.clone()),
     }
+}
+
+/// `Records[].s3.bucket.name` is the bucket that triggered the function (when the template
+/// says which one); other event fields are not known.
+fn resolve_event(template: &Template, function: &Resource, path: &str) -> Resolved {
+    if path.starts_with("Records.[].s3.bucket") {
+        let info = template
+            .analysis
+            .functions
+            .iter()
+            .find(|info| info.resource(template).id == function.id);
+        let sources: Vec<usize> = info
+            .map(|info| {
+                info.triggers
+                    .iter()
+                    .filter(|t| t.kind == warden_iac::TriggerKind::S3)
+                    .filter_map(|t| t.source)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let [bucket] = sources.as_slice() {
+            return Resolved::Resource(*bucket);
+        }
+    }
+    Resolved::Unknown(format!("it comes from the event (`{path}`)"))
 }
 
 fn resolve_node(template: &Template, node: &Node) -> Resolved {

@@ -59,19 +59,19 @@ fn run(code: &str) -> Outcome {
     let mut found = BTreeSet::new();
     let mut resources = BTreeSet::new();
     for finding in &report.findings {
-        let location = sources.locate(finding.finding.span).expect("located");
+        let location = sources.locate(finding.span).expect("located");
         let file = location.file.replace('\\', "/");
         found.insert((file.clone(), location.line));
-        resources.insert(finding.finding.resource.clone());
+        resources.insert(finding.resource.clone());
         let _ = writeln!(
             rendered,
             "{file}:{}:{} {} [{}] {}: {}",
             location.line,
             location.column,
-            finding.finding.code,
-            finding.finding.severity,
-            finding.finding.resource,
-            finding.finding.message
+            finding.code,
+            finding.severity,
+            finding.resource,
+            finding.message
         );
         for step in &finding.path {
             let at = sources.locate(step.span).expect("located step");

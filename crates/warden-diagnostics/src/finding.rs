@@ -142,6 +142,36 @@ pub struct Finding {
     pub resource_type: String,
     /// How to fix it, in one or two sentences.
     pub help: String,
+    /// For findings on handler code: the steps from the source (the event) to the sink,
+    /// each with its place (SARIF `codeFlows`, JSON `path`). Empty for template findings.
+    pub path: Vec<PathStep>,
+    /// Other places that explain the finding: the route or trigger that reaches the
+    /// function (SARIF `relatedLocations`).
+    pub related: Vec<PathStep>,
+}
+
+/// A place with a message: one step of a path, or a related location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathStep {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Something a scan did not analyse, so that "no findings" is never claimed for it (a
+/// function whose code was not found or not read, a file with syntax errors, a
+/// least-privilege comparison that could not be made).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable kebab-case kind, e.g. `code-not-analysed`.
+    pub kind: &'static str,
+    /// One sentence saying what was not analysed and why.
+    pub message: String,
+    /// Where in a scanned file it arises, if anywhere.
+    pub span: Option<Span>,
+    /// The file or path that was not analysed, as written.
+    pub path: Option<String>,
+    /// What the user can do to have it analysed, if anything.
+    pub help: Option<String>,
 }
 
 /// A file that could not be read or understood as a template.

@@ -8,5 +8,5 @@
 mod finding;
 mod source;
 
-pub use finding::{Finding, LoadError, Location, Risk, RuleInfo, Severity};
+pub use finding::{Finding, LoadError, Location, Notice, PathStep, Risk, RuleInfo, Severity};
 pub use source::{display_path, FileId, LineColumn, LineIndex, SourceFile, SourceMap, Span};

@@ -4,7 +4,10 @@
 //! {
 //!   "version": "0.1.0",
 //!   "findings": [{"rule", "name", "risk", "severity", "message", "file", "line", "column",
-//!                 "end_line", "end_column", "resource", "resource_type", "help", "fingerprint"}],
+//!                 "end_line", "end_column", "resource", "resource_type", "help", "fingerprint",
+//!                 "path": [{"file", "line", "column", "message"}],     (code findings only)
+//!                 "related": [{"file", "line", "column", "message"}]}],
+//!   "notices": [{"kind", "message", "file", "line", "column", "path", "help"}],
 //!   "errors": [{"file", "line", "column", "message"}],
 //!   "summary": {"files_scanned", "resources_scanned", "findings", "suppressed", "errors",
 //!               "by_severity": {"critical", "high", "medium", "low", "info"},
@@ -18,7 +21,7 @@ use std::io::{self, Write};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use warden_diagnostics::{Risk, Severity, SourceMap};
+use warden_diagnostics::{PathStep, Risk, Severity, SourceMap};
 
 use crate::{error_path, fingerprint, RenderOptions, SeverityCounts, View};
 
@@ -27,6 +30,8 @@ struct JsonReport<'a> {
     version: &'a str,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notices: Vec<JsonNotice<'a>>,
     summary: Summary,
 }
 
@@ -46,6 +51,49 @@ struct JsonFinding<'a> {
     resource_type: &'a str,
     help: &'a str,
     fingerprint: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    path: Vec<JsonStep<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonStep<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    kind: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+fn steps<'a>(steps: &'a [PathStep], sources: &SourceMap) -> Vec<JsonStep<'a>> {
+    steps
+        .iter()
+        .filter_map(|step| {
+            let location = sources.locate(step.span)?;
+            Some(JsonStep {
+                file: location.file,
+                line: location.line,
+                column: location.column,
+                message: &step.message,
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -109,6 +157,8 @@ pub(crate) fn render(
                     resource_type: &finding.resource_type,
                     help: &finding.help,
                     fingerprint: fingerprint(finding, sources),
+                    path: steps(&finding.path, sources),
+                    related: steps(&finding.related, sources),
                 }
             })
             .collect(),
@@ -120,6 +170,23 @@ pub(crate) fn render(
                 line: error.line,
                 column: error.column,
                 message: &error.message,
+            })
+            .collect(),
+        notices: view
+            .report
+            .notices
+            .iter()
+            .map(|notice| {
+                let location = notice.span.and_then(|span| sources.locate(span));
+                JsonNotice {
+                    kind: notice.kind,
+                    message: &notice.message,
+                    file: location.as_ref().map(|l| l.file.clone()),
+                    line: location.as_ref().map(|l| l.line),
+                    column: location.as_ref().map(|l| l.column),
+                    path: notice.path.as_deref(),
+                    help: notice.help.as_deref(),
+                }
             })
             .collect(),
         summary: Summary {

@@ -31,11 +31,14 @@
 //!         resource: "Fn".to_string(),
 //!         resource_type: "X".to_string(),
 //!         help: "Fix the example.".to_string(),
+//!         path: vec![],
+//!         related: vec![],
 //!     }],
 //!     errors: vec![],
 //!     suppressed: 0,
 //!     files_scanned: 1,
 //!     resources_scanned: 1,
+//!     notices: vec![],
 //! };
 //! let options = RenderOptions { color: false, tool_version: "0.1.0" };
 //! let mut out = Vec::new();
@@ -51,7 +54,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use warden_diagnostics::{
-    display_path, Finding, LoadError, Location, Risk, RuleInfo, Severity, SourceMap,
+    display_path, Finding, LoadError, Location, Notice, Risk, RuleInfo, Severity, SourceMap,
 };
 
 mod fingerprint;
@@ -77,6 +80,8 @@ pub struct Report {
     pub suppressed: usize,
     pub files_scanned: usize,
     pub resources_scanned: usize,
+    /// What was not analysed (code not found, files with syntax errors ...).
+    pub notices: Vec<Notice>,
 }
 
 impl Report {

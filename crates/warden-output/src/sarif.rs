@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use warden_diagnostics::{Finding, RuleInfo, Severity, SourceMap};
+use warden_diagnostics::{Finding, PathStep, RuleInfo, Severity, SourceMap};
 
 use crate::{error_path, fingerprint, RenderOptions, View};
 
@@ -97,7 +97,55 @@ struct SarifResult<'a> {
     message: Message,
     locations: Vec<ResultLocation<'a>>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<CodeFlow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow {
+    thread_flows: Vec<ThreadFlow>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlow {
+    locations: Vec<ThreadFlowLocation>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlowLocation {
+    location: RelatedLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    message: Message,
+}
+
+fn related_location(step: &PathStep, id: Option<usize>, sources: &SourceMap) -> Option<RelatedLocation> {
+    let location = sources.locate(step.span)?;
+    Some(RelatedLocation {
+        id,
+        physical_location: PhysicalLocation {
+            artifact_location: artifact_location(&location.file),
+            region: Some(Region {
+                start_line: location.line.max(1),
+                start_column: location.column.max(1),
+                end_line: Some(location.end_line.max(location.line).max(1)),
+                end_column: Some(location.end_column.max(1)),
+            }),
+        },
+        message: Message {
+            text: step.message.clone(),
+        },
+    })
 }
 
 #[derive(Serialize)]
@@ -223,6 +271,26 @@ pub(crate) fn render(
                     FINGERPRINT_KEY,
                     fingerprint(finding, sources),
                 )]),
+                code_flows: if finding.path.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![CodeFlow {
+                        thread_flows: vec![ThreadFlow {
+                            locations: finding
+                                .path
+                                .iter()
+                                .filter_map(|step| related_location(step, None, sources))
+                                .map(|location| ThreadFlowLocation { location })
+                                .collect(),
+                        }],
+                    }]
+                },
+                related_locations: finding
+                    .related
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, step)| related_location(step, Some(index + 1), sources))
+                    .collect(),
                 properties: ResultProperties {
                     severity: finding.severity,
                     risk: finding.risk.slug(),
@@ -251,6 +319,28 @@ pub(crate) fn render(
                 },
             }],
         })
+        .chain(view.report.notices.iter().map(|notice| Notification {
+            level: "warning",
+            message: Message {
+                text: notice.message.clone(),
+            },
+            locations: notice
+                .span
+                .and_then(|span| sources.locate(span))
+                .map(|location| NotificationLocation {
+                    physical_location: PhysicalLocation {
+                        artifact_location: artifact_location(&location.file),
+                        region: Some(Region {
+                            start_line: location.line.max(1),
+                            start_column: location.column.max(1),
+                            end_line: None,
+                            end_column: None,
+                        }),
+                    },
+                })
+                .into_iter()
+                .collect(),
+        }))
         .collect::<Vec<_>>();
 
     let log = Log {

@@ -60,6 +60,21 @@ pub(crate) fn render(
     if !view.errors.is_empty() {
         writeln!(out)?;
     }
+    if !view.report.notices.is_empty() {
+        writeln!(out, "{}", style.paint(BOLD, "not analysed:"))?;
+        for notice in &view.report.notices {
+            let place = notice
+                .span
+                .and_then(|span| sources.locate(span))
+                .map(|at| format!("{}:{}: ", sanitize(&at.file), at.line))
+                .unwrap_or_default();
+            writeln!(out, "  - {place}{}", sanitize(&notice.message))?;
+            if let Some(help) = &notice.help {
+                writeln!(out, "    {}", sanitize(help))?;
+            }
+        }
+        writeln!(out)?;
+    }
     write_summary(out, view, &style)
 }
 
@@ -143,6 +158,34 @@ fn write_finding(
         )
     };
     write_note(out, width, style, "resource", &resource)?;
+    // A code finding's path, one step per line: `app.py:8 event.body comes from the event`.
+    if !finding.path.is_empty() {
+        let steps: Vec<String> = finding
+            .path
+            .iter()
+            .filter_map(|step| {
+                let at = sources.locate(step.span)?;
+                let file = if at.file == location.file {
+                    String::new()
+                } else {
+                    format!("{} ", sanitize(&at.file))
+                };
+                Some(format!("{file}{}:{} {}", at.line, at.column, sanitize(&step.message)))
+            })
+            .collect();
+        write_note(out, width, style, "path", &steps.join("\n"))?;
+    }
+    for related in &finding.related {
+        if let Some(at) = sources.locate(related.span) {
+            write_note(
+                out,
+                width,
+                style,
+                "via",
+                &format!("{}:{}: {}", sanitize(&at.file), at.line, sanitize(&related.message)),
+            )?;
+        }
+    }
     write_note(
         out,
         width,

@@ -145,6 +145,7 @@ fn clean_scan_is_one_friendly_line() {
         suppressed: 1,
         files_scanned: 3,
         resources_scanned: 1,
+        notices: Vec::new(),
         ..Report::default()
     };
     assert_eq!(

@@ -100,3 +100,84 @@ fn sarif_has_what_github_needs() {
         2
     );
 }
+
+/// A code finding: a path from the event to the sink, the route that reaches the function,
+/// and a notice about code that was not analysed.
+fn with_code_finding() -> common::Fixture {
+    let mut fixture = fixture();
+    let code = "def handler(event, context):\n    os.system(event['body'])\n";
+    let file = fixture.sources.add("src/app.py", code.to_string()).id;
+    let source = code.find("event['body']").unwrap();
+    let sink = code.find("os.system").unwrap();
+    let mut finding = fixture.report.findings[0].clone();
+    finding.span = warden_diagnostics::Span::new(file, sink, sink + 9);
+    finding.path = vec![
+        warden_diagnostics::PathStep {
+            span: warden_diagnostics::Span::new(file, source, source + 13),
+            message: "`event.body` comes from the event".into(),
+        },
+        warden_diagnostics::PathStep {
+            span: warden_diagnostics::Span::new(file, sink, sink + 9),
+            message: "reaches `os.system()`".into(),
+        },
+    ];
+    finding.related = vec![warden_diagnostics::PathStep {
+        span: fixture.report.findings[0].span,
+        message: "reached by the unauthenticated public route `POST /run`".into(),
+    }];
+    fixture.report.findings.push(finding);
+    fixture.report.notices.push(warden_diagnostics::Notice {
+        kind: "code-not-analysed",
+        message: "the code of `Other` was not analysed: a container image".into(),
+        span: Some(fixture.report.findings[0].span),
+        path: None,
+        help: None,
+    });
+    fixture
+}
+
+#[test]
+fn code_flows_and_related_locations_match_the_schema() {
+    let fixture = with_code_finding();
+    let sarif = json(Format::Sarif, &fixture.report, &fixture.sources);
+    assert_valid(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let with_flow = results
+        .iter()
+        .find(|r| r.get("codeFlows").is_some())
+        .expect("a result with a code flow");
+    let steps = &with_flow["codeFlows"][0]["threadFlows"][0]["locations"];
+    assert_eq!(steps.as_array().unwrap().len(), 2);
+    assert_eq!(
+        steps[0]["location"]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert_eq!(
+        with_flow["relatedLocations"][0]["message"]["text"],
+        "reached by the unauthenticated public route `POST /run`"
+    );
+    let notifications = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(notifications
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["level"] == "warning"));
+}
+
+#[test]
+fn json_has_the_path_and_the_notices() {
+    let fixture = with_code_finding();
+    let report = json(Format::Json, &fixture.report, &fixture.sources);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f.get("path").is_some())
+        .expect("a finding with a path");
+    assert_eq!(finding["path"][0]["file"], "src/app.py");
+    assert_eq!(finding["path"][0]["line"], 2);
+    assert_eq!(finding["path"][1]["message"], "reaches `os.system()`");
+    assert_eq!(report["notices"][0]["kind"], "code-not-analysed");
+    // Template findings carry no path.
+    assert!(report["findings"][0].get("path").is_none());
+}

@@ -59,6 +59,8 @@ impl<'t> Checker<'t> {
             resource: resource.origin.id.clone(),
             resource_type: resource.origin.resource_type.clone(),
             help: self.meta.help.to_string(),
+            path: Vec::new(),
+            related: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -81,6 +83,8 @@ impl<'t> Checker<'t> {
             resource: resource.to_string(),
             resource_type: resource_type.to_string(),
             help: self.meta.help.to_string(),
+            path: Vec::new(),
+            related: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }

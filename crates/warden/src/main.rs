@@ -19,8 +19,11 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
-    /// Scan CloudFormation and SAM templates for serverless security weaknesses.
+    /// Scan CloudFormation/SAM, Serverless Framework and Terraform templates, and the
+    /// handler code they point to, for serverless security weaknesses.
     Scan(commands::scan::ScanArgs),
+    /// Print the least-privilege policy a function's code needs (from its AWS SDK calls).
+    Policy(commands::policy::PolicyArgs),
     /// List the posture rules.
     Rules(commands::rules::RulesArgs),
     /// Print one rule's documentation.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => commands::scan::run(args),
+        Command::Policy(args) => commands::policy::run(args),
         Command::Rules(args) => commands::rules::list(args),
         Command::Rule(args) => commands::rules::show(args),
         Command::Logs(command) => commands::logs::run(command),

@@ -2,7 +2,7 @@ use warden_diagnostics::Severity;
 use warden_rules::{declare_rule, RuleMeta};
 
 use crate::context::Context;
-use crate::rules::{CodeRule, Reporter};
+use crate::rules::{CodeRule, FindingExt, Reporter};
 
 declare_rule! {
     /// ## What it does

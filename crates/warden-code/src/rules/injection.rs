@@ -2,7 +2,7 @@
 //! with the severity of the most exposed way into the function.
 
 use crate::context::Context;
-use crate::rules::Reporter;
+use crate::rules::{FindingExt, Reporter};
 use crate::table::SinkKind;
 
 pub fn check(kind: SinkKind, context: &Context<'_>, out: &mut Reporter) {

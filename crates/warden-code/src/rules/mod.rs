@@ -20,7 +20,7 @@ use warden_diagnostics::{Finding, Severity, Span};
 use warden_rules::RuleMeta;
 
 use crate::context::Context;
-use crate::{CodeFinding, PathStep};
+use crate::PathStep;
 
 /// A rule on handler code.
 pub trait CodeRule: Sync {
@@ -49,7 +49,7 @@ pub struct Reporter {
     meta: &'static RuleMeta,
     resource: String,
     resource_type: String,
-    pub findings: Vec<CodeFinding>,
+    pub findings: Vec<Finding>,
 }
 
 impl Reporter {
@@ -62,19 +62,17 @@ impl Reporter {
         }
     }
 
-    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut CodeFinding {
-        self.findings.push(CodeFinding {
-            finding: Finding {
-                code: self.meta.code,
-                name: self.meta.name,
-                risk: self.meta.risk,
-                severity: self.meta.severity,
-                message: message.into(),
-                span,
-                resource: self.resource.clone(),
-                resource_type: self.resource_type.clone(),
-                help: self.meta.help.to_string(),
-            },
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Finding {
+        self.findings.push(Finding {
+            code: self.meta.code,
+            name: self.meta.name,
+            risk: self.meta.risk,
+            severity: self.meta.severity,
+            message: message.into(),
+            span,
+            resource: self.resource.clone(),
+            resource_type: self.resource_type.clone(),
+            help: self.meta.help.to_string(),
             path: Vec::new(),
             related: Vec::new(),
         });
@@ -82,18 +80,26 @@ impl Reporter {
     }
 }
 
-impl CodeFinding {
-    pub fn severity(&mut self, severity: Severity) -> &mut Self {
-        self.finding.severity = severity;
+/// Builder-style setters for code findings.
+pub trait FindingExt {
+    fn severity(&mut self, severity: Severity) -> &mut Self;
+    fn path(&mut self, path: Vec<PathStep>) -> &mut Self;
+    fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Self;
+    fn help(&mut self, help: impl Into<String>) -> &mut Self;
+}
+
+impl FindingExt for Finding {
+    fn severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = severity;
         self
     }
 
-    pub fn path(&mut self, path: Vec<PathStep>) -> &mut Self {
+    fn path(&mut self, path: Vec<PathStep>) -> &mut Self {
         self.path = path;
         self
     }
 
-    pub fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+    fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
         self.related.push(PathStep {
             span,
             message: message.into(),
@@ -101,8 +107,8 @@ impl CodeFinding {
         self
     }
 
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.finding.help = help.into();
+    fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = help.into();
         self
     }
 }

@@ -4,7 +4,7 @@ use warden_rules::{declare_rule, RuleMeta};
 
 use crate::context::Context;
 use crate::privilege::{self, Grant};
-use crate::rules::{CodeRule, Reporter};
+use crate::rules::{CodeRule, FindingExt, Reporter};
 
 declare_rule! {
     /// ## What it does

@@ -107,6 +107,8 @@ pub fn finding(rule: &RuleInfo, span: Span, resource: &str, kind: &str, message:
         resource: resource.to_string(),
         resource_type: kind.to_string(),
         help: String::new(),
+        path: Vec::new(),
+        related: Vec::new(),
     }
 }
 
@@ -162,6 +164,8 @@ pub fn fixture() -> Fixture {
         resource: "ApiFunction".to_string(),
         resource_type: function.to_string(),
         help: "Add `DeadLetterQueue` <Type: SQS> & a target ARN.".to_string(),
+        path: Vec::new(),
+        related: Vec::new(),
     };
     dlq.help.push_str("\n\nSee the SAM docs.");
 
@@ -196,6 +200,7 @@ pub fn fixture() -> Fixture {
             suppressed: 2,
             files_scanned: 5,
             resources_scanned: 2,
+            notices: Vec::new(),
         },
     }
 }

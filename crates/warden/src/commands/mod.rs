@@ -1,6 +1,7 @@
 pub mod baseline;
 pub mod config;
 pub mod logs;
+pub mod policy;
 pub mod rules;
 pub mod scan;
 pub mod serve;

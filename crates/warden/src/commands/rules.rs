@@ -18,8 +18,26 @@ pub struct RuleArgs {
     code: String,
 }
 
+/// Every rule: template rules (`warden-rules`), then handler-code rules (`warden-code`).
+pub fn all_infos() -> &'static [warden_diagnostics::RuleInfo] {
+    static ALL: std::sync::OnceLock<Vec<warden_diagnostics::RuleInfo>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut infos = warden_code::rule_infos().to_vec();
+        infos.extend(warden_rules::rule_infos().iter().copied());
+        infos
+    })
+}
+
+/// Every rule's metadata, for `--select` and `--ignore`.
+pub fn all_metas() -> Vec<&'static warden_rules::RuleMeta> {
+    warden_code::rule_metas()
+        .chain(warden_rules::all_rules().iter().map(|rule| rule.meta()))
+        .collect()
+}
+
 pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
-    let infos = warden_rules::rule_infos();
+    let infos = all_infos();
     let mut out = std::io::stdout().lock();
     if args.json {
         let rules: Vec<_> = infos
@@ -61,7 +79,7 @@ pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn show(args: RuleArgs) -> anyhow::Result<ExitCode> {
-    let Some(info) = warden_rules::rule_infos()
+    let Some(info) = all_infos()
         .iter()
         .find(|info| info.code.eq_ignore_ascii_case(&args.code) || info.name == args.code)
     else {

@@ -76,6 +76,9 @@ pub struct ScanArgs {
     /// When to use colour in text output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// Skip the analysis of handler code (templates only).
+    #[arg(long)]
+    no_code: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,11 +131,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         args.select.clone()
     };
     let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let metas = super::rules::all_metas();
     for selector in select.iter().chain(&ignore) {
-        if !warden_rules::all_rules()
-            .iter()
-            .any(|r| selector_matches(selector, r.meta()))
-        {
+        if !metas.iter().any(|meta| selector_matches(selector, meta)) {
             anyhow::bail!("`{selector}` matches no rule (see `warden rules`)");
         }
     }
@@ -183,16 +184,39 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut suppressed = 0;
-    let mut errors = loaded.errors;
+    let warden_iac::Loaded {
+        mut sources,
+        templates,
+        errors,
+        mut files_scanned,
+    } = loaded;
+    let mut errors = errors;
     for filtered in per_template {
         findings.extend(filtered.findings);
         suppressed += filtered.suppressed;
         errors.extend(filtered.problems);
     }
+    // The handler code each function points to: injection paths, leaked errors, secrets,
+    // least privilege. Code files join `sources` so that reports can show them.
+    let mut notices = Vec::new();
+    if !args.no_code {
+        let code = warden_code::analyse(&templates, &mut sources, &enabled);
+        findings.extend(code.findings);
+        suppressed += code.suppressed;
+        errors.extend(code.problems);
+        files_scanned += code.files_analysed;
+        notices.extend(code.notices.into_iter().map(|notice| warden_diagnostics::Notice {
+            kind: notice.kind,
+            message: notice.message,
+            span: notice.span,
+            path: notice.path,
+            help: notice.help,
+        }));
+    }
     findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
 
     if let Some(path) = &args.write_baseline {
-        Baseline::of(&findings, &loaded.sources).write(path)?;
+        Baseline::of(&findings, &sources).write(path)?;
         eprintln!(
             "warden: wrote {} findings to baseline {}",
             findings.len(),
@@ -204,7 +228,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let known = Baseline::read(path)?;
         let before = findings.len();
         findings.retain(|finding| {
-            !known.contains(&warden_output::fingerprint(finding, &loaded.sources))
+            !known.contains(&warden_output::fingerprint(finding, &sources))
         });
         suppressed += before - findings.len();
     }
@@ -217,8 +241,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         findings,
         errors,
         suppressed,
-        files_scanned: loaded.files_scanned,
-        resources_scanned: loaded.templates.iter().map(|t| t.resources.len()).sum(),
+        files_scanned,
+        resources_scanned: templates.iter().map(|t| t.resources.len()).sum(),
+        notices,
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -233,7 +258,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         color,
         tool_version: env!("CARGO_PKG_VERSION"),
     };
-    let rules = warden_rules::rule_infos();
+    let rules = super::rules::all_infos();
     match &args.output {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
@@ -243,7 +268,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             render(
                 args.format,
                 &report,
-                &loaded.sources,
+                &sources,
                 rules,
                 &render_options,
                 &mut file,
@@ -256,7 +281,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             render(
                 args.format,
                 &report,
-                &loaded.sources,
+                &sources,
                 rules,
                 &render_options,
                 &mut out,
