@@ -79,6 +79,13 @@ pub struct Context<'a> {
     pub project: &'a Project,
     pub files: &'a [FileMap],
     pub privilege: &'a Privilege,
+    /// What every function sharing this function's role calls (`None`: not all of them were
+    /// analysed and judged).
+    pub role_calls: Option<Vec<CallNeed>>,
+    /// The functions that use this function's role (this one included).
+    pub role_functions: Vec<String>,
+    /// This function reports the role's findings (the first of the functions sharing it).
+    pub role_reporter: bool,
     /// Project files whose hard-coded secrets this function reports (each file once).
     pub secret_files: Vec<usize>,
 }

@@ -868,10 +868,23 @@ impl<'p> Engine<'p> {
                         None => Val::default(),
                     }
                 }
-                _ => Val {
-                    local_module: Some(local),
-                    ..Val::default()
-                },
+                _ => {
+                    // `require('./x')` of a CommonJS module gives `module.exports`.
+                    let globals = self.module_globals(local);
+                    let exported = globals
+                        .get(&crate::lang::javascript::export_name("default"))
+                        .cloned();
+                    match exported {
+                        Some(mut exported) if exported.fields.is_some() || exported.func.is_some() || exported.client.is_some() => {
+                            exported.local_module = Some(local);
+                            exported
+                        }
+                        _ => Val {
+                            local_module: Some(local),
+                            ..Val::default()
+                        },
+                    }
+                }
             };
         }
         match member {
@@ -1121,7 +1134,9 @@ impl<'p> Engine<'p> {
                     return found.clone();
                 }
             }
-            return Val::default();
+            if value.client.is_none() && value.fields.is_none() {
+                return Val::default();
+            }
         }
         if let Some(origin) = value.exception {
             let trace = matches!(key, "stack" | "__traceback__" | "stackTrace");

@@ -129,6 +129,15 @@ fn info_of(meta: &'static RuleMeta) -> RuleInfo {
     }
 }
 
+/// Who uses a role, and what their code calls.
+#[derive(Default)]
+struct RoleUse {
+    functions: Vec<String>,
+    /// How many of them were analysed and judged.
+    judged: usize,
+    calls: Vec<CallNeed>,
+}
+
 /// One function to analyse.
 struct Job {
     template: usize,
@@ -172,6 +181,24 @@ const AWS_CALLING_LIBRARIES: &[&str] = &[
     "dynamoose",
     "@aws-sdk/lib-storage",
     "electrodb",
+    "pyqldb",
+    "amazon-qldb-driver-nodejs",
+    "aws_durable_execution_sdk_python",
+    "@aws/durable-execution-sdk-js",
+    "botocore.auth",
+    "requests_aws4auth",
+    "aws_requests_auth",
+    "opensearchpy.AWSV4SignerAuth",
+    "opensearchpy.AWSV4SignerAsyncAuth",
+    "@opensearch-project/opensearch/aws",
+    "aws4",
+    "@aws-sdk/signature-v4",
+    "@smithy/signature-v4",
+    "aws-appsync",
+    "aws-amplify",
+    "@aws-amplify",
+    "aws_encryption_sdk",
+    "@aws-crypto/client-node",
 ];
 
 /// Analyses the code of every function of `templates`. Code files are added to `sources`
@@ -238,11 +265,44 @@ pub fn analyse(
         .map(|(root, members)| analyse_group(root, &members, &jobs))
         .collect();
 
+    // A role shared by several functions is judged on what all of them call: the role is
+    // what the user can change. Every sharing function must have been analysed and judged.
+    let mut shared: HashMap<(usize, usize), RoleUse> = HashMap::new();
+    for (template_index, template) in templates.iter().enumerate() {
+        for info in &template.analysis.functions {
+            if let warden_iac::RoleBinding::Resource(role) = info.role {
+                let entry = shared.entry((template_index, role)).or_default();
+                entry.functions.push(info.resource(template).origin.id.clone());
+            }
+        }
+    }
+    let mut privileges: Vec<Vec<Option<Privilege>>> = Vec::new();
+    for group in &results {
+        let mut per_handler = Vec::new();
+        for handler in &group.handlers {
+            let job = &jobs[handler.job];
+            let template = &templates[job.template];
+            let info = &template.analysis.functions[job.function];
+            let privilege = handler.findings.as_ref().map(|findings| {
+                privilege_of(template, info.resource(template), info, findings, &group.project)
+            });
+            if let (warden_iac::RoleBinding::Resource(role), Some(privilege)) = (&info.role, &privilege) {
+                if let Some(entry) = shared.get_mut(&(job.template, *role)) {
+                    entry.judged += usize::from(privilege.not_judged.is_empty());
+                    entry.calls.extend(privilege.calls.iter().cloned());
+                }
+            }
+            per_handler.push(privilege);
+        }
+        privileges.push(per_handler);
+    }
+    let mut role_reported: HashSet<(usize, usize)> = HashSet::new();
+
     // Positions become spans: code files join the source map.
     let mut secret_files_seen: HashSet<PathBuf> = HashSet::new();
     let mut per_template: HashMap<usize, Vec<CodeFinding>> = HashMap::new();
     let mut problem_files_seen: HashSet<PathBuf> = HashSet::new();
-    for group in results {
+    for (group_index, group) in results.into_iter().enumerate() {
         let project = &group.project;
         let maps: Vec<FileMap> = match group.inline {
             Some((span, _)) => project
@@ -287,7 +347,7 @@ pub fn analyse(
                 });
             }
         }
-        for handler in group.handlers {
+        for (handler_index, handler) in group.handlers.into_iter().enumerate() {
             let job = &jobs[handler.job];
             let template = &templates[job.template];
             let info = &template.analysis.functions[job.function];
@@ -309,7 +369,24 @@ pub fn analyse(
                 continue;
             };
             report.functions_analysed += 1;
-            let privilege = privilege_of(template, function, info, &findings, project);
+            let privilege = privileges[group_index][handler_index]
+                .take()
+                .unwrap_or_default();
+            let role = match info.role {
+                warden_iac::RoleBinding::Resource(role) => shared.get(&(job.template, role)).map(|u| (role, u)),
+                _ => None,
+            };
+            let (role_calls, role_functions, role_reporter) = match role {
+                Some((role, usage)) if usage.functions.len() > 1 => {
+                    let complete = usage.judged == usage.functions.len();
+                    (
+                        complete.then(|| usage.calls.clone()),
+                        usage.functions.clone(),
+                        complete && role_reported.insert((job.template, role)),
+                    )
+                }
+                _ => (Some(privilege.calls.clone()), vec![function.origin.id.clone()], true),
+            };
             if !privilege.not_judged.is_empty() && privilege.calls.iter().any(|c| c.reachable) {
                 report.notices.push(CodeNotice {
                     kind: "least-privilege-not-judged",
@@ -343,6 +420,9 @@ pub fn analyse(
                 project,
                 files: &maps,
                 privilege: &privilege,
+                role_calls,
+                role_functions,
+                role_reporter,
                 secret_files,
             };
             let resource_type = function.origin.resource_type.clone();

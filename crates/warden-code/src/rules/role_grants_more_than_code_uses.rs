@@ -108,10 +108,9 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
                 && r.prop("DestinationConfig").is_some()
         });
     destinations
-        && matches!(
-            lower.as_str(),
-            "sqs:sendmessage" | "sns:publish" | "lambda:invokefunction" | "events:putevents" | "s3:putobject"
-        )
+        && ["sqs:sendmessage", "sns:publish", "lambda:invokefunction", "events:putevents", "s3:putobject"]
+            .iter()
+            .any(|action| wildcard_match(&lower, action))
 }
 
 impl CodeRule for RoleGrantsMoreThanCodeUses {
@@ -136,10 +135,28 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
         if privilege::role_readable(context.template, context.info).is_err() {
             return;
         }
+        let Some(calls) = &context.role_calls else {
+            return;
+        };
+        if !context.role_reporter {
+            return;
+        }
         let role_name = &context.template.resources[role].id;
+        let users = if context.role_functions.len() > 1 {
+            format!(
+                "shared by {}",
+                context
+                    .role_functions
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("of `{}`", context.function_name)
+        };
         let statements = &context.info.permissions.statements;
-        let all_known_targets = privilege
-            .calls
+        let all_known_targets = calls
             .iter()
             .all(|call| matches!(call.resolved, privilege::Resolved::Resource(_)));
         for statement in statements.iter().filter(|s| s.allow && !s.not_action) {
@@ -151,8 +168,7 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
                 }
                 let lower = pattern.to_ascii_lowercase();
                 let single = std::slice::from_ref(statement);
-                let uses: Vec<&str> = privilege
-                    .calls
+                let uses: Vec<&str> = calls
                     .iter()
                     .flat_map(|call| call.actions.iter().map(move |a| (call, a)))
                     .filter(|(call, action)| {
@@ -184,7 +200,7 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
             let star_resource = statement.has_star_resource()
                 && !used.is_empty()
                 && all_known_targets
-                && !privilege.calls.is_empty()
+                && !calls.is_empty()
                 && used
                     .iter()
                     .all(|a| !warden_iac::policy::action_requires_star_resource(a));
@@ -208,15 +224,13 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
             };
             let message = if extra.is_empty() {
                 format!(
-                    "the role `{role_name}` of `{}` grants {} on every resource (`*`) in `{}`; the code calls them only on resources of the stack",
-                    context.function_name,
+                    "the role `{role_name}` {users} grants {} on every resource (`*`) in `{}`; the code calls them only on resources of the stack",
                     used.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
                     statement.origin
                 )
             } else {
                 format!(
-                    "the role `{role_name}` of `{}` grants {}{more} in `{}`; {needs}",
-                    context.function_name,
+                    "the role `{role_name}` {users} grants {}{more} in `{}`; {needs}",
                     shown.join(", "),
                     statement.origin
                 )
