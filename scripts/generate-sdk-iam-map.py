@@ -228,6 +228,11 @@ def main():
             match = by_endpoint[file_prefix][0]
         if not match and key in services:
             match = key
+        if not match:
+            # The v2 key is the service id without spaces (`eventbridge` for `events`).
+            by_id = [n for n, svc in services.items() if svc["id"].lower().replace(" ", "") == key]
+            if len(by_id) == 1:
+                match = by_id[0]
         if match:
             services[match]["v2"] = entry["name"]
     for service in services.values():

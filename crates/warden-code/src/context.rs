@@ -86,6 +86,8 @@ pub struct Context<'a> {
     pub role_functions: Vec<String>,
     /// This function reports the role's findings (the first of the functions sharing it).
     pub role_reporter: bool,
+    /// The template is a Serverless service with plugins (which may change the role).
+    pub plugins: bool,
     /// Project files whose hard-coded secrets this function reports (each file once).
     pub secret_files: Vec<usize>,
 }

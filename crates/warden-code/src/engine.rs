@@ -201,6 +201,8 @@ pub struct Findings {
     pub files: HashSet<usize>,
     /// The analysis stopped at its budget.
     pub truncated: bool,
+    /// Every module imported or required, as written.
+    pub imports: HashSet<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -258,6 +260,18 @@ impl Val {
             text: Some(text.into()),
             ..Val::default()
         }
+    }
+
+    /// Holds no data at all (no taint, no exception, no text from one).
+    fn clean_of_data(&self) -> bool {
+        self.taint.is_none()
+            && self.inner.is_none()
+            && self.stack.is_none()
+            && self.exception.is_none()
+            && self.env.is_none()
+            && self.fields.is_none()
+            && self.func.is_none()
+            && self.client.is_none()
     }
 
     /// Taint of the value or of anything inside it.
@@ -841,6 +855,10 @@ impl<'p> Engine<'p> {
     }
 
     fn import(&mut self, file: usize, module: &str, member: Option<&str>) -> Val {
+        self.out.imports.insert(match member {
+            Some(member) => format!("{module}.{member}"),
+            None => module.to_string(),
+        });
         let canonical = module.strip_prefix("node:").unwrap_or(module);
         if let Some(local) = self.project.resolve_import(file, module, member) {
             self.out.files.insert(local);
@@ -1153,7 +1171,8 @@ impl<'p> Engine<'p> {
                     ..Val::default()
                 };
             }
-            return Val::default();
+            // Another field of the exception (`err.statusCode`): not known.
+            return Val::named(format!("<exception>.{key}"));
         }
         let mut out = value.data();
         if out.taint.is_none() {
@@ -1290,7 +1309,12 @@ impl<'p> Engine<'p> {
                             out.event = left.event.clone().or_else(|| right.event.clone());
                             out.fields = left.fields.clone().or_else(|| right.fields.clone());
                             out.client = left.client.clone().or_else(|| right.client.clone());
-                            out.text = left.text.clone().or_else(|| right.text.clone());
+                            // `a or "default"`: known only when `a` is.
+                            out.text = left.text.clone().or_else(|| {
+                                (left.clean_of_data() && left.name.is_none() && left.event.is_none())
+                                    .then(|| right.text.clone())
+                                    .flatten()
+                            });
                         }
                         out
                     }

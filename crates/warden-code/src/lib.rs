@@ -199,6 +199,14 @@ const AWS_CALLING_LIBRARIES: &[&str] = &[
     "@aws-amplify",
     "aws_encryption_sdk",
     "@aws-crypto/client-node",
+    "aws_secretsmanager_caching",
+    "aws-secretsmanager-caching",
+    "bedrock_agentcore",
+    "strands",
+    "@strands-agents/sdk",
+    "langchain_aws",
+    "@langchain/aws",
+    "llama_index",
 ];
 
 /// Analyses the code of every function of `templates`. Code files are added to `sources`
@@ -209,6 +217,16 @@ pub fn analyse(
     enabled: &(dyn Fn(&RuleMeta) -> bool + Sync),
 ) -> CodeReport {
     let mut report = CodeReport::default();
+    // Serverless services with plugins: their role may get statements Warden does not see.
+    let plugins: Vec<bool> = templates
+        .iter()
+        .map(|template| {
+            template.format == warden_iac::Format::Serverless
+                && sources.get(template.file).is_some_and(|file| {
+                    file.text.lines().any(|line| line.starts_with("plugins:"))
+                })
+        })
+        .collect();
     let mut jobs = Vec::new();
     for (template_index, template) in templates.iter().enumerate() {
         let dir = sources
@@ -284,7 +302,14 @@ pub fn analyse(
             let template = &templates[job.template];
             let info = &template.analysis.functions[job.function];
             let privilege = handler.findings.as_ref().map(|findings| {
-                privilege_of(template, info.resource(template), info, findings, &group.project)
+                privilege_of(
+                    template,
+                    info.resource(template),
+                    info,
+                    findings,
+                    &group.project,
+                    plugins[job.template],
+                )
             });
             if let (warden_iac::RoleBinding::Resource(role), Some(privilege)) = (&info.role, &privilege) {
                 if let Some(entry) = shared.get_mut(&(job.template, *role)) {
@@ -423,6 +448,7 @@ pub fn analyse(
                 role_calls,
                 role_functions,
                 role_reporter,
+                plugins: plugins[job.template],
                 secret_files,
             };
             let resource_type = function.origin.resource_type.clone();
@@ -618,6 +644,7 @@ fn privilege_of(
     info: &warden_iac::FunctionInfo,
     findings: &Findings,
     project: &Project,
+    plugins: bool,
 ) -> Privilege {
     let mut privilege = Privilege::default();
     let mut not_judged: Vec<String> = Vec::new();
@@ -662,29 +689,23 @@ fn privilege_of(
                 warden_diagnostics::display_path(&project.files[file].path)
             ));
         }
-        if let Some(module) = &project.files[file].module {
-            for function in &module.functions {
-                for stmt in &function.body {
-                    if let ir::Stmt::Import(import) = stmt {
-                        let full = match &import.member {
-                            Some(member) => format!("{}.{member}", import.module),
-                            None => import.module.clone(),
-                        };
-                        if AWS_CALLING_LIBRARIES
-                            .iter()
-                            .any(|lib| full.starts_with(lib) || import.module == *lib)
-                        {
-                            not_judged.push(format!("it imports `{}`, which calls AWS for it", import.module));
-                        }
-                    }
-                }
-            }
+    }
+    for import in &findings.imports {
+        if let Some(library) = AWS_CALLING_LIBRARIES
+            .iter()
+            .find(|lib| {
+                import.as_str() == **lib
+                    || import.starts_with(&format!("{lib}."))
+                    || import.starts_with(&format!("{lib}/"))
+            })
+        {
+            not_judged.push(format!("it imports `{library}`, which calls AWS for it"));
         }
     }
     if function.prop("Layers").is_some_and(|layers| !layers.items().is_empty()) {
         not_judged.push("it has layers, whose code may call AWS too".into());
     }
-    if let Err(reason) = privilege::role_readable(template, info) {
+    if let Err(reason) = privilege::role_readable(template, info, plugins) {
         not_judged.push(reason);
     }
     not_judged.sort();

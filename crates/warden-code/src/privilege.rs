@@ -419,10 +419,19 @@ pub fn policy_resource(template: &Template, resolved: &Resolved, objects: bool) 
 /// managed policy is known (AWS's, from Warden's table, or one of the stack) and each
 /// inline policy has statements. Partly known resources (`arn:...:${Table}`) are fine: the
 /// grant evaluation treats what is unknown as "may". `Err` says what was not read.
-pub fn role_readable(template: &Template, info: &warden_iac::FunctionInfo) -> Result<(), String> {
+/// `plugins`: the template is a Serverless service that lists plugins (serverless-lift,
+/// serverless-iam-roles-per-function ... add IAM statements Warden does not see).
+pub fn role_readable(
+    template: &Template,
+    info: &warden_iac::FunctionInfo,
+    plugins: bool,
+) -> Result<(), String> {
     let warden_iac::RoleBinding::Resource(role) = info.role else {
         return Err("its role is not defined in the stack".into());
     };
+    if plugins {
+        return Err("Serverless Framework plugins (`plugins:`) may add statements to its role".into());
+    }
     let role = &template.resources[role];
     if let Some(managed) = role.prop("ManagedPolicyArns") {
         if managed.as_seq().is_none() {
@@ -458,3 +467,4 @@ pub fn role_readable(template: &Template, info: &warden_iac::FunctionInfo) -> Re
     }
     Ok(())
 }
+

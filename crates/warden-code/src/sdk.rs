@@ -210,7 +210,11 @@ pub fn map_call(call: &SdkCall) -> Mapped {
     let data = data();
     let client = &call.client;
     let Some(service_key) = service_name(client.sdk, &client.service) else {
-        return Mapped::NotAnOperation;
+        // An SDK client Warden cannot place: its calls are unknown, not absent.
+        return Mapped::Unknown(format!(
+            "calls on a `{}` client, a service Warden cannot map",
+            client.service
+        ));
     };
     let Some(service) = data.services.get(&service_key) else {
         return Mapped::NotAnOperation;

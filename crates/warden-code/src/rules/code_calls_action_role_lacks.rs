@@ -48,7 +48,7 @@ impl CodeRule for CodeCallsActionRoleLacks {
         let RoleBinding::Resource(role) = context.info.role else {
             return;
         };
-        if privilege::role_readable(context.template, context.info).is_err() {
+        if privilege::role_readable(context.template, context.info, context.plugins).is_err() {
             return;
         }
         let role_name = &context.template.resources[role].id;

@@ -60,6 +60,31 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
     if matches!(service, "logs" | "xray" | "kms" | "elasticfilesystem" | "cloudwatch") {
         return true;
     }
+    // Database drivers, file-system mounts and SigV4-signed HTTP requests use these
+    // without an SDK call Warden could see.
+    if matches!(service, "rds-db" | "neptune-db" | "cassandra" | "s3files" | "aoss")
+        || (service == "dsql" && name.starts_with("dbconnect"))
+        || (service == "qldb" && (name == "sendcommand" || name.starts_with("partiql")))
+        || (matches!(service, "memorydb" | "elasticache") && name == "connect")
+        || (service == "es" && name.starts_with("eshttp"))
+        || (service == "appsync" && name == "graphql")
+        || (service == "execute-api" && name == "invoke")
+        || (service == "lambda" && name == "invokefunctionurl")
+    {
+        return true;
+    }
+    // An event source mapping that authenticates to its source (DocumentDB, Amazon MQ,
+    // self-managed Kafka) reads the secret with the function's role.
+    if service == "secretsmanager"
+        && context.template.resources.iter().any(|r| {
+            r.resource_type == "AWS::Lambda::EventSourceMapping"
+                && r.prop("SourceAccessConfigurations").is_some()
+                && r.prop("FunctionName")
+                    .is_some_and(|f| warden_iac::analysis::refers_to(f, &context.function.id))
+        })
+    {
+        return true;
+    }
     // Passing a role to a service (`RoleArn=` parameters) needs `iam:PassRole` without a
     // call of its own.
     if lower == "iam:passrole" {
@@ -132,7 +157,7 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
         let RoleBinding::Resource(role) = context.info.role else {
             return;
         };
-        if privilege::role_readable(context.template, context.info).is_err() {
+        if privilege::role_readable(context.template, context.info, context.plugins).is_err() {
             return;
         }
         let Some(calls) = &context.role_calls else {
