@@ -73,9 +73,17 @@ pub fn locate(function: &Resource, template_dir: &Path) -> CodeSource {
                 Some(_) => Language::JavaScript,
                 None => return not_analysed("inline code without a runtime", None),
             };
-            let Some((_, function_name)) = handler.and_then(split_handler_any) else {
+            let Some((module, function_name)) = handler.and_then(split_handler_any) else {
                 return not_analysed("inline code without a handler", None);
             };
+            // Lambda saves inline code as `index.py` / `index.js`: a handler in another
+            // module means the inline code is a placeholder replaced by a later deployment.
+            if path == "Code.ZipFile" && module != "index" {
+                return not_analysed(
+                    &format!("its inline code is a placeholder (Lambda saves it as `index`, the handler names `{module}`)"),
+                    Some("scan the code that is deployed over it"),
+                );
+            }
             return CodeSource::Inline {
                 text: text.to_string(),
                 language,

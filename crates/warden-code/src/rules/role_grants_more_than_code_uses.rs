@@ -18,9 +18,13 @@ declare_rule! {
     /// It judges only when it has read everything: the role and all its policies are in the
     /// stack, every file of the handler's code was analysed, every SDK call's service and
     /// operation is known, the function has no layers, and no library that calls AWS for the
-    /// code (Powertools parameters, Middy's SSM middleware) is imported. Permissions that
-    /// Lambda itself uses (logs, X-Ray, VPC interfaces, reading its queue or stream, its
-    /// dead-letter queue and destinations, KMS) are never counted as unused.
+    /// code (Powertools parameters, Middy's SSM middleware, QLDB drivers, SigV4 signers) is
+    /// imported. Permissions that Lambda itself uses (logs, X-Ray, VPC interfaces, reading
+    /// its queue or stream, its dead-letter queue and destinations, KMS, mounted file
+    /// systems), that services use on the caller's behalf (`iam:PassRole`, S3 reads by
+    /// Transcribe or Athena), and that database drivers or signed HTTP requests use
+    /// (`rds-db:connect`, `appsync:GraphQL`, `execute-api:Invoke`) are never counted as
+    /// unused. A role shared by several functions is judged on what all of them call.
     ///
     /// ## Why is this bad?
     /// Every unused permission is something an attacker who gets code execution in the
@@ -111,7 +115,45 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
     if service == "ec2" && (name.contains("networkinterface") || name.starts_with("describe") || name.contains("privateipaddress")) {
         return true;
     }
-    let polls = context.info.triggers.iter().any(|t| t.kind.is_poll_based());
+    let polls = context.info.triggers.iter().any(|t| t.kind.is_poll_based())
+        || context.template.resources.iter().any(|r| {
+            r.resource_type == "AWS::Lambda::EventSourceMapping"
+                && r.prop("FunctionName")
+                    .is_some_and(|f| warden_iac::analysis::refers_to(f, &context.function.id))
+        });
+    // Reading a stream or a queue is what an event source mapping does with the role; the
+    // mapping may be created outside the template, so these are never "unused".
+    if matches!(
+        lower.as_str(),
+        "dynamodb:getrecords"
+            | "dynamodb:getsharditerator"
+            | "dynamodb:describestream"
+            | "dynamodb:liststreams"
+            | "kinesis:getrecords"
+            | "kinesis:getsharditerator"
+            | "kinesis:describestream"
+            | "kinesis:describestreamsummary"
+            | "kinesis:liststreams"
+            | "kinesis:listshards"
+            | "kinesis:subscribetoshard"
+            | "sqs:receivemessage"
+            | "sqs:deletemessage"
+            | "sqs:getqueueattributes"
+            | "sqs:changemessagevisibility"
+    ) {
+        return true;
+    }
+    // A DocumentDB event source describes the cluster with the function's role.
+    if polls && service == "rds" && name.starts_with("describe") {
+        return true;
+    }
+    // A mounted file system (EFS, S3 Files) reads and writes with the function's role.
+    if context.function.prop("FileSystemConfigs").is_some()
+        && (matches!(service, "s3files" | "elasticfilesystem")
+            || (service == "s3" && (name.starts_with("get") || name.starts_with("list") || name.starts_with("put"))))
+    {
+        return true;
+    }
     if polls
         && matches!(service, "sqs" | "kinesis" | "dynamodb" | "kafka" | "kafka-cluster" | "mq" | "secretsmanager")
         && (name.starts_with("receive")

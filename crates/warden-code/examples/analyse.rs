@@ -1,5 +1,8 @@
-//! Runs code analysis over paths and prints findings and notices (a development aid; the
-//! `warden scan` command is the real interface).
+//! Runs code analysis over paths, prints its findings (and notices with `NOTICES=1`), and
+//! on standard error how long loading the templates and analysing the code took, apart.
+//! `scripts/bench-code.sh` reads that last line; `warden scan` is the real interface.
+//!
+//!     cargo run --release -p warden-code --example analyse -- PATH...
 use std::path::PathBuf;
 
 fn main() {
@@ -31,8 +34,13 @@ fn main() {
         }
     }
     eprintln!(
-        "templates {} load {:?} code {:?}; functions analysed {}, files {}, findings {}, notices {:?}",
-        loaded.templates.len(), loaded_at, analysed_at - loaded_at,
-        report.functions_analysed, report.files_analysed, report.findings.len(), kinds
+        "templates={} load_ms={} code_ms={} functions={} files={} findings={} notices={:?}",
+        loaded.templates.len(),
+        loaded_at.as_millis(),
+        (analysed_at - loaded_at).as_millis(),
+        report.functions_analysed,
+        report.files_analysed,
+        report.findings.len(),
+        kinds
     );
 }
