@@ -17,8 +17,13 @@ fn main() {
         let location = sources.locate(finding.span).unwrap();
         println!(
             "{}:{}:{} {} [{}] {}: {}",
-            location.file, location.line, location.column, finding.code,
-            finding.severity, finding.resource, finding.message
+            location.file,
+            location.line,
+            location.column,
+            finding.code,
+            finding.severity,
+            finding.resource,
+            finding.message
         );
         for step in &finding.path {
             if let Some(l) = sources.locate(step.span) {

@@ -17,13 +17,19 @@ pub enum FileMap {
     /// A file of its own.
     Own(FileId),
     /// Code written in a template: the template offset where each code line starts.
-    Inline { file: FileId, lines: Vec<u32>, fallback: Span },
+    Inline {
+        file: FileId,
+        lines: Vec<u32>,
+        fallback: Span,
+    },
 }
 
 impl FileMap {
     pub fn span(&self, project: &Project, loc: Loc) -> Span {
         match self {
-            FileMap::Own(file) => Span::new(*file, loc.range.start as usize, loc.range.end as usize),
+            FileMap::Own(file) => {
+                Span::new(*file, loc.range.start as usize, loc.range.end as usize)
+            }
             FileMap::Inline {
                 file,
                 lines,

@@ -463,8 +463,14 @@ fn trusted_event_path(path: &[String]) -> bool {
             && path.len() >= 5
             && path[2] == "s3"
             && matches!(path[3].as_str(), "bucket" | "configurationId"))
-        || (first == "Records" && path.len() >= 5 && path[2] == "s3" && path[3] == "object"
-            && matches!(path[4].as_str(), "size" | "eTag" | "sequencer" | "versionId"))
+        || (first == "Records"
+            && path.len() >= 5
+            && path[2] == "s3"
+            && path[3] == "object"
+            && matches!(
+                path[4].as_str(),
+                "size" | "eTag" | "sequencer" | "versionId"
+            ))
 }
 
 fn display_event_path(root: &str, path: &[String]) -> String {
@@ -893,7 +899,11 @@ impl<'p> Engine<'p> {
                         .get(&crate::lang::javascript::export_name("default"))
                         .cloned();
                     match exported {
-                        Some(mut exported) if exported.fields.is_some() || exported.func.is_some() || exported.client.is_some() => {
+                        Some(mut exported)
+                            if exported.fields.is_some()
+                                || exported.func.is_some()
+                                || exported.client.is_some() =>
+                        {
                             exported.local_module = Some(local);
                             exported
                         }
@@ -1160,7 +1170,13 @@ impl<'p> Engine<'p> {
             let trace = matches!(key, "stack" | "__traceback__" | "stackTrace");
             if matches!(
                 key,
-                "stack" | "message" | "args" | "__traceback__" | "stackTrace" | "msg" | "errorMessage"
+                "stack"
+                    | "message"
+                    | "args"
+                    | "__traceback__"
+                    | "stackTrace"
+                    | "msg"
+                    | "errorMessage"
             ) {
                 return Val {
                     stack: Some(Rc::new(StackText {
@@ -1311,9 +1327,11 @@ impl<'p> Engine<'p> {
                             out.client = left.client.clone().or_else(|| right.client.clone());
                             // `a or "default"`: known only when `a` is.
                             out.text = left.text.clone().or_else(|| {
-                                (left.clean_of_data() && left.name.is_none() && left.event.is_none())
-                                    .then(|| right.text.clone())
-                                    .flatten()
+                                (left.clean_of_data()
+                                    && left.name.is_none()
+                                    && left.event.is_none())
+                                .then(|| right.text.clone())
+                                .flatten()
                             });
                         }
                         out
@@ -1432,7 +1450,10 @@ impl<'p> Engine<'p> {
         let table = self.table(file);
 
         // Module loading: `require('x')`, `importlib.import_module('x')`.
-        if matches!(canonical, Some("require" | "importlib.import_module" | "__import__")) {
+        if matches!(
+            canonical,
+            Some("require" | "importlib.import_module" | "__import__")
+        ) {
             if let Some(module) = arg_values.first().and_then(|v| v.text.clone()) {
                 return self.import(file, &module, None);
             }
@@ -1485,8 +1506,8 @@ impl<'p> Engine<'p> {
         }
 
         // The Lambda callback: `callback(err)`, `context.fail(err)`.
-        let is_callback = callee_value.callback
-            || matches!(canonical, Some("context.fail" | "context.done"));
+        let is_callback =
+            callee_value.callback || matches!(canonical, Some("context.fail" | "context.done"));
         if is_callback {
             if let Some(first) = arg_values.first() {
                 if let Some(origin) = first.exception {
@@ -1514,7 +1535,15 @@ impl<'p> Engine<'p> {
             if name.starts_with("express.app.")
                 && matches!(
                     method,
-                    "get" | "post" | "put" | "delete" | "patch" | "all" | "use" | "options" | "head"
+                    "get"
+                        | "post"
+                        | "put"
+                        | "delete"
+                        | "patch"
+                        | "all"
+                        | "use"
+                        | "options"
+                        | "head"
                         | "route"
                 )
             {
@@ -1564,18 +1593,38 @@ impl<'p> Engine<'p> {
         }
 
         // AWS SDK clients, resources and calls.
-        if let Some(value) = self.sdk(canonical, receiver.as_ref(), method, &arg_values, args, construct, loc) {
+        if let Some(value) = self.sdk(
+            canonical,
+            receiver.as_ref(),
+            method,
+            &arg_values,
+            args,
+            construct,
+            loc,
+        ) {
             return value;
         }
 
         // Sinks.
-        self.check_sinks(table, canonical, method, receiver.as_ref(), &arg_values, args, loc);
+        self.check_sinks(
+            table,
+            canonical,
+            method,
+            receiver.as_ref(),
+            &arg_values,
+            args,
+            loc,
+        );
 
         // Path separators taken out: `key.split('/')`, `name.replace('/', '')`.
-        if let (Some("split" | "replace" | "replaceAll" | "rsplit"), Some(receiver)) = (method, &receiver) {
+        if let (Some("split" | "replace" | "replaceAll" | "rsplit"), Some(receiver)) =
+            (method, &receiver)
+        {
             let separator = args.first().is_some_and(|arg| match &arg.value.kind {
                 ExprKind::Str(text) => text.contains('/') || text.contains(".."),
-                ExprKind::Literal(text) => text.starts_with('/') && (text.contains("\\/") || text.contains("\\.")),
+                ExprKind::Literal(text) => {
+                    text.starts_with('/') && (text.contains("\\/") || text.contains("\\."))
+                }
                 _ => false,
             });
             if separator {
@@ -1790,7 +1839,8 @@ impl<'p> Engine<'p> {
                 table::name_matches(sink.name, canonical, method)
                     || canonical.is_some_and(|c| {
                         // `new XCommand()` imported from any SDK package.
-                        !sink.name.contains('.') && c.rsplit('.').next() == Some(sink.name)
+                        !sink.name.contains('.')
+                            && c.rsplit('.').next() == Some(sink.name)
                             && sink.name.ends_with("Command")
                     })
             };
@@ -1864,7 +1914,10 @@ impl<'p> Engine<'p> {
                 let shown = match (sink.condition, canonical) {
                     (Condition::ShellTrue, Some(name)) => format!("`{name}(…, shell=True)`"),
                     (_, Some(name)) if !sink.name.starts_with('.') => format!("`{name}()`"),
-                    _ => format!("`.{}()`", method.unwrap_or(sink.name.trim_start_matches('.'))),
+                    _ => format!(
+                        "`.{}()`",
+                        method.unwrap_or(sink.name.trim_start_matches('.'))
+                    ),
                 };
                 let taint = taint.clone();
                 self.report_sink(sink.kind, shown, &taint, loc);
@@ -1897,10 +1950,12 @@ impl<'p> Engine<'p> {
                 .find(|(k, _)| k == "statusCode" || k == "status")
                 .and_then(|(_, v)| v.text.as_deref().and_then(|t| t.parse::<i64>().ok()))
         });
-        let body = response
-            .fields
-            .as_ref()
-            .and_then(|fields| fields.iter().find(|(k, _)| k == "body").map(|(_, v)| v.clone()));
+        let body = response.fields.as_ref().and_then(|fields| {
+            fields
+                .iter()
+                .find(|(k, _)| k == "body")
+                .map(|(_, v)| v.clone())
+        });
         let leaked = match &body {
             Some(body) => body.stack.clone(),
             None if response.fields.is_none() => response.stack.clone(),
@@ -1929,7 +1984,9 @@ impl<'p> Engine<'p> {
         construct: bool,
         loc: Loc,
     ) -> Option<Val> {
-        let first_text = values.first().and_then(|v| v.text.as_deref().map(str::to_string));
+        let first_text = values
+            .first()
+            .and_then(|v| v.text.as_deref().map(str::to_string));
         // boto3 clients and resources.
         if let Some(kind @ ("boto3.client" | "boto3.resource")) = canonical {
             let service = match &first_text {
@@ -1984,7 +2041,14 @@ impl<'p> Engine<'p> {
                                 resource: None,
                                 target: None,
                             };
-                            self.record_sdk_call(client, operation.to_string(), values, args, first_text, loc);
+                            self.record_sdk_call(
+                                client,
+                                operation.to_string(),
+                                values,
+                                args,
+                                first_text,
+                                loc,
+                            );
                             // Sinks on command parameters still apply (SQL statements).
                             return None;
                         }
@@ -2020,7 +2084,10 @@ impl<'p> Engine<'p> {
                 }
             }
             Sdk::JsV2 | Sdk::JsV3 => {
-                if matches!(method, "send" | "promise" | "destroy" | "middlewareStack" | "config") {
+                if matches!(
+                    method,
+                    "send" | "promise" | "destroy" | "middlewareStack" | "config"
+                ) {
                     return Some(Val::default());
                 }
             }
@@ -2028,7 +2095,14 @@ impl<'p> Engine<'p> {
         if method.starts_with('_') {
             return None;
         }
-        self.record_sdk_call(client.as_ref().clone(), method.to_string(), values, args, first_text, loc);
+        self.record_sdk_call(
+            client.as_ref().clone(),
+            method.to_string(),
+            values,
+            args,
+            first_text,
+            loc,
+        );
         // The response of an SDK call: data from the service, not from the caller. Sinks on
         // its parameters (SQL statements) are checked by the caller.
         let mut out = Val::default();
@@ -2040,8 +2114,19 @@ impl<'p> Engine<'p> {
         if client.resource.as_deref().is_some_and(|r| r.contains('.')) {
             out.client = Some(client);
         }
-        if values.iter().any(|v| v.taint.is_some() || v.inner.is_some()) {
-            self.check_sinks(self.table(loc.file), None, Some(method), Some(receiver), values, args, loc);
+        if values
+            .iter()
+            .any(|v| v.taint.is_some() || v.inner.is_some())
+        {
+            self.check_sinks(
+                self.table(loc.file),
+                None,
+                Some(method),
+                Some(receiver),
+                values,
+                args,
+                loc,
+            );
         }
         Some(out)
     }
@@ -2076,10 +2161,15 @@ impl<'p> Engine<'p> {
                 for (key, value) in fields.iter() {
                     params.push((key.clone(), target_of(value)));
                 }
-            } else if first.any_taint().is_some() || (first.text.is_none() && args.first().is_some_and(|a| a.name.is_none())) {
+            } else if first.any_taint().is_some()
+                || (first.text.is_none() && args.first().is_some_and(|a| a.name.is_none()))
+            {
                 // Parameters built elsewhere (`client.put_item(**params)`, `send(params)`).
                 if client.sdk != Sdk::Boto3 || args.first().is_some_and(|a| a.spread) {
-                    params.push(("*".into(), TargetValue::Unknown("parameters built elsewhere".into())));
+                    params.push((
+                        "*".into(),
+                        TargetValue::Unknown("parameters built elsewhere".into()),
+                    ));
                 }
             }
         }
@@ -2192,9 +2282,12 @@ fn condition_holds(condition: Condition, values: &[Val], args: &[Arg]) -> bool {
             });
             let option = values.iter().any(|v| {
                 v.fields.as_ref().is_some_and(|fields| {
-                    fields
-                        .iter()
-                        .any(|(k, f)| k == "shell" && f.text.as_deref().is_some_and(|t| t == "true" || t.starts_with('/')))
+                    fields.iter().any(|(k, f)| {
+                        k == "shell"
+                            && f.text
+                                .as_deref()
+                                .is_some_and(|t| t == "true" || t.starts_with('/'))
+                    })
                 })
             });
             keyword || option
@@ -2204,7 +2297,9 @@ fn condition_holds(condition: Condition, values: &[Val], args: &[Arg]) -> bool {
                 .iter()
                 .zip(args)
                 .enumerate()
-                .find(|(index, (_, a))| a.name.as_deref() == Some("Loader") || (*index == 1 && a.name.is_none()))
+                .find(|(index, (_, a))| {
+                    a.name.as_deref() == Some("Loader") || (*index == 1 && a.name.is_none())
+                })
                 .map(|(_, (v, _))| v);
             match loader {
                 None => true,
@@ -2250,7 +2345,10 @@ fn is_typeof_number(left: &Expr, right: &Expr) -> bool {
 fn anchored(expr: &Expr, full: bool) -> bool {
     let text = match &expr.kind {
         ExprKind::Str(text) => text.clone(),
-        ExprKind::Literal(text) => text.trim_start_matches('/').rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string()),
+        ExprKind::Literal(text) => text
+            .trim_start_matches('/')
+            .rsplit_once('/')
+            .map_or(String::new(), |(p, _)| p.to_string()),
         _ => return false,
     };
     (full || text.starts_with('^') || text.starts_with("\\A"))
@@ -2276,13 +2374,19 @@ fn shape_of(args: &[Val]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for arg in args {
-        arg.taint.as_ref().map(|t| (t.kinds, t.structured, t.host_fixed)).hash(&mut hasher);
+        arg.taint
+            .as_ref()
+            .map(|t| (t.kinds, t.structured, t.host_fixed))
+            .hash(&mut hasher);
         arg.inner.is_some().hash(&mut hasher);
         arg.event.hash(&mut hasher);
         arg.exception.is_some().hash(&mut hasher);
         arg.stack.is_some().hash(&mut hasher);
         arg.callback.hash(&mut hasher);
-        arg.client.as_ref().map(|c| (&c.service, &c.resource)).hash(&mut hasher);
+        arg.client
+            .as_ref()
+            .map(|c| (&c.service, &c.resource))
+            .hash(&mut hasher);
         arg.env.hash(&mut hasher);
         arg.text.hash(&mut hasher);
         arg.fields.as_ref().map(|f| f.len()).hash(&mut hasher);

@@ -45,7 +45,11 @@ pub fn exposure(template: &Template, info: &FunctionInfo) -> Exposure {
         }
         let websocket = is_websocket(template, &route.api);
         let name = if websocket {
-            format!("`{}` of the WebSocket API `{}`", route.method.to_ascii_lowercase(), route.api)
+            format!(
+                "`{}` of the WebSocket API `{}`",
+                route.method.to_ascii_lowercase(),
+                route.api
+            )
         } else {
             format!("`{} {}` of `{}`", route.method, route.path, route.api)
         };
@@ -53,9 +57,11 @@ pub fn exposure(template: &Template, info: &FunctionInfo) -> Exposure {
         // that `$connect` admitted.
         let connect_auth = websocket
             .then(|| {
-                template.analysis.routes.iter().find(|r| {
-                    r.api == route.api && r.method.eq_ignore_ascii_case("$connect")
-                })
+                template
+                    .analysis
+                    .routes
+                    .iter()
+                    .find(|r| r.api == route.api && r.method.eq_ignore_ascii_case("$connect"))
             })
             .flatten()
             .map(|r| r.auth.clone());
@@ -147,7 +153,10 @@ pub fn exposure(template: &Template, info: &FunctionInfo) -> Exposure {
             .unwrap_or_default();
         consider(Exposure {
             severity: Severity::Medium,
-            description: format!("the internal trigger {}{source}", trigger_name(trigger.kind)),
+            description: format!(
+                "the internal trigger {}{source}",
+                trigger_name(trigger.kind)
+            ),
             span: trigger.span,
             http: false,
             non_proxy: false,
@@ -184,15 +193,17 @@ fn trigger_name(kind: TriggerKind) -> &'static str {
 /// `AWS_PROXY`): API Gateway then maps errors through integration responses, and a
 /// `callback(err)` becomes the response body.
 fn non_proxy_integration(template: &Template, function: &str) -> bool {
-    template.resources_of_type("AWS::ApiGateway::Method").any(|method| {
-        method
-            .prop("Integration.Type")
-            .and_then(Node::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("AWS"))
-            && method
-                .prop("Integration.Uri")
-                .is_some_and(|uri| refers_to(uri, function))
-    })
+    template
+        .resources_of_type("AWS::ApiGateway::Method")
+        .any(|method| {
+            method
+                .prop("Integration.Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("AWS"))
+                && method
+                    .prop("Integration.Uri")
+                    .is_some_and(|uri| refers_to(uri, function))
+        })
 }
 
 /// True for an `AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`.

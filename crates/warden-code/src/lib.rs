@@ -222,16 +222,21 @@ pub fn analyse(
         .iter()
         .map(|template| {
             template.format == warden_iac::Format::Serverless
-                && sources.get(template.file).is_some_and(|file| {
-                    file.text.lines().any(|line| line.starts_with("plugins:"))
-                })
+                && sources
+                    .get(template.file)
+                    .is_some_and(|file| file.text.lines().any(|line| line.starts_with("plugins:")))
         })
         .collect();
     let mut jobs = Vec::new();
     for (template_index, template) in templates.iter().enumerate() {
         let dir = sources
             .get(template.file)
-            .map(|file| file.path.parent().map(Path::to_path_buf).unwrap_or_default())
+            .map(|file| {
+                file.path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            })
             .unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
@@ -290,7 +295,9 @@ pub fn analyse(
         for info in &template.analysis.functions {
             if let warden_iac::RoleBinding::Resource(role) = info.role {
                 let entry = shared.entry((template_index, role)).or_default();
-                entry.functions.push(info.resource(template).origin.id.clone());
+                entry
+                    .functions
+                    .push(info.resource(template).origin.id.clone());
             }
         }
     }
@@ -311,7 +318,9 @@ pub fn analyse(
                     plugins[job.template],
                 )
             });
-            if let (warden_iac::RoleBinding::Resource(role), Some(privilege)) = (&info.role, &privilege) {
+            if let (warden_iac::RoleBinding::Resource(role), Some(privilege)) =
+                (&info.role, &privilege)
+            {
                 if let Some(entry) = shared.get_mut(&(job.template, *role)) {
                     entry.judged += usize::from(privilege.not_judged.is_empty());
                     entry.calls.extend(privilege.calls.iter().cloned());
@@ -398,7 +407,9 @@ pub fn analyse(
                 .take()
                 .unwrap_or_default();
             let role = match info.role {
-                warden_iac::RoleBinding::Resource(role) => shared.get(&(job.template, role)).map(|u| (role, u)),
+                warden_iac::RoleBinding::Resource(role) => {
+                    shared.get(&(job.template, role)).map(|u| (role, u))
+                }
                 _ => None,
             };
             let (role_calls, role_functions, role_reporter) = match role {
@@ -410,7 +421,11 @@ pub fn analyse(
                         complete && role_reported.insert((job.template, role)),
                     )
                 }
-                _ => (Some(privilege.calls.clone()), vec![function.origin.id.clone()], true),
+                _ => (
+                    Some(privilege.calls.clone()),
+                    vec![function.origin.id.clone()],
+                    true,
+                ),
             };
             if !privilege.not_judged.is_empty() && privilege.calls.iter().any(|c| c.reachable) {
                 report.notices.push(CodeNotice {
@@ -493,7 +508,14 @@ pub fn analyse(
 fn dedup(findings: &mut Vec<CodeFinding>) {
     findings.sort_by(|a, b| b.severity.cmp(&a.severity));
     let mut seen = HashSet::new();
-    findings.retain(|f| seen.insert((f.code, f.span, f.path.first().map(|s| s.span), f.resource.clone())));
+    findings.retain(|f| {
+        seen.insert((
+            f.code,
+            f.span,
+            f.path.first().map(|s| s.span),
+            f.resource.clone(),
+        ))
+    });
 }
 
 fn analyse_group(root: Option<PathBuf>, members: &[usize], jobs: &[Job]) -> GroupResult {
@@ -659,7 +681,9 @@ fn privilege_of(
                 let resolved = privilege::resolve(template, function, target.as_ref());
                 if let privilege::Resolved::Unknown(reason) = &resolved {
                     if call.reachable {
-                        not_judged.push(format!("the target of `{operation}` is not known ({reason})"));
+                        not_judged.push(format!(
+                            "the target of `{operation}` is not known ({reason})"
+                        ));
                     }
                 }
                 privilege.calls.push(CallNeed {
@@ -691,18 +715,18 @@ fn privilege_of(
         }
     }
     for import in &findings.imports {
-        if let Some(library) = AWS_CALLING_LIBRARIES
-            .iter()
-            .find(|lib| {
-                import.as_str() == **lib
-                    || import.starts_with(&format!("{lib}."))
-                    || import.starts_with(&format!("{lib}/"))
-            })
-        {
+        if let Some(library) = AWS_CALLING_LIBRARIES.iter().find(|lib| {
+            import.as_str() == **lib
+                || import.starts_with(&format!("{lib}."))
+                || import.starts_with(&format!("{lib}/"))
+        }) {
             not_judged.push(format!("it imports `{library}`, which calls AWS for it"));
         }
     }
-    if function.prop("Layers").is_some_and(|layers| !layers.items().is_empty()) {
+    if function
+        .prop("Layers")
+        .is_some_and(|layers| !layers.items().is_empty())
+    {
         not_judged.push("it has layers, whose code may call AWS too".into());
     }
     if let Err(reason) = privilege::role_readable(template, info, plugins) {

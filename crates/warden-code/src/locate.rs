@@ -57,7 +57,9 @@ pub fn locate(function: &Resource, template_dir: &Path) -> CodeSource {
     if let Some(runtime) = runtime {
         if !runtime.starts_with("python") && !runtime.starts_with("nodejs") {
             return not_analysed(
-                &format!("runtime `{runtime}`: code analysis reads Python, JavaScript and TypeScript"),
+                &format!(
+                    "runtime `{runtime}`: code analysis reads Python, JavaScript and TypeScript"
+                ),
                 None,
             );
         }

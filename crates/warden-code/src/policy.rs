@@ -60,19 +60,13 @@ fn terraform_resource(template: &Template, resolved: &Resolved, objects: bool) -
             let resource = &template.resources[*index];
             let id = &resource.origin.id;
             let is_address = id.contains('.');
-            let arn = if is_address {
-                format!("{id}.arn")
-            } else {
-                format!("\"arn:aws:...:{id}\"")
-            };
-            if objects {
-                if is_address {
-                    format!("\"${{{id}.arn}}/*\"")
-                } else {
-                    format!("\"arn:aws:s3:::{id}/*\"")
-                }
-            } else {
-                arn
+            // Terraform addresses become references; CloudFormation logical IDs cannot be
+            // written in HCL, so the placeholder says which ARN goes there.
+            match (is_address, objects) {
+                (true, false) => format!("{id}.arn"),
+                (true, true) => format!("\"${{{id}.arn}}/*\""),
+                (false, false) => format!("\"<ARN of {id}>\""),
+                (false, true) => format!("\"<ARN of {id}>/*\""),
             }
         }
         Resolved::Literal(text) => format!("{text:?}"),
@@ -100,7 +94,11 @@ pub fn sam_policies(statements: &[PolicyStatement]) -> String {
         for action in &statement.actions {
             let _ = writeln!(out, "          - {action}");
         }
-        let _ = writeln!(out, "        Resource: {}", yaml_resource(&statement.resource));
+        let _ = writeln!(
+            out,
+            "        Resource: {}",
+            yaml_resource(&statement.resource)
+        );
     }
     if statements.is_empty() {
         out = "Policies: []\n".into();

@@ -162,7 +162,9 @@ fn arn_of(resource: &Resource) -> Option<String> {
         "AWS::Lambda::Function" => format!("arn:aws:lambda:*:*:function:{name}"),
         "AWS::StepFunctions::StateMachine" => format!("arn:aws:states:*:*:stateMachine:{name}"),
         "AWS::SecretsManager::Secret" => format!("arn:aws:secretsmanager:*:*:secret:{name}"),
-        "AWS::SSM::Parameter" => format!("arn:aws:ssm:*:*:parameter/{}", name.trim_start_matches('/')),
+        "AWS::SSM::Parameter" => {
+            format!("arn:aws:ssm:*:*:parameter/{}", name.trim_start_matches('/'))
+        }
         "AWS::Kinesis::Stream" => format!("arn:aws:kinesis:*:*:stream/{name}"),
         "AWS::KinesisFirehose::DeliveryStream" => {
             format!("arn:aws:firehose:*:*:deliverystream/{name}")
@@ -192,7 +194,10 @@ fn normalise_arn(arn: &str) -> String {
     if parts.len() == 6 && parts[0] == "arn" {
         let region = if parts[3].is_empty() { "" } else { "*" };
         let account = if parts[4].is_empty() { "" } else { "*" };
-        format!("arn:{}:{}:{region}:{account}:{}", parts[1], parts[2], parts[5])
+        format!(
+            "arn:{}:{}:{region}:{account}:{}",
+            parts[1], parts[2], parts[5]
+        )
     } else {
         arn.to_string()
     }
@@ -256,7 +261,12 @@ fn render_pattern(template: &Template, node: &Node) -> Option<(String, bool)> {
 }
 
 /// The ARN a call acts on, symbolically, if it can be written.
-fn target_arn(template: &Template, resolved: &Resolved, target: Option<&Target>, service: &str) -> Option<String> {
+fn target_arn(
+    template: &Template,
+    resolved: &Resolved,
+    target: Option<&Target>,
+    service: &str,
+) -> Option<String> {
     let objects = target.is_some_and(|t| t.objects);
     let base = match resolved {
         Resolved::Resource(index) => arn_of(&template.resources[*index])?,
@@ -265,7 +275,10 @@ fn target_arn(template: &Template, resolved: &Resolved, target: Option<&Target>,
             "dynamodb" => format!("arn:aws:dynamodb:*:*:table/{text}"),
             "s3" => format!("arn:aws:s3:::{text}"),
             "lambda" => format!("arn:aws:lambda:*:*:function:{text}"),
-            "sqs" => format!("arn:aws:sqs:*:*:{}", text.rsplit('/').next().unwrap_or(text)),
+            "sqs" => format!(
+                "arn:aws:sqs:*:*:{}",
+                text.rsplit('/').next().unwrap_or(text)
+            ),
             _ => return None,
         },
         _ => return None,
@@ -349,7 +362,8 @@ fn covers(template: &Template, node: &Node, arn: Option<&str>, resolved: &Resolv
         let object_key_unknown = arn.ends_with('\u{1}');
         let matched = if object_key_unknown {
             let base = arn.trim_end_matches('\u{1}');
-            if wildcard_match(&pattern, &format!("{base}anything")) && pattern.ends_with("/*")
+            if wildcard_match(&pattern, &format!("{base}anything"))
+                && pattern.ends_with("/*")
                 && wildcard_match(pattern.trim_end_matches("/*"), base.trim_end_matches('/'))
             {
                 Grant::Yes
@@ -366,7 +380,11 @@ fn covers(template: &Template, node: &Node, arn: Option<&str>, resolved: &Resolv
             Grant::No
         };
         let matched = match matched {
-            Grant::No if symbolic && !pattern.contains('⟨') && matches!(resolved, Resolved::Resource(_)) => {
+            Grant::No
+                if symbolic
+                    && !pattern.contains('⟨')
+                    && matches!(resolved, Resolved::Resource(_)) =>
+            {
                 // `table/orders` vs a table whose name is not known.
                 if pattern.contains('*') || pattern.contains("table/") || pattern.contains(":::") {
                     Grant::Maybe
@@ -389,14 +407,20 @@ fn covers(template: &Template, node: &Node, arn: Option<&str>, resolved: &Resolv
 }
 
 /// How to write a resource in a least-privilege policy, as CloudFormation.
-pub fn policy_resource(template: &Template, resolved: &Resolved, objects: bool) -> serde_json::Value {
+pub fn policy_resource(
+    template: &Template,
+    resolved: &Resolved,
+    objects: bool,
+) -> serde_json::Value {
     use serde_json::json;
     match resolved {
         Resolved::Resource(index) => {
             let resource = &template.resources[*index];
             let id = &resource.origin.id;
             let arn = match resource.resource_type.as_str() {
-                "AWS::SNS::Topic" | "AWS::SecretsManager::Secret" | "AWS::StepFunctions::StateMachine" => {
+                "AWS::SNS::Topic"
+                | "AWS::SecretsManager::Secret"
+                | "AWS::StepFunctions::StateMachine" => {
                     json!({ "Ref": id })
                 }
                 "AWS::SSM::Parameter" => json!({
@@ -430,7 +454,9 @@ pub fn role_readable(
         return Err("its role is not defined in the stack".into());
     };
     if plugins {
-        return Err("Serverless Framework plugins (`plugins:`) may add statements to its role".into());
+        return Err(
+            "Serverless Framework plugins (`plugins:`) may add statements to its role".into(),
+        );
     }
     let role = &template.resources[role];
     if let Some(managed) = role.prop("ManagedPolicyArns") {
@@ -457,9 +483,9 @@ pub fn role_readable(
             return Err("its inline policies are not known".into());
         }
         for policy in policies.items() {
-            let has_statements = policy
-                .get("PolicyDocument")
-                .is_some_and(|document| document.get("Statement").is_some() || document.as_str().is_some());
+            let has_statements = policy.get("PolicyDocument").is_some_and(|document| {
+                document.get("Statement").is_some() || document.as_str().is_some()
+            });
             if !has_statements {
                 return Err("an inline policy of its role could not be read".into());
             }
@@ -467,4 +493,3 @@ pub fn role_readable(
     }
     Ok(())
 }
-

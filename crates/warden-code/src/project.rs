@@ -156,7 +156,10 @@ impl Project {
     }
 
     fn resolve_javascript(&mut self, dir: &Path, module: &str) -> Option<usize> {
-        if !(module.starts_with("./") || module.starts_with("../") || module == "." || module == "..")
+        if !(module.starts_with("./")
+            || module.starts_with("../")
+            || module == "."
+            || module == "..")
         {
             return None;
         }

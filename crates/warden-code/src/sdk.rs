@@ -42,7 +42,9 @@ pub fn data() -> &'static SdkData {
                 let mut ops = HashMap::new();
                 let mut snake = HashMap::new();
                 for entry in service["ops"].as_array().into_iter().flatten() {
-                    let Some(entry) = entry.as_str() else { continue };
+                    let Some(entry) = entry.as_str() else {
+                        continue;
+                    };
                     let (op, actions) = if let Some(op) = entry.strip_suffix('?') {
                         (op.to_string(), None)
                     } else if let Some((op, actions)) = entry.split_once('=') {
@@ -110,7 +112,10 @@ pub fn to_snake(name: &str) -> String {
         if c.is_uppercase() && index > 0 {
             let previous = chars[index - 1];
             let next_lower = chars.get(index + 1).is_some_and(|n| n.is_lowercase());
-            if previous.is_lowercase() || previous.is_ascii_digit() || (previous.is_uppercase() && next_lower) {
+            if previous.is_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_uppercase() && next_lower)
+            {
                 out.push('_');
             }
         }
@@ -188,7 +193,10 @@ const TARGET_PARAMETERS: &[(&str, &[&str])] = &[
 fn service_name(sdk: Sdk, service: &str) -> Option<String> {
     let data = data();
     match sdk {
-        Sdk::Boto3 => data.services.contains_key(service).then(|| service.to_string()),
+        Sdk::Boto3 => data
+            .services
+            .contains_key(service)
+            .then(|| service.to_string()),
         Sdk::JsV2 => {
             let class = service.strip_prefix("clients/").unwrap_or(service);
             data.by_v2
@@ -247,16 +255,21 @@ pub fn map_call(call: &SdkCall) -> Mapped {
                 }
                 "batch_writer" => Some("BatchWriteItem".into()),
                 _ if resource.is_empty() || resource == "client" => {
-                    service.snake.get(method).cloned().or_else(|| {
-                        // Helpers stored under their own name (`upload_file`).
-                        service.ops.contains_key(method).then(|| method.to_string())
-                    }).or_else(|| {
-                        data.resources
-                            .get(&service_key)
-                            .and_then(|r| r.get("service"))
-                            .and_then(|m| m.get(method))
-                            .cloned()
-                    })
+                    service
+                        .snake
+                        .get(method)
+                        .cloned()
+                        .or_else(|| {
+                            // Helpers stored under their own name (`upload_file`).
+                            service.ops.contains_key(method).then(|| method.to_string())
+                        })
+                        .or_else(|| {
+                            data.resources
+                                .get(&service_key)
+                                .and_then(|r| r.get("service"))
+                                .and_then(|m| m.get(method))
+                                .cloned()
+                        })
                 }
                 _ => {
                     // `Table.put_item`, `Bucket.objects` + `all`.
@@ -269,14 +282,15 @@ pub fn map_call(call: &SdkCall) -> Mapped {
                         Some(collection) => {
                             let list = methods.and_then(|m| m.get(collection)).cloned();
                             match method {
-                                "delete" => Some("DeleteObjects".into()).filter(|_| service_key == "s3"),
+                                "delete" => {
+                                    Some("DeleteObjects".into()).filter(|_| service_key == "s3")
+                                }
                                 _ => list,
                             }
                         }
-                        None => methods
-                            .and_then(|m| m.get(method))
-                            .cloned()
-                            .or_else(|| service.ops.contains_key(method).then(|| method.to_string())),
+                        None => methods.and_then(|m| m.get(method)).cloned().or_else(|| {
+                            service.ops.contains_key(method).then(|| method.to_string())
+                        }),
                     }
                 }
             }
@@ -374,7 +388,10 @@ mod tests {
             Some(vec!["dynamodb:PutItem".to_string()])
         );
         let s3 = &data.services["s3"];
-        assert_eq!(s3.ops["ListObjectsV2"], Some(vec!["s3:ListBucket".to_string()]));
+        assert_eq!(
+            s3.ops["ListObjectsV2"],
+            Some(vec!["s3:ListBucket".to_string()])
+        );
         let lambda = &data.services["lambda"];
         assert_eq!(
             lambda.ops["Invoke"],

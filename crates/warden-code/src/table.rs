@@ -158,7 +158,12 @@ pub static PYTHON: Table = Table {
         sink("jsonpickle.decode", Deserialize, At(0, "string")),
         sink("shelve.open", Deserialize, At(0, "filename")),
         sink_if("yaml.load", Deserialize, At(0, "stream"), UnsafeYamlLoader),
-        sink_if("yaml.load_all", Deserialize, At(0, "stream"), UnsafeYamlLoader),
+        sink_if(
+            "yaml.load_all",
+            Deserialize,
+            At(0, "stream"),
+            UnsafeYamlLoader,
+        ),
         sink("yaml.unsafe_load", Deserialize, At(0, "stream")),
         sink("yaml.unsafe_load_all", Deserialize, At(0, "stream")),
         sink(".execute", Sql, At(0, "operation")),
@@ -280,7 +285,13 @@ pub static PYTHON: Table = Table {
         "traceback.print_exc",
         "sys.exc_info",
     ],
-    parsers: &["json.loads", "json.load", "simplejson.loads", "ujson.loads", "orjson.loads"],
+    parsers: &[
+        "json.loads",
+        "json.load",
+        "simplejson.loads",
+        "ujson.loads",
+        "orjson.loads",
+    ],
     iterating_methods: &[],
 };
 
@@ -439,8 +450,8 @@ pub static JAVASCRIPT: Table = Table {
     stack_calls: &[],
     parsers: &["JSON.parse", "querystring.parse", "qs.parse"],
     iterating_methods: &[
-        "map", "forEach", "filter", "find", "flatMap", "reduce", "some", "every", "then",
-        "catch", "finally",
+        "map", "forEach", "filter", "find", "flatMap", "reduce", "some", "every", "then", "catch",
+        "finally",
     ],
 };
 

@@ -26,7 +26,11 @@ fn every_handler_file_is_analysed_without_a_panic() {
         };
         files.extend(manifest_files(&corpus));
     }
-    assert!(files.len() > 2_700, "{} files in the manifests", files.len());
+    assert!(
+        files.len() > 2_700,
+        "{} files in the manifests",
+        files.len()
+    );
     let (mut parsed, mut with_problems) = (0, 0);
     for path in &files {
         let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -61,7 +65,11 @@ fn every_handler_file_is_analysed_without_a_panic() {
         "{} files: {parsed} analysed, {with_problems} with a notice",
         files.len()
     );
-    assert!(parsed * 100 >= files.len() * 95, "only {parsed} of {} files analysed", files.len());
+    assert!(
+        parsed * 100 >= files.len() * 95,
+        "only {parsed} of {} files analysed",
+        files.len()
+    );
 }
 
 #[test]

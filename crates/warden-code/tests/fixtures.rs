@@ -75,7 +75,13 @@ fn run(code: &str) -> Outcome {
         );
         for step in &finding.path {
             let at = sources.locate(step.span).expect("located step");
-            let _ = writeln!(rendered, "    {}:{}: {}", at.file.replace('\\', "/"), at.line, step.message);
+            let _ = writeln!(
+                rendered,
+                "    {}:{}: {}",
+                at.file.replace('\\', "/"),
+                at.line,
+                step.message
+            );
         }
     }
     let mut expected = BTreeSet::new();
@@ -110,7 +116,10 @@ fn every_rule_has_fixtures_for_each_language() {
                     _ => "",
                 };
                 let candidates: Vec<PathBuf> = if extension.is_empty() {
-                    vec![dir.join(format!("{side}.py")), dir.join(format!("{side}.js"))]
+                    vec![
+                        dir.join(format!("{side}.py")),
+                        dir.join(format!("{side}.js")),
+                    ]
                 } else {
                     vec![dir.join(format!("{side}-ts.ts"))]
                 };
@@ -130,7 +139,10 @@ fn findings_are_exactly_the_expected_ones() {
         let outcome = run(info.code);
         for unexpected in outcome.found.difference(&outcome.expected) {
             false_positives += 1;
-            problems.push(format!("{}: unexpected finding at {unexpected:?}", info.code));
+            problems.push(format!(
+                "{}: unexpected finding at {unexpected:?}",
+                info.code
+            ));
         }
         for absent in outcome.expected.difference(&outcome.found) {
             missed += 1;
@@ -144,7 +156,10 @@ fn findings_are_exactly_the_expected_ones() {
         }
         for (language, _, _) in LANGUAGES {
             if !outcome.resources.contains(&format!("Violating{language}")) {
-                problems.push(format!("{}: nothing found in Violating{language}", info.code));
+                problems.push(format!(
+                    "{}: nothing found in Violating{language}",
+                    info.code
+                ));
             }
         }
         insta::assert_snapshot!(info.code, outcome.rendered);

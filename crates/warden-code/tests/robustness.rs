@@ -9,7 +9,11 @@ use warden_code::project::{parse_file, Project, MAX_FILE_BYTES};
 
 fn analyse(language: Language, text: String) -> (Option<String>, usize) {
     let mut project = Project::new(PathBuf::from("."));
-    let extension = if language == Language::Python { "py" } else { "js" };
+    let extension = if language == Language::Python {
+        "py"
+    } else {
+        "js"
+    };
     let file = project.add_text(PathBuf::from(format!("x.{extension}")), language, text);
     let problem = project.files[file].problem.clone();
     let functions = project.files[file]
@@ -34,7 +38,10 @@ fn syntax_errors_give_a_partial_analysis_with_a_notice() {
     );
     assert!(problem.unwrap().contains("syntax errors"));
     assert!(functions >= 1);
-    let (problem, _) = analyse(Language::JavaScript, "exports.handler = async (event => {".into());
+    let (problem, _) = analyse(
+        Language::JavaScript,
+        "exports.handler = async (event => {".into(),
+    );
     assert!(problem.unwrap().contains("syntax errors"));
 }
 
@@ -77,5 +84,8 @@ fn deep_nesting_does_not_overflow() {
 fn binary_and_empty_input_is_harmless() {
     let _ = analyse(Language::Python, String::new());
     let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 256) as u8).collect();
-    let _ = analyse(Language::JavaScript, String::from_utf8_lossy(&bytes).into_owned());
+    let _ = analyse(
+        Language::JavaScript,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    );
 }

@@ -129,7 +129,11 @@ struct RelatedLocation {
     message: Message,
 }
 
-fn related_location(step: &PathStep, id: Option<usize>, sources: &SourceMap) -> Option<RelatedLocation> {
+fn related_location(
+    step: &PathStep,
+    id: Option<usize>,
+    sources: &SourceMap,
+) -> Option<RelatedLocation> {
     let location = sources.locate(step.span)?;
     Some(RelatedLocation {
         id,
@@ -319,27 +323,29 @@ pub(crate) fn render(
                 },
             }],
         })
-        .chain(view.report.notices.iter().map(|notice| Notification {
-            level: "warning",
-            message: Message {
-                text: notice.message.clone(),
-            },
-            locations: notice
-                .span
-                .and_then(|span| sources.locate(span))
-                .map(|location| NotificationLocation {
-                    physical_location: PhysicalLocation {
-                        artifact_location: artifact_location(&location.file),
-                        region: Some(Region {
-                            start_line: location.line.max(1),
-                            start_column: location.column.max(1),
-                            end_line: None,
-                            end_column: None,
-                        }),
-                    },
-                })
-                .into_iter()
-                .collect(),
+        .chain(view.report.notices.iter().map(|notice| {
+            Notification {
+                level: "warning",
+                message: Message {
+                    text: notice.message.clone(),
+                },
+                locations: notice
+                    .span
+                    .and_then(|span| sources.locate(span))
+                    .map(|location| NotificationLocation {
+                        physical_location: PhysicalLocation {
+                            artifact_location: artifact_location(&location.file),
+                            region: Some(Region {
+                                start_line: location.line.max(1),
+                                start_column: location.column.max(1),
+                                end_line: None,
+                                end_column: None,
+                            }),
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
+            }
         }))
         .collect::<Vec<_>>();
 

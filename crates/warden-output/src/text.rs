@@ -170,7 +170,12 @@ fn write_finding(
                 } else {
                     format!("{} ", sanitize(&at.file))
                 };
-                Some(format!("{file}{}:{} {}", at.line, at.column, sanitize(&step.message)))
+                Some(format!(
+                    "{file}{}:{} {}",
+                    at.line,
+                    at.column,
+                    sanitize(&step.message)
+                ))
             })
             .collect();
         write_note(out, width, style, "path", &steps.join("\n"))?;
@@ -182,7 +187,12 @@ fn write_finding(
                 width,
                 style,
                 "via",
-                &format!("{}:{}: {}", sanitize(&at.file), at.line, sanitize(&related.message)),
+                &format!(
+                    "{}:{}: {}",
+                    sanitize(&at.file),
+                    at.line,
+                    sanitize(&related.message)
+                ),
             )?;
         }
     }

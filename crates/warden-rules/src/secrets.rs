@@ -152,12 +152,36 @@ pub fn is_secret_reference(value: &str) -> bool {
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
-        "your", "<", "{{", "${", "changeme", "change-me", "change_me", "xxxx", "****", "replace",
-        "example", "placeholder", "dummy", "sample", "todo", "fixme", "insert", "enter-", "enter_",
-        "redacted", "secret-here", "-here", "_here", "notasecret", "not-a-secret",
+        "your",
+        "<",
+        "{{",
+        "${",
+        "changeme",
+        "change-me",
+        "change_me",
+        "xxxx",
+        "****",
+        "replace",
+        "example",
+        "placeholder",
+        "dummy",
+        "sample",
+        "todo",
+        "fixme",
+        "insert",
+        "enter-",
+        "enter_",
+        "redacted",
+        "secret-here",
+        "-here",
+        "_here",
+        "notasecret",
+        "not-a-secret",
     ];
     MARKERS.iter().any(|marker| lower.contains(marker))
-        || value.chars().all(|c| c == value.chars().next().unwrap_or(c))
+        || value
+            .chars()
+            .all(|c| c == value.chars().next().unwrap_or(c))
 }
 
 /// Masks a secret for messages: the first four characters stay, the rest are starred.

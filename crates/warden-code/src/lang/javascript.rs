@@ -137,11 +137,7 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
             // `for (k in obj)` iterates keys, `for (v of arr)` values: both from `right`.
             let iter = node.child_by_field_name("right").map(|e| expr(l, e));
             let body = body_of(l, node.child_by_field_name("body"));
-            out.push(Stmt::Loop {
-                target,
-                iter,
-                body,
-            });
+            out.push(Stmt::Loop { target, iter, body });
         }
         "while_statement" | "do_statement" => {
             let cond = node.child_by_field_name("condition").map(|c| expr(l, c));
@@ -282,10 +278,7 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
                                 if let (Some(name), Some(alias)) = (name, alias) {
                                     out.push(Stmt::Assign {
                                         target: Target::Name(alias, range(specifier)),
-                                        value: Expr::new(
-                                            ExprKind::Name(name),
-                                            range(specifier),
-                                        ),
+                                        value: Expr::new(ExprKind::Name(name), range(specifier)),
                                         range: range(specifier),
                                     });
                                 }
@@ -905,9 +898,12 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
         | "non_null_expression"
         | "type_assertion" => {
             let mut cursor = node.walk();
-            let inner = node
-                .named_children(&mut cursor)
-                .find(|c| !matches!(c.kind(), "type_arguments" | "comment") && !c.kind().ends_with("_type") && c.kind() != "predefined_type" && c.kind() != "type_identifier");
+            let inner = node.named_children(&mut cursor).find(|c| {
+                !matches!(c.kind(), "type_arguments" | "comment")
+                    && !c.kind().ends_with("_type")
+                    && c.kind() != "predefined_type"
+                    && c.kind() != "type_identifier"
+            });
             match inner {
                 Some(inner) => {
                     l.leave();

@@ -7,7 +7,7 @@ pub mod python;
 
 use std::path::Path;
 
-use crate::ir::{Expr, ExprKind, Function, FuncId, Module, Param, Range, Stmt, StringLiteral};
+use crate::ir::{Expr, ExprKind, FuncId, Function, Module, Param, Range, Stmt, StringLiteral};
 use crate::table::Table;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,9 +70,7 @@ impl Language {
             Some(runtime) if runtime.starts_with("nodejs") => {
                 &["js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx"]
             }
-            _ => &[
-                "py", "js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx",
-            ],
+            _ => &["py", "js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx"],
         }
     }
 }

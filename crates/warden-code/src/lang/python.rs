@@ -414,10 +414,12 @@ fn target(l: &mut Lowering<'_>, node: Node<'_>) -> Target {
             let items: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
             Target::Sequence(items.into_iter().map(|item| target(l, item)).collect())
         }
-        "list_splat_pattern" | "parenthesized_expression" | "as_pattern_target" => match node.named_child(0) {
-            Some(inner) => target(l, inner),
-            None => Target::Ignored,
-        },
+        "list_splat_pattern" | "parenthesized_expression" | "as_pattern_target" => {
+            match node.named_child(0) {
+                Some(inner) => target(l, inner),
+                None => Target::Ignored,
+            }
+        }
         _ => Target::Ignored,
     }
 }
@@ -640,9 +642,8 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
                 .unwrap_or_default();
             match (left, right) {
                 (Some(left), Some(right)) => {
-                    let stringy = |e: &Expr| {
-                        matches!(e.kind, ExprKind::Str(_) | ExprKind::Concat(_))
-                    };
+                    let stringy =
+                        |e: &Expr| matches!(e.kind, ExprKind::Str(_) | ExprKind::Concat(_));
                     if operator == "+" && (stringy(&left) || stringy(&right)) {
                         ExprKind::Concat(flatten_concat(left, right))
                     } else if operator == "%" && matches!(left.kind, ExprKind::Str(_)) {

@@ -96,7 +96,10 @@ impl CodeRule for ExceptionDetailsInResponse {
                         message: "and returned to the caller".into(),
                     },
                 ])
-                .related(exposure.span, format!("reached by {}", exposure.description));
+                .related(
+                    exposure.span,
+                    format!("reached by {}", exposure.description),
+                );
         }
     }
 }

@@ -29,6 +29,9 @@ pub fn check(kind: SinkKind, context: &Context<'_>, out: &mut Reporter) {
         out.report(context.span(sink.loc), message)
             .severity(exposure.severity)
             .path(path)
-            .related(exposure.span, format!("reached by {}", exposure.description));
+            .related(
+                exposure.span,
+                format!("reached by {}", exposure.description),
+            );
     }
 }

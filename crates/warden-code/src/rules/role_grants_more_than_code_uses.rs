@@ -61,13 +61,18 @@ declare_rule! {
 fn service_owned(action: &str, context: &Context<'_>) -> bool {
     let lower = action.to_ascii_lowercase();
     let (service, name) = lower.split_once(':').unwrap_or((lower.as_str(), ""));
-    if matches!(service, "logs" | "xray" | "kms" | "elasticfilesystem" | "cloudwatch") {
+    if matches!(
+        service,
+        "logs" | "xray" | "kms" | "elasticfilesystem" | "cloudwatch"
+    ) {
         return true;
     }
     // Database drivers, file-system mounts and SigV4-signed HTTP requests use these
     // without an SDK call Warden could see.
-    if matches!(service, "rds-db" | "neptune-db" | "cassandra" | "s3files" | "aoss")
-        || (service == "dsql" && name.starts_with("dbconnect"))
+    if matches!(
+        service,
+        "rds-db" | "neptune-db" | "cassandra" | "s3files" | "aoss"
+    ) || (service == "dsql" && name.starts_with("dbconnect"))
         || (service == "qldb" && (name == "sendcommand" || name.starts_with("partiql")))
         || (matches!(service, "memorydb" | "elasticache") && name == "connect")
         || (service == "es" && name.starts_with("eshttp"))
@@ -105,14 +110,29 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
             .any(|call| services.contains(&call.service.as_str()))
     };
     if matches!(service, "s3" | "glue" | "lakeformation")
-        && forwarded(&["transcribe", "textract", "rekognition", "comprehend", "polly", "athena", "bedrock-runtime", "bedrock-agent-runtime", "firehose", "glue"])
+        && forwarded(&[
+            "transcribe",
+            "textract",
+            "rekognition",
+            "comprehend",
+            "polly",
+            "athena",
+            "bedrock-runtime",
+            "bedrock-agent-runtime",
+            "firehose",
+            "glue",
+        ])
     {
         return true;
     }
     if matches!(service, "secretsmanager") && forwarded(&["rds-data", "redshift-data"]) {
         return true;
     }
-    if service == "ec2" && (name.contains("networkinterface") || name.starts_with("describe") || name.contains("privateipaddress")) {
+    if service == "ec2"
+        && (name.contains("networkinterface")
+            || name.starts_with("describe")
+            || name.contains("privateipaddress"))
+    {
         return true;
     }
     let polls = context.info.triggers.iter().any(|t| t.kind.is_poll_based())
@@ -150,12 +170,18 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
     // A mounted file system (EFS, S3 Files) reads and writes with the function's role.
     if context.function.prop("FileSystemConfigs").is_some()
         && (matches!(service, "s3files" | "elasticfilesystem")
-            || (service == "s3" && (name.starts_with("get") || name.starts_with("list") || name.starts_with("put"))))
+            || (service == "s3"
+                && (name.starts_with("get")
+                    || name.starts_with("list")
+                    || name.starts_with("put"))))
     {
         return true;
     }
     if polls
-        && matches!(service, "sqs" | "kinesis" | "dynamodb" | "kafka" | "kafka-cluster" | "mq" | "secretsmanager")
+        && matches!(
+            service,
+            "sqs" | "kinesis" | "dynamodb" | "kafka" | "kafka-cluster" | "mq" | "secretsmanager"
+        )
         && (name.starts_with("receive")
             || name.starts_with("delete")
             || name.starts_with("get")
@@ -175,9 +201,15 @@ fn service_owned(action: &str, context: &Context<'_>) -> bool {
                 && r.prop("DestinationConfig").is_some()
         });
     destinations
-        && ["sqs:sendmessage", "sns:publish", "lambda:invokefunction", "events:putevents", "s3:putobject"]
-            .iter()
-            .any(|action| wildcard_match(&lower, action))
+        && [
+            "sqs:sendmessage",
+            "sns:publish",
+            "lambda:invokefunction",
+            "events:putevents",
+            "s3:putobject",
+        ]
+        .iter()
+        .any(|action| wildcard_match(&lower, action))
 }
 
 impl CodeRule for RoleGrantsMoreThanCodeUses {
@@ -192,7 +224,10 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
         }
         // A permissions boundary may already take away what the role grants.
         if let RoleBinding::Resource(role) = context.info.role {
-            if context.template.resources[role].prop("PermissionsBoundary").is_some() {
+            if context.template.resources[role]
+                .prop("PermissionsBoundary")
+                .is_some()
+            {
                 return;
             }
         }
@@ -280,7 +315,10 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
             } else {
                 format!(
                     "the code needs only {}",
-                    used.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                    used.iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let shown: Vec<String> = extra.iter().take(8).cloned().collect();

@@ -74,7 +74,11 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
     let template_format = loaded
         .templates
         .iter()
-        .find(|t| sources.get(t.file).is_some_and(|f| f.path == policy.template))
+        .find(|t| {
+            sources
+                .get(t.file)
+                .is_some_and(|f| f.path == policy.template)
+        })
         .map(|t| t.format);
     let format = args.format.unwrap_or(match template_format {
         Some(warden_iac::Format::Terraform) => PolicyFormat::Terraform,
@@ -103,11 +107,17 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
         );
     }
     match format {
-        PolicyFormat::Sam => write!(out, "{}", warden_code::policy::sam_policies(&policy.statements))?,
+        PolicyFormat::Sam => write!(
+            out,
+            "{}",
+            warden_code::policy::sam_policies(&policy.statements)
+        )?,
         PolicyFormat::Cloudformation => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&warden_code::policy::policy_document(&policy.statements))?
+            serde_json::to_string_pretty(&warden_code::policy::policy_document(
+                &policy.statements
+            ))?
         )?,
         PolicyFormat::Terraform => {
             let name = policy

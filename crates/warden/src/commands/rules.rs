@@ -20,8 +20,7 @@ pub struct RuleArgs {
 
 /// Every rule: template rules (`warden-rules`), then handler-code rules (`warden-code`).
 pub fn all_infos() -> &'static [warden_diagnostics::RuleInfo] {
-    static ALL: std::sync::OnceLock<Vec<warden_diagnostics::RuleInfo>> =
-        std::sync::OnceLock::new();
+    static ALL: std::sync::OnceLock<Vec<warden_diagnostics::RuleInfo>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         let mut infos = warden_code::rule_infos().to_vec();
         infos.extend(warden_rules::rule_infos().iter().copied());

@@ -205,13 +205,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         suppressed += code.suppressed;
         errors.extend(code.problems);
         files_scanned += code.files_analysed;
-        notices.extend(code.notices.into_iter().map(|notice| warden_diagnostics::Notice {
-            kind: notice.kind,
-            message: notice.message,
-            span: notice.span,
-            path: notice.path,
-            help: notice.help,
-        }));
+        notices.extend(
+            code.notices
+                .into_iter()
+                .map(|notice| warden_diagnostics::Notice {
+                    kind: notice.kind,
+                    message: notice.message,
+                    span: notice.span,
+                    path: notice.path,
+                    help: notice.help,
+                }),
+        );
     }
     findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
 
@@ -227,9 +231,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.baseline {
         let known = Baseline::read(path)?;
         let before = findings.len();
-        findings.retain(|finding| {
-            !known.contains(&warden_output::fingerprint(finding, &sources))
-        });
+        findings.retain(|finding| !known.contains(&warden_output::fingerprint(finding, &sources)));
         suppressed += before - findings.len();
     }
 
