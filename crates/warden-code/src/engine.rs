@@ -1036,11 +1036,9 @@ impl<'p> Engine<'p> {
                             }
                         }
                     }
-                    (Some("test"), ExprKind::Attr(object, _)) => {
-                        if anchored(object, false) {
-                            if let Some(arg) = args.first() {
-                                clean_name(&arg.value, env, ALL_KINDS)
-                            }
+                    (Some("test"), ExprKind::Attr(object, _)) if anchored(object, false) => {
+                        if let Some(arg) = args.first() {
+                            clean_name(&arg.value, env, ALL_KINDS)
                         }
                     }
                     (Some("isinstance"), ExprKind::Name(_)) => {
@@ -2013,7 +2011,7 @@ impl<'p> Engine<'p> {
                 client: Some(Rc::new(Client {
                     sdk: Sdk::Boto3,
                     service,
-                    resource: (kind == "boto3.resource").then(|| String::new()),
+                    resource: (kind == "boto3.resource").then(String::new),
                     target: None,
                 })),
                 ..Val::default()

@@ -506,7 +506,7 @@ pub fn analyse(
 
 /// The same sink reached by several functions sharing code: one finding, the most severe.
 fn dedup(findings: &mut Vec<CodeFinding>) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
     let mut seen = HashSet::new();
     findings.retain(|f| {
         seen.insert((

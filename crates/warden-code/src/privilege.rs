@@ -394,13 +394,8 @@ fn covers(template: &Template, node: &Node, arn: Option<&str>, resolved: &Resolv
             }
             other => other,
         };
-        let matched = if guessed && matched == Grant::Yes {
-            Grant::Maybe
-        } else if guessed && matched == Grant::No {
-            Grant::Maybe
-        } else {
-            matched
-        };
+        // A pattern with parts Warden had to guess proves nothing either way.
+        let matched = if guessed { Grant::Maybe } else { matched };
         best = better(best, matched);
     }
     best
