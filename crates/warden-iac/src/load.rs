@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use warden_diagnostics::{FileId, LoadError, SourceFile, SourceMap};
+use warden_diagnostics::{FileId, LoadError, Notice, SourceFile, SourceMap};
 
 use crate::model::Template;
 use crate::parse::{self, ParseError};
@@ -24,6 +24,20 @@ pub struct Loaded {
     pub errors: Vec<LoadError>,
     /// Files read and recognised as templates (including those with errors).
     pub files_scanned: usize,
+    /// What the scan as a whole did not analyse, or analysed once for two files (packaged
+    /// copies, CDK apps without `cdk.out`); each template carries its own notices too.
+    pub notices: Vec<Notice>,
+}
+
+impl Loaded {
+    /// Every notice: the scan's and each template's.
+    pub fn all_notices(&self) -> Vec<Notice> {
+        let mut notices = self.notices.clone();
+        for template in &self.templates {
+            notices.extend(template.notices.iter().cloned());
+        }
+        notices
+    }
 }
 
 /// Directory names never descended into.
@@ -165,7 +179,103 @@ pub fn load_paths(
     }
     load_terraform(&mut loaded, terraform_files, options, &mut errors);
     loaded.errors = errors;
+    drop_packaged_copies(&mut loaded);
+    notice_unsynthesized_cdk_apps(&mut loaded, &files);
     loaded
+}
+
+/// `sam package` writes a copy of the template whose code points at S3: it is the same
+/// stack as its source. When the source sits in the same directory (same resources), only
+/// the source is scanned, and a notice says so.
+fn drop_packaged_copies(loaded: &mut Loaded) {
+    let dir_of = |template: &Template| {
+        loaded
+            .sources
+            .get(template.file)
+            .and_then(|file| file.path.parent().map(Path::to_path_buf))
+    };
+    fn ids(template: &Template) -> Vec<&str> {
+        let mut ids: Vec<&str> = template
+            .resources
+            .iter()
+            .map(|resource| resource.origin.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+    let mut copies = Vec::new();
+    for (index, template) in loaded.templates.iter().enumerate() {
+        if !template.packaged {
+            continue;
+        }
+        let dir = dir_of(template);
+        let own = ids(template);
+        let source = loaded.templates.iter().find(|other| {
+            !other.packaged
+                && other.format == template.format
+                && dir_of(other) == dir
+                && ids(other) == own
+        });
+        if let Some(source) = source {
+            copies.push((index, source.file));
+        }
+    }
+    for (index, source) in copies.iter().rev() {
+        let copy = loaded.templates.remove(*index);
+        let path = |id: FileId| {
+            loaded
+                .sources
+                .get(id)
+                .map(|file| file.display_path())
+                .unwrap_or_default()
+        };
+        loaded.notices.push(
+            Notice::new(
+                "packaged-duplicate",
+                format!(
+                    "`{}` is the packaged copy of `{}` (code on S3, same resources): only the source was scanned",
+                    path(copy.file),
+                    path(*source)
+                ),
+            )
+            .path(path(copy.file)),
+        );
+    }
+}
+
+/// A CDK app (`cdk.json`) is analysed through its synthesized templates in `cdk.out`; one
+/// without them is not analysed at all.
+fn notice_unsynthesized_cdk_apps(loaded: &mut Loaded, files: &[PathBuf]) {
+    for file in files {
+        if file.file_name().and_then(|name| name.to_str()) != Some("cdk.json") {
+            continue;
+        }
+        let app = file.parent().unwrap_or(Path::new(""));
+        let output = app.join("cdk.out");
+        let synthesized = loaded.templates.iter().any(|template| {
+            loaded
+                .sources
+                .get(template.file)
+                .is_some_and(|source| source.path.starts_with(&output))
+        });
+        if !synthesized {
+            let shown = warden_diagnostics::display_path(app);
+            let shown = if shown.is_empty() {
+                ".".to_string()
+            } else {
+                shown
+            };
+            loaded.notices.push(
+                Notice::new(
+                    "cdk-not-synthesized",
+                    format!("CDK app `{shown}` has no synthesized templates in `cdk.out`: its stacks were not analysed"),
+                )
+                .path(warden_diagnostics::display_path(file))
+                .help("Run `cdk synth` and scan again (or `warden scan cdk.out` if `.gitignore` hides it)."),
+            );
+        }
+    }
 }
 
 /// Loads every directory holding `.tf` files as a root module (local modules they call
@@ -382,7 +492,7 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
     if !template::is_cloudformation(&root) {
         // Declares a format version but nothing usable: say so rather than pass silently.
         if root.get("AWSTemplateFormatVersion").is_some() || root.get("Resources").is_some() {
-            return match template::build(&root, id, options) {
+            return match template::build(&root, id, path.parent(), options) {
                 Ok(template) => FileOutcome::Template(Box::new(template)),
                 Err(error) => FileOutcome::Error(ParseError {
                     offset: error.offset,
@@ -392,7 +502,7 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
         }
         return FileOutcome::NotATemplate;
     }
-    match template::build(&root, id, options) {
+    match template::build(&root, id, path.parent(), options) {
         Ok(template) => FileOutcome::Template(Box::new(template)),
         Err(error) => FileOutcome::Error(ParseError {
             offset: error.offset,

@@ -11,18 +11,22 @@ pub mod registry;
 mod rules;
 pub mod secrets;
 
-pub use checker::{Checker, Rule, RuleMeta};
+pub use checker::{add_related, CheckOptions, Checker, Rule, RuleMeta};
 pub use registry::{all_rules, rule_by_code, rule_infos};
 
 use warden_diagnostics::Finding;
 use warden_iac::Template;
 
 /// Runs every rule that `enabled` accepts on one template.
-pub fn check_template(template: &Template, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Finding> {
+pub fn check_template(
+    template: &Template,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    options: &CheckOptions,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in all_rules() {
         if enabled(rule.meta()) {
-            let mut checker = Checker::new(template, rule.meta());
+            let mut checker = Checker::new(template, rule.meta(), options);
             rule.check(template, &mut checker);
             findings.extend(checker.into_findings());
         }
