@@ -6,6 +6,7 @@
 //! auth). [`load`] walks directories and does this for every template in parallel.
 
 pub mod analysis;
+pub mod iam;
 mod include;
 pub mod load;
 pub mod model;

@@ -55,6 +55,15 @@ fn run(code: &str, file: &str) -> Option<String> {
             finding.message
         )
         .unwrap();
+        for related in &finding.related {
+            let place = sources.locate(related.span).expect("span in a known file");
+            writeln!(
+                rendered,
+                "    also {}:{}:{} {}",
+                place.file, place.line, place.column, related.message
+            )
+            .unwrap();
+        }
     }
     Some(rendered)
 }
