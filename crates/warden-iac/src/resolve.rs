@@ -334,6 +334,21 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
+        // A `NoEcho` parameter is supplied at deploy time: its default is not the value a
+        // text built from it holds (rules judge the default on the parameter itself).
+        if self
+            .parameters
+            .get(name)
+            .is_some_and(|parameter| parameter.no_echo && parameter.supplied.is_none())
+        {
+            return Node::new(
+                Value::Unknown {
+                    reason: format!("NoEcho parameter `{name}`"),
+                    partial: Some(format!("${{{name}}}")),
+                },
+                span,
+            );
+        }
         match self.reference(&Node::string(name, span), span) {
             Resolved::Node(node) => node,
             Resolved::NoValue => Node::string("", span),

@@ -9,7 +9,7 @@ use warden_iac::{Node, Resource, RoleBinding, Template, TriggerKind, Value};
 use crate::rules::name_list;
 use crate::{add_related, Checker};
 
-use crate::secrets::{is_secret_name, is_secret_reference, known_token, looks_random};
+use crate::secrets::{is_number, is_secret_name, is_secret_reference, known_token, looks_random};
 
 /// Lambda's default `Timeout`, in seconds.
 pub(crate) const DEFAULT_TIMEOUT: i64 = 3;
@@ -49,10 +49,12 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
     }
     if let Some(parameter) = value.parameter.as_deref() {
         let parameter = template.parameter(parameter)?;
-        // SSM parameter types are read from Parameter Store at deploy time.
+        // SSM parameter types are read from Parameter Store at deploy time; numbers are
+        // settings.
         if parameter
             .parameter_type
             .starts_with("AWS::SSM::Parameter::Value")
+            || parameter.parameter_type.contains("Number")
         {
             return None;
         }
@@ -77,10 +79,11 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
         };
     }
     let text = match &value.value {
-        Value::String(text) | Value::Number(text) => text,
+        Value::String(text) => text,
+        // `PASSWORD_ITERATIONS: 4096` is a setting, not a secret.
         _ => return None,
     };
-    if is_secret_reference(text) || is_plaintext_credential(name, text) {
+    if is_secret_reference(text) || is_number(text) || is_plaintext_credential(name, text) {
         return None;
     }
     Some("a literal value".to_string())
