@@ -143,6 +143,9 @@ impl IntegrationTimeout {
 pub enum ApiKind {
     Rest,
     Http,
+    /// An API Gateway v2 WebSocket API: only `$connect` carries an authorizer; the other
+    /// routes of a connection inherit what `$connect` decided.
+    WebSocket,
 }
 
 /// The effective authorization of a route.
@@ -220,6 +223,7 @@ impl FunctionInfo {
 pub fn analyse(template: &mut Template, routes: Vec<Route>) {
     let mut routes = routes;
     routes.extend(crate::routes::declared_routes(template));
+    crate::routes::authorize_websocket_routes(&mut routes);
     template.analysis.routes = routes;
     let functions = template
         .resources
@@ -274,7 +278,7 @@ fn function_info(template: &Template, index: usize) -> FunctionInfo {
             triggers.push(Trigger {
                 kind: match route.kind {
                     ApiKind::Rest => TriggerKind::RestApi,
-                    ApiKind::Http => TriggerKind::HttpApi,
+                    ApiKind::Http | ApiKind::WebSocket => TriggerKind::HttpApi,
                 },
                 span: route.span,
                 declared_by: None,

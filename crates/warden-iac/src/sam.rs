@@ -764,7 +764,9 @@ impl Expander<'_, '_> {
                 // Point at the name of the event that brings the implicit API into being.
                 let (implicit, id, section) = match kind {
                     ApiKind::Rest => (&mut self.implicit_rest, "ServerlessRestApi", "Api"),
-                    ApiKind::Http => (&mut self.implicit_http, "ServerlessHttpApi", "HttpApi"),
+                    ApiKind::Http | ApiKind::WebSocket => {
+                        (&mut self.implicit_http, "ServerlessHttpApi", "HttpApi")
+                    }
                 };
                 implicit.get_or_insert(self.event_key);
                 (

@@ -183,11 +183,16 @@ pub(super) fn route_label(template: &Template, route: &Route) -> String {
     let kind = match route.kind {
         ApiKind::Rest => "API",
         ApiKind::Http => "HTTP API",
+        ApiKind::WebSocket => "WebSocket API",
+    };
+    // WebSocket route keys are shown as written (`$connect`, `sendMessage`).
+    let key = if route.path.is_empty() {
+        route.method.clone()
+    } else {
+        format!("{} {}", route.method, route.path)
     };
     format!(
-        "route `{} {}` of {kind} `{}`",
-        route.method,
-        route.path,
+        "route `{key}` of {kind} `{}`",
         api_label(template, &route.api)
     )
 }

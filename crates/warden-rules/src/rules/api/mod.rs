@@ -19,6 +19,7 @@ mod public_api_without_waf;
 mod rest_api_without_authorizer;
 mod secret_in_stage_variables;
 mod usage_plan_without_limits;
+mod websocket_api_without_auth;
 
 pub use api_cache_not_encrypted::*;
 pub use api_cors_wildcard_with_credentials::*;
@@ -39,6 +40,7 @@ pub use public_api_without_waf::*;
 pub use rest_api_without_authorizer::*;
 pub use secret_in_stage_variables::*;
 pub use usage_plan_without_limits::*;
+pub use websocket_api_without_auth::*;
 
 use crate::Rule;
 
@@ -62,4 +64,5 @@ pub static RULES: &[&dyn Rule] = &[
     &RestApiWithoutAuthorizer,
     &PublicApiWithoutWaf,
     &ApiEndpointNotPrivate,
+    &WebsocketApiWithoutAuth,
 ];
