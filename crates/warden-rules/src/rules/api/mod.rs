@@ -1,5 +1,6 @@
 //! Rules on API Gateway REST (WD3xx) and HTTP APIs (WD4xx).
 mod api_cache_not_encrypted;
+mod api_cors_wildcard_origin;
 mod api_cors_wildcard_with_credentials;
 mod api_data_trace_enabled;
 mod api_domain_allows_old_tls;
@@ -22,6 +23,7 @@ mod usage_plan_without_limits;
 mod websocket_api_without_auth;
 
 pub use api_cache_not_encrypted::*;
+pub use api_cors_wildcard_origin::*;
 pub use api_cors_wildcard_with_credentials::*;
 pub use api_data_trace_enabled::*;
 pub use api_domain_allows_old_tls::*;
@@ -64,5 +66,6 @@ pub static RULES: &[&dyn Rule] = &[
     &RestApiWithoutAuthorizer,
     &PublicApiWithoutWaf,
     &ApiEndpointNotPrivate,
+    &ApiCorsWildcardOrigin,
     &WebsocketApiWithoutAuth,
 ];
