@@ -65,6 +65,7 @@ pub(crate) fn translate(
 /// Split resources merged into another resource; kept as-is when their target is not found.
 const MERGED_TYPES: &[&str] = &[
     "aws_s3_bucket_acl",
+    "aws_s3_bucket_ownership_controls",
     "aws_s3_bucket_public_access_block",
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_versioning",
@@ -1587,6 +1588,7 @@ impl Translator<'_> {
         let keep = || Some(instance.clone());
         match instance.tf_type.as_str() {
             "aws_s3_bucket_acl"
+            | "aws_s3_bucket_ownership_controls"
             | "aws_s3_bucket_public_access_block"
             | "aws_s3_bucket_server_side_encryption_configuration"
             | "aws_s3_bucket_versioning"
@@ -1601,6 +1603,30 @@ impl Translator<'_> {
                     "aws_s3_bucket_acl" => {
                         if let Some((key, node)) = p.get("acl") {
                             additions.push(("AccessControl", key.span, acl_node(node)));
+                        }
+                    }
+                    "aws_s3_bucket_ownership_controls" => {
+                        if let Some((key, rule)) = p.block("rule") {
+                            let rule = rename(
+                                rule,
+                                &[("object_ownership", "ObjectOwnership")],
+                                json_sources,
+                            );
+                            let rules =
+                                Node::new(Value::Seq(vec![Node::map(rule, key.span)]), key.span);
+                            let mut map = Map::default();
+                            map.insert(
+                                Key {
+                                    name: "Rules".into(),
+                                    span: key.span,
+                                },
+                                rules,
+                            );
+                            additions.push((
+                                "OwnershipControls",
+                                key.span,
+                                Node::map(map, key.span),
+                            ));
                         }
                     }
                     "aws_s3_bucket_public_access_block" => {

@@ -24,3 +24,12 @@ pub(crate) fn name_list(names: &[&str]) -> String {
         ),
     }
 }
+
+/// Renders names as a list of code spans: `` `a`, `b` ``.
+pub(crate) fn code_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -6,6 +6,7 @@ use warden_iac::analysis::FunctionInfo;
 use warden_iac::policy::Statement;
 use warden_iac::{Node, Resource, RoleBinding, Template, TriggerKind, Value};
 
+pub(crate) use crate::rules::code_list;
 use crate::rules::name_list;
 use crate::{add_related, Checker};
 
@@ -123,15 +124,6 @@ pub(crate) fn denied(info: &FunctionInfo, action: &str) -> bool {
     info.permissions.statements.iter().any(|s| {
         !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some()
     })
-}
-
-/// Renders action names as a list of code spans.
-pub(crate) fn code_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A trigger kind as users name the service.
