@@ -302,9 +302,32 @@ impl<'a> Resolver<'a> {
                 _ => {
                     known = false;
                     reasons.push(name.to_string());
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
+                    // A reference renders as CloudFormation writes it (`${Bucket}`,
+                    // `${Bucket.Arn}`), whatever the variable was called, so that rules
+                    // can tell which resource the text names.
+                    match &value.value {
+                        Value::ResourceRef {
+                            logical_id,
+                            attribute,
+                        } => {
+                            out.push_str("${");
+                            out.push_str(logical_id);
+                            if let Some(attribute) = attribute {
+                                out.push('.');
+                                out.push_str(attribute);
+                            }
+                            out.push('}');
+                        }
+                        Value::Unknown {
+                            partial: Some(partial),
+                            ..
+                        } => out.push_str(partial),
+                        _ => {
+                            out.push_str("${");
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    }
                 }
             }
         }

@@ -124,14 +124,37 @@ impl Rule for FunctionRoleWildcardResource {
                     group.report(template, checker, span, message);
                     continue;
                 }
-                for (node, pattern, kind, actions) in broad_patterns(statement, &candidates) {
-                    let message = format!(
-                        "{} allows {} on `{pattern}`, every {kind} in the account (policy `{}`): scope it to the resources the function uses",
-                        group.subject(template),
-                        code_list(&actions),
-                        statement.origin
-                    );
-                    group.report(template, checker, node.span, message);
+                // One statement, one cause: its broad patterns are one finding.
+                let broad = broad_patterns(statement, &candidates);
+                let Some((first, _, _, _)) = broad.first() else {
+                    continue;
+                };
+                let mut actions: Vec<&str> = Vec::new();
+                let mut patterns: Vec<String> = Vec::new();
+                let mut kinds: Vec<String> = Vec::new();
+                for (_, pattern, kind, granted) in &broad {
+                    patterns.push(format!("`{pattern}`"));
+                    let kind = kind.to_ascii_lowercase();
+                    if !kinds.contains(&kind) {
+                        kinds.push(kind);
+                    }
+                    for action in granted {
+                        if !actions.contains(action) {
+                            actions.push(action);
+                        }
+                    }
+                }
+                let message = format!(
+                    "{} allows {} on {}, every {} in the account (policy `{}`): scope it to the resources the function uses",
+                    group.subject(template),
+                    code_list(&actions),
+                    patterns.join(", "),
+                    kinds.join(" and every "),
+                    statement.origin
+                );
+                let finding = group.report(template, checker, first.span, message);
+                for (node, pattern, _, _) in &broad[1..] {
+                    crate::add_related(finding, node.span, format!("`{pattern}`"));
                 }
             }
         }
@@ -196,7 +219,10 @@ fn broad_patterns<'s>(
                 if !action.can_be_scoped() {
                     return None;
                 }
-                action.resource_types.iter().find_map(|(resource_type, _)| {
+                // The plainest type first: `object` rather than `accesspointobject`.
+                let mut types: Vec<&(&'static str, bool)> = action.resource_types.iter().collect();
+                types.sort_by_key(|(name, required)| (!required, name.len()));
+                types.into_iter().find_map(|(resource_type, _)| {
                     let format = iam::table().resource_arn(action.service, resource_type)?;
                     covers_every(text, format).then_some(*resource_type)
                 })
