@@ -184,6 +184,16 @@ pub struct Route {
 }
 
 impl Route {
+    /// The route as users write it: `GET /items`, or a key such as `$connect` or
+    /// `$default` as written.
+    pub fn key(&self) -> String {
+        if self.path.is_empty() {
+            self.method.clone()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
+    }
+
     /// CORS preflight routes are legitimately open.
     pub fn is_preflight(&self) -> bool {
         self.method.eq_ignore_ascii_case("OPTIONS")

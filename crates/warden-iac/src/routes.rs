@@ -137,8 +137,10 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
         Some(protocol) => protocol.eq_ignore_ascii_case("WEBSOCKET"),
         None => matches!(key.as_str(), "$connect" | "$disconnect"),
     };
-    // WebSocket route keys are action names, shown as written; HTTP keys are `METHOD /path`.
-    let (method, path) = if websocket {
+    // WebSocket route keys are action names and `$default` is a catch-all: both are shown
+    // as written; other HTTP keys are `METHOD /path`.
+    let as_written = websocket || key.starts_with('$');
+    let (method, path) = if as_written {
         (key.as_str(), "")
     } else {
         key.split_once(' ').unwrap_or((key.as_str(), ""))
@@ -179,7 +181,7 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
         } else {
             ApiKind::Http
         },
-        method: if websocket {
+        method: if as_written {
             method.to_string()
         } else {
             method.to_ascii_uppercase()

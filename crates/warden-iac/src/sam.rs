@@ -153,6 +153,12 @@ fn read_definition_uri(resource: &mut Resource, dir: Option<&Path>, notices: &mu
         return;
     };
     let written = uri.display();
+    let what = if body_property == "Definition" {
+        "its workflow is not analysed"
+    } else {
+        "its routes and their authorization are not analysed"
+    };
+    let mut help = "Scan the source template, whose `DefinitionUri` names a file beside it.";
     let why = match crate::include::location(&uri, dir) {
         crate::include::Location::Local(path) => {
             match crate::include::read_local(&path, uri.span) {
@@ -166,7 +172,10 @@ fn read_definition_uri(resource: &mut Resource, dir: Option<&Path>, notices: &mu
                     );
                     return;
                 }
-                Err(error) if error.is_empty() => "no such file".to_string(),
+                Err(error) if error.is_empty() => {
+                    help = "Keep the file beside the template (`DefinitionUri` is relative to it).";
+                    "no such file".to_string()
+                }
                 Err(error) => error,
             }
         }
@@ -177,13 +186,13 @@ fn read_definition_uri(resource: &mut Resource, dir: Option<&Path>, notices: &mu
         Notice::new(
             "definition-not-read",
             format!(
-                "`DefinitionUri` `{written}` of `{}` was not read ({why}): its routes and settings are not analysed",
+                "`DefinitionUri` `{written}` of `{}` was not read ({why}): {what}",
                 resource.id
             ),
         )
         .at(uri.span)
         .path(written.clone())
-        .help("Scan the source template whose `DefinitionUri` names a local file."),
+        .help(help),
     );
     properties.insert(
         Key {

@@ -68,8 +68,13 @@ fn merge_shared_causes(template: &Template, findings: Vec<Finding>) -> Vec<Findi
             if group.len() == 1 || !key.contains("`\u{0}`") {
                 return group.swap_remove(0);
             }
-            let names: Vec<&str> = group.iter().map(|f| f.resource.as_str()).collect();
-            let listed = rules::name_list(&names);
+            // "`a` (also `b`, `c` and 2 more)": the first stays the grammatical subject.
+            let others: Vec<&str> = group[1..].iter().map(|f| f.resource.as_str()).collect();
+            let listed = format!(
+                "`{}` (also {})",
+                group[0].resource,
+                rules::name_list(&others)
+            );
             let mut merged = group[0].clone();
             merged.message = key.replacen("`\u{0}`", &listed, 1);
             for other in &group {

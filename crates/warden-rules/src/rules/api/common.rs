@@ -185,14 +185,9 @@ pub(super) fn route_label(template: &Template, route: &Route) -> String {
         ApiKind::Http => "HTTP API",
         ApiKind::WebSocket => "WebSocket API",
     };
-    // WebSocket route keys are shown as written (`$connect`, `sendMessage`).
-    let key = if route.path.is_empty() {
-        route.method.clone()
-    } else {
-        format!("{} {}", route.method, route.path)
-    };
     format!(
-        "route `{key}` of {kind} `{}`",
+        "route `{}` of {kind} `{}`",
+        route.key(),
         api_label(template, &route.api)
     )
 }

@@ -82,8 +82,8 @@ impl Rule for TimeoutExceedsApiIntegrationTimeout {
                     function,
                     node.map_or(function.span, |node| node.span),
                     format!(
-                        "`{}` has `Timeout: {seconds}` but API route `{} {}`{others} gives up after {} ms: callers get a 504 while the function keeps running",
-                        function.origin.id, route.method, route.path, limit
+                        "`{}` has `Timeout: {seconds}` but API route `{}`{others} gives up after {} ms: callers get a 504 while the function keeps running",
+                        function.origin.id, route.key(), limit
                     ),
                 );
             }
