@@ -179,9 +179,128 @@ pub fn load_paths(
     }
     load_terraform(&mut loaded, terraform_files, options, &mut errors);
     loaded.errors = errors;
+    load_nested_stacks(&mut loaded, options);
     drop_packaged_copies(&mut loaded);
     notice_unsynthesized_cdk_apps(&mut loaded, &files);
     loaded
+}
+
+/// Nested stacks (`AWS::CloudFormation::Stack`, `AWS::Serverless::Application`) whose
+/// template is a local file are scanned with the parameters their parent passes: the
+/// child's stand-alone scan (with its defaults) is replaced by that one. A template that is
+/// not on this disk (S3, the Serverless Application Repository) is a notice.
+fn load_nested_stacks(loaded: &mut Loaded, options: &LoadOptions) {
+    const MAX_NESTING: usize = 4;
+    let mut queue: Vec<(usize, usize)> = (0..loaded.templates.len()).map(|i| (i, 0)).collect();
+    let mut replaced: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    while let Some((index, depth)) = queue.pop() {
+        if depth >= MAX_NESTING || index >= loaded.templates.len() {
+            continue;
+        }
+        let Some(parent_file) = loaded.sources.get(loaded.templates[index].file).cloned() else {
+            continue;
+        };
+        let dir = parent_file.path.parent().map(Path::to_path_buf);
+        let mut children = Vec::new();
+        let mut notices = Vec::new();
+        for resource in &loaded.templates[index].resources {
+            let location = match resource.resource_type.as_str() {
+                "AWS::CloudFormation::Stack" => resource.prop("TemplateURL"),
+                "AWS::Serverless::Application" => resource.prop("Location"),
+                _ => continue,
+            };
+            let Some(location) = location else {
+                continue;
+            };
+            match crate::include::location(location, dir.as_deref()) {
+                crate::include::Location::Local(path) if path.is_file() => {
+                    let mut child_options = options.clone();
+                    for (name, value) in resource
+                        .prop("Parameters")
+                        .and_then(crate::node::Node::as_map)
+                        .map(|map| map.iter().collect::<Vec<_>>())
+                        .unwrap_or_default()
+                    {
+                        match passed_value(value) {
+                            Some(text) => {
+                                child_options.parameters.insert(name.name.clone(), text);
+                            }
+                            None => {
+                                child_options.unknown_parameters.insert(name.name.clone());
+                            }
+                        }
+                    }
+                    children.push((terraform::normalize(&path), child_options));
+                }
+                _ => notices.push(
+                    Notice::new(
+                        "nested-stack-not-read",
+                        format!(
+                            "nested stack `{}` comes from `{}`, which is not a local file: its resources are not analysed",
+                            resource.origin.id,
+                            location.display()
+                        ),
+                    )
+                    .at(location.span)
+                    .path(location.display())
+                    .help("Keep the child template beside the parent (`TemplateURL: ./child.yaml`) and scan the source, not the packaged copy."),
+                ),
+            }
+        }
+        loaded.templates[index].notices.extend(notices);
+        for (path, child_options) in children {
+            // The first parent that passes parameters wins; a child used twice is scanned once.
+            if !replaced.insert(path.clone()) {
+                continue;
+            }
+            let known = loaded
+                .sources
+                .files()
+                .iter()
+                .find(|file| terraform::normalize(&file.path) == path && !file.text.is_empty())
+                .cloned();
+            let file = match known {
+                Some(file) => file,
+                None => match std::fs::read(&path) {
+                    Ok(bytes) => loaded
+                        .sources
+                        .add(path.clone(), String::from_utf8_lossy(&bytes).into_owned()),
+                    Err(_) => continue,
+                },
+            };
+            let outcome = load_one(&file.text, &file.path, file.id, &child_options);
+            let FileOutcome::Template(child) = outcome else {
+                continue;
+            };
+            let standalone = loaded
+                .templates
+                .iter()
+                .position(|template| template.file == file.id);
+            match standalone {
+                Some(position) => loaded.templates[position] = *child,
+                None => {
+                    loaded.files_scanned += 1;
+                    loaded.templates.push(*child);
+                    queue.push((loaded.templates.len() - 1, depth + 1));
+                }
+            }
+        }
+    }
+}
+
+/// The text a parent passes as a nested stack parameter, when it is known.
+fn passed_value(value: &crate::node::Node) -> Option<String> {
+    use crate::node::Value;
+    match &value.value {
+        Value::String(text) | Value::Number(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Seq(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        _ => None,
+    }
 }
 
 /// `sam package` writes a copy of the template whose code points at S3: it is the same

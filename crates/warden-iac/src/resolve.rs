@@ -20,6 +20,8 @@ pub struct ParameterValue {
     pub default: Option<Node>,
     pub no_echo: bool,
     pub list: bool,
+    /// A parent stack passes a value Warden cannot know: the default does not apply.
+    pub passed_unknown: bool,
 }
 
 /// What intrinsic functions can see: parameters, mappings, conditions, resources.
@@ -177,6 +179,15 @@ impl<'a> Resolver<'a> {
     }
 
     fn parameter_value(&self, name: &str, parameter: &ParameterValue, span: Span) -> Node {
+        if parameter.passed_unknown {
+            return Node::new(
+                Value::Unknown {
+                    reason: format!("parameter `{name}` passed by the parent stack"),
+                    partial: Some(format!("${{{name}}}")),
+                },
+                span,
+            );
+        }
         if let Some(supplied) = &parameter.supplied {
             if parameter.list {
                 let items = supplied
@@ -359,11 +370,9 @@ impl<'a> Resolver<'a> {
         }
         // A `NoEcho` parameter is supplied at deploy time: its default is not the value a
         // text built from it holds (rules judge the default on the parameter itself).
-        if self
-            .parameters
-            .get(name)
-            .is_some_and(|parameter| parameter.no_echo && parameter.supplied.is_none())
-        {
+        if self.parameters.get(name).is_some_and(|parameter| {
+            parameter.no_echo && parameter.supplied.is_none() && !parameter.passed_unknown
+        }) {
             return Node::new(
                 Value::Unknown {
                     reason: format!("NoEcho parameter `{name}`"),

@@ -30,6 +30,9 @@ pub struct LoadOptions {
     /// Environment variables visible to `${env:NAME}` in `serverless.yml` (empty: every
     /// `${env:...}` without a fallback is unknown).
     pub environment: HashMap<String, String>,
+    /// Parameters a parent stack passes with values Warden cannot know: unknown, whatever
+    /// their default.
+    pub unknown_parameters: std::collections::HashSet<String>,
 }
 
 /// A problem that makes a template unusable, at a byte offset in its file.
@@ -341,6 +344,7 @@ fn read_parameters(
                 default: default.clone(),
                 no_echo,
                 list,
+                passed_unknown: options.unknown_parameters.contains(&key.name),
             },
         );
         parameters.push(Parameter {
