@@ -116,9 +116,15 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         span: auth_type.map_or(method.span, |node| node.span),
         origin: method.origin.clone(),
         function,
-        integration_timeout: IntegrationTimeout::from_node(
-            method.prop("Integration.TimeoutInMillis"),
-        ),
+        integration_timeout: if method
+            .prop("Integration.ResponseTransferMode")
+            .and_then(Node::as_str)
+            .is_some_and(|mode| mode.eq_ignore_ascii_case("STREAM"))
+        {
+            IntegrationTimeout::Unknown
+        } else {
+            IntegrationTimeout::from_node(method.prop("Integration.TimeoutInMillis"))
+        },
     }
 }
 
@@ -309,9 +315,18 @@ pub fn openapi_routes(
                 span: method.span,
                 origin: origin.clone(),
                 function,
-                integration_timeout: IntegrationTimeout::from_node(
-                    integration.and_then(|integration| integration.get("timeoutInMillis")),
-                ),
+                // A streamed response is not cut at the 29 s integration timeout.
+                integration_timeout: if integration
+                    .and_then(|integration| integration.get("responseTransferMode"))
+                    .and_then(Node::as_str)
+                    .is_some_and(|mode| mode.eq_ignore_ascii_case("STREAM"))
+                {
+                    IntegrationTimeout::Unknown
+                } else {
+                    IntegrationTimeout::from_node(
+                        integration.and_then(|integration| integration.get("timeoutInMillis")),
+                    )
+                },
             });
         }
     }

@@ -220,6 +220,10 @@ fn dedup_routes(routes: Vec<Route>) -> Vec<Route> {
                     existing.auth = route.auth;
                 }
                 existing.api_key_required |= route.api_key_required;
+                // The OpenAPI integration may set the timeout (or stream the response).
+                if existing.integration_timeout == IntegrationTimeout::Default {
+                    existing.integration_timeout = route.integration_timeout;
+                }
             }
             None => out.push(route),
         }

@@ -151,9 +151,14 @@ pub(super) fn resource_label(resource: &Resource) -> String {
 
 /// The API of logical ID `id` as the user names it (see [`resource_label`]).
 pub(super) fn api_label(template: &Template, id: &str) -> String {
-    template
-        .resource(id)
-        .map_or_else(|| id.to_string(), resource_label)
+    match template.resource(id) {
+        Some(resource) => resource_label(resource),
+        // An API of another stack (`Fn::ImportValue`) renders as a value, not a name.
+        None if id.starts_with('{') || id.starts_with('<') => {
+            "imported from another stack".to_string()
+        }
+        None => id.to_string(),
+    }
 }
 
 /// The span of a property's key (`AccessLogSettings:`), else of its value (SAM expansion
@@ -169,12 +174,23 @@ pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
 
 /// `stage `$default` of HTTP API `Api``, for messages.
 pub(super) fn http_stage_label(template: &Template, stage: &Resource) -> String {
+    let api = api_name(stage.prop("ApiId"));
+    let websocket = template
+        .resource(&api)
+        .and_then(|api| api.prop("ProtocolType"))
+        .and_then(Node::as_str)
+        .is_some_and(|protocol| protocol.eq_ignore_ascii_case("WEBSOCKET"));
     format!(
-        "stage `{}` of HTTP API `{}`",
+        "stage `{}` of {} `{}`",
         stage
             .prop("StageName")
             .map_or_else(|| "?".to_string(), Node::display),
-        api_label(template, &api_name(stage.prop("ApiId")))
+        if websocket {
+            "WebSocket API"
+        } else {
+            "HTTP API"
+        },
+        api_label(template, &api)
     )
 }
 
