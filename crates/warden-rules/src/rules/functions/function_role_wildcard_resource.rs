@@ -1,7 +1,7 @@
 use warden_diagnostics::Span;
 use warden_iac::iam;
 use warden_iac::policy::{wildcard_match, Statement};
-use warden_iac::{Node, Template, Value};
+use warden_iac::{Node, Template, TriggerKind, Value};
 
 use super::common::{code_list, is_service_wildcard, reported_as_admin, role_groups};
 use crate::conditions::narrows_target;
@@ -42,8 +42,8 @@ declare_rule! {
     /// generated from the AWS Service Authorization Reference; an action the table does not
     /// know is not reported. Actions that only accept `*` (`xray:PutTraceSegments`,
     /// `rekognition:DetectLabels`, `translate:TranslateText` ...), the log actions
-    /// `AWSLambdaBasicExecutionRole` grants on `*`, Lambda's VPC network-interface actions on
-    /// VPC functions, the statements of the AWS managed basic, VPC and X-Ray execution
+    /// `AWSLambdaBasicExecutionRole` grants on `*`, Lambda's VPC network-interface actions for
+    /// VPC functions and functions fed by Amazon MQ or Kafka, the statements of the AWS managed basic, VPC and X-Ray execution
     /// policies, and statements whose condition narrows the target (`aws:ResourceTag/...`,
     /// `aws:ResourceAccount` ...) are not reported. `*` and `service:*` actions are left to
     /// `function-role-with-admin-access` and `function-role-with-service-wildcard`. A role
@@ -86,10 +86,16 @@ impl Rule for FunctionRoleWildcardResource {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for group in role_groups(template) {
             let info = group.info();
-            let in_vpc = group
-                .functions
-                .iter()
-                .all(|info| info.resource(template).prop("VpcConfig").is_some());
+            // Lambda creates network interfaces with the execution role for a VPC function,
+            // and for event sources inside a VPC (Amazon MQ, Kafka): AWS documents these
+            // actions on `*`.
+            let in_vpc = group.functions.iter().all(|info| {
+                info.resource(template).prop("VpcConfig").is_some()
+                    || info
+                        .triggers
+                        .iter()
+                        .any(|trigger| matches!(trigger.kind, TriggerKind::Mq | TriggerKind::Kafka))
+            });
             for statement in &info.permissions.statements {
                 if !statement.allow || statement.not_action || statement.not_resource {
                     continue;
