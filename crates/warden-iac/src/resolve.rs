@@ -647,6 +647,7 @@ mod tests {
                         default: value.get("Default").cloned(),
                         no_echo: value.get("NoEcho").and_then(Node::as_bool).unwrap_or(false),
                         list: false,
+                        passed_unknown: false,
                     },
                 );
             }

@@ -436,7 +436,7 @@ fn render_template(text: &str, variables: &Map) -> Option<String> {
         out.push_str(&rest[..start]);
         // `$${` is a literal `${`.
         if out.ends_with('$') {
-            out.push_str("{");
+            out.push('{');
             rest = &rest[start + 2..];
             continue;
         }

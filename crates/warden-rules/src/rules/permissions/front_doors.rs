@@ -44,11 +44,9 @@ pub(crate) fn forwards_to_lambda(template: &Template, listener: &Resource) -> bo
                     .filter_map(|group| group.get("TargetGroupArn")),
             );
         }
-        groups.iter().any(|arn| {
-            template
-                .referenced(arn)
-                .is_some_and(|group| is_lambda_target_group(group))
-        })
+        groups
+            .iter()
+            .any(|arn| template.referenced(arn).is_some_and(is_lambda_target_group))
     })
 }
 
