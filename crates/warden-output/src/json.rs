@@ -5,11 +5,13 @@
 //!   "version": "0.1.0",
 //!   "findings": [{"rule", "name", "risk", "severity", "message", "file", "line", "column",
 //!                 "end_line", "end_column", "resource", "resource_type", "help", "fingerprint",
-//!                 "path": [{"file", "line", "column", "message"}],     (code findings only)
-//!                 "related": [{"file", "line", "column", "message"}]}],
-//!   "notices": [{"kind", "message", "file", "line", "column", "path", "help"}],
+//!                 "related": [{"file", "line", "column", "end_line", "end_column", "message"}],
+//!                 "path": [{"file", "line", "column", "end_line", "end_column", "message"}]}],
+//!                 (`path`: code findings only, the steps from the event to the sink)
 //!   "errors": [{"file", "line", "column", "message"}],
+//!   "notices": [{"kind", "message", "file"?, "line"?, "column"?, "path"?, "help"?}],
 //!   "summary": {"files_scanned", "resources_scanned", "findings", "suppressed", "errors",
+//!               "notices", "hidden", "as_of"?, "profile"?,
 //!               "by_severity": {"critical", "high", "medium", "low", "info"},
 //!               "by_risk": {"event-injection": 0, ...}}
 //! }
@@ -21,7 +23,7 @@ use std::io::{self, Write};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use warden_diagnostics::{PathStep, Risk, Severity, SourceMap};
+use warden_diagnostics::{Location, Risk, Severity, SourceMap};
 
 use crate::{error_path, fingerprint, RenderOptions, SeverityCounts, View};
 
@@ -30,9 +32,34 @@ struct JsonReport<'a> {
     version: &'a str,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     notices: Vec<JsonNotice<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    kind: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -52,48 +79,10 @@ struct JsonFinding<'a> {
     help: &'a str,
     fingerprint: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    path: Vec<JsonStep<'a>>,
+    related: Vec<JsonRelated<'a>>,
+    /// Code findings: the steps from the source to the sink.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related: Vec<JsonStep<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonStep<'a> {
-    file: String,
-    line: usize,
-    column: usize,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonNotice<'a> {
-    kind: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
-}
-
-fn steps<'a>(steps: &'a [PathStep], sources: &SourceMap) -> Vec<JsonStep<'a>> {
-    steps
-        .iter()
-        .filter_map(|step| {
-            let location = sources.locate(step.span)?;
-            Some(JsonStep {
-                file: location.file,
-                line: location.line,
-                column: location.column,
-                message: &step.message,
-            })
-        })
-        .collect()
+    path: Vec<JsonRelated<'a>>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +100,13 @@ struct Summary {
     findings: usize,
     suppressed: usize,
     errors: usize,
+    notices: usize,
+    /// Findings below `min_severity`, left out of this report.
+    hidden: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
     by_severity: SeverityCounts,
     by_risk: ByRisk,
 }
@@ -157,8 +153,16 @@ pub(crate) fn render(
                     resource_type: &finding.resource_type,
                     help: &finding.help,
                     fingerprint: fingerprint(finding, sources),
-                    path: steps(&finding.path, sources),
-                    related: steps(&finding.related, sources),
+                    related: located
+                        .related
+                        .iter()
+                        .map(|(place, message)| related(place, message))
+                        .collect(),
+                    path: located
+                        .path
+                        .iter()
+                        .map(|(place, message)| related(place, message))
+                        .collect(),
                 }
             })
             .collect(),
@@ -173,17 +177,16 @@ pub(crate) fn render(
             })
             .collect(),
         notices: view
-            .report
             .notices
             .iter()
-            .map(|notice| {
-                let location = notice.span.and_then(|span| sources.locate(span));
+            .map(|located| {
+                let notice = located.notice;
                 JsonNotice {
                     kind: notice.kind,
                     message: &notice.message,
-                    file: location.as_ref().map(|l| l.file.clone()),
-                    line: location.as_ref().map(|l| l.line),
-                    column: location.as_ref().map(|l| l.column),
+                    file: located.location.as_ref().map(|l| l.file.as_str()),
+                    line: located.location.as_ref().map(|l| l.line),
+                    column: located.location.as_ref().map(|l| l.column),
                     path: notice.path.as_deref(),
                     help: notice.help.as_deref(),
                 }
@@ -195,10 +198,25 @@ pub(crate) fn render(
             findings: view.findings.len(),
             suppressed: view.report.suppressed,
             errors: view.errors.len(),
+            notices: view.notices.len(),
+            hidden: view.report.hidden.total(),
+            as_of: view.report.as_of.map(|date| date.to_string()),
+            profile: view.report.profile.map(|profile| profile.as_str()),
             by_severity: view.by_severity,
             by_risk: ByRisk(view.by_risk()),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
+}
+
+fn related<'a>(place: &'a Location, message: &'a str) -> JsonRelated<'a> {
+    JsonRelated {
+        file: &place.file,
+        line: place.line,
+        column: place.column,
+        end_line: place.end_line,
+        end_column: place.end_column,
+        message,
+    }
 }

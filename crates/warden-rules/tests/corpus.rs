@@ -2,7 +2,7 @@
 //! findings it produces point inside the file they name.
 
 use warden_iac::{load_paths, LoadOptions};
-use warden_rules::check_template;
+use warden_rules::{check_template, CheckOptions};
 
 #[test]
 fn all_rules_run_on_the_corpora() {
@@ -14,7 +14,7 @@ fn all_rules_run_on_the_corpora() {
     assert!(loaded.templates.len() > 500);
     let mut findings = 0;
     for template in &loaded.templates {
-        for finding in check_template(template, &|_| true) {
+        for finding in check_template(template, &|_| true, &CheckOptions::default()) {
             let file = loaded
                 .sources
                 .get(finding.span.file)

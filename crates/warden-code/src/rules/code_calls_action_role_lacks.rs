@@ -35,6 +35,9 @@ declare_rule! {
         risk: Reliability,
         severity: High,
         formats: ["python", "javascript", "typescript"],
+        // The other half of the least-privilege comparison: shown with the security rules,
+        // though a failing call is filed under reliability.
+        profile: Security,
         help: "Grant the action on the resource the code uses, or remove the call; `warden policy FUNCTION` prints what the code needs.",
     }
 }

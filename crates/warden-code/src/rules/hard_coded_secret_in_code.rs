@@ -1,5 +1,6 @@
 use warden_rules::secrets::{
-    is_placeholder, is_secret_name, is_secret_reference, known_token, looks_random, redact,
+    is_number, is_placeholder, is_secret_name, is_secret_reference, known_token, looks_random,
+    names_a_secret, redact,
 };
 use warden_rules::{declare_rule, RuleMeta};
 
@@ -54,7 +55,11 @@ impl CodeRule for HardCodedSecretInCode {
             };
             for literal in &module.strings {
                 let value = literal.value.trim();
-                if is_secret_reference(value) || is_placeholder(value) {
+                if is_secret_reference(value)
+                    || is_placeholder(value)
+                    || is_number(value)
+                    || names_a_secret(value)
+                {
                     continue;
                 }
                 let kind = known_token(value).or_else(|| {

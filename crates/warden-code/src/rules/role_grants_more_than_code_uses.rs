@@ -303,9 +303,9 @@ impl CodeRule for RoleGrantsMoreThanCodeUses {
                 && !used.is_empty()
                 && all_known_targets
                 && !calls.is_empty()
-                && used
-                    .iter()
-                    .all(|a| !warden_iac::policy::action_requires_star_resource(a));
+                && used.iter().all(|a| {
+                    !warden_iac::iam::action(a).is_some_and(|action| action.needs_star_resource())
+                });
             if extra.is_empty() && !star_resource {
                 continue;
             }
