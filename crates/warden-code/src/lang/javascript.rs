@@ -94,10 +94,7 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
             out.push(Stmt::Throw(value, range(node)));
         }
         "if_statement" => {
-            let cond = node
-                .child_by_field_name("condition")
-                .map(|c| expr(l, c))
-                .unwrap_or_else(|| Expr::other(range(node)));
+            let cond = field_expr(l, node, "condition");
             let then = body_of(l, node.child_by_field_name("consequence"));
             let otherwise = match node.child_by_field_name("alternative") {
                 Some(alternative) => {
@@ -236,20 +233,7 @@ fn statement(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
                     }
                     let mut c = child.walk();
                     for specifier in child.named_children(&mut c) {
-                        let name = specifier
-                            .child_by_field_name("name")
-                            .map(|n| l.text(n).to_string());
-                        let alias = specifier
-                            .child_by_field_name("alias")
-                            .map(|n| l.text(n).to_string());
-                        if let Some(name) = name {
-                            out.push(Stmt::Import(Import {
-                                local: alias.unwrap_or_else(|| name.clone()),
-                                module: module.clone(),
-                                member: Some(name),
-                                range: range(specifier),
-                            }));
-                        }
+                        out.extend(specifier_import(l, specifier, &module).map(Stmt::Import));
                     }
                 }
             } else if let Some(declaration) = node.child_by_field_name("declaration") {
@@ -358,20 +342,9 @@ fn import(l: &mut Lowering<'_>, node: Node<'_>, out: &mut Vec<Stmt>) {
                                 if specifier.kind() != "import_specifier" {
                                     continue;
                                 }
-                                let name = specifier
-                                    .child_by_field_name("name")
-                                    .map(|n| l.text(n).trim_matches(['"', '\'']).to_string());
-                                let alias = specifier
-                                    .child_by_field_name("alias")
-                                    .map(|n| l.text(n).to_string());
-                                if let Some(name) = name {
-                                    out.push(Stmt::Import(Import {
-                                        local: alias.unwrap_or_else(|| name.clone()),
-                                        module: module.clone(),
-                                        member: Some(name),
-                                        range: range(specifier),
-                                    }));
-                                }
+                                out.extend(
+                                    specifier_import(l, specifier, &module).map(Stmt::Import),
+                                );
                             }
                         }
                         _ => {}
@@ -521,20 +494,14 @@ fn pattern(l: &mut Lowering<'_>, node: Node<'_>) -> Target {
             Target::Name(l.text(node).to_string(), range(node))
         }
         "member_expression" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(range(node)));
+            let object = field_expr(l, node, "object");
             let name = node
                 .child_by_field_name("property")
                 .map(|p| l.text(p).to_string());
             Target::Field(object, name)
         }
         "subscript_expression" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(range(node)));
+            let object = field_expr(l, node, "object");
             let key = node
                 .child_by_field_name("index")
                 .filter(|i| i.kind() == "string")
@@ -699,10 +666,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
         "identifier" | "shorthand_property_identifier" => ExprKind::Name(l.text(node).to_string()),
         "this" => ExprKind::Name("this".into()),
         "member_expression" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(r));
+            let object = field_expr(l, node, "object");
             let name = node
                 .child_by_field_name("property")
                 .map(|p| l.text(p).to_string())
@@ -710,14 +674,8 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
             ExprKind::Attr(Box::new(object), name)
         }
         "subscript_expression" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(r));
-            let index = node
-                .child_by_field_name("index")
-                .map(|i| expr(l, i))
-                .unwrap_or_else(|| Expr::other(r));
+            let object = field_expr(l, node, "object");
+            let index = field_expr(l, node, "index");
             ExprKind::Index(Box::new(object), Box::new(index))
         }
         "call_expression" | "new_expression" => {
@@ -830,10 +788,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
                 .child_by_field_name("operator")
                 .map(|op| l.text(op).to_string())
                 .unwrap_or_default();
-            let argument = node
-                .child_by_field_name("argument")
-                .map(|a| expr(l, a))
-                .unwrap_or_else(|| Expr::other(r));
+            let argument = field_expr(l, node, "argument");
             ExprKind::Unary(operator, Box::new(argument))
         }
         "object" => {
@@ -846,10 +801,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
                         let key = child
                             .child_by_field_name("key")
                             .and_then(|k| key_name(l, k));
-                        let value = child
-                            .child_by_field_name("value")
-                            .map(|v| expr(l, v))
-                            .unwrap_or_else(|| Expr::other(range(child)));
+                        let value = field_expr(l, child, "value");
                         if let Some(key) = &key {
                             l.note_strings(&value, Some(key));
                         }
@@ -925,10 +877,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
         }
         "assignment_expression" => {
             // An assignment used as a value: its value.
-            let value = node
-                .child_by_field_name("right")
-                .map(|e| expr(l, e))
-                .unwrap_or_else(|| Expr::other(r));
+            let value = field_expr(l, node, "right");
             ExprKind::Other(vec![value])
         }
         "number" | "true" | "false" | "null" | "undefined" | "regex" => {
@@ -948,4 +897,28 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
     };
     l.leave();
     Expr::new(kind, r)
+}
+
+/// The lowered `field` child of `node`, or an opaque expression where the parser left it out.
+fn field_expr(l: &mut Lowering<'_>, node: Node<'_>, field: &str) -> Expr {
+    match node.child_by_field_name(field) {
+        Some(child) => expr(l, child),
+        None => Expr::other(range(node)),
+    }
+}
+
+/// `{ name as alias }` of an import or a re-export from `module`.
+fn specifier_import(l: &Lowering<'_>, specifier: Node<'_>, module: &str) -> Option<Import> {
+    let name = specifier
+        .child_by_field_name("name")
+        .map(|n| l.text(n).trim_matches(['"', '\'']).to_string())?;
+    let alias = specifier
+        .child_by_field_name("alias")
+        .map(|n| l.text(n).to_string());
+    Some(Import {
+        local: alias.unwrap_or_else(|| name.clone()),
+        module: module.to_string(),
+        member: Some(name),
+        range: range(specifier),
+    })
 }

@@ -288,10 +288,7 @@ fn aliased(l: &Lowering<'_>, node: Node<'_>) -> (String, Option<String>) {
 }
 
 fn if_statement(l: &mut Lowering<'_>, node: Node<'_>) -> Stmt {
-    let cond = node
-        .child_by_field_name("condition")
-        .map(|c| expr(l, c))
-        .unwrap_or_else(|| Expr::other(range(node)));
+    let cond = field_expr(l, node, "condition");
     let then = field_block(l, node, "consequence");
     // elif/else chain, innermost last.
     let mut cursor = node.walk();
@@ -303,10 +300,7 @@ fn if_statement(l: &mut Lowering<'_>, node: Node<'_>) -> Stmt {
         match alternative.kind() {
             "else_clause" => otherwise = field_block(l, alternative, "body"),
             "elif_clause" => {
-                let cond = alternative
-                    .child_by_field_name("condition")
-                    .map(|c| expr(l, c))
-                    .unwrap_or_else(|| Expr::other(range(alternative)));
+                let cond = field_expr(l, alternative, "condition");
                 let then = field_block(l, alternative, "consequence");
                 otherwise = vec![Stmt::If {
                     cond,
@@ -388,20 +382,14 @@ fn target(l: &mut Lowering<'_>, node: Node<'_>) -> Target {
     match node.kind() {
         "identifier" => Target::Name(l.text(node).to_string(), range(node)),
         "attribute" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(range(node)));
+            let object = field_expr(l, node, "object");
             let name = node
                 .child_by_field_name("attribute")
                 .map(|a| l.text(a).to_string());
             Target::Field(object, name)
         }
         "subscript" => {
-            let object = node
-                .child_by_field_name("value")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(range(node)));
+            let object = field_expr(l, node, "value");
             let key = node
                 .child_by_field_name("subscript")
                 .filter(|s| s.kind() == "string")
@@ -501,10 +489,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
     let kind = match node.kind() {
         "identifier" => ExprKind::Name(l.text(node).to_string()),
         "attribute" => {
-            let object = node
-                .child_by_field_name("object")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(r));
+            let object = field_expr(l, node, "object");
             let name = node
                 .child_by_field_name("attribute")
                 .map(|a| l.text(a).to_string())
@@ -512,10 +497,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
             ExprKind::Attr(Box::new(object), name)
         }
         "subscript" => {
-            let object = node
-                .child_by_field_name("value")
-                .map(|o| expr(l, o))
-                .unwrap_or_else(|| Expr::other(r));
+            let object = field_expr(l, node, "value");
             let mut cursor = node.walk();
             let indices: Vec<Node<'_>> = node
                 .children_by_field_name("subscript", &mut cursor)
@@ -527,10 +509,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
             ExprKind::Index(Box::new(object), Box::new(index))
         }
         "call" => {
-            let callee = node
-                .child_by_field_name("function")
-                .map(|f| expr(l, f))
-                .unwrap_or_else(|| Expr::other(r));
+            let callee = field_expr(l, node, "function");
             let mut args = Vec::new();
             if let Some(arguments) = node.child_by_field_name("arguments") {
                 if arguments.kind() == "generator_expression" {
@@ -547,10 +526,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
                                 let name = argument
                                     .child_by_field_name("name")
                                     .map(|n| l.text(n).to_string());
-                                let value = argument
-                                    .child_by_field_name("value")
-                                    .map(|v| expr(l, v))
-                                    .unwrap_or_else(|| Expr::other(range(argument)));
+                                let value = field_expr(l, argument, "value");
                                 if let Some(name) = &name {
                                     l.note_strings(&value, Some(name));
                                 }
@@ -694,17 +670,11 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
             }
         }
         "not_operator" => {
-            let argument = node
-                .child_by_field_name("argument")
-                .map(|a| expr(l, a))
-                .unwrap_or_else(|| Expr::other(r));
+            let argument = field_expr(l, node, "argument");
             ExprKind::Unary("not".into(), Box::new(argument))
         }
         "unary_operator" => {
-            let argument = node
-                .child_by_field_name("argument")
-                .map(|a| expr(l, a))
-                .unwrap_or_else(|| Expr::other(r));
+            let argument = field_expr(l, node, "argument");
             ExprKind::Unary("-".into(), Box::new(argument))
         }
         "dictionary" => {
@@ -717,10 +687,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
                             .child_by_field_name("key")
                             .filter(|k| k.kind() == "string")
                             .map(|k| string_value(l, k));
-                        let value = child
-                            .child_by_field_name("value")
-                            .map(|v| expr(l, v))
-                            .unwrap_or_else(|| Expr::other(range(child)));
+                        let value = field_expr(l, child, "value");
                         if let Some(key) = &key {
                             l.note_strings(&value, Some(key));
                         }
@@ -817,10 +784,7 @@ fn expr(l: &mut Lowering<'_>, node: Node<'_>) -> Expr {
             }
         }
         "named_expression" => {
-            let value = node
-                .child_by_field_name("value")
-                .map(|v| expr(l, v))
-                .unwrap_or_else(|| Expr::other(r));
+            let value = field_expr(l, node, "value");
             ExprKind::Other(vec![value])
         }
         "integer" | "float" | "true" | "false" | "none" | "ellipsis" => {
@@ -846,4 +810,12 @@ fn flatten_concat(left: Expr, right: Expr) -> Vec<Expr> {
         }
     }
     parts
+}
+
+/// The lowered `field` child of `node`, or an opaque expression where the parser left it out.
+fn field_expr(l: &mut Lowering<'_>, node: Node<'_>, field: &str) -> Expr {
+    match node.child_by_field_name(field) {
+        Some(child) => expr(l, child),
+        None => Expr::other(range(node)),
+    }
 }
