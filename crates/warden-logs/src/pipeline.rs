@@ -58,16 +58,21 @@ impl Pipeline {
         decode_reader(reader, context, self)
     }
 
-    /// See [`Assembler::flush_settled`].
-    pub fn flush_settled(&mut self) {
-        self.assembler.flush_settled(&mut self.emitted);
+    /// See [`Assembler::flush`].
+    pub fn flush(&mut self) {
+        self.assembler.flush(&mut self.emitted);
         self.absorb();
     }
 
+    /// See [`Assembler::set_now`].
+    pub fn set_now(&mut self, now_wall_ms: i64) {
+        self.assembler.set_now(now_wall_ms);
+    }
+
     /// See [`Assembler::close_idle`].
-    pub fn close_idle(&mut self, now_ms: i64, max_idle_ms: i64) {
+    pub fn close_idle(&mut self, now_wall_ms: i64, idle_after_ms: i64) {
         self.assembler
-            .close_idle(now_ms, max_idle_ms, &mut self.emitted);
+            .close_idle(now_wall_ms, idle_after_ms, &mut self.emitted);
         self.absorb();
     }
 

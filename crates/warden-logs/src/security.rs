@@ -27,6 +27,8 @@ pub struct SecurityEvent {
     pub timestamp: Option<i64>,
     /// What and where, with secrets redacted.
     pub detail: String,
+    /// The [`crate::Invocation::key`] of the invocation the line belongs to, if any.
+    pub invocation_key: Option<String>,
 }
 
 /// A rule's verdict on one line, before the assembler adds function and request.

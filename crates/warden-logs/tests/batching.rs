@@ -229,5 +229,6 @@ fn the_generated_input_exercises_every_class() {
         message: "",
         log_group: "",
         log_stream: "",
+        ..LogEvent::default()
     };
 }

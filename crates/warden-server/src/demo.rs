@@ -228,6 +228,7 @@ fn push(events: &mut Vec<OwnedLogEvent>, group: &str, stream: &str, at: i64, mes
         message,
         log_group: group.to_owned(),
         log_stream: stream.to_owned(),
+        ..OwnedLogEvent::default()
     });
 }
 

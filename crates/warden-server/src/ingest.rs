@@ -386,6 +386,7 @@ pub async fn lines(
             message: record.message,
             log_group: record.log_group,
             log_stream: record.log_stream,
+            ..OwnedLogEvent::default()
         });
     }
     let (events, duplicate) = commit(&state, events, None).await?;

@@ -128,6 +128,7 @@ fn dispatch_nested(
             message: &message,
             log_group: &context.log_group,
             log_stream: &context.log_stream,
+            ..LogEvent::default()
         });
     }
 }
@@ -169,6 +170,7 @@ fn subscription(
                 message,
                 log_group: group,
                 log_stream: stream,
+                ..LogEvent::default()
             }),
             None => problem(
                 sink,
@@ -214,6 +216,7 @@ fn log_events(
             message: &message,
             log_group: group,
             log_stream: stream,
+            ..LogEvent::default()
         });
     }
 }
@@ -250,6 +253,7 @@ fn telemetry(
         message,
         log_group: &context.log_group,
         log_stream: &context.log_stream,
+        ..LogEvent::default()
     });
 }
 

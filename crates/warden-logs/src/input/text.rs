@@ -113,6 +113,7 @@ pub fn line_event<'a>(line: &'a str, context: &'a SourceContext) -> LogEvent<'a>
         message: line,
         log_group: &context.log_group,
         log_stream: &context.log_stream,
+        ..LogEvent::default()
     };
     if !line.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return event;

@@ -145,6 +145,7 @@ impl CommonArgs {
             default_function: self.function.clone(),
             cost,
             scan_security: !self.no_security,
+            ..AssemblerConfig::default()
         })
     }
 
