@@ -212,7 +212,8 @@ fn developer_guide_text_samples() {
                 Some("1-5d9d007f-0a8c7fd02xmpl480aed55ef0"),
                 "my-function",
             )],
-            16,
+            // The pretty-printed `{"key": "value"}` is one record, not three lines.
+            14,
         ),
         (
             "aws-lambda-developer-guide/powershell-logging-example.log",
