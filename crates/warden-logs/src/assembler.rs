@@ -590,6 +590,9 @@ struct Open {
     init: SandboxInit,
     /// A named sandbox stream: INIT_START without `Init Duration` means a proactive init.
     sandbox: bool,
+    /// START times of earlier attempts of the same request in this stream, to tell a
+    /// re-read START from a retry.
+    earlier_starts: Vec<i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -810,6 +813,7 @@ impl Stream {
             error_ref: None,
             init: mem::take(&mut self.init),
             sandbox: self.sandbox,
+            earlier_starts: Vec::new(),
         }
     }
 
@@ -829,6 +833,7 @@ impl Stream {
                 trace_id,
             } => {
                 shared.stats.starts += 1;
+                let mut earlier_starts = Vec::new();
                 if let Some(i) = self.find_open(&request_id) {
                     let open = &mut self.open[i];
                     let later = matches!((ts, open.last_ms), (Some(t), Some(l)) if t > l);
@@ -852,7 +857,9 @@ impl Stream {
                     let earlier = self.open.remove(i);
                     self.emit(shared, earlier, out);
                 } else if let Some(done) = shared.recent.get_mut(self.id, &request_id) {
-                    let same_time = ts.is_some() && done.open.start_ms == ts;
+                    let same_time = ts.is_some()
+                        && (done.open.start_ms == ts
+                            || ts.is_some_and(|t| done.open.earlier_starts.contains(&t)));
                     let before_report = matches!(
                         (ts, done.open.report.as_ref().and_then(|r| r.at_ms)),
                         (Some(t), Some(r)) if t <= r
@@ -874,6 +881,12 @@ impl Stream {
                         return;
                     }
                     // Otherwise the same request id starts again: a retry.
+                    earlier_starts = done.open.earlier_starts.clone();
+                    if let Some(start) = done.open.start_ms {
+                        if earlier_starts.len() < 16 {
+                            earlier_starts.push(start);
+                        }
+                    }
                 }
                 self.ignoring = None;
                 if self.sandbox && sequential {
@@ -900,6 +913,7 @@ impl Stream {
                 open.start_ms = ts;
                 open.version = version.map(|v| v.into_owned());
                 open.trace_id = trace_id;
+                open.earlier_starts = earlier_starts;
                 self.open.push(open);
             }
             Platform::End { .. } => shared.stats.ends += 1,
@@ -1791,6 +1805,7 @@ fn placeholder_open() -> Open {
         error_ref: None,
         init: SandboxInit::default(),
         sandbox: false,
+        earlier_starts: Vec::new(),
     }
 }
 

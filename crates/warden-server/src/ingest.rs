@@ -324,6 +324,7 @@ pub async fn telemetry(
         name: "telemetry".into(),
         log_group: format!("/aws/lambda/{}", params.function),
         log_stream: stream,
+        ..SourceContext::default()
     };
     let mut sink = RequestSink::new(&state);
     dispatch(&value, None, &context, "telemetry", &mut sink);
