@@ -59,7 +59,7 @@ pub const MAX_OPEN_MERGED: usize = 4096;
 /// Completed invocations remembered for late lines, across all streams.
 pub const MAX_RECENT: usize = 8192;
 /// Event ids remembered for de-duplication, by default.
-pub const DEFAULT_DEDUP_WINDOW: usize = 1 << 20;
+pub const DEFAULT_DEDUP_WINDOW: usize = 1 << 19;
 /// An open invocation whose own stream has moved this far past its last line is over:
 /// Lambda's 15-minute limit and a minute of slack.
 pub const STALE_AFTER_MS: i64 = 16 * 60 * 1000;
@@ -68,7 +68,7 @@ const MAX_PENDING_ERRORS: usize = 16;
 const MAX_BLOCK_LINES: u32 = 200;
 const MAX_BLOCK_BYTES: usize = 32 * 1024;
 /// How many events pass between sweeps for idle streams.
-const SWEEP_EVERY: u64 = 1 << 16;
+const SWEEP_EVERY: u64 = 1 << 13;
 /// Lines after each START in which to look for the function's name (unnamed streams).
 const DISCOVERY_LINES: u32 = 200;
 
@@ -256,11 +256,12 @@ impl Hasher for IdentityHasher {
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+        self.0 = self.0.rotate_left(29) ^ value;
     }
 }
 
 type IdentitySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+type IdentityMap<K, V> = HashMap<K, V, BuildHasherDefault<IdentityHasher>>;
 
 /// The last `cap` event ids seen, by hash of (group, stream, id).
 struct Dedup {
@@ -297,17 +298,20 @@ impl Dedup {
     }
 }
 
-/// A completed invocation kept for lines that arrive after it was emitted.
+/// A completed invocation kept for lines that arrive after it was emitted: its state, from
+/// which the emitted invocation is rebuilt when an amendment needs it.
 struct Completed {
     open: Open,
-    emitted: Invocation,
+    /// The state as last emitted, saved when a late line first touches `open`.
+    before: Option<Box<Open>>,
+    revision: u32,
     seq: u64,
 }
 
 /// Recently completed invocations by (stream id, request id hash), oldest evicted first.
 #[derive(Default)]
 struct Recent {
-    map: HashMap<(u64, u64), Completed>,
+    map: IdentityMap<(u64, u64), Completed>,
     order: VecDeque<((u64, u64), u64)>,
     seq: u64,
 }
@@ -323,7 +327,17 @@ impl Recent {
             .filter(|c| c.open.request_id == request_id)
     }
 
-    fn insert(&mut self, stream: u64, open: Open, emitted: Invocation) {
+    /// Like `get_mut`, for a caller about to change the invocation: its emitted state is
+    /// kept first, to tell the amendment's `previous`.
+    fn touch(&mut self, stream: u64, request_id: &str) -> Option<&mut Completed> {
+        let done = self.get_mut(stream, request_id)?;
+        if done.before.is_none() {
+            done.before = Some(Box::new(done.open.clone()));
+        }
+        Some(done)
+    }
+
+    fn insert(&mut self, stream: u64, open: Open) {
         self.seq += 1;
         let id = Recent::id(stream, &open.request_id);
         self.order.push_back((id, self.seq));
@@ -331,7 +345,8 @@ impl Recent {
             id,
             Completed {
                 open,
-                emitted,
+                before: None,
+                revision: 0,
                 seq: self.seq,
             },
         );
@@ -571,6 +586,7 @@ struct Verdict {
     message: Option<String>,
 }
 
+#[derive(Clone)]
 struct Open {
     /// Empty for a lone failure line that named no request (adopted by the next REPORT).
     request_id: String,
@@ -856,7 +872,7 @@ impl Stream {
                     // attempt is over (its REPORT was lost); this one is a retry.
                     let earlier = self.open.remove(i);
                     self.emit(shared, earlier, out);
-                } else if let Some(done) = shared.recent.get_mut(self.id, &request_id) {
+                } else if let Some(done) = shared.recent.touch(self.id, &request_id) {
                     let same_time = ts.is_some()
                         && (done.open.start_ms == ts
                             || ts.is_some_and(|t| done.open.earlier_starts.contains(&t)));
@@ -929,7 +945,7 @@ impl Stream {
                 let mut open = match self.find_open(request_id) {
                     Some(i) => self.open.remove(i),
                     None => {
-                        if let Some(done) = shared.recent.get_mut(self.id, request_id) {
+                        if let Some(done) = shared.recent.touch(self.id, request_id) {
                             match &done.open.report {
                                 // Closed as idle or stale before its REPORT came: complete it.
                                 None => {
@@ -983,7 +999,7 @@ impl Stream {
                 let Some(id) = self.last_completed.clone() else {
                     return;
                 };
-                let Some(done) = shared.recent.get_mut(self.id, &id) else {
+                let Some(done) = shared.recent.touch(self.id, &id) else {
                     return;
                 };
                 if done.open.trace_id.is_none() {
@@ -1109,7 +1125,7 @@ impl Stream {
     ) {
         if let Some(i) = self.find_open(request_id) {
             raise(&mut self.open[i], outcome, error_type, message);
-        } else if let Some(done) = shared.recent.get_mut(self.id, request_id) {
+        } else if let Some(done) = shared.recent.touch(self.id, request_id) {
             if raise(&mut done.open, outcome, error_type, message) {
                 self.amend(shared, request_id, out);
             }
@@ -1479,7 +1495,7 @@ impl Stream {
             return;
         }
         if let Some(id) = id {
-            if let Some(done) = shared.recent.get_mut(self.id, id) {
+            if let Some(done) = shared.recent.touch(self.id, id) {
                 // A late error report of a completed invocation.
                 if occurrence.unhandled {
                     let outcome = outcome_for_error_type(&occurrence.error_type);
@@ -1541,9 +1557,9 @@ impl Stream {
             open = self.open.pop().expect("just pushed");
         }
         let invocation = self.build(shared, &mut open, 0, out);
-        out.push(Emitted::Invocation(Box::new(invocation.clone())));
+        out.push(Emitted::Invocation(Box::new(invocation)));
         if !open.request_id.is_empty() {
-            shared.recent.insert(self.id, open, invocation);
+            shared.recent.insert(self.id, open);
         }
     }
 
@@ -1559,8 +1575,12 @@ impl Stream {
             return;
         };
         let mut open = mem::replace(&mut done.open, placeholder_open());
-        let previous = done.emitted.clone();
-        let current = self.build(shared, &mut open, previous.revision + 1, out);
+        let revision = done.revision;
+        // What was emitted last, rebuilt from the state saved before the late line (its
+        // errors went out with it, so this emits nothing).
+        let mut before = done.before.take().map_or_else(|| open.clone(), |b| *b);
+        let previous = self.build(shared, &mut before, revision, &mut Vec::new());
+        let current = self.build(shared, &mut open, revision + 1, out);
         let done = shared
             .recent
             .map
@@ -1574,7 +1594,7 @@ impl Stream {
         if current == unchanged {
             return;
         }
-        done.emitted = current.clone();
+        done.revision = current.revision;
         shared.stats.amendments += 1;
         out.push(Emitted::Amended(Box::new(Amendment { previous, current })));
     }
