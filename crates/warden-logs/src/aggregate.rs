@@ -674,7 +674,12 @@ fn warnings(totals: &Totals, metric_points_dropped: u64) -> Vec<String> {
     let mut out = Vec::new();
     if totals.invocations == 0 && s.events > 0 {
         let lambda_lines = s.platform_records + s.request_id_lines;
-        if lambda_lines == 0 {
+        if lambda_lines == 0 && (totals.error_occurrences > 0 || s.emf_documents > 0) {
+            out.push(format!(
+                "no START/REPORT lines in {} events, so no invocation: only {} error reports and {} metric documents were read (a fragment or a filtered export?)",
+                s.events, totals.error_occurrences, s.emf_documents
+            ));
+        } else if lambda_lines == 0 {
             out.push(format!(
                 "no Lambda log lines recognised in {} events: expected START/END/REPORT lines, runtime lines with a request id, or platform.* records (is this a Lambda log, and is its format one of those listed by `warden logs analyze --help`?)",
                 s.events

@@ -5,8 +5,9 @@
 //! `warden_logs::Pipeline`.
 //!
 //! Exit codes: 0 done; 1 when `--fail-on` matched; 2 when an input could not be read, had
-//! records that could not be decoded, or held log lines from which no invocation could be
-//! assembled (the report and the reasons are still printed). 2 wins over 1.
+//! records that could not be decoded, or held log lines from which nothing (no invocation,
+//! error, security event or metric) could be made (the report and the reasons are still
+//! printed). 2 wins over 1.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -230,8 +231,14 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     out.flush()?;
     // Lambda lines were read but nothing could be made of them: the input was not
     // understood, which is an input error, not an empty report.
-    let not_understood =
-        u64::from(report.totals.invocations == 0 && report.totals.input.events > 0);
+    let t = &report.totals;
+    let not_understood = u64::from(
+        t.input.events > 0
+            && t.invocations == 0
+            && t.error_occurrences == 0
+            && t.security_events == 0
+            && report.metrics.is_empty(),
+    );
     Ok(exit_code(
         &report,
         args.fail_on,
