@@ -149,7 +149,7 @@ const RULES: &[Rule] = &[
             "';",
             "%27",
         ],
-        pattern: r"(?i)'\s*(?:or|and)\s+'?\w*'?\s*=\s*'?\w*|\bunion\s+(?:all\s+)?select\b|;\s*drop\s+table\b|\b(?:pg_)?sleep\(\s*\d+\s*\)|\bwaitfor\s+delay\b|\bor\s+1\s*=\s*1\b|'\s*--(?:\s|$|\x22|')|'\s*;\s*(?:drop|delete|insert|update|select|shutdown|exec)\b",
+        pattern: r"(?i)'\s*(?:or|and)\s+'?\w*'?\s*=\s*'?\w*|\bunion\s+(?:all\s+)?select\b|;\s*drop\s+table\b|\b(?:pg_)?sleep\(\s*\d+\s*\)|\bwaitfor\s+delay\b|\bor\s+1\s*=\s*1\b|'\s*--(?:\s|$|\x22|'|\\)|'\s*;\s*(?:drop|delete|insert|update|select|shutdown|exec)\b",
         detail: Detail::Snippet,
         secret: false,
     },
@@ -661,6 +661,11 @@ mod tests {
         // The same payloads outside a request are the application's own text.
         assert!(kinds(r#"{"file": "../../../etc/passwd"}"#).is_empty());
         assert!(kinds("user input was 1' OR '1'='1").is_empty());
+        // Inside a JSON-encoded body the closing quote is escaped.
+        assert_eq!(
+            kinds(r#"{"routeKey": "POST /login", "body": "{\"user\": \"admin'--\"}"}"#),
+            vec!["sql-injection"]
+        );
         // Ordinary text stays quiet.
         assert!(kinds("user=bob&id=42&sort=asc; order confirmed, can't or won't").is_empty());
         assert!(kinds("Root=1-5e61292c;Parent=c657b77d9514f70c;Sampled=1").is_empty());
