@@ -1204,7 +1204,7 @@ impl Stream {
             },
             None => {
                 let anonymous_failure = line.python_unhandled
-                    && names_a_type(line.body)
+                    && crate::message::names_a_type(line.body)
                     && signal
                         .as_ref()
                         .is_none_or(|s| s.outcome != Outcome::InitError);
@@ -1783,19 +1783,6 @@ impl Stream {
             },
         }
     }
-}
-
-/// Python's runtime reports an unhandled exception as `[ERROR] Type: message`; a logging
-/// call's `[ERROR] some text` names no type.
-fn names_a_type(body: &str) -> bool {
-    let head = body.lines().next().unwrap_or("");
-    let end = head.find(':').unwrap_or(head.len());
-    let name = &head[..end];
-    !name.is_empty()
-        && name.as_bytes()[0].is_ascii_alphabetic()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 fn rename(error: &mut ErrorOccurrence, function: &str) {

@@ -171,3 +171,39 @@ fn a_timeout_line_after_the_report_amends_the_invocation() {
     assert_eq!(report.totals.failures.timeout, 1);
     assert_eq!(report.totals.input.amendments, 1);
 }
+
+fn analyze_real(name: &str) -> (Report, Vec<String>) {
+    let path =
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real")).join(name);
+    let mut pipeline = Pipeline::new(AssemblerConfig::default());
+    pipeline
+        .read(File::open(&path).unwrap(), &SourceContext::named(name))
+        .unwrap();
+    pipeline.finish();
+    let problems = pipeline
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    (pipeline.report(), problems)
+}
+
+#[test]
+fn real_samples_in_the_repository() {
+    // Powertools Metrics output, pretty-printed: one EMF document, two values.
+    let (report, problems) = analyze_real("powertools-add_multi_value_metrics_output.json");
+    assert!(problems.is_empty(), "{problems:?}");
+    let m = &report.metrics[0];
+    assert_eq!(
+        (m.namespace.as_str(), m.name.as_str()),
+        ("ServerlessAirline", "TurbineReads")
+    );
+    assert_eq!(m.dimensions["environment"], "dev");
+    assert_eq!((m.count, m.sum), (2, 9.0));
+    // A Datadog test payload: one Node invocation with its trace on the REPORT's next line.
+    let (report, problems) = analyze_real("datadog-cloudwatch_logs.json");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(counts(&report), (1, 0, 0, 0, 0, 0));
+    assert_eq!(report.functions[0].account.as_deref(), Some("601427279990"));
+    assert_eq!(report.functions[0].versions, ["$LATEST"]);
+}
