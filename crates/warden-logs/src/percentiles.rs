@@ -95,7 +95,7 @@ impl Sketch {
             Some(values) if values.len() < SKETCH_EXACT_LIMIT => values.push(value),
             None if self.count == 1 => self.exact = Some(vec![value]),
             _ => {
-                self.to_buckets();
+                self.spill_to_buckets();
                 self.add_to_bucket(value, 1);
             }
         }
@@ -109,7 +109,7 @@ impl Sketch {
     }
 
     /// Moves kept values into buckets (once the exact limit is passed).
-    fn to_buckets(&mut self) {
+    fn spill_to_buckets(&mut self) {
         if let Some(values) = self.exact.take() {
             for v in values {
                 self.add_to_bucket(v, 1);
@@ -136,7 +136,7 @@ impl Sketch {
             let values = self.exact.get_or_insert_with(Vec::new);
             values.extend_from_slice(other.exact.as_deref().unwrap_or(&[]));
         } else {
-            self.to_buckets();
+            self.spill_to_buckets();
             match &other.exact {
                 Some(values) => {
                     for &v in values {
