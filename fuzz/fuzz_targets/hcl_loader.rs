@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     ] {
         let mut sources = SourceMap::new();
         if let Ok(Some(template)) = load_text(&mut sources, name, text, &LoadOptions::default()) {
-            let _ = warden_rules::check_template(&template, &|_| true);
+            let _ = warden_rules::check_template(&template, &|_| true, &Default::default());
         }
     }
 });

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     for name in ["template.yaml", "template.json"] {
         let mut sources = SourceMap::new();
         if let Ok(Some(template)) = load_text(&mut sources, name, text, &LoadOptions::default()) {
-            let _ = warden_rules::check_template(&template, &|_| true);
+            let _ = warden_rules::check_template(&template, &|_| true, &Default::default());
         }
     }
 });

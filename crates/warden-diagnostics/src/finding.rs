@@ -142,6 +142,117 @@ pub struct Finding {
     pub resource_type: String,
     /// How to fix it, in one or two sentences.
     pub help: String,
+    /// Other places that share the cause (the other functions of a shared role, the other
+    /// flags of one bucket): SARIF's related locations, listed under the finding in text.
+    pub related: Vec<Related>,
+}
+
+/// Another place that belongs to a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    /// What the place is, e.g. "function `Worker` uses this role".
+    pub message: String,
+}
+
+/// Something a scan did not analyse, so that "no findings" is never claimed for it: an
+/// included file that could not be read, a Terraform registry module, a CDK app without
+/// `cdk.out`, a Serverless plugin that creates resources, a packaged copy of a template.
+///
+/// Loaders, code analysis and live audits all add their own kinds; every output format
+/// renders every notice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable kebab-case kind, e.g. `include-not-read` or `registry-module`.
+    pub kind: &'static str,
+    /// One sentence saying what was not analysed and why.
+    pub message: String,
+    /// Where in a scanned file it arises (the include, the module block), if anywhere.
+    pub span: Option<Span>,
+    /// The file, module source, URL or ARN that was not analysed, as written.
+    pub path: Option<String>,
+    /// What the user can do to have it analysed, if anything.
+    pub help: Option<String>,
+}
+
+impl Notice {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        Notice {
+            kind,
+            message: message.into(),
+            span: None,
+            path: None,
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// Which report a rule belongs to. `security` (the default) holds the eight serverless
+/// risks; `well-architected` adds hygiene that fires on nearly every function by design
+/// (alarms, tracing, concurrency caps, code signing, customer managed keys), reliability and
+/// cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    Security,
+    WellArchitected,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Security => "security",
+            Profile::WellArchitected => "well-architected",
+        }
+    }
+
+    /// The default profile of a rule filed under `risk`.
+    pub const fn of_risk(risk: Risk) -> Profile {
+        match risk {
+            Risk::Reliability | Risk::Cost => Profile::WellArchitected,
+            _ => Profile::Security,
+        }
+    }
+
+    /// True when a scan with this profile runs rules of `rule`'s profile.
+    pub fn includes(self, rule: Profile) -> bool {
+        self == Profile::WellArchitected || rule == Profile::Security
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "security" => Ok(Profile::Security),
+            "well-architected" | "wa" => Ok(Profile::WellArchitected),
+            _ => Err(format!(
+                "unknown profile `{text}` (expected security or well-architected)"
+            )),
+        }
+    }
 }
 
 /// A file that could not be read or understood as a template.
@@ -202,4 +313,5 @@ pub struct RuleInfo {
     pub docs: &'static str,
     /// Input formats the rule covers, e.g. `["cloudformation", "sam"]`.
     pub formats: &'static [&'static str],
+    pub profile: Profile,
 }

@@ -5,8 +5,12 @@
 //! rule reports; a [`LoadError`] is what a loader reports when a file cannot be read as a
 //! template. Both carry a location that points into the file that caused them.
 
+mod date;
 mod finding;
 mod source;
 
-pub use finding::{Finding, LoadError, Location, Risk, RuleInfo, Severity};
+pub use date::Date;
+pub use finding::{
+    Finding, LoadError, Location, Notice, Profile, Related, Risk, RuleInfo, Severity,
+};
 pub use source::{display_path, FileId, LineColumn, LineIndex, SourceFile, SourceMap, Span};

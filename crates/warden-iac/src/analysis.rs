@@ -143,6 +143,9 @@ impl IntegrationTimeout {
 pub enum ApiKind {
     Rest,
     Http,
+    /// An API Gateway v2 WebSocket API: only `$connect` carries an authorizer; the other
+    /// routes of a connection inherit what `$connect` decided.
+    WebSocket,
 }
 
 /// The effective authorization of a route.
@@ -181,6 +184,16 @@ pub struct Route {
 }
 
 impl Route {
+    /// The route as users write it: `GET /items`, or a key such as `$connect` or
+    /// `$default` as written.
+    pub fn key(&self) -> String {
+        if self.path.is_empty() {
+            self.method.clone()
+        } else {
+            format!("{} {}", self.method, self.path)
+        }
+    }
+
     /// CORS preflight routes are legitimately open.
     pub fn is_preflight(&self) -> bool {
         self.method.eq_ignore_ascii_case("OPTIONS")
@@ -220,6 +233,7 @@ impl FunctionInfo {
 pub fn analyse(template: &mut Template, routes: Vec<Route>) {
     let mut routes = routes;
     routes.extend(crate::routes::declared_routes(template));
+    crate::routes::authorize_websocket_routes(&mut routes);
     template.analysis.routes = routes;
     let functions = template
         .resources
@@ -274,7 +288,7 @@ fn function_info(template: &Template, index: usize) -> FunctionInfo {
             triggers.push(Trigger {
                 kind: match route.kind {
                     ApiKind::Rest => TriggerKind::RestApi,
-                    ApiKind::Http => TriggerKind::HttpApi,
+                    ApiKind::Http | ApiKind::WebSocket => TriggerKind::HttpApi,
                 },
                 span: route.span,
                 declared_by: None,
@@ -350,15 +364,7 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                 .map(Node::display)
                 .unwrap_or_else(|| format!("{} inline policy", role.origin.id));
             match policy.get("PolicyDocument") {
-                Some(document) if document.is_fully_known() => permissions
-                    .statements
-                    .extend(policy::statements(document, &name)),
-                Some(document) => {
-                    permissions
-                        .statements
-                        .extend(policy::statements(document, &name));
-                    permissions.complete = false;
-                }
+                Some(document) => add_document(&mut permissions, document, &name),
                 None => permissions.complete = false,
             }
         }
@@ -380,29 +386,46 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                 .prop("RoleName")
                 .is_some_and(|r| refers_to(r, &role.id)));
         if attached {
-            if let Some(document) = resource.prop("PolicyDocument") {
-                let name = resource
-                    .prop("PolicyName")
-                    .map(Node::display)
-                    .unwrap_or_else(|| resource.origin.id.clone());
-                permissions
-                    .statements
-                    .extend(policy::statements(document, &name));
+            match resource.prop("PolicyDocument") {
+                Some(document) => {
+                    let name = resource
+                        .prop("PolicyName")
+                        .map(Node::display)
+                        .unwrap_or_else(|| resource.origin.id.clone());
+                    add_document(&mut permissions, document, &name);
+                }
+                None => permissions.complete = false,
             }
         }
     }
     permissions
 }
 
+/// Adds a policy document's statements; one that is not entirely known (an unread file, a
+/// reference) or that cannot be read as a policy makes the permissions incomplete.
+fn add_document(permissions: &mut Permissions, document: &Node, name: &str) {
+    let statements = policy::statements(document, name);
+    let readable = document.is_fully_known()
+        && document.alternatives().into_iter().all(|alternative| {
+            alternative.get("Statement").is_some()
+                || matches!(&alternative.value, Value::String(text)
+                    if serde_json::from_str::<serde_json::Value>(text)
+                        .is_ok_and(|json| json.get("Statement").is_some()))
+        });
+    if !readable {
+        permissions.complete = false;
+    }
+    permissions.statements.extend(statements);
+}
+
 fn add_managed(template: &Template, arn: &Node, permissions: &mut Permissions) {
     if let Some(resource) = template.referenced(arn) {
         if resource.resource_type == "AWS::IAM::ManagedPolicy" {
-            if let Some(document) = resource.prop("PolicyDocument") {
-                permissions
-                    .statements
-                    .extend(policy::statements(document, &resource.origin.id));
-                return;
+            match resource.prop("PolicyDocument") {
+                Some(document) => add_document(permissions, document, &resource.origin.id),
+                None => permissions.complete = false,
             }
+            return;
         }
     }
     match arn.as_str().and_then(policy::managed_policy) {

@@ -6,6 +6,8 @@
 //! auth). [`load`] walks directories and does this for every template in parallel.
 
 pub mod analysis;
+pub mod iam;
+mod include;
 pub mod load;
 pub mod model;
 pub mod node;

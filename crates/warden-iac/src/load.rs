@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use warden_diagnostics::{FileId, LoadError, SourceFile, SourceMap};
+use warden_diagnostics::{FileId, LoadError, Notice, SourceFile, SourceMap};
 
 use crate::model::Template;
 use crate::parse::{self, ParseError};
@@ -24,6 +24,20 @@ pub struct Loaded {
     pub errors: Vec<LoadError>,
     /// Files read and recognised as templates (including those with errors).
     pub files_scanned: usize,
+    /// What the scan as a whole did not analyse, or analysed once for two files (packaged
+    /// copies, CDK apps without `cdk.out`); each template carries its own notices too.
+    pub notices: Vec<Notice>,
+}
+
+impl Loaded {
+    /// Every notice: the scan's and each template's.
+    pub fn all_notices(&self) -> Vec<Notice> {
+        let mut notices = self.notices.clone();
+        for template in &self.templates {
+            notices.extend(template.notices.iter().cloned());
+        }
+        notices
+    }
 }
 
 /// Directory names never descended into.
@@ -165,7 +179,222 @@ pub fn load_paths(
     }
     load_terraform(&mut loaded, terraform_files, options, &mut errors);
     loaded.errors = errors;
+    load_nested_stacks(&mut loaded, options);
+    drop_packaged_copies(&mut loaded);
+    notice_unsynthesized_cdk_apps(&mut loaded, &files);
     loaded
+}
+
+/// Nested stacks (`AWS::CloudFormation::Stack`, `AWS::Serverless::Application`) whose
+/// template is a local file are scanned with the parameters their parent passes: the
+/// child's stand-alone scan (with its defaults) is replaced by that one. A template that is
+/// not on this disk (S3, the Serverless Application Repository) is a notice.
+fn load_nested_stacks(loaded: &mut Loaded, options: &LoadOptions) {
+    const MAX_NESTING: usize = 4;
+    let mut queue: Vec<(usize, usize)> = (0..loaded.templates.len()).map(|i| (i, 0)).collect();
+    let mut replaced: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    while let Some((index, depth)) = queue.pop() {
+        if depth >= MAX_NESTING || index >= loaded.templates.len() {
+            continue;
+        }
+        let Some(parent_file) = loaded.sources.get(loaded.templates[index].file).cloned() else {
+            continue;
+        };
+        let dir = parent_file.path.parent().map(Path::to_path_buf);
+        let mut children = Vec::new();
+        let mut notices = Vec::new();
+        for resource in &loaded.templates[index].resources {
+            let location = match resource.resource_type.as_str() {
+                "AWS::CloudFormation::Stack" => resource.prop("TemplateURL"),
+                "AWS::Serverless::Application" => resource.prop("Location"),
+                _ => continue,
+            };
+            let Some(location) = location else {
+                continue;
+            };
+            match crate::include::location(location, dir.as_deref()) {
+                crate::include::Location::Local(path) if path.is_file() => {
+                    let mut child_options = options.clone();
+                    for (name, value) in resource
+                        .prop("Parameters")
+                        .and_then(crate::node::Node::as_map)
+                        .map(|map| map.iter().collect::<Vec<_>>())
+                        .unwrap_or_default()
+                    {
+                        match passed_value(value) {
+                            Some(text) => {
+                                child_options.parameters.insert(name.name.clone(), text);
+                            }
+                            None => {
+                                child_options.unknown_parameters.insert(name.name.clone());
+                            }
+                        }
+                    }
+                    children.push((terraform::normalize(&path), child_options));
+                }
+                _ => notices.push(
+                    Notice::new(
+                        "nested-stack-not-read",
+                        format!(
+                            "nested stack `{}` comes from `{}`, which is not a local file: its resources are not analysed",
+                            resource.origin.id,
+                            location.display()
+                        ),
+                    )
+                    .at(location.span)
+                    .path(location.display())
+                    .help("Keep the child template beside the parent (`TemplateURL: ./child.yaml`) and scan the source, not the packaged copy."),
+                ),
+            }
+        }
+        loaded.templates[index].notices.extend(notices);
+        for (path, child_options) in children {
+            // The first parent that passes parameters wins; a child used twice is scanned once.
+            if !replaced.insert(path.clone()) {
+                continue;
+            }
+            let known = loaded
+                .sources
+                .files()
+                .iter()
+                .find(|file| terraform::normalize(&file.path) == path && !file.text.is_empty())
+                .cloned();
+            let file = match known {
+                Some(file) => file,
+                None => match std::fs::read(&path) {
+                    Ok(bytes) => loaded
+                        .sources
+                        .add(path.clone(), String::from_utf8_lossy(&bytes).into_owned()),
+                    Err(_) => continue,
+                },
+            };
+            let outcome = load_one(&file.text, &file.path, file.id, &child_options);
+            let FileOutcome::Template(child) = outcome else {
+                continue;
+            };
+            let standalone = loaded
+                .templates
+                .iter()
+                .position(|template| template.file == file.id);
+            match standalone {
+                Some(position) => loaded.templates[position] = *child,
+                None => {
+                    loaded.files_scanned += 1;
+                    loaded.templates.push(*child);
+                    queue.push((loaded.templates.len() - 1, depth + 1));
+                }
+            }
+        }
+    }
+}
+
+/// The text a parent passes as a nested stack parameter, when it is known.
+fn passed_value(value: &crate::node::Node) -> Option<String> {
+    use crate::node::Value;
+    match &value.value {
+        Value::String(text) | Value::Number(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Seq(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        _ => None,
+    }
+}
+
+/// `sam package` writes a copy of the template whose code points at S3: it is the same
+/// stack as its source. When the source sits in the same directory (same resources), only
+/// the source is scanned, and a notice says so.
+fn drop_packaged_copies(loaded: &mut Loaded) {
+    let dir_of = |template: &Template| {
+        loaded
+            .sources
+            .get(template.file)
+            .and_then(|file| file.path.parent().map(Path::to_path_buf))
+    };
+    fn ids(template: &Template) -> Vec<&str> {
+        let mut ids: Vec<&str> = template
+            .resources
+            .iter()
+            .map(|resource| resource.origin.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+    let mut copies = Vec::new();
+    for (index, template) in loaded.templates.iter().enumerate() {
+        if !template.packaged {
+            continue;
+        }
+        let dir = dir_of(template);
+        let own = ids(template);
+        let source = loaded.templates.iter().find(|other| {
+            !other.packaged
+                && other.format == template.format
+                && dir_of(other) == dir
+                && ids(other) == own
+        });
+        if let Some(source) = source {
+            copies.push((index, source.file));
+        }
+    }
+    for (index, source) in copies.iter().rev() {
+        let copy = loaded.templates.remove(*index);
+        let path = |id: FileId| {
+            loaded
+                .sources
+                .get(id)
+                .map(|file| file.display_path())
+                .unwrap_or_default()
+        };
+        loaded.notices.push(
+            Notice::new(
+                "packaged-duplicate",
+                format!(
+                    "`{}` is the packaged copy of `{}` (code on S3, same resources): only the source was scanned",
+                    path(copy.file),
+                    path(*source)
+                ),
+            )
+            .path(path(copy.file)),
+        );
+    }
+}
+
+/// A CDK app (`cdk.json`) is analysed through its synthesized templates in `cdk.out`; one
+/// without them is not analysed at all.
+fn notice_unsynthesized_cdk_apps(loaded: &mut Loaded, files: &[PathBuf]) {
+    for file in files {
+        if file.file_name().and_then(|name| name.to_str()) != Some("cdk.json") {
+            continue;
+        }
+        let app = file.parent().unwrap_or(Path::new(""));
+        let output = app.join("cdk.out");
+        let synthesized = loaded.templates.iter().any(|template| {
+            loaded
+                .sources
+                .get(template.file)
+                .is_some_and(|source| source.path.starts_with(&output))
+        });
+        if !synthesized {
+            let shown = warden_diagnostics::display_path(app);
+            let shown = if shown.is_empty() {
+                ".".to_string()
+            } else {
+                shown
+            };
+            loaded.notices.push(
+                Notice::new(
+                    "cdk-not-synthesized",
+                    format!("CDK app `{shown}` has no synthesized templates in `cdk.out`: its stacks were not analysed"),
+                )
+                .path(warden_diagnostics::display_path(file))
+                .help("Run `cdk synth` and scan again (or `warden scan cdk.out` if `.gitignore` hides it)."),
+            );
+        }
+    }
 }
 
 /// Loads every directory holding `.tf` files as a root module (local modules they call
@@ -382,7 +611,7 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
     if !template::is_cloudformation(&root) {
         // Declares a format version but nothing usable: say so rather than pass silently.
         if root.get("AWSTemplateFormatVersion").is_some() || root.get("Resources").is_some() {
-            return match template::build(&root, id, options) {
+            return match template::build(&root, id, path.parent(), options) {
                 Ok(template) => FileOutcome::Template(Box::new(template)),
                 Err(error) => FileOutcome::Error(ParseError {
                     offset: error.offset,
@@ -392,7 +621,7 @@ fn load_one(text: &str, path: &Path, id: FileId, options: &LoadOptions) -> FileO
         }
         return FileOutcome::NotATemplate;
     }
-    match template::build(&root, id, options) {
+    match template::build(&root, id, path.parent(), options) {
         Ok(template) => FileOutcome::Template(Box::new(template)),
         Err(error) => FileOutcome::Error(ParseError {
             offset: error.offset,

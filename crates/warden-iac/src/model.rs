@@ -8,7 +8,7 @@
 //! [`crate::analysis`] adds the cross-resource views: functions with their effective
 //! permissions and triggers, and API routes with their effective authorization.
 
-use warden_diagnostics::{FileId, Span};
+use warden_diagnostics::{FileId, Notice, Span};
 
 use crate::analysis::Analysis;
 use crate::node::{Map, Node, Value};
@@ -43,6 +43,11 @@ pub struct Template {
     pub outputs: Vec<Output>,
     /// Cross-resource views, computed once after loading.
     pub analysis: Analysis,
+    /// What loading could not read (includes, remote definitions, registry modules ...).
+    pub notices: Vec<Notice>,
+    /// True for the output of `sam package` / `aws cloudformation package`: code and
+    /// definitions point at S3 (`CodeUri: s3://...`).
+    pub packaged: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -1,9 +1,9 @@
 //! IAM policy statements, and the data tables that give meaning to AWS-owned names:
-//! managed policies, SAM policy templates and the actions that only accept `Resource: "*"`.
+//! managed policies and SAM policy templates (the action table is in [`crate::iam`]).
 //!
 //! Sources of the tables are listed in `data/SOURCES.md`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use warden_diagnostics::Span;
@@ -257,32 +257,6 @@ pub fn managed_policy_statements(policy: &ManagedPolicy, span: Span) -> Vec<Stat
     statements(&node, &policy.name)
 }
 
-/// Lower-cased `service:Action` names that accept only `Resource: "*"`.
-pub fn resource_star_only_actions() -> &'static HashSet<String> {
-    static TABLE: OnceLock<HashSet<String>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let data: serde_json::Value =
-            serde_json::from_str(include_str!("../data/resource-star-only-actions.json"))
-                .unwrap_or_default();
-        data.get("actions")
-            .and_then(|actions| actions.as_array())
-            .map(|actions| {
-                actions
-                    .iter()
-                    .filter_map(|action| action.as_str())
-                    .map(str::to_ascii_lowercase)
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
-}
-
-/// True when `action` (no wildcards) supports only `Resource: "*"`, so a wildcard resource
-/// is not a weakness.
-pub fn action_requires_star_resource(action: &str) -> bool {
-    resource_star_only_actions().contains(&action.to_ascii_lowercase())
-}
-
 /// The SAM policy templates (`SQSPollerPolicy`, `DynamoDBCrudPolicy`, ...).
 pub fn sam_policy_templates() -> &'static serde_json::Map<String, serde_json::Value> {
     static TABLE: OnceLock<serde_json::Map<String, serde_json::Value>> = OnceLock::new();
@@ -318,8 +292,6 @@ mod tests {
             "arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
         )
         .is_some());
-        assert!(action_requires_star_resource("xray:PutTraceSegments"));
-        assert!(!action_requires_star_resource("s3:GetObject"));
         assert!(sam_policy_templates().len() > 70);
         assert!(sam_policy_templates().contains_key("DynamoDBCrudPolicy"));
     }

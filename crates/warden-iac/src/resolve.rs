@@ -20,6 +20,8 @@ pub struct ParameterValue {
     pub default: Option<Node>,
     pub no_echo: bool,
     pub list: bool,
+    /// A parent stack passes a value Warden cannot know: the default does not apply.
+    pub passed_unknown: bool,
 }
 
 /// What intrinsic functions can see: parameters, mappings, conditions, resources.
@@ -177,6 +179,15 @@ impl<'a> Resolver<'a> {
     }
 
     fn parameter_value(&self, name: &str, parameter: &ParameterValue, span: Span) -> Node {
+        if parameter.passed_unknown {
+            return Node::new(
+                Value::Unknown {
+                    reason: format!("parameter `{name}` passed by the parent stack"),
+                    partial: Some(format!("${{{name}}}")),
+                },
+                span,
+            );
+        }
         if let Some(supplied) = &parameter.supplied {
             if parameter.list {
                 let items = supplied
@@ -302,9 +313,32 @@ impl<'a> Resolver<'a> {
                 _ => {
                     known = false;
                     reasons.push(name.to_string());
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
+                    // A reference renders as CloudFormation writes it (`${Bucket}`,
+                    // `${Bucket.Arn}`), whatever the variable was called, so that rules
+                    // can tell which resource the text names.
+                    match &value.value {
+                        Value::ResourceRef {
+                            logical_id,
+                            attribute,
+                        } => {
+                            out.push_str("${");
+                            out.push_str(logical_id);
+                            if let Some(attribute) = attribute {
+                                out.push('.');
+                                out.push_str(attribute);
+                            }
+                            out.push('}');
+                        }
+                        Value::Unknown {
+                            partial: Some(partial),
+                            ..
+                        } => out.push_str(partial),
+                        _ => {
+                            out.push_str("${");
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    }
                 }
             }
         }
@@ -333,6 +367,19 @@ impl<'a> Resolver<'a> {
                     span,
                 );
             }
+        }
+        // A `NoEcho` parameter is supplied at deploy time: its default is not the value a
+        // text built from it holds (rules judge the default on the parameter itself).
+        if self.parameters.get(name).is_some_and(|parameter| {
+            parameter.no_echo && parameter.supplied.is_none() && !parameter.passed_unknown
+        }) {
+            return Node::new(
+                Value::Unknown {
+                    reason: format!("NoEcho parameter `{name}`"),
+                    partial: Some(format!("${{{name}}}")),
+                },
+                span,
+            );
         }
         match self.reference(&Node::string(name, span), span) {
             Resolved::Node(node) => node,
@@ -600,6 +647,7 @@ mod tests {
                         default: value.get("Default").cloned(),
                         no_echo: value.get("NoEcho").and_then(Node::as_bool).unwrap_or(false),
                         list: false,
+                        passed_unknown: false,
                     },
                 );
             }

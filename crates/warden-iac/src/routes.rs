@@ -116,9 +116,15 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
         span: auth_type.map_or(method.span, |node| node.span),
         origin: method.origin.clone(),
         function,
-        integration_timeout: IntegrationTimeout::from_node(
-            method.prop("Integration.TimeoutInMillis"),
-        ),
+        integration_timeout: if method
+            .prop("Integration.ResponseTransferMode")
+            .and_then(Node::as_str)
+            .is_some_and(|mode| mode.eq_ignore_ascii_case("STREAM"))
+        {
+            IntegrationTimeout::Unknown
+        } else {
+            IntegrationTimeout::from_node(method.prop("Integration.TimeoutInMillis"))
+        },
     }
 }
 
@@ -128,7 +134,23 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
         .as_str()
         .unwrap_or("ANY /")
         .to_string();
-    let (method, path) = key.split_once(' ').unwrap_or((key.as_str(), ""));
+    let api_id = route.prop("ApiId").and_then(Node::resource_ref);
+    let protocol = api_id
+        .and_then(|id| template.resource(id))
+        .and_then(|api| api.prop("ProtocolType"))
+        .and_then(Node::as_str);
+    let websocket = match protocol {
+        Some(protocol) => protocol.eq_ignore_ascii_case("WEBSOCKET"),
+        None => matches!(key.as_str(), "$connect" | "$disconnect"),
+    };
+    // WebSocket route keys are action names and `$default` is a catch-all: both are shown
+    // as written; other HTTP keys are `METHOD /path`.
+    let as_written = websocket || key.starts_with('$');
+    let (method, path) = if as_written {
+        (key.as_str(), "")
+    } else {
+        key.split_once(' ').unwrap_or((key.as_str(), ""))
+    };
     let auth_type = route.prop("AuthorizationType");
     let auth = match auth_type {
         None => RouteAuth::None,
@@ -160,8 +182,16 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
             .and_then(Node::resource_ref)
             .unwrap_or("")
             .to_string(),
-        kind: ApiKind::Http,
-        method: method.to_ascii_uppercase(),
+        kind: if websocket {
+            ApiKind::WebSocket
+        } else {
+            ApiKind::Http
+        },
+        method: if as_written {
+            method.to_string()
+        } else {
+            method.to_ascii_uppercase()
+        },
         path: path.to_string(),
         auth,
         api_key_required: route.prop("ApiKeyRequired").and_then(Node::as_bool) == Some(true),
@@ -173,6 +203,26 @@ fn http_route(template: &Template, route: &Resource) -> Option<Route> {
             integration.and_then(|integration| integration.prop("TimeoutInMillis")),
         ),
     })
+}
+
+/// Routes of a WebSocket API other than `$connect` cannot carry an authorizer: a message
+/// arrives on a connection that `$connect` accepted, so they take its authorization (or
+/// none, when the API has no `$connect` route).
+pub fn authorize_websocket_routes(routes: &mut [Route]) {
+    let connects: Vec<(String, RouteAuth)> = routes
+        .iter()
+        .filter(|route| route.kind == ApiKind::WebSocket && route.method == "$connect")
+        .map(|route| (route.api.clone(), route.auth.clone()))
+        .collect();
+    for route in routes.iter_mut() {
+        if route.kind != ApiKind::WebSocket || route.method == "$connect" {
+            continue;
+        }
+        route.auth = connects
+            .iter()
+            .find(|(api, _)| *api == route.api)
+            .map_or(RouteAuth::None, |(_, auth)| auth.clone());
+    }
 }
 
 fn display_opt(node: Option<&Node>) -> String {
@@ -265,9 +315,18 @@ pub fn openapi_routes(
                 span: method.span,
                 origin: origin.clone(),
                 function,
-                integration_timeout: IntegrationTimeout::from_node(
-                    integration.and_then(|integration| integration.get("timeoutInMillis")),
-                ),
+                // A streamed response is not cut at the 29 s integration timeout.
+                integration_timeout: if integration
+                    .and_then(|integration| integration.get("responseTransferMode"))
+                    .and_then(Node::as_str)
+                    .is_some_and(|mode| mode.eq_ignore_ascii_case("STREAM"))
+                {
+                    IntegrationTimeout::Unknown
+                } else {
+                    IntegrationTimeout::from_node(
+                        integration.and_then(|integration| integration.get("timeoutInMillis")),
+                    )
+                },
             });
         }
     }

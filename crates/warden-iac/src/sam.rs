@@ -9,7 +9,9 @@
 //! mappings); implicit `ServerlessRestApi`/`ServerlessHttpApi`; explicit APIs with their
 //! stage and OpenAPI body; simple tables; state machines; layers.
 
-use warden_diagnostics::Span;
+use std::path::Path;
+
+use warden_diagnostics::{Notice, Span};
 
 use crate::analysis::{ApiKind, IntegrationTimeout, Route, RouteAuth};
 use crate::model::{Origin, Resource};
@@ -54,11 +56,18 @@ const FUNCTION_PROPERTIES: &[&str] = &[
 ];
 
 /// Expands SAM resources in place and returns the routes their events and bodies declare.
+/// `dir` is the template's directory, for `DefinitionUri` files; what cannot be read is
+/// added to `notices`.
 pub fn expand(
     resources: &mut Vec<Resource>,
     globals: Option<&Node>,
     resolver: &Resolver<'_>,
+    dir: Option<&Path>,
+    notices: &mut Vec<Notice>,
 ) -> Vec<Route> {
+    for resource in resources.iter_mut() {
+        read_definition_uri(resource, dir, notices);
+    }
     let mut expander = Expander {
         generated: Vec::new(),
         routes: Vec::new(),
@@ -122,17 +131,101 @@ pub fn expand(
     dedup_routes(expander.routes)
 }
 
-/// Event routes win over OpenAPI routes for the same method and path.
+/// Loads a local `DefinitionUri` (an OpenAPI file, a state machine definition) into
+/// `DefinitionBody` / `Definition`, as `sam deploy` uploads it. One that cannot be read
+/// becomes an unknown body and a notice: routes that depend on it are not judged.
+fn read_definition_uri(resource: &mut Resource, dir: Option<&Path>, notices: &mut Vec<Notice>) {
+    let body_property = match resource.resource_type.as_str() {
+        "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => "DefinitionBody",
+        "AWS::Serverless::StateMachine" => "Definition",
+        _ => return,
+    };
+    let Some(properties) = resource.properties.as_map_mut() else {
+        return;
+    };
+    if properties.get(body_property).is_some() {
+        return;
+    }
+    let Some((uri_key, uri)) = properties
+        .get_entry("DefinitionUri")
+        .map(|(key, uri)| (key.clone(), uri.clone()))
+    else {
+        return;
+    };
+    let written = uri.display();
+    let what = if body_property == "Definition" {
+        "its workflow is not analysed"
+    } else {
+        "its routes and their authorization are not analysed"
+    };
+    let mut help = "Scan the source template, whose `DefinitionUri` names a file beside it.";
+    let why = match crate::include::location(&uri, dir) {
+        crate::include::Location::Local(path) => {
+            match crate::include::read_local(&path, uri.span) {
+                Ok(body) => {
+                    properties.insert(
+                        Key {
+                            name: body_property.to_string(),
+                            span: uri_key.span,
+                        },
+                        body,
+                    );
+                    return;
+                }
+                Err(error) if error.is_empty() => {
+                    help = "Keep the file beside the template (`DefinitionUri` is relative to it).";
+                    "no such file".to_string()
+                }
+                Err(error) => error,
+            }
+        }
+        crate::include::Location::Remote => "not a local file".to_string(),
+        crate::include::Location::Unknown => "its location is not a literal".to_string(),
+    };
+    notices.push(
+        Notice::new(
+            "definition-not-read",
+            format!(
+                "`DefinitionUri` `{written}` of `{}` was not read ({why}): {what}",
+                resource.id
+            ),
+        )
+        .at(uri.span)
+        .path(written.clone())
+        .help(help),
+    );
+    properties.insert(
+        Key {
+            name: body_property.to_string(),
+            span: uri_key.span,
+        },
+        Node::unknown(format!("DefinitionUri `{written}` not read"), uri.span),
+    );
+}
+
+/// One route per API, method and path. The first declaration wins (events before the
+/// OpenAPI body of a later API), but an event that names no authorizer takes the
+/// `security` the OpenAPI body gives the same operation, as SAM merges them.
 fn dedup_routes(routes: Vec<Route>) -> Vec<Route> {
     let mut out: Vec<Route> = Vec::with_capacity(routes.len());
     for route in routes {
-        let duplicate = out.iter().any(|r| {
+        let duplicate = out.iter_mut().find(|r| {
             r.api == route.api
                 && r.method.eq_ignore_ascii_case(&route.method)
                 && r.path.trim_end_matches('/') == route.path.trim_end_matches('/')
         });
-        if !duplicate {
-            out.push(route);
+        match duplicate {
+            Some(existing) => {
+                if existing.auth == RouteAuth::None && route.auth != RouteAuth::None {
+                    existing.auth = route.auth;
+                }
+                existing.api_key_required |= route.api_key_required;
+                // The OpenAPI integration may set the timeout (or stream the response).
+                if existing.integration_timeout == IntegrationTimeout::Default {
+                    existing.integration_timeout = route.integration_timeout;
+                }
+            }
+            None => out.push(route),
         }
     }
     out
@@ -684,7 +777,9 @@ impl Expander<'_, '_> {
                 // Point at the name of the event that brings the implicit API into being.
                 let (implicit, id, section) = match kind {
                     ApiKind::Rest => (&mut self.implicit_rest, "ServerlessRestApi", "Api"),
-                    ApiKind::Http => (&mut self.implicit_http, "ServerlessHttpApi", "HttpApi"),
+                    ApiKind::Http | ApiKind::WebSocket => {
+                        (&mut self.implicit_http, "ServerlessHttpApi", "HttpApi")
+                    }
                 };
                 implicit.get_or_insert(self.event_key);
                 (
@@ -713,7 +808,10 @@ impl Expander<'_, '_> {
         let authorizer = event_auth
             .and_then(|auth| auth.get("Authorizer"))
             .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
-        let auth = authorizer.map_or(RouteAuth::None, |node| authorizer_auth(node, api_auth));
+        let auth = authorizer.map_or_else(
+            || unread_definition(api_properties.as_ref()),
+            |node| authorizer_auth(node, api_auth),
+        );
         let api_key_required = event_auth
             .and_then(|auth| auth.get("ApiKeyRequired"))
             .or_else(|| api_auth.and_then(|auth| auth.get("ApiKeyRequired")))
@@ -768,7 +866,10 @@ impl Expander<'_, '_> {
         let authorizer = properties
             .path("Auth.Authorizer")
             .or_else(|| api_auth.and_then(|auth| auth.get("DefaultAuthorizer")));
-        let auth = authorizer.map_or(RouteAuth::None, |node| authorizer_auth(node, api_auth));
+        let auth = authorizer.map_or_else(
+            || unread_definition(api_properties.as_ref()),
+            |node| authorizer_auth(node, api_auth),
+        );
         let method = properties
             .get("Method")
             .and_then(Node::as_str)
@@ -1049,6 +1150,17 @@ impl Expander<'_, '_> {
         }
         let machine = entries(properties.span, machine);
         self.replace(sam, "AWS::StepFunctions::StateMachine", machine);
+    }
+}
+
+/// The auth of a route whose event names no authorizer: none, unless the API's OpenAPI
+/// definition could not be read, which may secure the operation.
+fn unread_definition(api_properties: Option<&Node>) -> RouteAuth {
+    match api_properties.and_then(|p| p.get("DefinitionBody")) {
+        Some(body) if !body.is_known() => {
+            RouteAuth::Unknown("the API's OpenAPI definition was not read".to_string())
+        }
+        _ => RouteAuth::None,
     }
 }
 

@@ -2,10 +2,12 @@
 //! cross-resource views built.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use warden_diagnostics::{FileId, Span};
 
 use crate::analysis::{self, Analysis, Route};
+use crate::include;
 use crate::model::{Format, Origin, Output, Parameter, Resource, Template};
 use crate::node::{Map, Node, Value};
 use crate::resolve::{ParameterValue, Resolver};
@@ -28,6 +30,9 @@ pub struct LoadOptions {
     /// Environment variables visible to `${env:NAME}` in `serverless.yml` (empty: every
     /// `${env:...}` without a fallback is unknown).
     pub environment: HashMap<String, String>,
+    /// Parameters a parent stack passes with values Warden cannot know: unknown, whatever
+    /// their default.
+    pub unknown_parameters: std::collections::HashSet<String>,
 }
 
 /// A problem that makes a template unusable, at a byte offset in its file.
@@ -72,8 +77,16 @@ pub fn is_cloudformation(root: &Node) -> bool {
     }
 }
 
-/// Builds a template from a CloudFormation/SAM document.
-pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Template, TemplateError> {
+/// Builds a template from a CloudFormation/SAM document. `dir` is the template's
+/// directory, for `AWS::Include` and `DefinitionUri` files beside it.
+pub fn build(
+    root: &Node,
+    file: FileId,
+    dir: Option<&Path>,
+    options: &LoadOptions,
+) -> Result<Template, TemplateError> {
+    let mut notices = Vec::new();
+    let root = &include::expand_includes(root, dir, &mut notices);
     let map = root
         .as_map()
         .ok_or_else(|| TemplateError::at(root.span, "a template must be a mapping"))?;
@@ -111,6 +124,7 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
         outputs: map.get("Outputs"),
     };
     let mut is_sam = false;
+    let packaged = is_packaged(resources_map);
     let stack = resolve_stack(&sections, Vec::new(), options, |resources, resolver| {
         is_sam = map.get("Transform").is_some_and(|t| {
             t.display().contains("AWS::Serverless")
@@ -124,16 +138,35 @@ pub fn build(root: &Node, file: FileId, options: &LoadOptions) -> Result<Templat
             return Vec::new();
         }
         let globals = map.get("Globals").map(|globals| resolver.resolve(globals));
-        sam::expand(resources, globals.as_ref(), resolver)
+        sam::expand(resources, globals.as_ref(), resolver, dir, &mut notices)
     })?;
-    Ok(stack.into_template(
+    let mut template = stack.into_template(
         file,
         if is_sam {
             Format::Sam
         } else {
             Format::CloudFormation
         },
-    ))
+    );
+    template.notices = notices;
+    template.packaged = packaged;
+    Ok(template)
+}
+
+/// True when the template's code locations are S3 objects, as `sam package` writes them.
+fn is_packaged(resources: &Map) -> bool {
+    resources.iter().any(|(_, resource)| {
+        let Some(properties) = resource.get("Properties") else {
+            return false;
+        };
+        ["CodeUri", "ContentUri"].iter().any(|name| {
+            properties.get(name).is_some_and(|uri| match &uri.value {
+                Value::String(text) => text.starts_with("s3://"),
+                Value::Map(map) => map.get("Bucket").is_some() && map.get("Key").is_some(),
+                _ => false,
+            })
+        })
+    })
 }
 
 /// The CloudFormation sections of a stack, wherever the input format keeps them (the top
@@ -165,6 +198,8 @@ impl ResolvedStack {
             resources: self.resources,
             outputs: self.outputs,
             analysis: Analysis::default(),
+            notices: Vec::new(),
+            packaged: false,
         };
         analysis::analyse(&mut template, self.routes);
         template
@@ -309,6 +344,7 @@ fn read_parameters(
                 default: default.clone(),
                 no_echo,
                 list,
+                passed_unknown: options.unknown_parameters.contains(&key.name),
             },
         );
         parameters.push(Parameter {

@@ -1,22 +1,13 @@
 //! Every file of the shared corpora loads without a panic; malformed ones are located errors.
 
-use std::path::PathBuf;
-
 use warden_iac::{load_paths, LoadOptions};
-
-fn corpora() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpora"
-    ))
-}
 
 #[test]
 fn corpora_load_without_panics() {
-    let root = corpora();
-    if !root.exists() {
-        panic!("shared corpora not found at {}", root.display());
-    }
+    let Some(root) = warden_corpora::require("serverless-patterns") else {
+        return;
+    };
+    let root = root.parent().unwrap().to_path_buf();
     let loaded = load_paths(
         &[root.join("serverless-patterns")],
         &LoadOptions::default(),

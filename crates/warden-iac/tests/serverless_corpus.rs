@@ -6,13 +6,6 @@ use std::path::{Path, PathBuf};
 use warden_diagnostics::SourceMap;
 use warden_iac::{load_paths, load_text, Format, LoadOptions};
 
-fn corpora() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpora"
-    ))
-}
-
 fn service_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -33,12 +26,10 @@ fn service_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn serverless_corpora_load_without_panics() {
-    let root = corpora();
-    assert!(
-        root.exists(),
-        "shared corpora not found at {}",
-        root.display()
-    );
+    let Some(examples) = warden_corpora::require("serverless-examples") else {
+        return;
+    };
+    let root = examples.parent().unwrap().to_path_buf();
     let mut files = Vec::new();
     service_files(&root.join("serverless-examples"), &mut files);
     service_files(&root.join("serverless-patterns"), &mut files);
@@ -96,11 +87,10 @@ fn serverless_corpora_load_without_panics() {
 
 #[test]
 fn serverless_corpora_load_through_directory_walks() {
-    let loaded = load_paths(
-        &[corpora().join("serverless-patterns")],
-        &LoadOptions::default(),
-        &|_| false,
-    );
+    let Some(patterns) = warden_corpora::require("serverless-patterns") else {
+        return;
+    };
+    let loaded = load_paths(&[patterns], &LoadOptions::default(), &|_| false);
     let services = loaded
         .templates
         .iter()

@@ -1,24 +1,13 @@
 //! Every Terraform module of the serverless-patterns corpus loads without panicking; most
 //! yield functions; errors carry positions.
 
-use std::path::PathBuf;
-
 use warden_iac::{load_paths, Format, LoadOptions};
-
-fn corpus() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpora/serverless-patterns"
-    ))
-}
 
 #[test]
 fn corpus_terraform_modules_load() {
-    let root = corpus();
-    if !root.exists() {
-        eprintln!("corpus not found at {}; skipping", root.display());
+    let Some(root) = warden_corpora::require("serverless-patterns") else {
         return;
-    }
+    };
     // Only Terraform files: CloudFormation files of the corpus are covered elsewhere.
     let excluded = |path: &std::path::Path| {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");

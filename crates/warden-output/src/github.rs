@@ -31,6 +31,9 @@ pub(crate) fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         properties.push(("title", format!("{} {}", finding.code, finding.name)));
 
         let mut message = finding.message.clone();
+        for (place, related) in &located.related {
+            message.push_str(&format!("\nalso {}:{}: {related}", place.file, place.line));
+        }
         if !finding.help.trim().is_empty() {
             message.push_str("\n\nhelp: ");
             message.push_str(finding.help.trim());
@@ -45,6 +48,22 @@ pub(crate) fn render(view: &View<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
         properties.push(("title", "warden: file could not be loaded".to_string()));
         write_command(out, "error", &properties, &error.message)?;
+    }
+    for located in &view.notices {
+        let notice = located.notice;
+        let mut properties = Vec::new();
+        if let Some(location) = &located.location {
+            properties.push(("file", location.file.clone()));
+            properties.push(("line", location.line.to_string()));
+            properties.push(("col", location.column.to_string()));
+        }
+        properties.push(("title", format!("warden: not analysed ({})", notice.kind)));
+        let mut message = notice.message.clone();
+        if let Some(help) = &notice.help {
+            message.push_str("\n\n");
+            message.push_str(help);
+        }
+        write_command(out, "notice", &properties, &message)?;
     }
     Ok(())
 }

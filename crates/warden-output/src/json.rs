@@ -4,9 +4,12 @@
 //! {
 //!   "version": "0.1.0",
 //!   "findings": [{"rule", "name", "risk", "severity", "message", "file", "line", "column",
-//!                 "end_line", "end_column", "resource", "resource_type", "help", "fingerprint"}],
+//!                 "end_line", "end_column", "resource", "resource_type", "help", "fingerprint",
+//!                 "related": [{"file", "line", "column", "end_line", "end_column", "message"}]}],
 //!   "errors": [{"file", "line", "column", "message"}],
+//!   "notices": [{"kind", "message", "file"?, "line"?, "column"?, "path"?, "help"?}],
 //!   "summary": {"files_scanned", "resources_scanned", "findings", "suppressed", "errors",
+//!               "notices", "hidden", "as_of"?, "profile"?,
 //!               "by_severity": {"critical", "high", "medium", "low", "info"},
 //!               "by_risk": {"event-injection": 0, ...}}
 //! }
@@ -18,7 +21,7 @@ use std::io::{self, Write};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use warden_diagnostics::{Risk, Severity, SourceMap};
+use warden_diagnostics::{Location, Risk, Severity, SourceMap};
 
 use crate::{error_path, fingerprint, RenderOptions, SeverityCounts, View};
 
@@ -27,7 +30,34 @@ struct JsonReport<'a> {
     version: &'a str,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    notices: Vec<JsonNotice<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    kind: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +76,8 @@ struct JsonFinding<'a> {
     resource_type: &'a str,
     help: &'a str,
     fingerprint: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
 }
 
 #[derive(Serialize)]
@@ -63,6 +95,13 @@ struct Summary {
     findings: usize,
     suppressed: usize,
     errors: usize,
+    notices: usize,
+    /// Findings below `min_severity`, left out of this report.
+    hidden: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
     by_severity: SeverityCounts,
     by_risk: ByRisk,
 }
@@ -109,6 +148,11 @@ pub(crate) fn render(
                     resource_type: &finding.resource_type,
                     help: &finding.help,
                     fingerprint: fingerprint(finding, sources),
+                    related: located
+                        .related
+                        .iter()
+                        .map(|(place, message)| related(place, message))
+                        .collect(),
                 }
             })
             .collect(),
@@ -122,16 +166,47 @@ pub(crate) fn render(
                 message: &error.message,
             })
             .collect(),
+        notices: view
+            .notices
+            .iter()
+            .map(|located| {
+                let notice = located.notice;
+                JsonNotice {
+                    kind: notice.kind,
+                    message: &notice.message,
+                    file: located.location.as_ref().map(|l| l.file.as_str()),
+                    line: located.location.as_ref().map(|l| l.line),
+                    column: located.location.as_ref().map(|l| l.column),
+                    path: notice.path.as_deref(),
+                    help: notice.help.as_deref(),
+                }
+            })
+            .collect(),
         summary: Summary {
             files_scanned: view.report.files_scanned,
             resources_scanned: view.report.resources_scanned,
             findings: view.findings.len(),
             suppressed: view.report.suppressed,
             errors: view.errors.len(),
+            notices: view.notices.len(),
+            hidden: view.report.hidden.total(),
+            as_of: view.report.as_of.map(|date| date.to_string()),
+            profile: view.report.profile.map(|profile| profile.as_str()),
             by_severity: view.by_severity,
             by_risk: ByRisk(view.by_risk()),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
+}
+
+fn related<'a>(place: &'a Location, message: &'a str) -> JsonRelated<'a> {
+    JsonRelated {
+        file: &place.file,
+        line: place.line,
+        column: place.column,
+        end_line: place.end_line,
+        end_column: place.end_column,
+        message,
+    }
 }

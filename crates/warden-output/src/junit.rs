@@ -3,7 +3,7 @@
 //! One `testsuite` named `warden`. Each (rule, resource) pair with findings is a failing
 //! `testcase` whose body lists every location; each scanned file without findings or
 //! errors is a passing `testcase`; each file that could not be loaded is a `testcase` with
-//! an `<error>`.
+//! an `<error>`; each thing that was not analysed (a notice) is a `<skipped>` test case.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -54,15 +54,19 @@ pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) 
         .filter(|path| !reported.contains(path))
         .collect();
 
-    let tests = cases.len() + passing.len() + view.errors.len();
+    let tests = cases.len() + passing.len() + view.errors.len() + view.notices.len();
     let failures = cases.len();
     let errors = view.errors.len();
+    let skipped = view.notices.len();
 
     let mut xml = String::new();
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let counts = format!("tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\"");
     let _ = writeln!(xml, "<testsuites name=\"warden\" {counts}>");
-    let _ = writeln!(xml, "  <testsuite name=\"warden\" {counts} skipped=\"0\">");
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"warden\" {counts} skipped=\"{skipped}\">"
+    );
 
     for case in &cases {
         let first = case.findings[0].finding;
@@ -98,6 +102,13 @@ pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) 
                 finding.resource,
                 finding.resource_type,
             );
+            for (place, message) in &located.related {
+                let _ = writeln!(
+                    body,
+                    "  also: {}:{}:{} {message}",
+                    place.file, place.line, place.column
+                );
+            }
             if !finding.help.trim().is_empty() {
                 let help = finding.help.trim().replace('\n', "\n        ");
                 let _ = writeln!(body, "  help: {help}");
@@ -138,6 +149,26 @@ pub(crate) fn render(view: &View<'_>, sources: &SourceMap, out: &mut dyn Write) 
             "      <error message=\"{}\" type=\"load-error\">{}</error>",
             escape_xml(&error.message),
             escape_text(&format!("{place}: {}", error.message)),
+        );
+        xml.push_str("    </testcase>\n");
+    }
+
+    for located in &view.notices {
+        let notice = located.notice;
+        let place = located.location.as_ref().map_or_else(
+            || notice.path.clone().unwrap_or_default(),
+            |location| format!("{}:{}:{}", location.file, location.line, location.column),
+        );
+        let _ = writeln!(
+            xml,
+            "    <testcase name=\"not analysed: {}\" classname=\"{}\">",
+            escape_xml(notice.kind),
+            escape_xml(&place)
+        );
+        let _ = writeln!(
+            xml,
+            "      <skipped message=\"{}\"/>",
+            escape_xml(&notice.message)
         );
         xml.push_str("    </testcase>\n");
     }

@@ -31,11 +31,11 @@
 //!         resource: "Fn".to_string(),
 //!         resource_type: "X".to_string(),
 //!         help: "Fix the example.".to_string(),
+//!         related: vec![],
 //!     }],
-//!     errors: vec![],
-//!     suppressed: 0,
 //!     files_scanned: 1,
 //!     resources_scanned: 1,
+//!     ..Report::default()
 //! };
 //! let options = RenderOptions { color: false, tool_version: "0.1.0" };
 //! let mut out = Vec::new();
@@ -51,7 +51,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use warden_diagnostics::{
-    display_path, Finding, LoadError, Location, Risk, RuleInfo, Severity, SourceMap,
+    display_path, Date, Finding, LoadError, Location, Notice, Profile, Risk, RuleInfo, Severity,
+    SourceMap,
 };
 
 mod fingerprint;
@@ -77,6 +78,17 @@ pub struct Report {
     pub suppressed: usize,
     pub files_scanned: usize,
     pub resources_scanned: usize,
+    /// What the scan did not analyse (unreadable includes, registry modules ...): without
+    /// them, "no findings" would claim more than was checked.
+    pub notices: Vec<Notice>,
+    /// Findings left out of this report because they are below [`Report::min_severity`].
+    pub hidden: SeverityCounts,
+    /// The lowest severity reported, when the report is filtered.
+    pub min_severity: Option<Severity>,
+    /// The day date-dependent rules were judged against (`--as-of`, or today).
+    pub as_of: Option<Date>,
+    /// The rule profile the scan ran.
+    pub profile: Option<Profile>,
 }
 
 impl Report {
@@ -120,7 +132,7 @@ pub struct SeverityCounts {
 }
 
 impl SeverityCounts {
-    fn add(&mut self, severity: Severity) {
+    pub fn add(&mut self, severity: Severity) {
         match severity {
             Severity::Critical => self.critical += 1,
             Severity::High => self.high += 1,
@@ -128,6 +140,10 @@ impl SeverityCounts {
             Severity::Low => self.low += 1,
             Severity::Info => self.info += 1,
         }
+    }
+
+    pub fn total(&self) -> usize {
+        self.critical + self.high + self.medium + self.low + self.info
     }
 
     /// Non-zero counts from most to least severe.
@@ -238,12 +254,20 @@ pub(crate) struct View<'a> {
     pub(crate) report: &'a Report,
     pub(crate) findings: Vec<Located<'a>>,
     pub(crate) errors: Vec<&'a LoadError>,
+    pub(crate) notices: Vec<LocatedNotice<'a>>,
     pub(crate) by_severity: SeverityCounts,
 }
 
 pub(crate) struct Located<'a> {
     pub(crate) finding: &'a Finding,
     pub(crate) location: Location,
+    /// The finding's related places, located, in the finding's order.
+    pub(crate) related: Vec<(Location, &'a str)>,
+}
+
+pub(crate) struct LocatedNotice<'a> {
+    pub(crate) notice: &'a Notice,
+    pub(crate) location: Option<Location>,
 }
 
 impl<'a> View<'a> {
@@ -254,6 +278,13 @@ impl<'a> View<'a> {
             .map(|finding| Located {
                 finding,
                 location: locate(finding, sources),
+                related: finding
+                    .related
+                    .iter()
+                    .filter_map(|related| {
+                        Some((sources.locate(related.span)?, related.message.as_str()))
+                    })
+                    .collect(),
             })
             .collect();
         findings.sort_by(|a, b| {
@@ -265,10 +296,36 @@ impl<'a> View<'a> {
         });
         let mut errors: Vec<&LoadError> = report.errors.iter().collect();
         errors.sort_by(|a, b| compare_errors(a, b));
+        let mut notices: Vec<LocatedNotice<'a>> = report
+            .notices
+            .iter()
+            .map(|notice| LocatedNotice {
+                notice,
+                location: notice.span.and_then(|span| sources.locate(span)),
+            })
+            .collect();
+        notices.sort_by(|a, b| {
+            let key = |n: &LocatedNotice<'_>| {
+                (
+                    n.location
+                        .as_ref()
+                        .map(|l| (l.file.clone(), l.line, l.column)),
+                    n.notice.path.clone(),
+                    n.notice.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        notices.dedup_by(|a, b| {
+            a.notice.kind == b.notice.kind
+                && a.notice.message == b.notice.message
+                && a.location == b.location
+        });
         View {
             report,
             findings,
             errors,
+            notices,
             by_severity: report.count_by_severity(),
         }
     }

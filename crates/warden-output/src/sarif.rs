@@ -9,7 +9,9 @@
 //! * `partialFingerprints`, so alerts are tracked across commits even when lines move.
 //!
 //! Files that could not be loaded are reported as `toolExecutionNotifications` on the one
-//! invocation, which GitHub shows on its tool status page.
+//! invocation, which GitHub shows on its tool status page; what was not analysed (notices)
+//! is reported there too, as notes. Other places that share a finding's cause (the other
+//! functions of a shared role) are the result's `relatedLocations`.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -96,6 +98,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<ResultLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     properties: ResultProperties,
 }
@@ -111,6 +115,14 @@ struct ResultLocation<'a> {
     physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -167,7 +179,17 @@ struct Invocation {
 struct Notification {
     level: &'static str,
     message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<NotificationLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<NotificationProperties>,
+}
+
+#[derive(Serialize)]
+struct NotificationProperties {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -219,6 +241,18 @@ pub(crate) fn render(
                     },
                     logical_locations,
                 }],
+                related_locations: located
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (place, message))| RelatedLocation {
+                        id: index + 1,
+                        physical_location: physical(place),
+                        message: Message {
+                            text: message.to_string(),
+                        },
+                    })
+                    .collect(),
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT_KEY,
                     fingerprint(finding, sources),
@@ -231,7 +265,7 @@ pub(crate) fn render(
         })
         .collect();
 
-    let notifications = view
+    let mut notifications = view
         .errors
         .iter()
         .map(|error| Notification {
@@ -250,8 +284,33 @@ pub(crate) fn render(
                     }),
                 },
             }],
+            properties: None,
         })
         .collect::<Vec<_>>();
+    let execution_successful = notifications.is_empty();
+    for located in &view.notices {
+        let notice = located.notice;
+        let mut text = notice.message.clone();
+        if let Some(help) = &notice.help {
+            text.push(' ');
+            text.push_str(help);
+        }
+        notifications.push(Notification {
+            level: "note",
+            message: Message { text },
+            locations: located
+                .location
+                .iter()
+                .map(|location| NotificationLocation {
+                    physical_location: physical(location),
+                })
+                .collect(),
+            properties: Some(NotificationProperties {
+                kind: notice.kind,
+                path: notice.path.clone(),
+            }),
+        });
+    }
 
     let log = Log {
         schema: SCHEMA,
@@ -266,7 +325,7 @@ pub(crate) fn render(
                 },
             },
             invocations: vec![Invocation {
-                execution_successful: notifications.is_empty(),
+                execution_successful,
                 tool_execution_notifications: notifications,
             }],
             results,
@@ -276,6 +335,18 @@ pub(crate) fn render(
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+fn physical(location: &warden_diagnostics::Location) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact_location(&location.file),
+        region: Some(Region {
+            start_line: location.line.max(1),
+            start_column: location.column.max(1),
+            end_line: Some(location.end_line.max(location.line).max(1)),
+            end_column: Some(location.end_column.max(1)),
+        }),
+    }
 }
 
 /// The rules in the SARIF rule table: those the caller described, then any that only

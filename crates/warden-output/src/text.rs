@@ -60,7 +60,39 @@ pub(crate) fn render(
     if !view.errors.is_empty() {
         writeln!(out)?;
     }
+    write_notices(out, view, &style)?;
     write_summary(out, view, &style)
+}
+
+/// The "not analysed" section: what the scan could not read, so that the summary does not
+/// claim more than was checked.
+fn write_notices(out: &mut dyn Write, view: &View<'_>, style: &Style) -> io::Result<()> {
+    if view.notices.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", style.paint(BOLD, "Not analysed:"))?;
+    for located in &view.notices {
+        let notice = located.notice;
+        let place = match &located.location {
+            Some(location) => format!(
+                "{}:{}:{}: ",
+                sanitize(&location.file),
+                location.line,
+                location.column
+            ),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "  - {place}{} [{}]",
+            sanitize(&notice.message),
+            notice.kind
+        )?;
+        if let Some(help) = &notice.help {
+            writeln!(out, "    {}", sanitize(help))?;
+        }
+    }
+    writeln!(out)
 }
 
 fn write_finding(
@@ -143,6 +175,21 @@ fn write_finding(
         )
     };
     write_note(out, width, style, "resource", &resource)?;
+    for (place, message) in &located.related {
+        write_note(
+            out,
+            width,
+            style,
+            "also",
+            &format!(
+                "{}:{}:{} {}",
+                sanitize(&place.file),
+                place.line,
+                place.column,
+                sanitize(message)
+            ),
+        )?;
+    }
     write_note(
         out,
         width,
@@ -203,14 +250,40 @@ fn write_summary(out: &mut dyn Write, view: &View<'_>, style: &Style) -> io::Res
         plural(report.resources_scanned, "resource", "resources")
     );
 
+    let mut context = Vec::new();
+    if let Some(profile) = report.profile {
+        context.push(format!("{profile} profile"));
+    }
+    if let Some(as_of) = report.as_of {
+        context.push(format!("as of {as_of}"));
+    }
+    let context = if context.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", context.join(", "))
+    };
+    let not_analysed = (!view.notices.is_empty()).then(|| {
+        format!(
+            "{} not analysed (listed above)",
+            plural(view.notices.len(), "item", "items")
+        )
+    });
+
     if view.findings.is_empty() {
-        let mut line = format!("No findings in {scanned}");
-        for extra in &extras {
+        // "No findings" is a claim about everything; it is made only when nothing was
+        // left unread and nothing was hidden.
+        let mut line = if not_analysed.is_none() && report.hidden.total() == 0 {
+            format!("No findings in {scanned}{context}")
+        } else {
+            format!("No findings shown; scanned {scanned}{context}")
+        };
+        for extra in extras.iter().chain(&not_analysed) {
             line.push_str("; ");
             line.push_str(extra);
         }
         line.push('.');
-        return writeln!(out, "{}", style.paint(BOLD, &line));
+        writeln!(out, "{}", style.paint(BOLD, &line))?;
+        return write_hidden(out, report);
     }
 
     let counts = view
@@ -226,13 +299,35 @@ fn write_summary(out: &mut dyn Write, view: &View<'_>, style: &Style) -> io::Res
         plural(view.findings.len(), "finding", "findings")
     );
     writeln!(out, "{}: {counts}.", style.paint(BOLD, &found))?;
-    let mut line = format!("Scanned {scanned}");
-    for extra in &extras {
+    let mut line = format!("Scanned {scanned}{context}");
+    for extra in extras.iter().chain(&not_analysed) {
         line.push_str("; ");
         line.push_str(extra);
     }
     line.push('.');
-    writeln!(out, "{line}")
+    writeln!(out, "{line}")?;
+    write_hidden(out, report)
+}
+
+/// One line that counts what the view left out and says how to see it.
+fn write_hidden(out: &mut dyn Write, report: &crate::Report) -> io::Result<()> {
+    let hidden = &report.hidden;
+    if hidden.total() == 0 {
+        return Ok(());
+    }
+    let counts = hidden
+        .iter()
+        .map(|(severity, count)| format!("{count} {severity}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let below = report
+        .min_severity
+        .map_or_else(String::new, |min| format!(" below {min}"));
+    writeln!(
+        out,
+        "{} hidden{below} ({counts}): `--min-severity info` shows them.",
+        plural(hidden.total(), "finding", "findings")
+    )
 }
 
 /// One row of a code frame.

@@ -251,6 +251,15 @@ fn junit_is_well_formed_and_counts_cases() {
     assert_eq!(failures.len(), 5);
     assert_eq!(suite.attribute("failures"), Some("5"));
     assert_eq!(suite.attribute("errors"), Some("2"));
+    // The two notices are skipped test cases.
+    assert_eq!(suite.attribute("skipped"), Some("2"));
+    assert_eq!(
+        document
+            .descendants()
+            .filter(|node| node.has_tag_name("skipped"))
+            .count(),
+        2
+    );
     assert_eq!(
         document
             .descendants()
@@ -376,4 +385,72 @@ fn fingerprint_ignores_position_but_not_identity() {
     // Pinned: the scheme must not drift between versions or platforms, since baselines
     // store it. Change this only together with the `warden/v1` scheme tag.
     assert_eq!(fingerprint_here, "bb730b3ffc997dbb");
+}
+
+#[test]
+fn every_format_carries_notices_and_related_locations() {
+    let fixture = fixture();
+    for format in Format::ALL {
+        let text = output(format, &fixture.report, &fixture.sources, &OPTIONS);
+        assert!(
+            text.contains("was not read") && text.contains("registry"),
+            "{format} lacks the notices:\n{text}"
+        );
+        if format != Format::Github {
+            assert!(
+                text.contains("template.yaml:10:7")
+                    || text.contains("\"startLine\": 10")
+                    || text.contains("\"line\": 10"),
+                "{format} lacks the related location:\n{text}"
+            );
+        }
+    }
+    let value = json(Format::Json, &fixture.report, &fixture.sources);
+    assert_eq!(value["notices"].as_array().map(Vec::len), Some(2));
+    assert_eq!(value["notices"][1]["path"], "s3://bucket/api.yaml");
+    assert_eq!(value["summary"]["notices"], 2);
+    assert_eq!(value["summary"]["hidden"], 3);
+    assert_eq!(value["summary"]["as_of"], "2026-12-01");
+    let sarif = json(Format::Sarif, &fixture.report, &fixture.sources);
+    let notes: Vec<_> = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["level"] == "note")
+        .collect();
+    assert_eq!(notes.len(), 2);
+    let related = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "WDN201")
+        .unwrap()["relatedLocations"]
+        .clone();
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 10);
+}
+
+#[test]
+fn no_findings_is_only_claimed_when_everything_was_read() {
+    let mut report = Report {
+        files_scanned: 1,
+        resources_scanned: 1,
+        ..Report::default()
+    };
+    let clean = output(Format::Text, &report, &SourceMap::new(), &OPTIONS);
+    assert!(clean.starts_with("No findings in 1 file"), "{clean}");
+    report.notices.push(warden_diagnostics::Notice::new(
+        "include-not-read",
+        "`api.yaml` was not read",
+    ));
+    let partial = output(Format::Text, &report, &SourceMap::new(), &OPTIONS);
+    assert!(!partial.contains("No findings in"), "{partial}");
+    assert!(partial.contains("Not analysed:") && partial.contains("1 item not analysed"));
+    report.notices.clear();
+    report.hidden.low = 2;
+    report.min_severity = Some(warden_diagnostics::Severity::Medium);
+    let hidden = output(Format::Text, &report, &SourceMap::new(), &OPTIONS);
+    assert!(
+        hidden.contains("2 findings hidden below medium (2 low)"),
+        "{hidden}"
+    );
 }

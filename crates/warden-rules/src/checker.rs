@@ -1,4 +1,4 @@
-use warden_diagnostics::{Finding, Risk, Severity, Span};
+use warden_diagnostics::{Date, Finding, Profile, Related, Risk, Severity, Span};
 use warden_iac::{Resource, Template};
 
 /// What a rule declares about itself; built by [`declare_rule!`](crate::declare_rule).
@@ -12,6 +12,8 @@ pub struct RuleMeta {
     pub help: &'static str,
     /// Input formats the rule supports.
     pub formats: &'static [&'static str],
+    /// The report the rule belongs to: the security risks, or well-architected hygiene.
+    pub profile: Profile,
     /// The rule's doc comment, as written (one `#[doc]` line per line).
     pub raw_docs: &'static str,
 }
@@ -22,24 +24,45 @@ pub trait Rule: Sync {
     fn check(&self, template: &Template, checker: &mut Checker<'_>);
 }
 
+/// What a scan tells every rule besides the template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The day the scan judges dates against (runtime deprecation): today, or `--as-of`.
+    pub as_of: Date,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            as_of: Date::today(),
+        }
+    }
+}
+
 /// Collects one rule's findings on one template.
 pub struct Checker<'t> {
     template: &'t Template,
     meta: &'static RuleMeta,
+    options: &'t CheckOptions,
     findings: Vec<Finding>,
 }
 
 impl<'t> Checker<'t> {
-    pub fn new(template: &'t Template, meta: &'static RuleMeta) -> Self {
+    pub fn new(template: &'t Template, meta: &'static RuleMeta, options: &'t CheckOptions) -> Self {
         Checker {
             template,
             meta,
+            options,
             findings: Vec::new(),
         }
     }
 
     pub fn template(&self) -> &'t Template {
         self.template
+    }
+
+    pub fn options(&self) -> &'t CheckOptions {
+        self.options
     }
 
     /// Reports a finding on `resource` at `span` with the rule's default severity.
@@ -59,6 +82,7 @@ impl<'t> Checker<'t> {
             resource: resource.origin.id.clone(),
             resource_type: resource.origin.resource_type.clone(),
             help: self.meta.help.to_string(),
+            related: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -81,6 +105,7 @@ impl<'t> Checker<'t> {
             resource: resource.to_string(),
             resource_type: resource_type.to_string(),
             help: self.meta.help.to_string(),
+            related: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -88,6 +113,17 @@ impl<'t> Checker<'t> {
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings
     }
+}
+
+/// Adds related places to a finding, skipping its own span and duplicates.
+pub fn add_related(finding: &mut Finding, span: Span, message: impl Into<String>) {
+    if span == finding.span || finding.related.iter().any(|related| related.span == span) {
+        return;
+    }
+    finding.related.push(Related {
+        span,
+        message: message.into(),
+    });
 }
 
 /// Declares a rule: its doc comment becomes its documentation.
@@ -116,6 +152,7 @@ macro_rules! declare_rule {
             risk: $risk:ident,
             severity: $severity:ident,
             formats: [$($format:literal),* $(,)?],
+            $(profile: $profile:ident,)?
             help: $help:literal $(,)?
         }
     ) => {
@@ -130,8 +167,23 @@ macro_rules! declare_rule {
                 severity: ::warden_diagnostics::Severity::$severity,
                 help: $help,
                 formats: &[$($format),*],
+                profile: $crate::__profile!(
+                    ::warden_diagnostics::Risk::$risk $(, ::warden_diagnostics::Profile::$profile)?
+                ),
                 raw_docs: concat!($($doc, "\n"),*),
             };
         }
+    };
+}
+
+/// The profile a rule declares, or the default of its risk.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __profile {
+    ($risk:expr) => {
+        ::warden_diagnostics::Profile::of_risk($risk)
+    };
+    ($risk:expr, $profile:expr) => {
+        $profile
     };
 }

@@ -56,6 +56,7 @@ pub fn rule_infos() -> &'static [RuleInfo] {
                     summary: summary(docs),
                     docs,
                     formats: meta.formats,
+                    profile: meta.profile,
                 }
             })
             .collect()

@@ -63,11 +63,78 @@ fn token_set() -> &'static (RegexSet, Vec<Regex>) {
 pub fn known_token(value: &str) -> Option<&'static str> {
     let (set, _) = token_set();
     let index = set.matches(value).into_iter().next()?;
-    // Placeholders in URLs (`user:password@`) are examples, not secrets.
-    if TOKEN_PATTERNS[index].0 == "credentials in a URL" && is_placeholder_credential(value) {
+    // Placeholders (`AKIAIOSFODNN7EXAMPLE`, `xoxb-ENTER-YOUR-TOKEN`) and example
+    // credentials in URLs (`user:password@`) have the shape of a secret but are not one.
+    if is_placeholder(value)
+        || (TOKEN_PATTERNS[index].0 == "credentials in a URL" && is_placeholder_credential(value))
+    {
         return None;
     }
     Some(TOKEN_PATTERNS[index].0)
+}
+
+/// True for a value that stands in for a secret rather than being one: instructions
+/// (`YOUR-TWILIO-AUTH-TOKEN-HERE`, `<<Enter your APIKeyValue>>`, `REPLACE_ME`), masks
+/// (`xxxx`, `****`), AWS's documented examples (`...EXAMPLE`), and dummy values (`changeme`,
+/// `TODO`, `abc123`).
+pub fn is_placeholder(value: &str) -> bool {
+    static MARKERS: OnceLock<Regex> = OnceLock::new();
+    let markers = MARKERS.get_or_init(|| {
+        Regex::new(concat!(
+            r"(?i)(your|replace|enter[^a-z]|enter$|change[_ -]?me|xxx|\*\*\*|\.\.\.|example|",
+            r"todo|tbd|fixme|placeholder|dummy|sample|insert|redacted|fake|here$|^here|[-_ ]here[-_ ]|",
+            r"<[^>]*>|^\[.*\]$|^\{\{[^r].*\}\}$|^\$\{.*\}$)"
+        ))
+        .expect("placeholder pattern compiles")
+    });
+    const DUMMIES: &[&str] = &[
+        "abc123",
+        "abcdef",
+        "123456",
+        "12345678",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "password123",
+        "none",
+        "null",
+        "undefined",
+        "foo",
+        "bar",
+        "foobar",
+        "test",
+        "n/a",
+        "-",
+        "",
+    ];
+    let trimmed = value.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if DUMMIES.contains(&lower.as_str()) || markers.is_match(trimmed) {
+        return true;
+    }
+    // One repeated character (`aaaaaaaa`, `00000000`).
+    let mut chars = trimmed.chars();
+    chars
+        .next()
+        .is_some_and(|first| trimmed.len() > 3 && chars.all(|c| c == first))
+}
+
+/// True for a number (`4096`, `0.5`): iteration counts and sizes, not secrets.
+pub fn is_number(value: &str) -> bool {
+    let trimmed = value.trim();
+    !trimmed.is_empty() && trimmed.parse::<f64>().is_ok()
+}
+
+/// True for a value that names where a secret is rather than holding it: an ARN, a path,
+/// a dynamic reference, or an identifier such as `DB_SECRET_ARN` or `prod-db-secret`.
+pub fn names_a_secret(value: &str) -> bool {
+    static IDENTIFIER: OnceLock<Regex> = OnceLock::new();
+    let identifier = IDENTIFIER.get_or_init(|| {
+        Regex::new(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*_(ARN|NAME|ID|PATH|KEY_ID)$")
+            .expect("identifier pattern compiles")
+    });
+    is_secret_reference(value) || identifier.is_match(value.trim())
 }
 
 fn is_placeholder_credential(value: &str) -> bool {
@@ -129,7 +196,11 @@ pub fn shannon_entropy(value: &str) -> f64 {
 
 /// True when a value looks random enough to be a generated secret.
 pub fn looks_random(value: &str) -> bool {
-    value.len() >= 16 && !value.contains(' ') && shannon_entropy(value) >= 3.5
+    value.len() >= 16
+        && !value.contains(' ')
+        && shannon_entropy(value) >= 3.5
+        && !is_placeholder(value)
+        && !is_number(value)
 }
 
 /// True for values that reference a secret store rather than holding a secret: dynamic
@@ -164,9 +235,12 @@ mod tests {
     #[test]
     fn known_tokens_are_recognised() {
         assert_eq!(
-            known_token("AKIAIOSFODNN7EXAMPLE"),
+            known_token("AKIAZ3MEXQ7PLK2HNV4R"),
             Some("AWS access key id")
         );
+        // AWS's documented example key is a placeholder.
+        assert_eq!(known_token("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(known_token("xoxb-ENTER YOUR BOT'S ACCESS TOKEN HERE"), None);
         assert_eq!(
             known_token("-----BEGIN RSA PRIVATE KEY-----\nabc"),
             Some("private key")
@@ -226,6 +300,43 @@ mod tests {
         assert!(!looks_random("development"));
         assert!(!looks_random("aaaaaaaaaaaaaaaaaaaa"));
         assert!(shannon_entropy("") == 0.0);
+    }
+
+    #[test]
+    fn placeholders_numbers_and_names_are_not_secrets() {
+        for placeholder in [
+            "YOUR-TWILIO-AUTH-TOKEN-HERE",
+            "REPLACE-WITH-YOUR-SECRET-HERE",
+            "<<Enter your APIKeyValue>>",
+            "Bearer <<Enter your APIKeyValue>>",
+            "changeme",
+            "xxxx",
+            "AIzaXXXX",
+            "KEYEXAMPLE1234",
+            "TODO",
+            "<>",
+            "abc123",
+            "YOUR-SECRET-HERE",
+            "********",
+        ] {
+            assert!(is_placeholder(placeholder), "{placeholder}");
+            assert!(!looks_random(placeholder), "{placeholder}");
+        }
+        for secret in [
+            "q8Zr3LmV0xT2pW9nB4kY7sH1",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "docdbPassword123",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8aKe1",
+        ] {
+            assert!(!is_placeholder(secret), "{secret}");
+        }
+        assert!(is_number("4096") && is_number("0.5") && !is_number("4096a"));
+        assert!(names_a_secret("DB_SECRET_ARN"));
+        assert!(names_a_secret("ACTIVEMQ_SECRET_ARN"));
+        assert!(names_a_secret(
+            "arn:aws:secretsmanager:us-east-1:1:secret:x"
+        ));
+        assert!(!names_a_secret("s3cr3tPa55"));
     }
 
     #[test]

@@ -1,27 +1,20 @@
 //! Every rule runs on every template of the shared corpora without a panic, and the
 //! findings it produces point inside the file they name.
 
-use std::path::PathBuf;
-
 use warden_iac::{load_paths, LoadOptions};
-use warden_rules::check_template;
+use warden_rules::{check_template, CheckOptions};
 
 #[test]
 fn all_rules_run_on_the_corpora() {
-    let root = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpora"
-    ));
-    assert!(
-        root.exists(),
-        "shared corpora not found at {}",
-        root.display()
-    );
+    let Some(patterns) = warden_corpora::require("serverless-patterns") else {
+        return;
+    };
+    let root = patterns.parent().unwrap().to_path_buf();
     let loaded = load_paths(&[root], &LoadOptions::default(), &|_| false);
     assert!(loaded.templates.len() > 500);
     let mut findings = 0;
     for template in &loaded.templates {
-        for finding in check_template(template, &|_| true) {
+        for finding in check_template(template, &|_| true, &CheckOptions::default()) {
             let file = loaded
                 .sources
                 .get(finding.span.file)

@@ -14,12 +14,20 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use warden_diagnostics::Date;
 use warden_diagnostics::SourceMap;
 use warden_iac::{load_text, LoadOptions};
-use warden_rules::{all_rules, check_template};
+use warden_rules::{all_rules, check_template, CheckOptions};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+}
+
+/// Fixtures are judged as of a fixed day, so that snapshots do not change with the calendar.
+fn fixture_options() -> CheckOptions {
+    CheckOptions {
+        as_of: Date::parse("2026-12-01").expect("valid date"),
+    }
 }
 
 fn run(code: &str, file: &str) -> Option<String> {
@@ -30,7 +38,7 @@ fn run(code: &str, file: &str) -> Option<String> {
     let template = load_text(&mut sources, &display, &text, &LoadOptions::default())
         .unwrap_or_else(|error| panic!("{display} does not load: {error}"))
         .unwrap_or_else(|| panic!("{display} is not recognised as a template"));
-    let findings = check_template(&template, &|meta| meta.code == code);
+    let findings = check_template(&template, &|meta| meta.code == code, &fixture_options());
     let mut rendered = String::new();
     for finding in &findings {
         let location = sources.locate(finding.span).expect("span in a known file");
@@ -47,6 +55,15 @@ fn run(code: &str, file: &str) -> Option<String> {
             finding.message
         )
         .unwrap();
+        for related in &finding.related {
+            let place = sources.locate(related.span).expect("span in a known file");
+            writeln!(
+                rendered,
+                "    also {}:{}:{} {}",
+                place.file, place.line, place.column, related.message
+            )
+            .unwrap();
+        }
     }
     Some(rendered)
 }

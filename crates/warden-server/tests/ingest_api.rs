@@ -210,9 +210,13 @@ async fn firehose_protocol_errors_use_its_response_shape() {
             "{message}"
         );
     }
-    // The real CONTROL_MESSAGE delivery from the shared corpus, when present.
-    let corpus = std::path::Path::new("/work/shared/corpora/lambda-logs/firehose-http-endpoint/openobserve-issue-505-control-message-request.json");
-    if let Ok(body) = std::fs::read(corpus) {
+    // A real CONTROL_MESSAGE delivery (see tests/fixtures/README.md).
+    {
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/firehose-control-message.json"
+        ))
+        .unwrap();
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let body = value.get("body").cloned().unwrap_or(value);
         let response = client()

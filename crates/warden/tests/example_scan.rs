@@ -8,7 +8,16 @@ use std::process::Command;
 fn example_app_findings() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let output = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["scan", "examples/", "--format", "json"])
+        .args([
+            "scan",
+            "examples/",
+            "--format",
+            "json",
+            "--profile",
+            "well-architected",
+            "--as-of",
+            "2026-12-01",
+        ])
         .current_dir(root)
         .output()
         .expect("warden runs");

@@ -10,13 +10,10 @@ fn warden() -> Command {
     Command::new(env!("CARGO_BIN_EXE_warden"))
 }
 
-fn corpus(path: &str) -> String {
+fn fixture(name: &str) -> String {
     format!(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpora/lambda-logs/{}"
-        ),
-        path
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/{}"),
+        name
     )
 }
 
@@ -24,10 +21,8 @@ fn corpus(path: &str) -> String {
 fn analyze_json_follows_the_contract() {
     let output = warden()
         .args(["logs", "analyze", "--format", "json"])
-        .arg(corpus("datadog-serverless-functions/cloudwatch_logs.json"))
-        .arg(corpus(
-            "aws-lambda-developer-guide/nodejs-logging-example.log",
-        ))
+        .arg(fixture("datadog-cloudwatch-logs.json"))
+        .arg(fixture("node-text.log"))
         .output()
         .unwrap();
     assert_eq!(
@@ -332,11 +327,9 @@ fn tail_reads_stdin_until_it_ends() {
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(
-            std::fs::read(corpus(
-                "aws-lambda-developer-guide/python-logging-example.log",
-            ))
-            .unwrap()
-            .as_slice(),
+            std::fs::read(fixture("python-text.log"))
+                .unwrap()
+                .as_slice(),
         )
         .unwrap();
     drop(stdin);
@@ -347,7 +340,7 @@ fn tail_reads_stdin_until_it_ends() {
         serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     assert_eq!(
         invocation["request_id"],
-        "8f507cfc-xmpl-4697-b07a-ac58fc914c95"
+        "3e9d41a2-55c8-4f0b-8d7e-2a6c1b0f9e44"
     );
     assert_eq!(invocation["cold_start"], true);
 }

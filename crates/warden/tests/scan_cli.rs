@@ -473,3 +473,172 @@ fn missing_paths_are_reported_not_fatal() {
         .unwrap()
         .contains("no such file"));
 }
+
+/// A function with only hygiene gaps (low, well-architected) and a deprecated runtime whose
+/// severity depends on the day.
+const HYGIENE_AND_RUNTIME: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: src/
+"#;
+
+#[test]
+fn the_text_view_shows_medium_and_above_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "template.yaml", HYGIENE_AND_RUNTIME);
+    // nodejs20.x is deprecated (medium) from 2026-04-30; the WA profile adds low hygiene.
+    let text = warden(
+        &[
+            "scan",
+            ".",
+            "--profile",
+            "well-architected",
+            "--as-of",
+            "2026-06-01",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("WD104 [medium]"), "{stdout}");
+    assert!(!stdout.contains("WD111 [low]"), "{stdout}");
+    assert!(
+        stdout.contains("hidden below medium") && stdout.contains("`--min-severity info`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("well-architected profile, as of 2026-06-01"));
+    // Medium is below the default `--fail-on high`.
+    assert_eq!(text.status.code(), Some(0), "{stdout}");
+    // JSON keeps everything.
+    let report = json(&warden(
+        &[
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--profile",
+            "well-architected",
+            "--as-of",
+            "2026-06-01",
+        ],
+        dir.path(),
+    ));
+    let rules = codes(&report);
+    assert!(rules.contains(&"WD111".to_string()), "{rules:?}");
+    assert_eq!(report["summary"]["hidden"], 0);
+    assert_eq!(report["summary"]["as_of"], "2026-06-01");
+    // `--min-severity info` shows everything in text too.
+    let all = warden(
+        &[
+            "scan",
+            ".",
+            "--profile",
+            "well-architected",
+            "--min-severity",
+            "info",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&all.stdout).contains("WD111 [low]"));
+}
+
+#[test]
+fn as_of_makes_runtime_findings_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "template.yaml", HYGIENE_AND_RUNTIME);
+    let severity_on = |day: &str| {
+        let report = json(&warden(
+            &[
+                "scan", ".", "--format", "json", "--select", "WD104", "--as-of", day,
+            ],
+            dir.path(),
+        ));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .first()
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+    };
+    assert_eq!(severity_on("2025-06-01"), None);
+    assert_eq!(severity_on("2026-06-01").as_deref(), Some("medium"));
+    assert_eq!(severity_on("2027-02-02").as_deref(), Some("high"));
+    // The configuration file sets it too, and a bad date is a usage error.
+    write(dir.path(), "warden.toml", "as-of = \"2027-02-02\"\n");
+    assert_eq!(severity_on("2027-02-02").as_deref(), Some("high"));
+    let report = json(&warden(
+        &["scan", ".", "--format", "json", "--select", "WD104"],
+        dir.path(),
+    ));
+    assert_eq!(report["summary"]["as_of"], "2027-02-02");
+    let bad = warden(&["scan", ".", "--as-of", "2026-02-30"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_security_profile_leaves_hygiene_to_well_architected() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "template.yaml", HYGIENE_AND_RUNTIME);
+    let run = |profile: &str| {
+        codes(&json(&warden(
+            &[
+                "scan",
+                ".",
+                "--format",
+                "json",
+                "--profile",
+                profile,
+                "--as-of",
+                "2025-01-01",
+            ],
+            dir.path(),
+        )))
+    };
+    let security = run("security");
+    let all = run("well-architected");
+    for hygiene in ["WD105", "WD111", "WD118", "WD124", "WD808"] {
+        assert!(!security.contains(&hygiene.to_string()), "{security:?}");
+        assert!(all.contains(&hygiene.to_string()), "{all:?}");
+    }
+    // `--select` names rules whatever the profile.
+    let selected = codes(&json(&warden(
+        &["scan", ".", "--format", "json", "--select", "WD111"],
+        dir.path(),
+    )));
+    assert_eq!(selected, vec!["WD111".to_string()]);
+    let bad = warden(&["scan", ".", "--profile", "paranoid"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn no_findings_is_not_claimed_when_something_was_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "template.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionUri: s3://artifacts/openapi.yaml
+"#,
+    );
+    let output = warden(&["scan", ".", "--select", "WD301"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("No findings in"), "{stdout}");
+    assert!(
+        stdout.contains("Not analysed:") && stdout.contains("s3://artifacts/openapi.yaml"),
+        "{stdout}"
+    );
+    let report = json(&warden(
+        &["scan", ".", "--format", "json", "--select", "WD301"],
+        dir.path(),
+    ));
+    assert_eq!(report["notices"][0]["kind"], "definition-not-read");
+    assert_eq!(report["summary"]["notices"], 1);
+}

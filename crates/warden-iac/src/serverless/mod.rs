@@ -13,7 +13,7 @@ pub mod variables;
 
 use std::path::Path;
 
-use warden_diagnostics::{FileId, Span};
+use warden_diagnostics::{FileId, Notice, Span};
 
 use crate::model::{Format, Resource, Template};
 use crate::node::{Map, Node, Value};
@@ -121,7 +121,68 @@ pub fn build(
     };
     let routes = translation.routes;
     let stack = resolve_stack(&stack_sections, generated, options, |_, _| routes)?;
-    Ok(stack.into_template(file, Format::Serverless))
+    let mut template = stack.into_template(file, Format::Serverless);
+    template.notices = plugin_notices(&document);
+    Ok(template)
+}
+
+/// Plugins that only build, package or run code locally: they deploy nothing of their own.
+const BUILD_PLUGINS: &[&str] = &[
+    "serverless-offline",
+    "serverless-python-requirements",
+    "serverless-webpack",
+    "serverless-esbuild",
+    "serverless-bundle",
+    "serverless-plugin-typescript",
+    "@hewmen/serverless-plugin-typescript",
+    "serverless-babel-plugin",
+    "serverless-plugin-optimize",
+    "serverless-prune-plugin",
+    "serverless-dotenv-plugin",
+    "serverless-export-env",
+    "serverless-dynamodb-local",
+    "serverless-s3-local",
+    "serverless-offline-sqs",
+    "serverless-wsgi",
+    "serverless-rack",
+    "serverless-rust",
+    "serverless-ruby-layer",
+    "serverless-hooks-plugin",
+    "serverless-plugin-scripts",
+    "serverless-pseudo-parameters",
+    "serverless-plugin-include-dependencies",
+    "serverless-plugin-monorepo",
+    "serverless-jest-plugin",
+    "serverless-mocha-plugin",
+    "serverless-plugin-chrome",
+];
+
+/// One notice per plugin that may add or change resources at deploy time: what it does is
+/// not part of the analysed model.
+fn plugin_notices(document: &Node) -> Vec<Notice> {
+    let Some(plugins) = document.get("plugins") else {
+        return Vec::new();
+    };
+    // `plugins: [a, b]` or `plugins: {localPath: ..., modules: [a, b]}`.
+    let list = plugins.get("modules").unwrap_or(plugins);
+    list.items()
+        .into_iter()
+        .filter_map(|plugin| {
+            let name = plugin.as_str()?.trim();
+            if name.is_empty() || BUILD_PLUGINS.contains(&name) {
+                return None;
+            }
+            Some(
+                Notice::new(
+                    "serverless-plugin",
+                    format!("plugin `{name}` may create or change resources at deploy time: they were not analysed"),
+                )
+                .at(plugin.span)
+                .path(name)
+                .help("Scan what the Framework generates: `serverless package`, then `warden scan .serverless/cloudformation-template-update-stack.json`."),
+            )
+        })
+        .collect()
 }
 
 /// `service: name` or the older `service: {name: ...}`.

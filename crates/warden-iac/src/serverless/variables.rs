@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use warden_diagnostics::Span;
 
 use crate::node::{Map, Node, Value};
-use crate::parse;
+
 use crate::template::LoadOptions;
 
 /// Nesting of variable resolution (a variable whose value holds a variable ...).
@@ -29,8 +29,6 @@ const MAX_DEPTH: usize = 48;
 /// Nodes that variable expansion may produce in total, a guard against exponential
 /// expansion through `self:` references.
 const MAX_EXPANDED_NODES: usize = 500_000;
-/// Files larger than this are not included by `${file(...)}`.
-const MAX_INCLUDE_BYTES: u64 = 2 * 1024 * 1024;
 /// Stage the Framework uses when none is given.
 pub const DEFAULT_STAGE: &str = "dev";
 /// Region the Framework uses when none is given.
@@ -520,7 +518,7 @@ impl<'a> Variables<'a> {
         let parsed = match self.files.get(&canonical) {
             Some(parsed) => parsed.clone(),
             None => {
-                let parsed = read_include(&canonical, span);
+                let parsed = crate::include::read_local(&canonical, span);
                 self.files.insert(canonical.clone(), parsed.clone());
                 parsed
             }
@@ -529,7 +527,7 @@ impl<'a> Variables<'a> {
             Ok(mut content) => {
                 // Its offsets are in another file: everything from it points at this
                 // `${file(...)}`.
-                respan_in_place(&mut content, span);
+                crate::include::respan_in_place(&mut content, span);
                 content
             }
             // A missing file has no value (a fallback may apply), as in the Framework.
@@ -564,52 +562,9 @@ impl<'a> Variables<'a> {
     }
 }
 
-/// Reads and parses an included file. `Err("")` when it does not exist.
-fn read_include(path: &Path, span: Span) -> Result<Node, String> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(_) => return Err(String::new()),
-    };
-    if !metadata.is_file() {
-        return Err(String::new());
-    }
-    if metadata.len() > MAX_INCLUDE_BYTES {
-        return Err(format!("`{}` is too large to include", path.display()));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("`{}` cannot be read: {error}", path.display()))?;
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if is_json {
-        parse::parse_json(&text, span.file)
-    } else {
-        parse::parse_yaml(&text, span.file)
-    };
-    parsed.map_err(|error| format!("`{}` cannot be parsed: {}", path.display(), error.message))
-}
-
 fn respan(mut node: Node, span: Span) -> Node {
     node.span = span;
     node
-}
-
-fn respan_in_place(node: &mut Node, span: Span) {
-    node.span = span;
-    match &mut node.value {
-        Value::Map(map) => {
-            for (key, value) in map.entries.iter_mut() {
-                key.span = span;
-                respan_in_place(value, span);
-            }
-        }
-        Value::Seq(items) | Value::OneOf(items) => {
-            for item in items {
-                respan_in_place(item, span);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn child<'n>(node: &'n Node, segment: &str) -> Option<&'n Node> {

@@ -217,6 +217,24 @@ pub(crate) fn call(
                 None => return unknown("file not readable"),
             }
         }
+        "templatefile" => {
+            let path = arg(0)?.as_str()?;
+            let Some(text) = read_local_file(dir, path) else {
+                return unknown("file not readable");
+            };
+            let empty = Map::default();
+            let variables = match arg(1) {
+                None => &empty,
+                Some(node) => match node.as_map() {
+                    Some(map) => map,
+                    None => return unknown("template variables not known"),
+                },
+            };
+            match render_template(&text, variables) {
+                Some(rendered) => Some(Node::string(rendered, span)),
+                None => return unknown("template not evaluated"),
+            }
+        }
         "format" => format(&args, span),
         "join" => {
             let separator = arg(0)?.as_str()?;
@@ -402,4 +420,102 @@ fn format(args: &[Node], span: Span) -> Option<Node> {
     }
     parts.push(Node::string(literal, span));
     Some(render_parts(&parts, span))
+}
+
+/// Renders a `templatefile` template whose interpolations are plain variable names.
+/// Variables whose value is not a known scalar stay as `${name}` placeholders, which no rule
+/// reads as a name or a wildcard. `None` for directives (`%{ ... }`), expressions, or a JSON
+/// document that placeholders leave unparseable: the result is then unknown.
+fn render_template(text: &str, variables: &Map) -> Option<String> {
+    if text.contains("%{") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        // `$${` is a literal `${`.
+        if out.ends_with('$') {
+            out.push('{');
+            rest = &rest[start + 2..];
+            continue;
+        }
+        let end = rest[start..].find('}')? + start;
+        let name = rest[start + 2..end].trim();
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !plain {
+            return None;
+        }
+        match variables.get(name).map(|value| &value.value) {
+            Some(Value::String(value) | Value::Number(value)) => out.push_str(value),
+            Some(Value::Bool(value)) => out.push_str(if *value { "true" } else { "false" }),
+            Some(_) => {
+                out.push_str("${");
+                out.push_str(name);
+                out.push('}');
+            }
+            None => return None,
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let trimmed = out.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && serde_json::from_str::<serde_json::Value>(&out).is_err()
+    {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    fn vars(items: &[(&str, Value)]) -> Map {
+        let mut map = Map::default();
+        for (name, value) in items {
+            map.insert(
+                Key {
+                    name: name.to_string(),
+                    span: Span::default(),
+                },
+                Node::new(value.clone(), Span::default()),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn templates_render_known_values_and_keep_placeholders() {
+        let variables = vars(&[
+            ("table", Value::String("orders".into())),
+            (
+                "arn",
+                Value::ResourceRef {
+                    logical_id: "aws_sqs_queue.q".into(),
+                    attribute: Some("arn".into()),
+                },
+            ),
+        ]);
+        assert_eq!(
+            render_template(
+                r#"{"a": "${table}", "b": "${arn}", "c": "$${x}"}"#,
+                &variables
+            )
+            .as_deref(),
+            Some(r#"{"a": "orders", "b": "${arn}", "c": "${x}"}"#)
+        );
+        // Unquoted placeholders leave JSON unparseable: unknown.
+        assert_eq!(render_template(r#"{"a": ${arn}}"#, &variables), None);
+        assert_eq!(
+            render_template("%{ for x in y }x%{ endfor }", &variables),
+            None
+        );
+        assert_eq!(render_template("${upper(table)}", &variables), None);
+        assert_eq!(render_template("${missing}", &variables), None);
+    }
 }

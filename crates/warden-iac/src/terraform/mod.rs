@@ -18,7 +18,7 @@ mod translate;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use warden_diagnostics::{FileId, Span};
+use warden_diagnostics::{FileId, Notice, Span};
 
 use crate::analysis::{self, Analysis};
 use crate::model::{Format, Template};
@@ -101,6 +101,7 @@ pub fn load_module(
         json_sources: HashMap::new(),
         module_instances: 0,
         called_modules: Vec::new(),
+        notices: Vec::new(),
     };
     let variables = loader.root_variables(&config);
     loader.instantiate(&config, String::new(), variables, 0);
@@ -127,6 +128,8 @@ pub fn load_module(
         resources,
         outputs: Vec::new(),
         analysis: Analysis::default(),
+        notices: loader.notices,
+        packaged: false,
     };
     analysis::analyse(&mut template, Vec::new());
     ModuleLoad {
@@ -146,6 +149,8 @@ pub(crate) fn template_from_instances(file: FileId, instances: Vec<TfInstance>) 
         resources,
         outputs: Vec::new(),
         analysis: Analysis::default(),
+        notices: Vec::new(),
+        packaged: false,
     };
     analysis::analyse(&mut template, Vec::new());
     template
@@ -159,6 +164,7 @@ struct Loader<'a> {
     json_sources: HashMap<Span, Node>,
     module_instances: usize,
     called_modules: Vec<PathBuf>,
+    notices: Vec<Notice>,
 }
 
 impl Loader<'_> {
@@ -299,7 +305,24 @@ impl Loader<'_> {
             return;
         };
         let is_local = source.starts_with("./") || source.starts_with("../");
-        if !is_local || depth >= MAX_MODULE_DEPTH || self.module_instances >= MAX_MODULE_INSTANCES {
+        if !is_local {
+            // Registry, Git and S3 modules are not on this disk: what they create is not
+            // analysed, and their outputs are unknown.
+            self.notices.push(
+                Notice::new(
+                    "registry-module",
+                    format!(
+                        "module `{}{name}` comes from `{source}` and was not read: the resources it creates are not analysed",
+                        parent.prefix
+                    ),
+                )
+                .at(decl.header)
+                .path(source)
+                .help("Scan a plan instead: `terraform plan -out plan.out && terraform show -json plan.out > plan.json && warden scan plan.json`."),
+            );
+            return;
+        }
+        if depth >= MAX_MODULE_DEPTH || self.module_instances >= MAX_MODULE_INSTANCES {
             return;
         }
         self.module_instances += 1;

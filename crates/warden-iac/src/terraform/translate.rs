@@ -65,6 +65,7 @@ pub(crate) fn translate(
 /// Split resources merged into another resource; kept as-is when their target is not found.
 const MERGED_TYPES: &[&str] = &[
     "aws_s3_bucket_acl",
+    "aws_s3_bucket_ownership_controls",
     "aws_s3_bucket_public_access_block",
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_versioning",
@@ -161,6 +162,63 @@ impl<'a> Props<'a> {
             let map = rename(block, fields, self.json_sources);
             self.insert(cfn, key.span, Node::map(map, block.span));
         }
+    }
+
+    /// Gathers top-level attributes into one nested map `cfn` (`encryption_type` and
+    /// `kms_key_id` into `StreamEncryption`), when any of them is set.
+    fn fields_as(&mut self, cfn: &str, fields: &[(&str, &str)]) {
+        let map = rename(
+            &Node::map(self.body.clone(), Span::default()),
+            fields,
+            self.json_sources,
+        );
+        if let Some((_, first)) = map.entries.first() {
+            let span = first.span;
+            self.insert(cfn, span, Node::map(map, span));
+        }
+    }
+
+    /// Copies every nested block `tf` as a list `cfn` of maps with renamed fields.
+    fn blocks_as(&mut self, tf: &str, cfn: &str, fields: &[(&str, &str)]) {
+        let Some((key, node)) = self.get(tf) else {
+            return;
+        };
+        let items: Vec<Node> = node
+            .items()
+            .into_iter()
+            .map(|block| Node::map(rename(block, fields, self.json_sources), block.span))
+            .collect();
+        self.insert(cfn, key.span, Node::new(Value::Seq(items), node.span));
+    }
+
+    /// Load balancer actions: `type`, `target_group_arn`, `forward.target_group`,
+    /// `redirect.protocol`.
+    fn listener_actions(&mut self, tf: &str, cfn: &str) {
+        let Some((key, node)) = self.get(tf) else {
+            return;
+        };
+        let json_sources = self.json_sources;
+        let items: Vec<Node> = node
+            .items()
+            .into_iter()
+            .map(|block| {
+                let mut action = Props::new(block, json_sources);
+                action.attrs(&[("type", "Type"), ("target_group_arn", "TargetGroupArn")]);
+                action.block_as("redirect", "RedirectConfig", &[("protocol", "Protocol")]);
+                if let Some((forward_key, forward)) = action.block("forward") {
+                    let mut forward_props = Props::new(forward, json_sources);
+                    forward_props.blocks_as(
+                        "target_group",
+                        "TargetGroups",
+                        &[("arn", "TargetGroupArn")],
+                    );
+                    let span = forward_key.span;
+                    action.insert("ForwardConfig", span, Node::map(forward_props.out, span));
+                }
+                Node::map(action.out, block.span)
+            })
+            .collect();
+        self.insert(cfn, key.span, Node::new(Value::Seq(items), node.span));
     }
 
     fn finish(self) -> Node {
@@ -1547,7 +1605,63 @@ impl Translator<'_> {
                     ("retention_period", "RetentionPeriodHours"),
                     ("shard_count", "ShardCount"),
                 ]);
+                p.fields_as(
+                    "StreamEncryption",
+                    &[
+                        ("encryption_type", "EncryptionType"),
+                        ("kms_key_id", "KeyId"),
+                    ],
+                );
                 "AWS::Kinesis::Stream"
+            }
+            "aws_mq_broker" => {
+                p.attrs(&[
+                    ("broker_name", "BrokerName"),
+                    ("engine_type", "EngineType"),
+                    ("publicly_accessible", "PubliclyAccessible"),
+                ]);
+                "AWS::AmazonMQ::Broker"
+            }
+            "aws_appsync_graphql_api" => {
+                p.attrs(&[
+                    ("name", "Name"),
+                    ("authentication_type", "AuthenticationType"),
+                    ("visibility", "Visibility"),
+                    ("xray_enabled", "XrayEnabled"),
+                ]);
+                p.blocks_as(
+                    "additional_authentication_provider",
+                    "AdditionalAuthenticationProviders",
+                    &[("authentication_type", "AuthenticationType")],
+                );
+                p.block_as(
+                    "log_config",
+                    "LogConfig",
+                    &[
+                        ("field_log_level", "FieldLogLevel"),
+                        ("cloudwatch_logs_role_arn", "CloudWatchLogsRoleArn"),
+                    ],
+                );
+                "AWS::AppSync::GraphQLApi"
+            }
+            "aws_lb_target_group" | "aws_alb_target_group" => {
+                p.attrs(&[("name", "Name"), ("target_type", "TargetType")]);
+                "AWS::ElasticLoadBalancingV2::TargetGroup"
+            }
+            "aws_lb_listener" | "aws_alb_listener" => {
+                p.attrs(&[
+                    ("load_balancer_arn", "LoadBalancerArn"),
+                    ("protocol", "Protocol"),
+                    ("port", "Port"),
+                    ("ssl_policy", "SslPolicy"),
+                ]);
+                p.listener_actions("default_action", "DefaultActions");
+                "AWS::ElasticLoadBalancingV2::Listener"
+            }
+            "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
+                p.attrs(&[("listener_arn", "ListenerArn"), ("priority", "Priority")]);
+                p.listener_actions("action", "Actions");
+                "AWS::ElasticLoadBalancingV2::ListenerRule"
             }
             "aws_wafv2_web_acl_association" => {
                 p.attrs(&[
@@ -1587,6 +1701,7 @@ impl Translator<'_> {
         let keep = || Some(instance.clone());
         match instance.tf_type.as_str() {
             "aws_s3_bucket_acl"
+            | "aws_s3_bucket_ownership_controls"
             | "aws_s3_bucket_public_access_block"
             | "aws_s3_bucket_server_side_encryption_configuration"
             | "aws_s3_bucket_versioning"
@@ -1601,6 +1716,30 @@ impl Translator<'_> {
                     "aws_s3_bucket_acl" => {
                         if let Some((key, node)) = p.get("acl") {
                             additions.push(("AccessControl", key.span, acl_node(node)));
+                        }
+                    }
+                    "aws_s3_bucket_ownership_controls" => {
+                        if let Some((key, rule)) = p.block("rule") {
+                            let rule = rename(
+                                rule,
+                                &[("object_ownership", "ObjectOwnership")],
+                                json_sources,
+                            );
+                            let rules =
+                                Node::new(Value::Seq(vec![Node::map(rule, key.span)]), key.span);
+                            let mut map = Map::default();
+                            map.insert(
+                                Key {
+                                    name: "Rules".into(),
+                                    span: key.span,
+                                },
+                                rules,
+                            );
+                            additions.push((
+                                "OwnershipControls",
+                                key.span,
+                                Node::map(map, key.span),
+                            ));
                         }
                     }
                     "aws_s3_bucket_public_access_block" => {

@@ -2,7 +2,11 @@
 
 #![allow(dead_code)]
 
-use warden_diagnostics::{FileId, Finding, LoadError, Risk, RuleInfo, Severity, SourceMap, Span};
+use warden_diagnostics::{
+    Date, FileId, Finding, LoadError, Notice, Profile, Related, Risk, RuleInfo, Severity,
+    SourceMap, Span,
+};
+use warden_output::SeverityCounts;
 use warden_output::{render, Format, RenderOptions, Report};
 
 pub const TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
@@ -41,6 +45,7 @@ pub const URL_WITHOUT_AUTH: RuleInfo = RuleInfo {
            ## Why is this bad?\nAnyone who finds the URL can invoke the function.\n\n\
            ## Example\n```yaml\nFunctionUrlConfig:\n  AuthType: NONE\n```\n",
     formats: &["cloudformation", "sam"],
+    profile: Profile::Security,
 };
 
 pub const WILDCARD_ACTION: RuleInfo = RuleInfo {
@@ -51,6 +56,7 @@ pub const WILDCARD_ACTION: RuleInfo = RuleInfo {
     summary: "Checks for IAM statements that allow every action.",
     docs: "## What it does\nChecks for `Action: \"*\"` in an `Allow` statement.\n",
     formats: &["cloudformation", "sam"],
+    profile: Profile::Security,
 };
 
 pub const DEPRECATED_RUNTIME: RuleInfo = RuleInfo {
@@ -61,6 +67,7 @@ pub const DEPRECATED_RUNTIME: RuleInfo = RuleInfo {
     summary: "Checks for Lambda runtimes that no longer get security patches.",
     docs: "",
     formats: &["cloudformation", "sam"],
+    profile: Profile::Security,
 };
 
 pub const BUCKET_WITHOUT_ENCRYPTION: RuleInfo = RuleInfo {
@@ -71,6 +78,7 @@ pub const BUCKET_WITHOUT_ENCRYPTION: RuleInfo = RuleInfo {
     summary: "Checks for S3 buckets without default encryption.",
     docs: "## What it does\nChecks for buckets without `BucketEncryption`.\n",
     formats: &["cloudformation"],
+    profile: Profile::Security,
 };
 
 /// WDN501 (`function-without-dlq`) is left out on purpose: SARIF must still describe it.
@@ -107,6 +115,7 @@ pub fn finding(rule: &RuleInfo, span: Span, resource: &str, kind: &str, message:
         resource: resource.to_string(),
         resource_type: kind.to_string(),
         help: String::new(),
+        related: Vec::new(),
     }
 }
 
@@ -135,6 +144,11 @@ pub fn fixture() -> Fixture {
         "Policy of `ApiFunction` allows every action: \"*\" on \"*\"",
     );
     wildcard.help = "List the actions the function needs,\nfor example `s3:GetObject`.".to_string();
+    // The same statement reaches another place: a related location.
+    wildcard.related.push(Related {
+        span: span_of(template, TEMPLATE, "Policies", 0),
+        message: "the statement is in the function's `Policies`".to_string(),
+    });
 
     let mut runtime = finding(
         &DEPRECATED_RUNTIME,
@@ -162,6 +176,7 @@ pub fn fixture() -> Fixture {
         resource: "ApiFunction".to_string(),
         resource_type: function.to_string(),
         help: "Add `DeadLetterQueue` <Type: SQS> & a target ARN.".to_string(),
+        related: Vec::new(),
     };
     dlq.help.push_str("\n\nSee the SAM docs.");
 
@@ -196,6 +211,24 @@ pub fn fixture() -> Fixture {
             suppressed: 2,
             files_scanned: 5,
             resources_scanned: 2,
+            notices: vec![
+                Notice::new(
+                    "include-not-read",
+                    "`s3://bucket/api.yaml` included by `ApiFunction` was not read: routes that depend on it are not judged",
+                )
+                .at(span_of(template, TEMPLATE, "ApiFunction", 0))
+                .path("s3://bucket/api.yaml")
+                .help("Scan a copy of the file next to the template."),
+                Notice::new("registry-module", "module `vpc` comes from a registry and was not read")
+                    .path("terraform-aws-modules/vpc/aws"),
+            ],
+            hidden: SeverityCounts {
+                info: 3,
+                ..SeverityCounts::default()
+            },
+            min_severity: Some(Severity::Low),
+            as_of: Date::parse("2026-12-01"),
+            profile: Some(Profile::Security),
         },
     }
 }

@@ -3,8 +3,10 @@
 //! ```toml
 //! select = ["WD1", "WD201"]        # code prefixes or rule names; default: all
 //! ignore = ["WD105"]
-//! min-severity = "low"             # findings below are not reported
-//! fail-on = "medium"               # findings at or above fail the run (exit 1)
+//! min-severity = "low"             # findings below are not reported (text default: medium)
+//! fail-on = "medium"               # findings at or above fail the run (default: high)
+//! profile = "well-architected"     # default: security
+//! as-of = "2026-12-01"             # the day date-dependent rules judge against
 //! exclude = ["tests/**", "legacy/*.yaml"]
 //! [parameters]
 //! Stage = "prod"
@@ -27,6 +29,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     pub min_severity: Option<String>,
     pub fail_on: Option<String>,
+    pub profile: Option<String>,
+    pub as_of: Option<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
     #[serde(default)]

@@ -27,7 +27,8 @@ pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
             .map(|info| {
                 serde_json::json!({
                     "code": info.code, "name": info.name, "risk": info.risk.slug(),
-                    "severity": info.severity.as_str(), "formats": info.formats, "summary": info.summary,
+                    "severity": info.severity.as_str(), "profile": info.profile.as_str(),
+                    "formats": info.formats, "summary": info.summary,
                 })
             })
             .collect();
@@ -38,24 +39,30 @@ pub fn list(args: RulesArgs) -> anyhow::Result<ExitCode> {
     let risk_width = infos.iter().map(|i| i.risk.slug().len()).max().unwrap_or(4);
     writeln!(
         out,
-        "{:<6} {:<name_width$} {:<risk_width$} {:<8} FORMATS",
-        "CODE", "NAME", "RISK", "SEVERITY"
+        "{:<6} {:<name_width$} {:<risk_width$} {:<8} {:<16} FORMATS",
+        "CODE", "NAME", "RISK", "SEVERITY", "PROFILE"
     )?;
     for info in infos {
         writeln!(
             out,
-            "{:<6} {:<name_width$} {:<risk_width$} {:<8} {}",
+            "{:<6} {:<name_width$} {:<risk_width$} {:<8} {:<16} {}",
             info.code,
             info.name,
             info.risk.slug(),
             info.severity.as_str(),
+            info.profile.as_str(),
             info.formats.join(",")
         )?;
     }
+    let security = infos
+        .iter()
+        .filter(|info| info.profile == warden_diagnostics::Profile::Security)
+        .count();
     writeln!(
         out,
-        "\n{} rules. `warden rule CODE` shows one rule's documentation.",
-        infos.len()
+        "\n{} rules: {security} in the security profile (the default), {} more with `--profile well-architected`.\n`warden rule CODE` shows one rule's documentation.",
+        infos.len(),
+        infos.len() - security
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -71,9 +78,10 @@ pub fn show(args: RuleArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "# {} ({})\n", info.name, info.code)?;
     writeln!(
         out,
-        "Risk: {} · Default severity: {} · Formats: {}\n",
+        "Risk: {} · Default severity: {} · Profile: {} · Formats: {}\n",
         info.risk.slug(),
         info.severity.as_str(),
+        info.profile.as_str(),
         info.formats.join(", ")
     )?;
     writeln!(out, "{}", info.docs)?;

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use warden_diagnostics::{Finding, Severity};
+use warden_diagnostics::{Date, Finding, Profile, Severity};
 use warden_iac::{load_paths, LoadOptions};
-use warden_output::{render, Format, RenderOptions, Report};
+use warden_output::{render, Format, RenderOptions, Report, SeverityCounts};
 
 use super::baseline::Baseline;
 use super::config::{selector_matches, Config};
@@ -27,12 +27,22 @@ pub struct ScanArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Fail (exit 1) when a finding at or above this severity remains, or `none`.
+    /// Fail (exit 1) when a finding at or above this severity remains, or `none`
+    /// [default: high].
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<String>,
-    /// Report only findings at or above this severity.
+    /// Report only findings at or above this severity [default: medium in text (a line
+    /// counts what is hidden); everything in the other formats].
     #[arg(long, value_name = "SEVERITY")]
     min_severity: Option<String>,
+    /// Rules to run: `security` (the eight serverless risks) or `well-architected` (adds
+    /// hygiene that fires on nearly every function, reliability and cost) [default: security].
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
+    /// Judge date-dependent rules (runtime deprecation) as of this day, `YYYY-MM-DD`, so
+    /// that a commit scans the same next month [default: today].
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
     /// Template parameter value, `Key=Value` (repeatable); also `AWS::Region=...`.
     #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
     parameters: Vec<String>,
@@ -116,12 +126,30 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         args.fail_on
             .as_deref()
             .or(config.fail_on.as_deref())
-            .unwrap_or("low"),
+            .unwrap_or("high"),
     )?;
     let min_severity = match &args.min_severity {
         Some(text) => Some(text.parse::<Severity>().map_err(anyhow::Error::msg)?),
         None => config.min_severity()?,
     };
+    // The text report is read by people: unless asked otherwise, it shows medium and above
+    // and counts the rest. Machine formats keep everything.
+    let view_severity = match (min_severity, args.format) {
+        (Some(min), _) => Some(min),
+        (None, Format::Text) => Some(Severity::Medium),
+        (None, _) => None,
+    };
+    let profile = match args.profile.as_deref().or(config.profile.as_deref()) {
+        Some(text) => text.parse::<Profile>().map_err(anyhow::Error::msg)?,
+        None => Profile::Security,
+    };
+    let as_of = match args.as_of.as_deref().or(config.as_of.as_deref()) {
+        Some(text) => text
+            .parse::<Date>()
+            .map_err(|error| anyhow::anyhow!("--as-of: {error}"))?,
+        None => Date::today(),
+    };
+    let check_options = warden_rules::CheckOptions { as_of };
     let select: Vec<String> = if args.select.is_empty() {
         config.select.clone()
     } else {
@@ -161,7 +189,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         excludes.is_match(path)
     };
     let missing_paths = args.paths.iter().any(|path| !path.exists());
-    let loaded = load_paths(&args.paths, &options, &excluded);
+    let mut loaded = load_paths(&args.paths, &options, &excluded);
     if loaded.files_scanned == 0 && loaded.errors.is_empty() {
         eprintln!(
             "warden: no CloudFormation, SAM, Serverless or Terraform templates found in {}",
@@ -169,21 +197,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
+    // The profile chooses the rules unless `--select` names them.
     let enabled = |meta: &warden_rules::RuleMeta| {
-        (select.is_empty() || select.iter().any(|s| selector_matches(s, meta)))
-            && !ignore.iter().any(|s| selector_matches(s, meta))
+        let chosen = if select.is_empty() {
+            profile.includes(meta.profile)
+        } else {
+            select.iter().any(|s| selector_matches(s, meta))
+        };
+        chosen && !ignore.iter().any(|s| selector_matches(s, meta))
     };
     let per_template: Vec<_> = loaded
         .templates
         .par_iter()
         .map(|template| {
-            let findings = warden_rules::check_template(template, &enabled);
+            let findings = warden_rules::check_template(template, &enabled, &check_options);
             warden_rules::suppression::apply(template, &loaded.sources, findings)
         })
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut suppressed = 0;
-    let mut errors = loaded.errors;
+    let mut errors = std::mem::take(&mut loaded.errors);
     for filtered in per_template {
         findings.extend(filtered.findings);
         suppressed += filtered.suppressed;
@@ -213,12 +246,30 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|finding| fail_on.is_some_and(|threshold| finding.severity >= threshold))
         || (fail_on.is_some() && !errors.is_empty());
+    // What the view leaves out is counted, not lost: the exit code above saw it.
+    let mut hidden = SeverityCounts::default();
+    if min_severity.is_none() {
+        if let Some(view) = view_severity {
+            findings.retain(|finding| {
+                let shown = finding.severity >= view;
+                if !shown {
+                    hidden.add(finding.severity);
+                }
+                shown
+            });
+        }
+    }
     let report = Report {
         findings,
         errors,
         suppressed,
         files_scanned: loaded.files_scanned,
         resources_scanned: loaded.templates.iter().map(|t| t.resources.len()).sum(),
+        notices: loaded.all_notices(),
+        hidden,
+        min_severity: view_severity,
+        as_of: Some(as_of),
+        profile: Some(profile),
     };
     let color = match args.color {
         ColorChoice::Always => true,

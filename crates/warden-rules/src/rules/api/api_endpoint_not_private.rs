@@ -41,6 +41,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Info,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Use a `PRIVATE` endpoint with a VPC endpoint for APIs only called from inside a VPC; suppress with a reason for public APIs.",
     }
 }

@@ -1,6 +1,7 @@
+use warden_diagnostics::Severity;
 use warden_iac::{ApiKind, RouteAuth, Template};
 
-use super::common::route_label;
+use super::common::{endpoint_types, route_label};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -10,7 +11,9 @@ declare_rule! {
     /// It reads SAM `Api`
     /// events without an authorizer (or with `Auth.Authorizer: NONE`), OpenAPI operations
     /// without `security`, and `AWS::ApiGateway::Method` resources with
-    /// `AuthorizationType: NONE`. CORS preflight (`OPTIONS`) routes are skipped.
+    /// `AuthorizationType: NONE`. CORS preflight (`OPTIONS`) routes are skipped. A route of
+    /// a private API (`EndpointConfiguration: PRIVATE`, reachable only through VPC
+    /// endpoints) is reported at medium severity.
     ///
     /// ## Why is this bad?
     /// Anyone on the internet can call the route. Unless the function authenticates every
@@ -58,15 +61,29 @@ impl Rule for ApiRouteWithoutAuth {
                 && !route.api_key_required
                 && !route.is_preflight()
             {
-                checker.report_on(
+                // A private API is reachable only through VPC endpoints: still no
+                // authorization, but not for the whole internet.
+                let private = template
+                    .resource(&route.api)
+                    .and_then(endpoint_types)
+                    .is_some_and(|types| types.iter().any(|(kind, _)| kind == "PRIVATE"));
+                let who = if private {
+                    "anyone who can reach its private endpoint can call it"
+                } else {
+                    "anyone can call it"
+                };
+                let finding = checker.report_on(
                     &route.origin.id,
                     &route.origin.resource_type,
                     route.span,
                     format!(
-                        "{} has no authorization: anyone can call it",
+                        "{} has no authorization: {who}",
                         route_label(template, route)
                     ),
                 );
+                if private {
+                    finding.severity = Severity::Medium;
+                }
             }
         }
     }

@@ -33,6 +33,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `TracingEnabled: true` on the stage.",
     }
 }

@@ -2,7 +2,7 @@
 //! `AWS::ApiGateway::Deployment` with `StageName`), their method settings, and HTTP stages.
 
 use warden_diagnostics::Span;
-use warden_iac::{ApiKind, Node, Resource, Route, Template};
+use warden_iac::{ApiKind, Node, Resource, Route, Template, Value};
 
 /// A REST API stage and where its settings are written.
 pub(super) struct RestStage<'t> {
@@ -151,9 +151,14 @@ pub(super) fn resource_label(resource: &Resource) -> String {
 
 /// The API of logical ID `id` as the user names it (see [`resource_label`]).
 pub(super) fn api_label(template: &Template, id: &str) -> String {
-    template
-        .resource(id)
-        .map_or_else(|| id.to_string(), resource_label)
+    match template.resource(id) {
+        Some(resource) => resource_label(resource),
+        // An API of another stack (`Fn::ImportValue`) renders as a value, not a name.
+        None if id.starts_with('{') || id.starts_with('<') => {
+            "imported from another stack".to_string()
+        }
+        None => id.to_string(),
+    }
 }
 
 /// The span of a property's key (`AccessLogSettings:`), else of its value (SAM expansion
@@ -169,12 +174,23 @@ pub(super) fn prop_key_span(resource: &Resource, name: &str) -> Option<Span> {
 
 /// `stage `$default` of HTTP API `Api``, for messages.
 pub(super) fn http_stage_label(template: &Template, stage: &Resource) -> String {
+    let api = api_name(stage.prop("ApiId"));
+    let websocket = template
+        .resource(&api)
+        .and_then(|api| api.prop("ProtocolType"))
+        .and_then(Node::as_str)
+        .is_some_and(|protocol| protocol.eq_ignore_ascii_case("WEBSOCKET"));
     format!(
-        "stage `{}` of HTTP API `{}`",
+        "stage `{}` of {} `{}`",
         stage
             .prop("StageName")
             .map_or_else(|| "?".to_string(), Node::display),
-        api_label(template, &api_name(stage.prop("ApiId")))
+        if websocket {
+            "WebSocket API"
+        } else {
+            "HTTP API"
+        },
+        api_label(template, &api)
     )
 }
 
@@ -183,11 +199,11 @@ pub(super) fn route_label(template: &Template, route: &Route) -> String {
     let kind = match route.kind {
         ApiKind::Rest => "API",
         ApiKind::Http => "HTTP API",
+        ApiKind::WebSocket => "WebSocket API",
     };
     format!(
-        "route `{} {}` of {kind} `{}`",
-        route.method,
-        route.path,
+        "route `{}` of {kind} `{}`",
+        route.key(),
         api_label(template, &route.api)
     )
 }
@@ -234,4 +250,85 @@ pub(super) fn endpoint_types(api: &Resource) -> Option<Vec<(String, &Node)>> {
 /// True when a REST API is known to be public (not `PRIVATE`).
 pub(super) fn is_public_rest_api(api: &Resource) -> bool {
     endpoint_types(api).is_some_and(|types| types.iter().all(|(kind, _)| kind != "PRIVATE"))
+}
+
+/// An API whose CORS configuration allows every origin.
+pub(super) struct CorsWildcard<'t> {
+    pub api: &'t Resource,
+    /// The `*` origin (or SAM's `CorsConfiguration: true`).
+    pub span: Span,
+    /// "API" or "HTTP API", for messages.
+    pub kind: &'static str,
+    /// True when credentials are allowed as well.
+    pub credentials: bool,
+}
+
+/// True for a CORS origin that allows every origin (`*`, or SAM's quoted `'*'`).
+fn is_wildcard_origin(origin: &Node) -> bool {
+    origin
+        .as_str()
+        .is_some_and(|text| text.trim().trim_matches('\'').trim() == "*")
+}
+
+/// Every API CORS configuration with a wildcard origin: SAM `Cors: "'*'"` or
+/// `Cors.AllowOrigin: "'*'"` on REST APIs, `CorsConfiguration` whose `AllowOrigins` holds
+/// `*` (or is `true`) on HTTP APIs.
+pub(super) fn cors_wildcards(template: &Template) -> Vec<CorsWildcard<'_>> {
+    let mut out = Vec::new();
+    for api in template.resources_of_type("AWS::ApiGateway::RestApi") {
+        let Some(cors) = api.prop("Cors") else {
+            continue;
+        };
+        for cors in cors.alternatives() {
+            let (origin, credentials) = match &cors.value {
+                Value::String(_) => (Some(cors), false),
+                Value::Map(map) => (
+                    map.get("AllowOrigin"),
+                    map.get("AllowCredentials").is_some_and(is_true),
+                ),
+                _ => continue,
+            };
+            for origin in origin.map(Node::alternatives).unwrap_or_default() {
+                if is_wildcard_origin(origin) {
+                    out.push(CorsWildcard {
+                        api,
+                        span: origin.span,
+                        kind: "API",
+                        credentials,
+                    });
+                }
+            }
+        }
+    }
+    for api in template.resources_of_type("AWS::ApiGatewayV2::Api") {
+        let Some(cors) = api.prop("CorsConfiguration") else {
+            continue;
+        };
+        for cors in cors.alternatives() {
+            match &cors.value {
+                // SAM `CorsConfiguration: true` allows every origin.
+                Value::Bool(true) => out.push(CorsWildcard {
+                    api,
+                    span: cors.span,
+                    kind: "HTTP API",
+                    credentials: false,
+                }),
+                Value::Map(map) => {
+                    let credentials = map.get("AllowCredentials").is_some_and(is_true);
+                    for origin in map.get("AllowOrigins").map(Node::items).unwrap_or_default() {
+                        if is_wildcard_origin(origin) {
+                            out.push(CorsWildcard {
+                                api,
+                                span: origin.span,
+                                kind: "HTTP API",
+                                credentials,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }

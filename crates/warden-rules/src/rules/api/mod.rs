@@ -1,5 +1,6 @@
 //! Rules on API Gateway REST (WD3xx) and HTTP APIs (WD4xx).
 mod api_cache_not_encrypted;
+mod api_cors_wildcard_origin;
 mod api_cors_wildcard_with_credentials;
 mod api_data_trace_enabled;
 mod api_domain_allows_old_tls;
@@ -19,8 +20,10 @@ mod public_api_without_waf;
 mod rest_api_without_authorizer;
 mod secret_in_stage_variables;
 mod usage_plan_without_limits;
+mod websocket_api_without_auth;
 
 pub use api_cache_not_encrypted::*;
+pub use api_cors_wildcard_origin::*;
 pub use api_cors_wildcard_with_credentials::*;
 pub use api_data_trace_enabled::*;
 pub use api_domain_allows_old_tls::*;
@@ -39,6 +42,7 @@ pub use public_api_without_waf::*;
 pub use rest_api_without_authorizer::*;
 pub use secret_in_stage_variables::*;
 pub use usage_plan_without_limits::*;
+pub use websocket_api_without_auth::*;
 
 use crate::Rule;
 
@@ -62,4 +66,6 @@ pub static RULES: &[&dyn Rule] = &[
     &RestApiWithoutAuthorizer,
     &PublicApiWithoutWaf,
     &ApiEndpointNotPrivate,
+    &ApiCorsWildcardOrigin,
+    &WebsocketApiWithoutAuth,
 ];

@@ -39,6 +39,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `CodeSigningConfigArn` to a code signing configuration with `UntrustedArtifactOnDeployment: Enforce`.",
     }
 }

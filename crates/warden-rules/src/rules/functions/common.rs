@@ -1,11 +1,16 @@
 //! Helpers shared by the function rules: timeouts, environment variables, secret-named
 //! variables and the IAM questions the role rules ask.
 
+use warden_diagnostics::{Finding, Span};
 use warden_iac::analysis::FunctionInfo;
 use warden_iac::policy::Statement;
-use warden_iac::{Node, Resource, Template, TriggerKind, Value};
+use warden_iac::{Node, Resource, RoleBinding, Template, TriggerKind, Value};
 
-use crate::secrets::{is_secret_name, is_secret_reference, known_token, looks_random};
+pub(crate) use crate::rules::code_list;
+use crate::rules::name_list;
+use crate::{add_related, Checker};
+
+use crate::secrets::{is_number, is_secret_name, is_secret_reference, known_token, looks_random};
 
 /// Lambda's default `Timeout`, in seconds.
 pub(crate) const DEFAULT_TIMEOUT: i64 = 3;
@@ -45,10 +50,12 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
     }
     if let Some(parameter) = value.parameter.as_deref() {
         let parameter = template.parameter(parameter)?;
-        // SSM parameter types are read from Parameter Store at deploy time.
+        // SSM parameter types are read from Parameter Store at deploy time; numbers are
+        // settings.
         if parameter
             .parameter_type
             .starts_with("AWS::SSM::Parameter::Value")
+            || parameter.parameter_type.contains("Number")
         {
             return None;
         }
@@ -73,10 +80,11 @@ pub(crate) fn weak_secret_source(template: &Template, name: &str, value: &Node) 
         };
     }
     let text = match &value.value {
-        Value::String(text) | Value::Number(text) => text,
+        Value::String(text) => text,
+        // `PASSWORD_ITERATIONS: 4096` is a setting, not a secret.
         _ => return None,
     };
-    if is_secret_reference(text) || is_plaintext_credential(name, text) {
+    if is_secret_reference(text) || is_number(text) || is_plaintext_credential(name, text) {
         return None;
     }
     Some("a literal value".to_string())
@@ -116,15 +124,6 @@ pub(crate) fn denied(info: &FunctionInfo, action: &str) -> bool {
     info.permissions.statements.iter().any(|s| {
         !s.allow && s.condition.is_none() && s.has_star_resource() && s.grants(action).is_some()
     })
-}
-
-/// Renders action names as a list of code spans.
-pub(crate) fn code_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{item}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A trigger kind as users name the service.
@@ -177,4 +176,91 @@ pub(crate) fn granted_entries<'a>(
         }
     }
     Some((names, first?))
+}
+
+/// Functions that share one execution role in the stack, judged once: a statement of a
+/// shared role is one cause, reported once with every function it affects.
+pub(crate) struct RoleGroup<'t> {
+    /// The functions, in template order; the first one's analysis stands for all (the
+    /// permissions are the role's).
+    pub functions: Vec<&'t FunctionInfo>,
+    /// The role resource, when the stack declares it.
+    pub role: Option<&'t Resource>,
+}
+
+impl<'t> RoleGroup<'t> {
+    pub fn info(&self) -> &'t FunctionInfo {
+        self.functions[0]
+    }
+
+    /// How messages name the role: "execution role of `F`" for one function,
+    /// "execution role `R` of `F`, `G` and `H`" for a shared one.
+    pub fn subject(&self, template: &Template) -> String {
+        let names: Vec<&str> = self
+            .functions
+            .iter()
+            .map(|info| info.resource(template).origin.id.as_str())
+            .collect();
+        if names.len() == 1 {
+            return format!("execution role of `{}`", names[0]);
+        }
+        let role = self.role.map_or_else(String::new, |role| {
+            if role.origin.resource_type == "Serverless::Provider" {
+                " (the service's default role)".to_string()
+            } else {
+                format!(" `{}`", role.origin.id)
+            }
+        });
+        format!("execution role{role} of {}", name_list(&names))
+    }
+
+    /// Reports one finding for the group: on the function when the role serves one, on the
+    /// role (with each function as a related location) when it is shared.
+    pub fn report<'c>(
+        &self,
+        template: &Template,
+        checker: &'c mut Checker<'_>,
+        span: Span,
+        message: String,
+    ) -> &'c mut Finding {
+        let first = self.info().resource(template);
+        let subject = match (self.functions.len(), self.role) {
+            (1, _) | (_, None) => first,
+            (_, Some(role)) => role,
+        };
+        let finding = checker.report(subject, span, message);
+        if self.functions.len() > 1 {
+            for info in &self.functions {
+                let function = info.resource(template);
+                add_related(
+                    finding,
+                    function.span,
+                    format!("function `{}` uses this role", function.origin.id),
+                );
+            }
+        }
+        finding
+    }
+}
+
+/// The template's functions grouped by execution role (functions whose role is not in the
+/// stack have no readable permissions and are left out).
+pub(crate) fn role_groups(template: &Template) -> Vec<RoleGroup<'_>> {
+    let mut groups: Vec<(usize, RoleGroup<'_>)> = Vec::new();
+    for info in &template.analysis.functions {
+        let RoleBinding::Resource(index) = info.role else {
+            continue;
+        };
+        match groups.iter_mut().find(|(role, _)| *role == index) {
+            Some((_, group)) => group.functions.push(info),
+            None => groups.push((
+                index,
+                RoleGroup {
+                    functions: vec![info],
+                    role: Some(&template.resources[index]),
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }

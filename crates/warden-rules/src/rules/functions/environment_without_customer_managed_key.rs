@@ -40,6 +40,7 @@ declare_rule! {
         risk: InsecureSecrets,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `KmsKeyArn` to a customer managed KMS key that only the function's role may use to decrypt.",
     }
 }

@@ -4,7 +4,8 @@ use regex::Regex;
 use warden_iac::policy::Statement;
 use warden_iac::{Template, Value};
 
-use super::common::{code_list, granted_entries, reported_as_admin};
+use super::common::{code_list, granted_entries, reported_as_admin, role_groups};
+use crate::conditions::narrows_target;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Actions that change Lambda functions, their triggers, permissions or layers.
@@ -67,29 +68,27 @@ impl Rule for FunctionCanModifyFunctions {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        for info in &template.analysis.functions {
-            let function = info.resource(template);
+        for group in role_groups(template) {
+            let info = group.info();
             for statement in &info.permissions.statements {
                 // An administrator statement is reported once, by WD113.
                 if !statement.allow
                     || !covers_every_function(statement)
                     || reported_as_admin(info, statement)
+                    || narrows_target(statement.condition.as_ref())
                 {
                     continue;
                 }
                 let Some((granted, node)) = granted_entries(info, statement, WRITE_ACTIONS) else {
                     continue;
                 };
-                checker.report(
-                    function,
-                    node.span,
-                    format!(
-                        "execution role of `{}` can modify every function: it allows {} on all functions (policy `{}`)",
-                        function.origin.id,
-                        code_list(&granted),
-                        statement.origin
-                    ),
+                let message = format!(
+                    "{} can modify every function: it allows {} on all functions (policy `{}`)",
+                    group.subject(template),
+                    code_list(&granted),
+                    statement.origin
                 );
+                group.report(template, checker, node.span, message);
             }
         }
     }

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use super::common::role_groups;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// What a function needs to write its logs (the log group may exist already).
@@ -53,7 +54,8 @@ impl Rule for FunctionCannotWriteLogs {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        for info in &template.analysis.functions {
+        for group in role_groups(template) {
+            let info = group.info();
             if !info.permissions.complete {
                 continue;
             }
@@ -77,11 +79,11 @@ impl Rule for FunctionCannotWriteLogs {
                 .map(|action| format!("`{action}`"))
                 .collect::<Vec<_>>()
                 .join(" and ");
-            checker.report(
-                function,
-                function.span,
-                format!("execution role of `{}` does not allow {names}: the function's logs are dropped", function.origin.id),
+            let message = format!(
+                "{} does not allow {names}: the function's logs are dropped",
+                group.subject(template)
             );
+            group.report(template, checker, function.span, message);
         }
     }
 }

@@ -43,6 +43,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Declare the function's log group in the stack with `RetentionInDays`.",
     }
 }

@@ -61,6 +61,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Info,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Attach the function to the data store's VPC with `VpcConfig`, or remove the permission it does not use.",
     }
 }

@@ -1,7 +1,22 @@
+use warden_iac::analysis::FunctionInfo;
+use warden_iac::policy::Statement;
 use warden_iac::Template;
 
-use super::common::{code_list, denied, granted_entries, reported_as_admin};
+use super::common::{code_list, denied, granted_entries, reported_as_admin, role_groups};
+use crate::conditions::{accepted_values, narrows_target};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
+
+/// Services a role can be passed to together with the action that then runs code or
+/// templates as that role: passing a role to them is escalation when the action is allowed.
+const COMPUTE_SERVICES: &[(&str, &str)] = &[
+    ("lambda.amazonaws.com", "lambda:CreateFunction"),
+    ("ec2.amazonaws.com", "ec2:RunInstances"),
+    ("cloudformation.amazonaws.com", "cloudformation:CreateStack"),
+    ("glue.amazonaws.com", "glue:CreateDevEndpoint"),
+    ("ecs-tasks.amazonaws.com", "ecs:RunTask"),
+    ("codebuild.amazonaws.com", "codebuild:CreateProject"),
+    ("states.amazonaws.com", "states:CreateStateMachine"),
+];
 
 /// Actions that change IAM permissions or create credentials: escalation on any resource.
 const ESCALATION_ACTIONS: &[&str] = &[
@@ -27,7 +42,12 @@ declare_rule! {
     /// `iam:SetDefaultPolicyVersion`, `iam:UpdateAssumeRolePolicy` and the user/group forms),
     /// create access keys (`iam:CreateAccessKey`), or pass or assume any role
     /// (`iam:PassRole`, `sts:AssumeRole` on `Resource: "*"`). Wildcards count: `iam:*` and
-    /// `iam:Put*` grant these actions.
+    /// `iam:Put*` grant these actions. Conditions that narrow the target are honoured:
+    /// `iam:PassRole` limited by `iam:PassedToService` (as in AWS's own
+    /// `AmazonDynamoDBFullAccess`) is not reported unless the role may also start code in the
+    /// service it passes roles to (`lambda.amazonaws.com` with `lambda:CreateFunction`), nor
+    /// are IAM writes limited by `iam:PermissionsBoundary` or `iam:PolicyARN`, nor
+    /// `sts:AssumeRole` limited by `aws:ResourceTag` or `aws:ResourceAccount`.
     ///
     /// ## Why is this bad?
     /// An attacker who runs code in the function can attach `AdministratorAccess` to its
@@ -65,8 +85,8 @@ impl Rule for FunctionRolePrivilegeEscalation {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        for info in &template.analysis.functions {
-            let function = info.resource(template);
+        for group in role_groups(template) {
+            let info = group.info();
             for statement in &info.permissions.statements {
                 // An administrator statement is reported once, by WD113.
                 if !statement.allow || reported_as_admin(info, statement) {
@@ -77,25 +97,53 @@ impl Rule for FunctionRolePrivilegeEscalation {
                 if star {
                     candidates.extend(ESCALATION_ON_STAR);
                 }
+                if narrows_target(statement.condition.as_ref()) {
+                    // A narrowing condition leaves only a pass to a compute service whose
+                    // create action the role also has.
+                    candidates.retain(|action| {
+                        *action == "iam:PassRole" && passes_to_compute(info, statement)
+                    });
+                }
                 let Some((granted, node)) = granted_entries(info, statement, &candidates) else {
                     continue;
                 };
                 let on_star = star
-                    && ESCALATION_ON_STAR
-                        .iter()
-                        .any(|action| statement.grants(action).is_some() && !denied(info, action));
-                checker.report(
-                    function,
-                    node.span,
-                    format!(
-                        "execution role of `{}` can escalate its privileges: it allows {}{} (policy `{}`)",
-                        function.origin.id,
-                        code_list(&granted),
-                        if on_star { " on `*`" } else { "" },
-                        statement.origin
-                    ),
+                    && candidates.iter().any(|action| {
+                        ESCALATION_ON_STAR.contains(action)
+                            && statement.grants(action).is_some()
+                            && !denied(info, action)
+                    });
+                let message = format!(
+                    "{} can escalate its privileges: it allows {}{} (policy `{}`)",
+                    group.subject(template),
+                    code_list(&granted),
+                    if on_star { " on `*`" } else { "" },
+                    statement.origin
                 );
+                group.report(template, checker, node.span, message);
             }
         }
     }
+}
+
+/// True when a statement passes roles (limited by `iam:PassedToService`) to a service in
+/// which the role may also start code: passing is then escalation after all.
+fn passes_to_compute(info: &FunctionInfo, statement: &Statement) -> bool {
+    let Some(services) = accepted_values(statement.condition.as_ref(), "iam:passedtoservice")
+    else {
+        return false;
+    };
+    services.iter().any(|service| {
+        let Some(service) = service.as_str() else {
+            return false;
+        };
+        COMPUTE_SERVICES.iter().any(|(name, create)| {
+            warden_iac::policy::wildcard_match(&service.to_ascii_lowercase(), name)
+                && info
+                    .permissions
+                    .statements
+                    .iter()
+                    .any(|s| s.allow && s.grants(create).is_some() && !denied(info, create))
+        })
+    })
 }

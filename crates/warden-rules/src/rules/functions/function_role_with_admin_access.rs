@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::{is_full_admin, ADMIN_POLICIES};
+use super::common::{is_full_admin, role_groups, ADMIN_POLICIES};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -49,18 +49,13 @@ impl Rule for FunctionRoleWithAdminAccess {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        for info in &template.analysis.functions {
-            let function = info.resource(template);
+        for group in role_groups(template) {
+            let info = group.info();
+            let subject = group.subject(template);
             for (name, span) in &info.permissions.managed {
                 if ADMIN_POLICIES.contains(&name.as_str()) {
-                    checker.report(
-                        function,
-                        *span,
-                        format!(
-                            "execution role of `{}` has the AWS managed policy `{name}` attached",
-                            function.origin.id
-                        ),
-                    );
+                    let message = format!("{subject} has the AWS managed policy `{name}` attached");
+                    group.report(template, checker, *span, message);
                 }
             }
             for statement in &info.permissions.statements {
@@ -80,14 +75,11 @@ impl Rule for FunctionRoleWithAdminAccess {
                     .action_names()
                     .find(|(name, _)| *name == "*")
                     .map_or(statement.span, |(_, node)| node.span);
-                checker.report(
-                    function,
-                    span,
-                    format!(
-                        "execution role of `{}` allows `*` on `*` (policy `{}`): the function is an account administrator",
-                        function.origin.id, statement.origin
-                    ),
+                let message = format!(
+                    "{subject} allows `*` on `*` (policy `{}`): the function is an account administrator",
+                    statement.origin
                 );
+                group.report(template, checker, span, message);
             }
         }
     }

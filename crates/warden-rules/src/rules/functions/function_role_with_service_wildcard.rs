@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::{code_list, is_service_wildcard, reported_as_admin};
+use super::common::{code_list, is_service_wildcard, reported_as_admin, role_groups};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -46,8 +46,8 @@ impl Rule for FunctionRoleWithServiceWildcard {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        for info in &template.analysis.functions {
-            let function = info.resource(template);
+        for group in role_groups(template) {
+            let info = group.info();
             for statement in &info.permissions.statements {
                 if !statement.allow || statement.not_action || reported_as_admin(info, statement) {
                     continue;
@@ -60,16 +60,13 @@ impl Rule for FunctionRoleWithServiceWildcard {
                     continue;
                 };
                 let names: Vec<&str> = wildcards.iter().map(|(name, _)| *name).collect();
-                checker.report(
-                    function,
-                    first.span,
-                    format!(
-                        "execution role of `{}` allows every action of a service: {} (policy `{}`)",
-                        function.origin.id,
-                        code_list(&names),
-                        statement.origin
-                    ),
+                let message = format!(
+                    "{} allows every action of a service: {} (policy `{}`)",
+                    group.subject(template),
+                    code_list(&names),
+                    statement.origin
                 );
+                group.report(template, checker, first.span, message);
             }
         }
     }

@@ -35,6 +35,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `TracingConfig.Mode: Active` (SAM: `Tracing: Active`).",
     }
 }

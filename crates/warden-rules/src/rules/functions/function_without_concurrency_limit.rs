@@ -37,6 +37,7 @@ declare_rule! {
         risk: DenialOfWallet,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `ReservedConcurrentExecutions` to the concurrency the function needs at most.",
     }
 }

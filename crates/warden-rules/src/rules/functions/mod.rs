@@ -13,6 +13,7 @@ mod function_cannot_write_logs;
 mod function_log_group_without_retention;
 mod function_not_in_vpc;
 mod function_on_x86_architecture;
+mod function_role_can_make_data_public;
 mod function_role_privilege_escalation;
 mod function_role_wildcard_resource;
 mod function_role_with_admin_access;
@@ -41,6 +42,7 @@ pub use function_cannot_write_logs::*;
 pub use function_log_group_without_retention::*;
 pub use function_not_in_vpc::*;
 pub use function_on_x86_architecture::*;
+pub use function_role_can_make_data_public::*;
 pub use function_role_privilege_escalation::*;
 pub use function_role_wildcard_resource::*;
 pub use function_role_with_admin_access::*;
@@ -87,4 +89,5 @@ pub static RULES: &[&dyn Rule] = &[
     &TimeoutLeftAtDefault,
     &FunctionNotInVpc,
     &ProvisionedConcurrencyCostHint,
+    &FunctionRoleCanMakeDataPublic,
 ];

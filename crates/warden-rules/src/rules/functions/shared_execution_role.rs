@@ -1,14 +1,21 @@
-use std::collections::HashMap;
-
+use warden_diagnostics::Span;
+use warden_iac::analysis::FunctionInfo;
 use warden_iac::{RoleBinding, Template};
 
-use crate::{declare_rule, Checker, Rule, RuleMeta};
+use super::common::role_groups;
+use crate::rules::name_list;
+use crate::{add_related, declare_rule, Checker, Rule, RuleMeta};
+
+/// What every function role needs, which sharing gives no function in excess: writing its
+/// logs and traces, and Lambda's network interfaces.
+const BASIC_PREFIXES: &[&str] = &["logs:", "xray:", "ec2:"];
 
 declare_rule! {
     /// ## What it does
-    /// Flags Lambda functions that use the same execution role as another function of the
-    /// stack (the same `AWS::IAM::Role`, or the same role ARN). Each function after the first
-    /// is reported, at its `Role`.
+    /// Flags execution roles that several Lambda functions share: an `AWS::IAM::Role` of the
+    /// stack (or the Serverless Framework's default role) that grants more than writing logs
+    /// and traces, or one role ARN given to several functions. One finding per role, naming
+    /// the functions, each a related location.
     ///
     /// ## Why is this bad?
     /// A shared role holds the union of what every function needs, so each function gets
@@ -52,44 +59,87 @@ impl Rule for SharedExecutionRole {
     }
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
-        let mut first_user: HashMap<String, &str> = HashMap::new();
-        for info in &template.analysis.functions {
-            let function = info.resource(template);
-            let (key, name) = match &info.role {
-                RoleBinding::Resource(index) => {
-                    let role = &template.resources[*index];
-                    // The Serverless Framework's shared role is made from `provider` settings.
-                    let name = if role.origin.resource_type == "Serverless::Provider" {
-                        "the service's default execution role (`provider.iam.role`)".to_string()
-                    } else {
-                        format!("its execution role `{}`", role.origin.id)
-                    };
-                    (format!("resource:{}", role.id), name)
-                }
-                RoleBinding::External(arn) => (
-                    format!("external:{arn}"),
-                    format!("its execution role `{arn}`"),
-                ),
-                RoleBinding::Unknown | RoleBinding::Missing => continue,
+        for group in role_groups(template) {
+            if group.functions.len() < 2 {
+                continue;
+            }
+            let info = group.info();
+            let beyond_basic = info.permissions.statements.iter().any(|statement| {
+                statement.allow
+                    && (statement.not_action
+                        || statement.action_names().any(|(name, _)| {
+                            let name = name.to_ascii_lowercase();
+                            !BASIC_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+                        }))
+            });
+            if !beyond_basic && info.permissions.complete {
+                continue;
+            }
+            let Some(role) = group.role else {
+                continue;
             };
-            match first_user.get(&key) {
-                None => {
-                    first_user.insert(key, function.origin.id.as_str());
-                }
-                Some(first) => {
-                    let span = function
-                        .prop("Role")
-                        .map_or(function.span, |role| role.span);
-                    checker.report(
-                        function,
-                        span,
-                        format!(
-                            "`{}` shares {name} with `{first}`: each gets the other's permissions",
-                            function.origin.id
-                        ),
-                    );
+            let name = if role.origin.resource_type == "Serverless::Provider" {
+                "the service's default execution role (`provider.iam.role`)".to_string()
+            } else {
+                format!("execution role `{}`", role.origin.id)
+            };
+            report(template, checker, &group.functions, &name, Some(role.span));
+        }
+        // A role given by ARN: its permissions are not read, but the sharing is.
+        let mut external: Vec<(&str, Vec<&FunctionInfo>)> = Vec::new();
+        for info in &template.analysis.functions {
+            if let RoleBinding::External(arn) = &info.role {
+                match external.iter_mut().find(|(known, _)| known == arn) {
+                    Some((_, functions)) => functions.push(info),
+                    None => external.push((arn, vec![info])),
                 }
             }
         }
+        for (arn, functions) in external {
+            if functions.len() > 1 {
+                report(
+                    template,
+                    checker,
+                    &functions,
+                    &format!("execution role `{arn}`"),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+fn report(
+    template: &Template,
+    checker: &mut Checker<'_>,
+    functions: &[&FunctionInfo],
+    role: &str,
+    role_span: Option<Span>,
+) {
+    let names: Vec<&str> = functions
+        .iter()
+        .map(|info| info.resource(template).origin.id.as_str())
+        .collect();
+    let first = functions[0].resource(template);
+    let span = first
+        .prop("Role")
+        .map(|role| role.span)
+        .or(role_span)
+        .unwrap_or(first.span);
+    let finding = checker.report(
+        first,
+        span,
+        format!(
+            "{} share {role}: each gets the others' permissions",
+            name_list(&names)
+        ),
+    );
+    for info in functions {
+        let function = info.resource(template);
+        add_related(
+            finding,
+            function.span,
+            format!("function `{}` uses this role", function.origin.id),
+        );
     }
 }

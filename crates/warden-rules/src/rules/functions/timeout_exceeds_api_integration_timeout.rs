@@ -82,8 +82,8 @@ impl Rule for TimeoutExceedsApiIntegrationTimeout {
                     function,
                     node.map_or(function.span, |node| node.span),
                     format!(
-                        "`{}` has `Timeout: {seconds}` but API route `{} {}`{others} gives up after {} ms: callers get a 504 while the function keeps running",
-                        function.origin.id, route.method, route.path, limit
+                        "`{}` has `Timeout: {seconds}` but API route `{}`{others} gives up after {} ms: callers get a 504 while the function keeps running",
+                        function.origin.id, route.key(), limit
                     ),
                 );
             }
@@ -97,7 +97,8 @@ fn effective_timeout_ms(route: &Route) -> Option<i64> {
         IntegrationTimeout::Millis(millis) => Some(millis),
         IntegrationTimeout::Unknown => None,
         IntegrationTimeout::Default => Some(match route.kind {
-            ApiKind::Rest => REST_DEFAULT_MS,
+            // WebSocket integrations time out after 29 s, as REST ones do.
+            ApiKind::Rest | ApiKind::WebSocket => REST_DEFAULT_MS,
             ApiKind::Http => HTTP_DEFAULT_MS,
         }),
     }

@@ -220,27 +220,6 @@ fn attached_to_function_roles_only(
     attached > 0
 }
 
-/// Condition keys that limit who can use a public principal (the caller's account,
-/// organisation, network or the calling resource).
-const RESTRICTING_KEYS: &[&str] = &[
-    "aws:sourcearn",
-    "aws:sourceaccount",
-    "aws:sourceowner",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourcevpce",
-    "aws:sourcevpc",
-    "aws:sourceip",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalservicename",
-    "aws:userid",
-    "kms:calleraccount",
-    "kms:viaservice",
-];
-
 /// The condition keys a condition block tests (lower-cased), or `None` when the block
 /// cannot be read (an unknown value): the caller must not report then.
 pub(crate) fn condition_keys(condition: Option<&Node>) -> Option<Vec<String>> {
@@ -263,14 +242,10 @@ pub(crate) fn condition_keys(condition: Option<&Node>) -> Option<Vec<String>> {
     Some(keys)
 }
 
-/// True when the statement's condition restricts a public principal (or cannot be read).
+/// True when the statement's condition restricts a public principal (or cannot be read),
+/// not counting the condition keys in `ignore`.
 pub(crate) fn is_restricted(statement: &Statement, ignore: &[&str]) -> bool {
-    match condition_keys(statement.condition.as_ref()) {
-        None => true,
-        Some(keys) => keys
-            .iter()
-            .any(|key| RESTRICTING_KEYS.contains(&key.as_str()) && !ignore.contains(&key.as_str())),
-    }
+    crate::conditions::narrows_principal_except(statement.condition.as_ref(), ignore)
 }
 
 /// The principal node when the statement allows everyone (`*`, `AWS: *`) without a

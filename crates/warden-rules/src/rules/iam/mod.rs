@@ -4,6 +4,7 @@ mod cross_account_trust_without_condition;
 mod elevated_managed_policy_attached;
 mod policy_allows_full_admin;
 mod policy_uses_not_action_or_not_resource;
+mod principal_can_escalate_through_functions;
 mod trust_policy_too_open;
 mod unconstrained_sensitive_read;
 
@@ -11,6 +12,7 @@ pub use cross_account_trust_without_condition::*;
 pub use elevated_managed_policy_attached::*;
 pub use policy_allows_full_admin::*;
 pub use policy_uses_not_action_or_not_resource::*;
+pub use principal_can_escalate_through_functions::*;
 pub use trust_policy_too_open::*;
 pub use unconstrained_sensitive_read::*;
 
@@ -23,4 +25,5 @@ pub static RULES: &[&dyn Rule] = &[
     &ElevatedManagedPolicyAttached,
     &UnconstrainedSensitiveRead,
     &CrossAccountTrustWithoutCondition,
+    &PrincipalCanEscalateThroughFunctions,
 ];

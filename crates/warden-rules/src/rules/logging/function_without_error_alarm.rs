@@ -47,6 +47,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Add an `AWS::CloudWatch::Alarm` on `AWS/Lambda` `Errors` with a `FunctionName` dimension for the function and `AlarmActions`.",
     }
 }

@@ -41,6 +41,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Info,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Add an event selector with `DataResources: [{Type: AWS::Lambda::Function, Values: [arn:aws:lambda]}]` to the trail.",
     }
 }

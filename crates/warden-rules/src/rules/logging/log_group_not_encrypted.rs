@@ -34,6 +34,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `KmsKeyId` on the log group to a customer managed key that CloudWatch Logs may use.",
     }
 }

@@ -1,5 +1,7 @@
 //! Rules on Logging, monitoring, orchestration and identity (WD8xx).
+mod appsync_api_key_only_auth;
 mod appsync_api_without_logging;
+mod appsync_api_without_waf;
 mod eventbridge_lambda_target_without_dlq;
 mod function_without_error_alarm;
 mod identity_pool_allows_unauthenticated;
@@ -11,7 +13,9 @@ mod state_machine_tracing_disabled;
 mod state_machine_without_customer_managed_key;
 mod user_pool_mfa_disabled;
 
+pub use appsync_api_key_only_auth::*;
 pub use appsync_api_without_logging::*;
+pub use appsync_api_without_waf::*;
 pub use eventbridge_lambda_target_without_dlq::*;
 pub use function_without_error_alarm::*;
 pub use identity_pool_allows_unauthenticated::*;
@@ -37,4 +41,6 @@ pub static RULES: &[&dyn Rule] = &[
     &LambdaDataEventsNotLogged,
     &StateMachineWithoutCustomerManagedKey,
     &AppsyncApiWithoutLogging,
+    &AppsyncApiKeyOnlyAuth,
+    &AppsyncApiWithoutWaf,
 ];

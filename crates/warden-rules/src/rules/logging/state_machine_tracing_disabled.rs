@@ -36,6 +36,7 @@ declare_rule! {
         risk: InsufficientLogging,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `TracingConfiguration.Enabled: true` (SAM `Tracing.Enabled: true`).",
     }
 }

@@ -37,6 +37,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `EncryptionConfiguration` with `Type: CUSTOMER_MANAGED_KMS_KEY` and a `KmsKeyId`.",
     }
 }

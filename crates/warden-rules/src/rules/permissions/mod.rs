@@ -1,5 +1,10 @@
 //! Rules on resource-based permissions and function URLs (WD2xx).
+mod alb_listener_without_tls;
 mod api_permission_any_api_or_stage;
+mod cloudfront_api_weak_tls;
+mod cloudfront_api_without_logging;
+mod cloudfront_api_without_waf;
+pub(crate) mod front_doors;
 mod function_url_wildcard_cors;
 mod function_url_without_auth;
 mod invoke_permission_from_unknown_account;
@@ -8,7 +13,11 @@ mod public_function_url_without_concurrency_limit;
 mod public_invoke_permission;
 mod service_permission_without_source;
 
+pub use alb_listener_without_tls::*;
 pub use api_permission_any_api_or_stage::*;
+pub use cloudfront_api_weak_tls::*;
+pub use cloudfront_api_without_logging::*;
+pub use cloudfront_api_without_waf::*;
 pub use function_url_wildcard_cors::*;
 pub use function_url_without_auth::*;
 pub use invoke_permission_from_unknown_account::*;
@@ -30,6 +39,10 @@ pub static RULES: &[&dyn Rule] = &[
     &PermissionGrantsMoreThanInvoke,
     &ApiPermissionAnyApiOrStage,
     &InvokePermissionFromUnknownAccount,
+    &AlbListenerWithoutTls,
+    &CloudfrontApiWeakTls,
+    &CloudfrontApiWithoutWaf,
+    &CloudfrontApiWithoutLogging,
 ];
 
 /// True when some possible value of an auth type is `NONE`.

@@ -2,7 +2,7 @@ use warden_diagnostics::Span;
 use warden_iac::{Node, Template, Value};
 
 use super::{secret_word, texts};
-use crate::secrets::{is_secret_reference, known_token, redact};
+use crate::secrets::{is_placeholder, is_secret_reference, known_token, redact};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Credential fields of an `AWS::CloudFormation::Authentication` block.
@@ -77,7 +77,7 @@ impl Rule for CredentialsInTemplateMetadata {
                         let Value::String(text) = &value.value else {
                             continue;
                         };
-                        if is_secret_reference(text) {
+                        if is_secret_reference(text) || is_placeholder(text) {
                             continue;
                         }
                         reported.push(value.span);

@@ -1,15 +1,16 @@
 use warden_iac::{Node, Template, Value};
 
-use crate::secrets::{is_secret_name, is_secret_reference, known_token, redact};
+use crate::secrets::{is_placeholder, is_secret_name, is_secret_reference, known_token, redact};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
     /// Flags `AWS::SecretsManager::Secret` resources whose `SecretString` is written in the
     /// template as a literal, rather than generated (`GenerateSecretString`), passed as a
-    /// `NoEcho` parameter or resolved from another store. A JSON document written as a
-    /// mapping (Terraform's `secret_string = jsonencode({...})`) is reported for its literal
-    /// fields with secret-sounding names or known credential formats.
+    /// `NoEcho` parameter or resolved from another store. A JSON document (a mapping, as
+    /// Terraform's `secret_string = jsonencode({...})`, or a JSON string) is reported for its
+    /// literal fields with secret-sounding names or known credential formats. Placeholders
+    /// (`<>`, `<<Enter your password>>`, `changeme`) are not secrets and are not reported.
     ///
     /// ## Why is this bad?
     /// The point of Secrets Manager is that the secret lives only there. A literal
@@ -76,8 +77,28 @@ impl Rule for LiteralSecretString {
                     }
                     _ => continue,
                 };
-                if is_secret_reference(text) {
+                if is_secret_reference(text) || is_placeholder(text) {
                     continue;
+                }
+                // A JSON string is judged by its fields, like a mapping.
+                if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                    if json.is_object() {
+                        let node = warden_iac::policy::node_from_json(&json, value.span);
+                        let mut fields = Vec::new();
+                        literal_secret_fields(&node, &mut fields);
+                        if let Some((field, _, text)) = fields.first() {
+                            checker.report(
+                                secret,
+                                value.span,
+                                format!(
+                                    "secret `{}` has a literal `{field}` in its `SecretString` ({})",
+                                    secret.origin.id,
+                                    redact(text)
+                                ),
+                            );
+                        }
+                        continue;
+                    }
                 }
                 checker.report(
                     secret,
@@ -103,6 +124,7 @@ fn literal_secret_fields<'n>(node: &'n Node, out: &mut Vec<(&'n str, &'n Node, &
                     Value::String(text)
                         if value.parameter.is_none()
                             && !is_secret_reference(text)
+                            && !is_placeholder(text)
                             && (is_secret_name(&key.name) || known_token(text).is_some()) =>
                     {
                         out.push((key.name.as_str(), value, text.as_str()));

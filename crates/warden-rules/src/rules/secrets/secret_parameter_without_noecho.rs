@@ -1,6 +1,6 @@
 use warden_iac::{Template, Value};
 
-use crate::secrets::is_secret_name;
+use crate::secrets::{is_placeholder, is_secret_name, names_a_secret};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -8,7 +8,10 @@ declare_rule! {
     /// Flags template parameters whose name says they hold a secret (`DbPassword`,
     /// `ApiKey`, `GithubToken` ...) and that either lack `NoEcho: true` or carry a
     /// non-empty `Default`. Parameters of type `AWS::SSM::Parameter::Value<...>` hold a
-    /// parameter name, not the secret, and are not flagged.
+    /// parameter name, not the secret, and are not flagged; neither are `Number` parameters,
+    /// nor parameters whose default names a secret (`ACTIVEMQ_SECRET_ARN`, an ARN). A
+    /// placeholder default (`<<Enter your key>>`, `changeme`) does not count as a secret
+    /// written in the template.
     ///
     /// ## Why is this bad?
     /// Without `NoEcho`, CloudFormation shows the value in the console, in
@@ -48,19 +51,34 @@ impl Rule for SecretParameterWithoutNoecho {
 
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for parameter in &template.parameters {
+            // Numbers (`TokensPerBucket`) and SSM references are not secrets.
             if !is_secret_name(&parameter.name)
                 || parameter
                     .parameter_type
                     .starts_with("AWS::SSM::Parameter::Value")
+                || parameter.parameter_type.contains("Number")
             {
                 continue;
             }
+            let default = parameter
+                .default
+                .as_ref()
+                .and_then(|default| match &default.value {
+                    Value::String(text) => Some(text.as_str()),
+                    _ => None,
+                });
+            // A default that names a secret (`ACTIVEMQ_SECRET_ARN`, an ARN) says the
+            // parameter holds where the secret is, not the secret.
+            if default.is_some_and(names_a_secret) {
+                continue;
+            }
+            // A placeholder default (`<<Enter your key>>`) is not a secret written down.
             let has_default =
                 parameter
                     .default
                     .as_ref()
                     .is_some_and(|default| match &default.value {
-                        Value::String(text) => !text.is_empty(),
+                        Value::String(text) => !text.is_empty() && !is_placeholder(text),
                         Value::Null => false,
                         _ => true,
                     });

@@ -35,6 +35,7 @@ declare_rule! {
         risk: InsecureSecrets,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `KmsKeyId` to a customer managed KMS key whose policy limits who may decrypt.",
     }
 }

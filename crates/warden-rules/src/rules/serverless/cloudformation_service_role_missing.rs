@@ -36,6 +36,7 @@ declare_rule! {
         risk: OverPrivileged,
         severity: Low,
         formats: ["serverless"],
+        profile: WellArchitected,
         help: "Set `provider.iam.deploymentRole` to a CloudFormation service role limited to what the service deploys.",
     }
 }

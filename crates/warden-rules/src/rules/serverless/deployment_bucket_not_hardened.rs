@@ -6,9 +6,11 @@ use crate::{declare_rule, Checker, Rule, RuleMeta};
 declare_rule! {
     /// ## What it does
     /// Flags a custom Serverless Framework deployment bucket (`provider.deploymentBucket`
-    /// with settings) that is not hardened: no `serverSideEncryption`, `blockPublicAccess`
-    /// not `true`, or `skipPolicySetup: true` (which drops the policy that refuses plain
-    /// HTTP).
+    /// with settings) that is not hardened: `skipPolicySetup: true`, which drops the policy
+    /// that refuses plain HTTP. Encryption and Block Public Access are not asked for: S3
+    /// encrypts every new object (SSE-S3) and turns Block Public Access on for every new
+    /// bucket since 2023, and the Framework's bucket has both by default; a customer managed
+    /// key (`serverSideEncryption: aws:kms`) is an opt-in beyond that.
     ///
     /// ## Why is this bad?
     /// The deployment bucket holds every packaged version of the service's code and its
@@ -39,7 +41,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Low,
         formats: ["serverless"],
-        help: "Set `serverSideEncryption` and `blockPublicAccess: true` on `provider.deploymentBucket`, and do not set `skipPolicySetup: true`.",
+        help: "Remove `skipPolicySetup: true` from `provider.deploymentBucket`, so the Framework keeps the policy that refuses plain HTTP.",
     }
 }
 
@@ -64,16 +66,6 @@ impl Rule for DeploymentBucketNotHardened {
             .map(Node::display)
             .unwrap_or_else(|| "the deployment bucket".into());
         let mut gaps = Vec::new();
-        if settings.get("serverSideEncryption").is_none() {
-            gaps.push("has no `serverSideEncryption`".to_string());
-        }
-        match settings.get("blockPublicAccess") {
-            None => gaps.push("does not set `blockPublicAccess: true`".to_string()),
-            Some(node) if node.as_bool() == Some(false) => {
-                gaps.push("sets `blockPublicAccess: false`".to_string())
-            }
-            Some(_) => {}
-        }
         if settings.get("skipPolicySetup").and_then(Node::as_bool) == Some(true) {
             gaps.push("skips the TLS-only bucket policy (`skipPolicySetup: true`)".to_string());
         }

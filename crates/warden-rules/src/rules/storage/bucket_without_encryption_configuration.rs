@@ -40,6 +40,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Info,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `BucketEncryption` with `SSEAlgorithm: aws:kms` and a KMS key (or `AES256` to make the default explicit).",
     }
 }

@@ -1,6 +1,6 @@
 //! Helpers shared by the storage rules.
 
-use warden_iac::{Node, Resource, Template};
+use warden_iac::{Node, Resource, Template, Value};
 
 use crate::rules::iam::common::{actions_text, policy_documents, public_allow, target_name};
 use crate::Checker;
@@ -176,4 +176,51 @@ pub(crate) fn sns_subscriptions(template: &Template) -> Vec<SnsSubscription<'_>>
         }
     }
     out
+}
+
+/// The effective value of a Block Public Access flag of a bucket of the stack: `true` when
+/// `PublicAccessBlockConfiguration` is absent (S3 turns all four on for every new bucket
+/// since April 2023), the flag's value when it is present (an omitted flag is `false`),
+/// `None` when it cannot be known.
+pub(crate) fn public_access_flag(bucket: &Resource, flag: &str) -> Option<bool> {
+    let Some(config) = bucket.prop("PublicAccessBlockConfiguration") else {
+        return Some(true);
+    };
+    let mut values = Vec::new();
+    for config in config.alternatives() {
+        match &config.value {
+            Value::Map(map) => match map.get(flag) {
+                None => values.push(false),
+                Some(value) => {
+                    for value in value.alternatives() {
+                        values.push(value.as_bool()?);
+                    }
+                }
+            },
+            _ => return None,
+        }
+    }
+    // Undecided conditions: the flag is on only if every branch turns it on.
+    Some(values.iter().all(|value| *value))
+}
+
+/// True when S3 honours ACLs on the bucket: `OwnershipControls` says `ObjectWriter` or
+/// `BucketOwnerPreferred`. Without it, new buckets are `BucketOwnerEnforced` (ACLs off)
+/// since April 2023. `None` when it cannot be known.
+pub(crate) fn acls_enabled(bucket: &Resource) -> Option<bool> {
+    let Some(controls) = bucket.prop("OwnershipControls") else {
+        return Some(false);
+    };
+    if !controls.is_fully_known() {
+        return None;
+    }
+    Some(
+        controls
+            .get("Rules")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|rule| rule.get("ObjectOwnership").and_then(Node::as_str))
+            .any(|ownership| ownership != "BucketOwnerEnforced"),
+    )
 }

@@ -36,6 +36,7 @@ declare_rule! {
         risk: InsecureConfiguration,
         severity: Low,
         formats: ["cloudformation", "sam", "serverless", "terraform"],
+        profile: WellArchitected,
         help: "Set `SSESpecification` with `SSEEnabled: true`, `SSEType: KMS` and a customer managed `KMSMasterKeyId`.",
     }
 }

@@ -6,8 +6,10 @@ pub(crate) mod common;
 mod dynamodb_deletion_protection_disabled;
 mod dynamodb_point_in_time_recovery_disabled;
 mod dynamodb_without_customer_managed_key;
+mod kinesis_stream_not_encrypted;
 mod kms_key_policy_public;
 mod kms_key_rotation_disabled;
+mod mq_broker_publicly_accessible;
 mod s3_bucket_policy_public;
 mod s3_bucket_public_acl;
 mod s3_bucket_without_tls_policy;
@@ -26,8 +28,10 @@ pub use bucket_without_encryption_configuration::*;
 pub use dynamodb_deletion_protection_disabled::*;
 pub use dynamodb_point_in_time_recovery_disabled::*;
 pub use dynamodb_without_customer_managed_key::*;
+pub use kinesis_stream_not_encrypted::*;
 pub use kms_key_policy_public::*;
 pub use kms_key_rotation_disabled::*;
+pub use mq_broker_publicly_accessible::*;
 pub use s3_bucket_policy_public::*;
 pub use s3_bucket_public_acl::*;
 pub use s3_bucket_without_tls_policy::*;
@@ -62,4 +66,6 @@ pub static RULES: &[&dyn Rule] = &[
     &SnsSubscriptionOverHttp,
     &SnsSubscriptionWithoutRedrive,
     &DynamodbDeletionProtectionDisabled,
+    &MqBrokerPubliclyAccessible,
+    &KinesisStreamNotEncrypted,
 ];

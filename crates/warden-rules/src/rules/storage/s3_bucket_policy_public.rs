@@ -1,16 +1,23 @@
 use warden_iac::policy::principal_is_public;
 use warden_iac::Template;
 
+use super::common::public_access_flag;
 use crate::rules::iam::common::{actions_text, is_restricted, policy_documents, target_name};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Flags S3 bucket policies that allow every principal without a restricting condition. A
+    /// Flags S3 bucket policies that allow every principal without a restricting condition,
+    /// on a bucket of the stack whose Block Public Access lets a public policy through. A
     /// statement counts when it allows `"*"` or `AWS: "*"` and no condition limits it to an
-    /// account, organisation, network or source (`aws:SourceArn`, `aws:SourceAccount`,
-    /// `aws:SourceVpce`, `aws:PrincipalOrgID`, `aws:SourceIp`). Statements that grant every S3 action (`s3:*` or `*`) to
-    /// everyone are flagged even when only `aws:SourceIp` limits them.
+    /// account, organisation, network, source or access point (`aws:SourceArn`,
+    /// `aws:SourceAccount`, `aws:SourceVpce`, `aws:PrincipalOrgID`, `aws:SourceIp`,
+    /// `s3:DataAccessPointAccount` ...), decided per condition key and operator. Statements
+    /// that grant every S3 action (`s3:*` or `*`) to everyone are flagged even when only
+    /// `aws:SourceIp` limits them. A bucket without `PublicAccessBlockConfiguration` has
+    /// `BlockPublicPolicy` on (S3's default since April 2023), which rejects a public policy,
+    /// so only a bucket that turns `BlockPublicPolicy` and `RestrictPublicBuckets` off is
+    /// public; the settings of a bucket outside the stack are not known, and not judged.
     ///
     /// ## Why is this bad?
     /// A public bucket policy exposes the objects (and, with write or `s3:*` actions, lets
@@ -53,6 +60,23 @@ impl Rule for S3BucketPolicyPublic {
     fn check(&self, template: &Template, checker: &mut Checker<'_>) {
         for policy in policy_documents(template) {
             if policy.resource.resource_type != "AWS::S3::BucketPolicy" {
+                continue;
+            }
+            // Block Public Access (`BlockPublicPolicy`, on by default for new buckets)
+            // rejects a public policy, and `RestrictPublicBuckets` ignores it. A bucket
+            // outside the stack has settings Warden cannot read.
+            let Some(target) = policy
+                .resource
+                .prop("Bucket")
+                .and_then(|node| template.referenced(node))
+                .filter(|target| target.resource_type == "AWS::S3::Bucket")
+            else {
+                continue;
+            };
+            let blocked = ["BlockPublicPolicy", "RestrictPublicBuckets"]
+                .iter()
+                .any(|flag| public_access_flag(target, flag) != Some(false));
+            if blocked {
                 continue;
             }
             let bucket = target_name(template, policy.resource.prop("Bucket"))

@@ -1,5 +1,6 @@
 use warden_iac::Template;
 
+use super::common::{acls_enabled, public_access_flag};
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 const PUBLIC_ACLS: &[&str] = &["PublicRead", "PublicReadWrite", "AuthenticatedRead"];
@@ -7,7 +8,11 @@ const PUBLIC_ACLS: &[&str] = &["PublicRead", "PublicReadWrite", "AuthenticatedRe
 declare_rule! {
     /// ## What it does
     /// Flags S3 buckets whose canned ACL (`AccessControl`) is `PublicRead`,
-    /// `PublicReadWrite` or `AuthenticatedRead`.
+    /// `PublicReadWrite` or `AuthenticatedRead`, where the ACL takes effect: ACLs enabled
+    /// (`OwnershipControls` with `ObjectWriter` or `BucketOwnerPreferred`) and
+    /// `BlockPublicAcls` and `IgnorePublicAcls` turned off. Since April 2023 new buckets have
+    /// ACLs disabled and Block Public Access on, so a bucket without those settings cannot be
+    /// made public by its ACL.
     ///
     /// ## Why is this bad?
     /// These ACLs let everyone on the internet (or every AWS account in the world, for
@@ -50,6 +55,15 @@ impl Rule for S3BucketPublicAcl {
             let Some(acl) = bucket.prop("AccessControl") else {
                 continue;
             };
+            // A public ACL takes effect only where ACLs are enabled and Block Public Access
+            // lets it through; S3's defaults since April 2023 do neither.
+            let effective = acls_enabled(bucket) == Some(true)
+                && ["BlockPublicAcls", "IgnorePublicAcls"]
+                    .iter()
+                    .all(|flag| public_access_flag(bucket, flag) == Some(false));
+            if !effective {
+                continue;
+            }
             for acl in acl.alternatives() {
                 if let Some(name) = acl.as_str().filter(|name| PUBLIC_ACLS.contains(name)) {
                     checker.report(

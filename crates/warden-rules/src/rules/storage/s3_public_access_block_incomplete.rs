@@ -1,7 +1,7 @@
 use warden_iac::Template;
 
 use super::common::explicit_false;
-use crate::{declare_rule, Checker, Rule, RuleMeta};
+use crate::{add_related, declare_rule, Checker, Rule, RuleMeta};
 
 const FLAGS: &[&str] = &[
     "BlockPublicAcls",
@@ -58,17 +58,28 @@ impl Rule for S3PublicAccessBlockIncomplete {
             let Some(block) = bucket.prop("PublicAccessBlockConfiguration") else {
                 continue;
             };
+            // One bucket, one cause: the flags it turns off are one finding.
+            let mut off: Vec<(&str, &warden_iac::Node)> = Vec::new();
             for flag in FLAGS {
                 for value in explicit_false(block.get(flag)) {
-                    checker.report(
-                        bucket,
-                        value.span,
-                        format!(
-                            "bucket `{}` turns off Block Public Access `{flag}`",
-                            bucket.origin.id
-                        ),
-                    );
+                    off.push((flag, value));
                 }
+            }
+            let Some((_, first)) = off.first() else {
+                continue;
+            };
+            let names: Vec<&str> = off.iter().map(|(flag, _)| *flag).collect();
+            let finding = checker.report(
+                bucket,
+                first.span,
+                format!(
+                    "bucket `{}` turns off Block Public Access {}",
+                    bucket.origin.id,
+                    crate::rules::code_list(&names)
+                ),
+            );
+            for (flag, value) in &off[1..] {
+                add_related(finding, value.span, format!("`{flag}: false`"));
             }
         }
     }
