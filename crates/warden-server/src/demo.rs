@@ -216,7 +216,7 @@ fn special_line(function: &str, n: u64, _: usize) -> Option<String> {
     }
     match n % 400 {
         17 => Some("INFO\tassuming role with key AKIAIOSFODNN7EXAMPLE for partner sync".into()),
-        211 => Some(r#"INFO	received login event {"username":"admin' OR '1'='1","password_hint":"none"}"#.into()),
+        211 => Some(r#"INFO	received event {"httpMethod":"POST","path":"/login","body":"{\"username\":\"admin' OR '1'='1\",\"password_hint\":\"none\"}"}"#.into()),
         307 => Some("WARN\tAccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/auth-service-role/auth-service is not authorized to perform: secretsmanager:GetSecretValue on resource: prod/db".into()),
         _ => None,
     }
