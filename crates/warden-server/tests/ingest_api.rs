@@ -512,7 +512,7 @@ async fn secrets_are_redacted_before_storage_and_security_events_listed() {
         at,
         &[
             "using key AKIAIOSFODNN7EXAMPLE now",
-            "query id=1' OR '1'='1",
+            "GET /items?id=1' OR '1'='1 HTTP/1.1",
         ],
         "",
     );
