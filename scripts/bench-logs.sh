@@ -4,6 +4,7 @@
 #   scripts/bench-logs.sh                 # 4,000,000 plain-text lines
 #   LINES=10000000 scripts/bench-logs.sh  # more lines
 #   NDJSON_GB=3 scripts/bench-logs.sh     # also a multi-GB NDJSON subscription archive
+#   STREAMS=1000000 scripts/bench-logs.sh # one-invocation streams for the memory figure
 #
 # Prints lines/s for warden and, as the yardstick, for `grep -c` on the same file, and
 # warden's peak RSS. Uses its own target dir; the generated files go to $BENCH_DIR
@@ -12,6 +13,7 @@ set -euo pipefail
 
 LINES=${LINES:-4000000}
 NDJSON_GB=${NDJSON_GB:-0}
+STREAMS=${STREAMS:-1000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target-logs}
 BENCH_DIR=${BENCH_DIR:-$(mktemp -d)}
@@ -122,4 +124,29 @@ PY
   echo "NDJSON archive: $COUNT log events, $SIZE MB"
   run "grep -c messageType (yardstick)" grep -c messageType "$BENCH_DIR/archive.ndjson"
   run "warden logs analyze (ndjson)" "$WARDEN" logs analyze "$BENCH_DIR/archive.ndjson"
+fi
+
+if [ "$STREAMS" != 0 ]; then
+  # One decoded subscription payload per line, each a whole invocation of its own stream
+  # (START, a line, END, REPORT): memory must not grow with the number of streams.
+  python3 - "$BENCH_DIR/streams.ndjson" "$STREAMS" <<'PY'
+import json, sys
+path, n = sys.argv[1], int(sys.argv[2])
+out = open(path, "w", buffering=1 << 20)
+for i in range(n):
+    rid = f"{i:08x}-0000-4000-8000-{i:012x}"
+    msgs = [f"START RequestId: {rid} Version: $LATEST\n",
+            f"2024-01-01T00:00:00.000Z\t{rid}\tINFO\tprocessed order {i}\n",
+            f"END RequestId: {rid}\n",
+            f"REPORT RequestId: {rid}\tDuration: 12.5 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\n"]
+    doc = {"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/fanout",
+           "logStream": f"2024/01/01/[$LATEST]{i:032x}", "subscriptionFilters": ["f"],
+           "logEvents": [{"id": f"{i:048d}{j:08d}", "timestamp": 1704067200000 + i, "message": m} for j, m in enumerate(msgs)]}
+    out.write(json.dumps(doc) + "\n")
+PY
+  COUNT=$((STREAMS * 4))
+  SIZE=$(du -m "$BENCH_DIR/streams.ndjson" | cut -f1)
+  echo "one-invocation streams: $STREAMS streams, $COUNT log events, $SIZE MB"
+  run "warden logs analyze ($STREAMS streams)" "$WARDEN" logs analyze "$BENCH_DIR/streams.ndjson"
+  printf 'memory for %d one-invocation streams: %.1f MB peak RSS (target: <= 100 MB)\n' "$STREAMS" "$(echo "${PEAK_KB:-0} / 1024" | bc -l)"
 fi

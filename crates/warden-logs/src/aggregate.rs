@@ -12,6 +12,7 @@ use warden_diagnostics::Risk;
 
 use crate::assembler::{AssemblerStats, Emitted};
 use crate::invocation::{serialize_time, ErrorOccurrence, Invocation, Outcome};
+use crate::metrics::MetricPoint;
 use crate::percentiles::{DurationDistribution, Method, Percentiles};
 use crate::pricing::{CostModel, PRICE_TABLE_SOURCE, PRICE_TABLE_VERSION};
 use crate::security::SecurityEvent;
@@ -20,6 +21,14 @@ pub const MAX_ERROR_GROUPS: usize = 10_000;
 const SAMPLE_REQUEST_IDS: usize = 5;
 const SECURITY_SAMPLES_PER_KIND: usize = 20;
 const MAX_SECURITY_EVENTS: usize = 1_000;
+/// Custom metric series kept (function × namespace × name × unit × dimensions).
+pub const MAX_METRIC_SERIES: usize = 1_000;
+/// Time buckets kept per metric series.
+const MAX_METRIC_BUCKETS: usize = 10_000;
+/// Width of a metric time bucket.
+pub const METRIC_BUCKET_MS: i64 = 60_000;
+/// Invocations with memory figures needed before a size is suggested.
+const RIGHT_SIZING_MIN_INVOCATIONS: u64 = 10;
 
 /// The analysis result. Field names are the API contract: add, never rename.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -27,7 +36,62 @@ pub struct Report {
     pub functions: Vec<FunctionSummary>,
     pub error_groups: Vec<ErrorGroup>,
     pub security_events: Vec<SecurityEvent>,
+    /// Custom metrics from Embedded Metric Format lines.
+    pub metrics: Vec<MetricSeries>,
     pub totals: Totals,
+    /// What Warden could not understand or had to guess, in words.
+    pub warnings: Vec<String>,
+}
+
+/// One custom metric (EMF): totals and per-minute buckets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricSeries {
+    pub function: String,
+    pub namespace: String,
+    pub name: String,
+    pub unit: Option<String>,
+    pub dimensions: BTreeMap<String, String>,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Width of each bucket in seconds.
+    pub bucket_seconds: i64,
+    pub buckets: Vec<MetricBucket>,
+    /// Values without a time, or beyond the bucket cap, are in the totals only.
+    pub unbucketed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricBucket {
+    #[serde(serialize_with = "serialize_ms")]
+    pub start: i64,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+fn serialize_ms<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serialize_time(&Some(*value), serializer)
+}
+
+/// Memory right-sizing for one function: how much of its configured memory it uses.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MemoryUse {
+    /// The configured size most invocations ran with.
+    pub configured_mb: Option<u32>,
+    /// Nearest-rank percentiles of `Max Memory Used` over the invocations.
+    pub max_used_p50_mb: Option<u32>,
+    pub max_used_p99_mb: Option<u32>,
+    pub max_used_mb: Option<u32>,
+    /// A smaller size that still leaves headroom (max × 1.1 and p99 × 1.3, in 64 MB
+    /// steps, at least 128 MB); `None` when the configured size is not larger.
+    pub suggested_mb: Option<u32>,
+    /// What the invocations seen would have cost less at the suggested size.
+    pub estimated_saving_usd: Option<f64>,
+    pub estimated_saving_percent: Option<f64>,
+    pub note: &'static str,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -40,17 +104,6 @@ pub struct Failures {
 }
 
 impl Failures {
-    fn add(&mut self, outcome: Outcome) {
-        match outcome {
-            Outcome::Success => {}
-            Outcome::Error => self.error += 1,
-            Outcome::Timeout => self.timeout += 1,
-            Outcome::OutOfMemory => self.out_of_memory += 1,
-            Outcome::InitError => self.init_error += 1,
-            Outcome::Crash => self.crash += 1,
-        }
-    }
-
     pub fn total(&self) -> u64 {
         self.error + self.timeout + self.out_of_memory + self.init_error + self.crash
     }
@@ -64,7 +117,7 @@ impl Failures {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FunctionSummary {
     pub function: String,
     pub log_group: String,
@@ -74,6 +127,8 @@ pub struct FunctionSummary {
     pub cold_starts: u64,
     /// SnapStart restores, counted apart from cold starts.
     pub snapstart_restores: u64,
+    /// Environments initialised ahead of demand (not cold starts).
+    pub proactive_inits: u64,
     /// Invocations without a REPORT (input ended, sandbox crashed, record lost).
     pub incomplete: u64,
     pub duration_ms: Percentiles,
@@ -83,6 +138,21 @@ pub struct FunctionSummary {
     pub max_memory_used_mb: Option<u32>,
     pub memory_size_mb: Option<u32>,
     pub cost_usd: f64,
+    pub memory: MemoryUse,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Versions and aliases seen.
+    pub versions: Vec<String>,
+    pub aliases: Vec<String>,
+}
+
+/// One occurrence of an error group, to look it up in X-Ray or the logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorSample {
+    pub request_id: Option<String>,
+    #[serde(serialize_with = "serialize_time")]
+    pub timestamp: Option<i64>,
+    pub xray_trace_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,6 +172,7 @@ pub struct ErrorGroup {
     #[serde(serialize_with = "serialize_time")]
     pub last_seen: Option<i64>,
     pub sample_request_ids: Vec<String>,
+    pub samples: Vec<ErrorSample>,
     pub frames: Vec<String>,
     pub sample_stack: Vec<String>,
 }
@@ -123,6 +194,7 @@ pub struct Totals {
     pub failed_invocations: u64,
     pub cold_starts: u64,
     pub snapstart_restores: u64,
+    pub proactive_inits: u64,
     pub incomplete: u64,
     pub billed_duration_ms_total: u64,
     pub cost_usd: f64,
@@ -146,13 +218,40 @@ struct FunctionState {
     failures: Failures,
     cold_starts: u64,
     restores: u64,
+    proactive_inits: u64,
     incomplete: u64,
     durations: DurationDistribution,
     billed_total: u64,
     max_memory_used: Option<u32>,
     memory_size: Option<u32>,
     cost: f64,
+    /// `Max Memory Used` → invocations, for right-sizing percentiles.
+    memory_used: BTreeMap<u32, u64>,
+    /// Configured size → (invocations, billed ms), for the suggestion and its saving.
+    memory_sizes: BTreeMap<u32, (u64, u64)>,
+    account: Option<String>,
+    region: Option<String>,
+    versions: std::collections::BTreeSet<String>,
+    aliases: std::collections::BTreeSet<String>,
 }
+
+#[derive(Default)]
+struct SeriesState {
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    buckets: BTreeMap<i64, (u64, f64, f64, f64)>,
+    unbucketed: u64,
+}
+
+type SeriesKey = (
+    String,
+    String,
+    String,
+    Option<String>,
+    BTreeMap<String, String>,
+);
 
 /// Folds [`Emitted`] items into a [`Report`].
 pub struct Aggregator {
@@ -166,6 +265,8 @@ pub struct Aggregator {
     security_total: u64,
     security_by_risk: BTreeMap<String, u64>,
     exact_cap: usize,
+    metrics: BTreeMap<SeriesKey, SeriesState>,
+    metric_points_dropped: u64,
 }
 
 impl Aggregator {
@@ -186,18 +287,31 @@ impl Aggregator {
             security_total: 0,
             security_by_risk: BTreeMap::new(),
             exact_cap,
+            metrics: BTreeMap::new(),
+            metric_points_dropped: 0,
         }
     }
 
     pub fn add(&mut self, item: &Emitted) {
         match item {
             Emitted::Invocation(invocation) => self.add_invocation(invocation),
+            Emitted::Amended(amendment) => {
+                self.count_invocation(&amendment.previous, -1);
+                self.count_invocation(&amendment.current, 1);
+            }
             Emitted::Error(error) => self.add_error(error),
             Emitted::Security(event) => self.add_security(event),
+            Emitted::Metric(point) => self.add_metric(point),
         }
     }
 
     pub fn add_invocation(&mut self, invocation: &Invocation) {
+        self.count_invocation(invocation, 1);
+    }
+
+    /// Adds (`sign` 1) or takes back (`sign` -1, the old version of an amended invocation)
+    /// one invocation's contribution.
+    fn count_invocation(&mut self, invocation: &Invocation, sign: i64) {
         let exact_cap = self.exact_cap;
         let f = self
             .functions
@@ -209,22 +323,111 @@ impl Aggregator {
         if f.log_group.is_empty() {
             f.log_group = invocation.log_group.clone();
         }
-        f.invocations += 1;
-        f.failures.add(invocation.outcome);
-        f.cold_starts += u64::from(invocation.cold_start);
-        f.restores += u64::from(invocation.snapstart_restore);
-        f.incomplete += u64::from(!invocation.complete);
-        if let Some(d) = invocation.duration_ms {
-            f.durations.add(d);
+        let add = |counter: &mut u64, yes: bool| {
+            if yes {
+                *counter = counter.wrapping_add_signed(sign);
+            }
+        };
+        add(&mut f.invocations, true);
+        match invocation.outcome {
+            Outcome::Success => {}
+            Outcome::Error => add(&mut f.failures.error, true),
+            Outcome::Timeout => add(&mut f.failures.timeout, true),
+            Outcome::OutOfMemory => add(&mut f.failures.out_of_memory, true),
+            Outcome::InitError => add(&mut f.failures.init_error, true),
+            Outcome::Crash => add(&mut f.failures.crash, true),
         }
-        f.billed_total += invocation.billed_duration_ms.unwrap_or(0);
+        add(&mut f.cold_starts, invocation.cold_start);
+        add(&mut f.restores, invocation.snapstart_restore);
+        add(&mut f.proactive_inits, invocation.proactive_init);
+        add(&mut f.incomplete, !invocation.complete);
+        if let Some(d) = invocation.duration_ms {
+            if sign > 0 {
+                f.durations.add(d);
+            } else {
+                f.durations.remove(d);
+            }
+        }
+        let billed = invocation.billed_duration_ms.unwrap_or(0);
+        f.billed_total = f.billed_total.wrapping_add_signed(sign * billed as i64);
+        if sign > 0 {
+            if let Some(used) = invocation.max_memory_used_mb {
+                f.max_memory_used = Some(f.max_memory_used.map_or(used, |m| m.max(used)));
+            }
+            if let Some(size) = invocation.memory_size_mb {
+                f.memory_size = Some(f.memory_size.map_or(size, |m| m.max(size)));
+            }
+            if f.account.is_none() {
+                f.account.clone_from(&invocation.account);
+            }
+            if f.region.is_none() {
+                f.region.clone_from(&invocation.region);
+            }
+            if let Some(v) = &invocation.version {
+                if f.versions.len() < 100 {
+                    f.versions.insert(v.clone());
+                }
+            }
+            if let Some(a) = &invocation.alias {
+                if f.aliases.len() < 100 {
+                    f.aliases.insert(a.clone());
+                }
+            }
+        }
         if let Some(used) = invocation.max_memory_used_mb {
-            f.max_memory_used = Some(f.max_memory_used.map_or(used, |m| m.max(used)));
+            let n = f.memory_used.entry(used).or_insert(0);
+            *n = n.wrapping_add_signed(sign);
+            if *n == 0 {
+                f.memory_used.remove(&used);
+            }
         }
         if let Some(size) = invocation.memory_size_mb {
-            f.memory_size = Some(f.memory_size.map_or(size, |m| m.max(size)));
+            let (n, ms) = f.memory_sizes.entry(size).or_insert((0, 0));
+            *n = n.wrapping_add_signed(sign);
+            *ms = ms.wrapping_add_signed(sign * billed as i64);
         }
-        f.cost += invocation.cost_usd.unwrap_or(0.0);
+        f.cost += sign as f64 * invocation.cost_usd.unwrap_or(0.0);
+    }
+
+    pub fn add_metric(&mut self, point: &MetricPoint) {
+        let key: SeriesKey = (
+            point.function.clone(),
+            point.namespace.clone(),
+            point.name.clone(),
+            point.unit.clone(),
+            point.dimensions.clone(),
+        );
+        if !self.metrics.contains_key(&key) && self.metrics.len() >= MAX_METRIC_SERIES {
+            self.metric_points_dropped += 1;
+            return;
+        }
+        let series = self.metrics.entry(key).or_default();
+        for &v in &point.values {
+            if series.count == 0 {
+                series.min = v;
+                series.max = v;
+            }
+            series.count += 1;
+            series.sum += v;
+            series.min = series.min.min(v);
+            series.max = series.max.max(v);
+            let bucket = point
+                .timestamp
+                .map(|ts| ts.div_euclid(METRIC_BUCKET_MS) * METRIC_BUCKET_MS);
+            match bucket {
+                Some(start)
+                    if series.buckets.contains_key(&start)
+                        || series.buckets.len() < MAX_METRIC_BUCKETS =>
+                {
+                    let b = series.buckets.entry(start).or_insert((0, 0.0, v, v));
+                    b.0 += 1;
+                    b.1 += v;
+                    b.2 = b.2.min(v);
+                    b.3 = b.3.max(v);
+                }
+                _ => series.unbucketed += 1,
+            }
+        }
     }
 
     pub fn add_error(&mut self, error: &ErrorOccurrence) {
@@ -239,6 +442,11 @@ impl Aggregator {
                     && !group.sample_request_ids.contains(id)
                 {
                     group.sample_request_ids.push(id.clone());
+                    group.samples.push(ErrorSample {
+                        request_id: Some(id.clone()),
+                        timestamp: error.timestamp,
+                        xray_trace_id: error.xray_trace_id.clone(),
+                    });
                 }
             }
             if group.sample_stack.is_empty() && !error.stack.is_empty() {
@@ -263,6 +471,11 @@ impl Aggregator {
                 first_seen: error.timestamp,
                 last_seen: error.timestamp,
                 sample_request_ids: error.request_id.iter().cloned().collect(),
+                samples: vec![ErrorSample {
+                    request_id: error.request_id.clone(),
+                    timestamp: error.timestamp,
+                    xray_trace_id: error.xray_trace_id.clone(),
+                }],
                 frames: error.frames.clone(),
                 sample_stack: error.stack.clone(),
             },
@@ -305,6 +518,7 @@ impl Aggregator {
                     failures: f.failures.clone(),
                     cold_starts: f.cold_starts,
                     snapstart_restores: f.restores,
+                    proactive_inits: f.proactive_inits,
                     incomplete: f.incomplete,
                     duration_ms: f.durations.percentiles(),
                     percentiles: f.durations.method(),
@@ -312,6 +526,11 @@ impl Aggregator {
                     max_memory_used_mb: f.max_memory_used,
                     memory_size_mb: f.memory_size,
                     cost_usd: round_cost(f.cost),
+                    memory: memory_use(f, &self.cost),
+                    account: f.account.clone(),
+                    region: f.region.clone(),
+                    versions: f.versions.iter().cloned().collect(),
+                    aliases: f.aliases.iter().cloned().collect(),
                 }
             })
             .collect();
@@ -330,6 +549,7 @@ impl Aggregator {
             failures: totals_failures,
             cold_starts: sum(|f| f.cold_starts),
             snapstart_restores: sum(|f| f.snapstart_restores),
+            proactive_inits: sum(|f| f.proactive_inits),
             incomplete: sum(|f| f.incomplete),
             billed_duration_ms_total: sum(|f| f.billed_duration_ms_total),
             cost_usd: round_cost(self.functions.values().map(|f| f.cost).sum()),
@@ -349,13 +569,185 @@ impl Aggregator {
             input: stats.clone(),
             input_problems,
         };
+        let metrics = self
+            .metrics
+            .iter()
+            .map(
+                |((function, namespace, name, unit, dimensions), s)| MetricSeries {
+                    function: function.clone(),
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    unit: unit.clone(),
+                    dimensions: dimensions.clone(),
+                    count: s.count,
+                    sum: s.sum,
+                    min: s.min,
+                    max: s.max,
+                    bucket_seconds: METRIC_BUCKET_MS / 1000,
+                    buckets: s
+                        .buckets
+                        .iter()
+                        .map(|(&start, &(count, sum, min, max))| MetricBucket {
+                            start,
+                            count,
+                            sum,
+                            min,
+                            max,
+                        })
+                        .collect(),
+                    unbucketed: s.unbucketed,
+                },
+            )
+            .collect();
+        let warnings = warnings(&totals, self.metric_points_dropped);
         Report {
             functions,
             error_groups,
             security_events: self.security.clone(),
+            metrics,
             totals,
+            warnings,
         }
     }
+}
+
+const MEMORY_NOTE: &str = "estimate: assumes each invocation takes as long at the suggested size; Lambda gives CPU in proportion to memory, so CPU-bound code may run longer";
+
+fn memory_use(f: &FunctionState, cost: &CostModel) -> MemoryUse {
+    let total: u64 = f.memory_used.values().sum();
+    let quantile = |q: f64| -> Option<u32> {
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        f.memory_used.iter().find_map(|(&mb, &n)| {
+            seen += n;
+            (seen >= rank).then_some(mb)
+        })
+    };
+    let configured = f
+        .memory_sizes
+        .iter()
+        .filter(|(_, (n, _))| *n > 0)
+        .max_by_key(|(size, (n, _))| (*n, **size))
+        .map(|(&size, _)| size);
+    let (p50, p99, max) = (
+        quantile(0.5),
+        quantile(0.99),
+        f.memory_used.keys().last().copied(),
+    );
+    let mut use_ = MemoryUse {
+        configured_mb: configured,
+        max_used_p50_mb: p50,
+        max_used_p99_mb: p99,
+        max_used_mb: max,
+        suggested_mb: None,
+        estimated_saving_usd: None,
+        estimated_saving_percent: None,
+        note: MEMORY_NOTE,
+    };
+    let (Some(configured), Some(p99), Some(max)) = (configured, p99, max) else {
+        return use_;
+    };
+    if total < RIGHT_SIZING_MIN_INVOCATIONS {
+        return use_;
+    }
+    let need = (f64::from(max) * 1.1).max(f64::from(p99) * 1.3);
+    let suggested = ((need / 64.0).ceil() as u32 * 64).max(128);
+    if suggested >= configured {
+        return use_;
+    }
+    let billed = f.memory_sizes.get(&configured).map_or(0, |(_, ms)| *ms);
+    let now = cost.invocation_cost(billed, configured);
+    let then = cost.invocation_cost(billed, suggested);
+    use_.suggested_mb = Some(suggested);
+    use_.estimated_saving_usd = Some(round_cost(now - then));
+    use_.estimated_saving_percent =
+        Some(((1.0 - f64::from(suggested) / f64::from(configured)) * 1000.0).round() / 10.0);
+    use_
+}
+
+/// Says in words what could not be understood, or what the counts rest on.
+fn warnings(totals: &Totals, metric_points_dropped: u64) -> Vec<String> {
+    let s = &totals.input;
+    let mut out = Vec::new();
+    if totals.invocations == 0 && s.events > 0 {
+        let lambda_lines = s.platform_records + s.request_id_lines;
+        if lambda_lines == 0 && (totals.error_occurrences > 0 || s.emf_documents > 0) {
+            out.push(format!(
+                "no START/REPORT lines in {} events, so no invocation: only {} error reports and {} metric documents were read (a fragment or a filtered export?)",
+                s.events, totals.error_occurrences, s.emf_documents
+            ));
+        } else if lambda_lines == 0 {
+            out.push(format!(
+                "no Lambda log lines recognised in {} events: expected START/END/REPORT lines, runtime lines with a request id, or platform.* records (is this a Lambda log, and is its format one of those listed by `warden logs analyze --help`?)",
+                s.events
+            ));
+        } else {
+            let mut why = Vec::new();
+            if s.malformed_platform_lines > 0 {
+                why.push(format!(
+                    "{} START/REPORT lines could not be read (fields missing or cut)",
+                    s.malformed_platform_lines
+                ));
+            }
+            if s.ends > 0 {
+                why.push(format!("{} END lines but no START or REPORT line", s.ends));
+            }
+            if s.request_id_lines > 0 {
+                why.push(format!(
+                    "{} lines carry a request id but no START or REPORT line names it (was the export filtered to application output?)",
+                    s.request_id_lines
+                ));
+            }
+            if why.is_empty() {
+                why.push(format!(
+                    "{} platform lines (INIT_START, EXTENSION, …) but no START or REPORT",
+                    s.platform_records
+                ));
+            }
+            out.push(format!(
+                "Lambda log lines were recognised but no invocation could be assembled: {}",
+                why.join("; ")
+            ));
+        }
+    } else if s.malformed_platform_lines > 0 {
+        out.push(format!(
+            "{} START/REPORT lines could not be read and were skipped",
+            s.malformed_platform_lines
+        ));
+    }
+    if s.logs_dropped > 0 {
+        out.push(format!(
+            "the Telemetry API dropped {} records: counts may be low",
+            s.logs_dropped
+        ));
+    }
+    if s.duplicate_events > 0 {
+        out.push(format!(
+            "{} re-delivered events (same CloudWatch event id) were ignored",
+            s.duplicate_events
+        ));
+    }
+    if s.duplicate_records > 0 {
+        out.push(format!(
+            "{} START/REPORT lines were read twice (same request, same time) and counted once",
+            s.duplicate_records
+        ));
+    }
+    if s.reordered_inputs > 0 {
+        out.push(format!(
+            "{} inputs were newest first and were read in time order",
+            s.reordered_inputs
+        ));
+    }
+    if metric_points_dropped > 0 {
+        out.push(format!(
+            "{metric_points_dropped} custom metric points beyond {MAX_METRIC_SERIES} series were not kept"
+        ));
+    }
+    out
 }
 
 fn min_time(a: Option<i64>, b: Option<i64>) -> Option<i64> {

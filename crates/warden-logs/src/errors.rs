@@ -247,7 +247,8 @@ pub fn error_start(line: &AppLine<'_>) -> Option<ErrorStart> {
     }
     let body = line.body;
     if line.python_unhandled {
-        return start(ErrorShape::Python, true);
+        // `[ERROR] First test message` is a logged message, not the runtime's report.
+        return start(ErrorShape::Python, crate::message::names_a_type(body));
     }
     if body.starts_with("Invoke Error")
         || body.starts_with("Uncaught Exception")

@@ -8,7 +8,7 @@ use std::fmt;
 /// Borrowed so that the text decoder can hand out lines straight from its read buffer; the
 /// assembler copies only what it keeps. Empty `log_group` / `log_stream` mean "not named by
 /// the input" (a plain text export): events without a stream share one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LogEvent<'a> {
     /// Unix milliseconds, when the envelope or the line says.
     pub timestamp_ms: Option<i64>,
@@ -18,6 +18,13 @@ pub struct LogEvent<'a> {
     pub log_group: &'a str,
     /// e.g. `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`: one per sandbox.
     pub log_stream: &'a str,
+    /// CloudWatch's event id (`logEvents[].id`, `events[].eventId`, Insights `@ptr`): the
+    /// assembler drops an event whose id it has already seen in the same stream.
+    pub id: Option<&'a str>,
+    /// The AWS account that owns the log group (subscription `owner`, Insights `@log`).
+    pub account: Option<&'a str>,
+    /// The AWS region, when an ARN in the envelope says.
+    pub region: Option<&'a str>,
 }
 
 /// An owned [`LogEvent`], for callers that collect events before feeding them (the server's
@@ -28,6 +35,9 @@ pub struct OwnedLogEvent {
     pub message: String,
     pub log_group: String,
     pub log_stream: String,
+    pub id: Option<String>,
+    pub account: Option<String>,
+    pub region: Option<String>,
 }
 
 impl OwnedLogEvent {
@@ -37,6 +47,9 @@ impl OwnedLogEvent {
             message: &self.message,
             log_group: &self.log_group,
             log_stream: &self.log_stream,
+            id: self.id.as_deref(),
+            account: self.account.as_deref(),
+            region: self.region.as_deref(),
         }
     }
 }
@@ -48,6 +61,9 @@ impl From<LogEvent<'_>> for OwnedLogEvent {
             message: event.message.to_owned(),
             log_group: event.log_group.to_owned(),
             log_stream: event.log_stream.to_owned(),
+            id: event.id.map(str::to_owned),
+            account: event.account.map(str::to_owned),
+            region: event.region.map(str::to_owned),
         }
     }
 }

@@ -85,7 +85,7 @@ pub fn follow_file(
         }
         let quiet = last_data.elapsed();
         if !settled && quiet >= options.settle_after {
-            pipeline.flush_settled();
+            pipeline.flush();
             deliver(pipeline, on_items)?;
             settled = true;
         }
@@ -149,7 +149,7 @@ pub fn follow_reader(
             Err(RecvTimeoutError::Timeout) => {
                 let quiet = last_data.elapsed();
                 if !settled && quiet >= options.settle_after {
-                    pipeline.flush_settled();
+                    pipeline.flush();
                     deliver(pipeline, on_items)?;
                     settled = true;
                 }

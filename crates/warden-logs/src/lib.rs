@@ -31,6 +31,7 @@ for message in [
         message,
         log_group: "/aws/lambda/checkout",
         log_stream: "2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef",
+        ..LogEvent::default()
     });
 }
 pipeline.finish();
@@ -50,6 +51,8 @@ pub mod follow;
 pub mod input;
 pub mod invocation;
 pub mod message;
+pub mod metrics;
+pub mod naming;
 pub mod percentiles;
 pub mod pipeline;
 pub mod platform;
@@ -62,8 +65,9 @@ pub use aggregate::{Aggregator, ErrorGroup, Failures, FunctionSummary, Report, T
 pub use assembler::{Assembler, AssemblerConfig, AssemblerStats, Emitted};
 pub use event::{EventSink, InputProblem, LogEvent, OwnedLogEvent};
 pub use input::{decode_reader, SourceContext, StreamDecoder};
-pub use invocation::{ErrorOccurrence, ErrorRef, Invocation, Outcome};
-pub use percentiles::Method;
+pub use invocation::{Amendment, ErrorOccurrence, ErrorRef, Invocation, Outcome};
+pub use metrics::MetricPoint;
+pub use percentiles::{Method, Percentiles, Sketch};
 pub use pipeline::Pipeline;
 pub use pricing::{Architecture, CostModel};
 pub use security::{SecurityEvent, SecurityScanner};

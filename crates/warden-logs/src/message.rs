@@ -198,6 +198,19 @@ fn parse_json_message(text: &str) -> Option<Message<'_>> {
     }))
 }
 
+/// Python's runtime reports an unhandled exception as `[ERROR] Type: message`; a logging
+/// call's `[ERROR] some text` names no type.
+pub fn names_a_type(body: &str) -> bool {
+    let head = body.lines().next().unwrap_or("");
+    let end = head.find(':').unwrap_or(head.len());
+    let name = &head[..end];
+    !name.is_empty()
+        && name.as_bytes()[0].is_ascii_alphabetic()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+}
+
 /// A Lambda request id: a UUID, in practice; the AWS docs' samples put `xmpl` in place of
 /// hex digits, so any alphanumerics in the 8-4-4-4-12 shape count. Old Logs API samples
 /// use 32 hex digits without dashes.

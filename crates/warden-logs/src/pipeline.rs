@@ -7,11 +7,17 @@ use std::io::{self, Read};
 
 use crate::aggregate::{Aggregator, Report};
 use crate::assembler::{Assembler, AssemblerConfig, Emitted};
-use crate::event::{EventSink, InputProblem, LogEvent};
+use std::collections::HashMap;
+
+use crate::event::{EventSink, InputProblem, LogEvent, OwnedLogEvent};
 use crate::input::{decode_reader, SourceContext};
 
 /// Problems kept for display; all are counted.
 const MAX_KEPT_PROBLEMS: usize = 1_000;
+/// Events looked at to tell whether an input is newest first.
+pub const ORDER_WINDOW: usize = 2_000;
+/// Events of a newest-first input held to put them in order.
+pub const MAX_REORDERED: usize = 4_000_000;
 
 pub struct Pipeline {
     assembler: Assembler,
@@ -54,20 +60,34 @@ impl Pipeline {
     }
 
     /// Decodes a whole reader into the pipeline.
+    ///
+    /// An input that is newest first (Logs Insights results, a report copied from the
+    /// console) is put in time order before it is assembled: its first
+    /// [`ORDER_WINDOW`] events decide, by their timestamps within each stream and by
+    /// REPORT lines that come before their START. Such an input is held in memory (up to
+    /// [`MAX_REORDERED`] events, then assembled in chunks); any other streams through.
     pub fn read(&mut self, reader: impl Read, context: &SourceContext) -> io::Result<()> {
-        decode_reader(reader, context, self)
+        let mut order = Reorder::new(self);
+        let result = decode_reader(reader, context, &mut order);
+        order.finish();
+        result
     }
 
-    /// See [`Assembler::flush_settled`].
-    pub fn flush_settled(&mut self) {
-        self.assembler.flush_settled(&mut self.emitted);
+    /// See [`Assembler::flush`].
+    pub fn flush(&mut self) {
+        self.assembler.flush(&mut self.emitted);
         self.absorb();
     }
 
+    /// See [`Assembler::set_now`].
+    pub fn set_now(&mut self, now_wall_ms: i64) {
+        self.assembler.set_now(now_wall_ms);
+    }
+
     /// See [`Assembler::close_idle`].
-    pub fn close_idle(&mut self, now_ms: i64, max_idle_ms: i64) {
+    pub fn close_idle(&mut self, now_wall_ms: i64, idle_after_ms: i64) {
         self.assembler
-            .close_idle(now_ms, max_idle_ms, &mut self.emitted);
+            .close_idle(now_wall_ms, idle_after_ms, &mut self.emitted);
         self.absorb();
     }
 
@@ -126,5 +146,124 @@ impl EventSink for Pipeline {
         if self.problems.len() < MAX_KEPT_PROBLEMS {
             self.problems.push(problem);
         }
+    }
+}
+
+/// Holds the start of an input to tell its order, then passes events on in time order.
+struct Reorder<'p> {
+    pipeline: &'p mut Pipeline,
+    held: Vec<OwnedLogEvent>,
+    decided: Option<bool>,
+    /// Newer-to-older vs older-to-newer evidence.
+    backward: u32,
+    forward: u32,
+    last_ms: HashMap<(String, String), i64>,
+    /// Request ids of START/REPORT lines seen in the window: `true` when REPORT came first.
+    seen: HashMap<String, bool>,
+}
+
+impl<'p> Reorder<'p> {
+    fn new(pipeline: &'p mut Pipeline) -> Self {
+        Reorder {
+            pipeline,
+            held: Vec::new(),
+            decided: None,
+            backward: 0,
+            forward: 0,
+            last_ms: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn observe(&mut self, event: &LogEvent<'_>) {
+        if let Some(ts) = event.timestamp_ms {
+            let key = (event.log_group.to_owned(), event.log_stream.to_owned());
+            if let Some(last) = self.last_ms.insert(key, ts) {
+                match ts.cmp(&last) {
+                    std::cmp::Ordering::Less => self.backward += 1,
+                    std::cmp::Ordering::Greater => self.forward += 1,
+                    std::cmp::Ordering::Equal => {}
+                }
+            }
+        }
+        for (prefix, is_report) in [("START RequestId: ", false), ("REPORT RequestId: ", true)] {
+            if let Some(rest) = event.message.strip_prefix(prefix) {
+                let id = rest.split_whitespace().next().unwrap_or("").to_owned();
+                match self.seen.get(&id) {
+                    Some(&report_first) if report_first != is_report => {
+                        if report_first {
+                            self.backward += 1;
+                        } else {
+                            self.forward += 1;
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.seen.insert(id, is_report);
+                    }
+                }
+            }
+        }
+    }
+
+    fn decide(&mut self) {
+        let backward = self.backward > self.forward;
+        self.decided = Some(backward);
+        if !backward {
+            self.release();
+        }
+    }
+
+    /// Feeds what is held, in time order when the input was newest first.
+    fn release(&mut self) {
+        let mut held = std::mem::take(&mut self.held);
+        if self.decided == Some(true) {
+            held.reverse();
+            if held.iter().all(|e| e.timestamp_ms.is_some()) {
+                // Stable: events of the same millisecond keep the (reversed) input order.
+                held.sort_by_key(|e| e.timestamp_ms);
+            }
+        }
+        for event in &held {
+            self.pipeline.push(&event.as_event());
+        }
+    }
+
+    fn finish(mut self) {
+        if self.decided.is_none() {
+            self.decide();
+        }
+        if self.decided == Some(true) {
+            if !self.held.is_empty() {
+                self.pipeline.assembler.stats_mut().reordered_inputs += 1;
+            }
+            self.release();
+        }
+    }
+}
+
+impl EventSink for Reorder<'_> {
+    fn event(&mut self, event: LogEvent<'_>) {
+        match self.decided {
+            Some(false) => self.pipeline.push(&event),
+            Some(true) => {
+                self.held.push(event.into());
+                if self.held.len() >= MAX_REORDERED {
+                    self.pipeline.assembler.stats_mut().reordered_inputs += 1;
+                    self.release();
+                }
+            }
+            None => {
+                self.observe(&event);
+                self.held.push(event.into());
+                if self.held.len() >= ORDER_WINDOW {
+                    self.decide();
+                }
+            }
+        }
+    }
+
+    fn problem(&mut self, problem: InputProblem) {
+        self.pipeline.problem(problem);
     }
 }

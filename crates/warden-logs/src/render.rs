@@ -160,6 +160,50 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
         }
     }
 
+    let resizable: Vec<_> = report
+        .functions
+        .iter()
+        .filter(|f| f.memory.suggested_mb.is_some())
+        .collect();
+    if !resizable.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint("Memory (estimate)", BOLD, color))?;
+        for f in resizable {
+            let m = &f.memory;
+            writeln!(
+                out,
+                "  {}: max memory used p50 {} / p99 {} of {} MB configured; {} MB would have cost ${} less",
+                f.function,
+                m.max_used_p50_mb.unwrap_or(0),
+                m.max_used_p99_mb.unwrap_or(0),
+                m.configured_mb.unwrap_or(0),
+                m.suggested_mb.unwrap_or(0),
+                dollars(m.estimated_saving_usd.unwrap_or(0.0)),
+            )?;
+        }
+    }
+    if !report.metrics.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint("Custom metrics (EMF)", BOLD, color))?;
+        for m in report.metrics.iter().take(TOP_GROUPS) {
+            writeln!(
+                out,
+                "  {} {}/{}: {} values, sum {}, min {}, max {}{}",
+                m.function,
+                m.namespace,
+                m.name,
+                m.count,
+                m.sum,
+                m.min,
+                m.max,
+                m.unit
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default()
+            )?;
+        }
+    }
+
     if !report.error_groups.is_empty() {
         writeln!(out)?;
         writeln!(

@@ -2,7 +2,14 @@
 //! events, permission errors, and stack traces in logged API responses.
 //!
 //! Every line passes one Aho-Corasick prefilter of trigger literals; only the rules whose
-//! triggers occur run their regex. That keeps the scan off the hot path's budget (most
+//! triggers occur run their regex.
+//!
+//! An injection *attempt* is attacker-controlled input seen in a request, not a query or
+//! a command the application logged: the injection rules only look at lines that carry
+//! request data (an API Gateway / function URL event, a body, headers, a URL with a query
+//! string, which is URL-decoded first), and the SQL rule skips the statement logs of ORMs
+//! and drivers (Sequelize `Executing (…)`, SQLAlchemy echo, Hibernate `show_sql`, Prisma
+//! `prisma:query`, bare SQL statements). That keeps the scan off the hot path's budget (most
 //! lines trigger nothing). Details are built from redacted text: a secret never leaves
 //! this module unredacted.
 
@@ -27,6 +34,8 @@ pub struct SecurityEvent {
     pub timestamp: Option<i64>,
     /// What and where, with secrets redacted.
     pub detail: String,
+    /// The [`crate::Invocation::key`] of the invocation the line belongs to, if any.
+    pub invocation_key: Option<String>,
 }
 
 /// A rule's verdict on one line, before the assembler adds function and request.
@@ -138,8 +147,9 @@ const RULES: &[Rule] = &[
             "1=1",
             "'--",
             "';",
+            "%27",
         ],
-        pattern: r"(?i)'\s*(?:or|and)\s+'?\w*'?\s*=\s*'?\w*|\bunion\s+(?:all\s+)?select\b|;\s*drop\s+table\b|\b(?:pg_)?sleep\(\s*\d+\s*\)|\bwaitfor\s+delay\b|\bor\s+1\s*=\s*1\b|'\s*(?:;|--)",
+        pattern: r"(?i)'\s*(?:or|and)\s+'?\w*'?\s*=\s*'?\w*|\bunion\s+(?:all\s+)?select\b|;\s*drop\s+table\b|\b(?:pg_)?sleep\(\s*\d+\s*\)|\bwaitfor\s+delay\b|\bor\s+1\s*=\s*1\b|'\s*--(?:\s|$|\x22|'|\\)|'\s*;\s*(?:drop|delete|insert|update|select|shutdown|exec)\b",
         detail: Detail::Snippet,
         secret: false,
     },
@@ -147,7 +157,7 @@ const RULES: &[Rule] = &[
         risk: Risk::EventInjection,
         kind: "nosql-injection",
         triggers: &["\"$", "[$", "'$"],
-        pattern: r#"["']\$(?:ne|eq|gt|gte|lt|lte|where|regex|in|nin|or|and|not|exists|expr)["']\s*:|\[\$(?:ne|eq|gt|gte|lt|lte|where|regex|in|nin|exists)\]"#,
+        pattern: r#"["']\$(?:ne|eq|gt|gte|lt|lte|where|regex|in|nin|or|and|not|exists|expr)\\?["']\s*:|\[\$(?:ne|eq|gt|gte|lt|lte|where|regex|in|nin|exists)\]"#,
         detail: Detail::Snippet,
         secret: false,
     },
@@ -277,12 +287,39 @@ impl SecurityScanner {
 
     /// Like [`SecurityScanner::scan`], for the rules whose bit is set in `rules` (bit i =
     /// rule i of [`SecurityScanner::trigger_literals`]): the triggers were already found.
-    pub fn scan_rules(&self, text: &str, rules: u32, hits: &mut Vec<SecurityHit>) {
+    pub fn scan_rules(&self, text: &str, mut rules: u32, hits: &mut Vec<SecurityHit>) {
+        if rules == 0 {
+            return;
+        }
+        let injection_mask = RULES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.risk == Risk::EventInjection)
+            .fold(0u32, |m, (i, _)| m | 1 << i);
+        let mut decoded = None;
+        if rules & injection_mask != 0 || text.contains('%') {
+            if carries_request_data(text) {
+                if text.contains('%') {
+                    let plain = percent_decode(text);
+                    rules |= self.triggered(&plain) & injection_mask;
+                    decoded = Some(plain);
+                }
+            } else {
+                rules &= !injection_mask;
+            }
+        }
         if rules == 0 {
             return;
         }
         for (index, rule) in RULES.iter().enumerate() {
             if rules & (1 << index) == 0 {
+                continue;
+            }
+            let text = match (&decoded, rule.risk) {
+                (Some(plain), Risk::EventInjection) => plain.as_str(),
+                _ => text,
+            };
+            if rule.kind == "sql-injection" && is_statement_log(text) {
                 continue;
             }
             let Some(captures) = self.regexes[index]
@@ -386,6 +423,95 @@ impl SecurityScanner {
         }
         self.redact(&snippet).into_owned()
     }
+}
+
+/// Markers of request data in a logged line: an API Gateway, ALB or function URL event, a
+/// request body or headers, or a URL with a query string.
+fn carries_request_data(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "queryStringParameters",
+        "pathParameters",
+        "rawQueryString",
+        "rawPath",
+        "routeKey",
+        "httpMethod",
+        "requestContext",
+        "\"body\"",
+        "'body'",
+        "\"headers\"",
+        "'headers'",
+        "User-Agent",
+        "user-agent",
+    ];
+    if MARKERS.iter().any(|m| text.contains(m)) {
+        return true;
+    }
+    // `GET /search?q=…`, `https://host/path?id=…&x=…`
+    text.match_indices(['?', '&']).any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let name_end = rest
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']'))
+            })
+            .unwrap_or(rest.len());
+        name_end > 0 && rest[name_end..].starts_with('=')
+    })
+}
+
+/// A statement an ORM or driver logged: the application's query, not a request.
+fn is_statement_log(text: &str) -> bool {
+    const ORM: &[&str] = &[
+        "Executing (",
+        "sqlalchemy.engine",
+        "Hibernate: ",
+        "prisma:query",
+        "knex:query",
+        "TypeORM",
+        "query: SELECT",
+        "query: INSERT",
+        "query: UPDATE",
+        "query: DELETE",
+    ];
+    if ORM.iter().any(|m| text.contains(m)) {
+        return true;
+    }
+    let head = text.trim_start();
+    let word = head
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// `%27` → `'`, `+` → space: how a query string reads once the server decodes it.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (
+                    bytes.get(i + 1).and_then(|&b| hex(b)),
+                    bytes.get(i + 2).and_then(|&b| hex(b)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -508,25 +634,60 @@ mod tests {
             vec!["sql-injection"]
         );
         assert_eq!(
-            kinds(r#"{"username": {"$ne": null}}"#),
+            kinds(r#"{"body": "{\"username\": {\"$ne\": null}}"}"#),
             vec!["nosql-injection"]
         );
         assert_eq!(
-            kinds(r#"{"host": "example.com; cat /etc/hosts"}"#),
+            kinds(r#"{"queryStringParameters": {"host": "example.com; cat /etc/hosts"}}"#),
             vec!["command-injection"]
         );
         assert_eq!(
-            kinds(r#"{"file": "../../../etc/passwd"}"#),
+            kinds(r#"{"pathParameters": {"file": "../../../etc/passwd"}}"#),
             vec!["path-traversal"]
         );
-        assert_eq!(kinds(r#"{"name": "{{7*7}}"}"#), vec!["template-injection"]);
         assert_eq!(
-            kinds(r#"{"ua": "${jndi:ldap://x/a}"}"#),
+            kinds(r#"{"body": "{\"name\": \"{{7*7}}\"}"}"#),
             vec!["template-injection"]
+        );
+        assert_eq!(
+            kinds(r#"{"headers": {"User-Agent": "${jndi:ldap://x/a}"}}"#),
+            vec!["template-injection"]
+        );
+        // URL-encoded in a query string.
+        assert_eq!(
+            kinds("GET /items?id=1%27%20OR%20%271%27%3D%271 HTTP/1.1"),
+            vec!["sql-injection"]
+        );
+        // The same payloads outside a request are the application's own text.
+        assert!(kinds(r#"{"file": "../../../etc/passwd"}"#).is_empty());
+        assert!(kinds("user input was 1' OR '1'='1").is_empty());
+        // Inside a JSON-encoded body the closing quote is escaped.
+        assert_eq!(
+            kinds(r#"{"routeKey": "POST /login", "body": "{\"user\": \"admin'--\"}"}"#),
+            vec!["sql-injection"]
         );
         // Ordinary text stays quiet.
         assert!(kinds("user=bob&id=42&sort=asc; order confirmed, can't or won't").is_empty());
         assert!(kinds("Root=1-5e61292c;Parent=c657b77d9514f70c;Sampled=1").is_empty());
+    }
+
+    #[test]
+    fn orm_statement_logs_are_not_injection_attempts() {
+        for line in [
+            r#"Executing (default): SELECT "id", "email" FROM "users" AS "User" WHERE "User"."email" = 'bob@example.com';"#,
+            r#"Executing (default): INSERT INTO "orders" ("id","note") VALUES (DEFAULT,'it''s -- fragile');"#,
+            "INFO sqlalchemy.engine.Engine SELECT users.id FROM users WHERE users.name = ? UNION SELECT admins.id FROM admins",
+            "Hibernate: select u1_0.id from users u1_0 where u1_0.email=? and u1_0.active=1 or 1=1",
+            r#"prisma:query SELECT "public"."User"."id" FROM "public"."User" WHERE "public"."User"."email" = $1 LIMIT $2 OFFSET $3"#,
+            "SELECT * FROM t WHERE a = 'x'; DROP TABLE tmp_import;",
+        ] {
+            assert!(kinds(line).is_empty(), "{line}: {:?}", kinds(line));
+        }
+        // A request whose body carries an ORM-looking string is still a request.
+        assert_eq!(
+            kinds(r#"{"httpMethod": "POST", "body": "name=x' OR '1'='1"}"#),
+            vec!["sql-injection"]
+        );
     }
 
     #[test]

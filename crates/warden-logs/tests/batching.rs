@@ -133,14 +133,22 @@ fn gzip_base64(document: &str) -> String {
 
 /// The events as a Firehose HTTP body per batch, each record one subscription payload
 /// per run of same-stream events, as CloudWatch would send them.
-fn run_subscription_batches(events: &[OwnedLogEvent], cuts: &[usize]) -> (Vec<Emitted>, String) {
+///
+/// `redeliver` sends some batches twice, as Firehose and subscription retries do: event ids
+/// make that harmless.
+fn run_subscription_batches(
+    events: &[OwnedLogEvent],
+    cuts: &[usize],
+    redeliver: &[bool],
+) -> (Vec<Emitted>, String) {
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
     points.sort_unstable();
     points.dedup();
     let mut pipeline = new_pipeline();
     let mut emitted = Vec::new();
     let mut from = 0;
-    for point in points.into_iter().chain([events.len()]) {
+    for (n, point) in points.into_iter().chain([events.len()]).enumerate() {
+        let first_id = from;
         let batch = &events[from..point];
         from = point;
         let mut records = Vec::new();
@@ -154,17 +162,24 @@ fn run_subscription_batches(events: &[OwnedLogEvent], cuts: &[usize]) -> (Vec<Em
             let payload = serde_json::json!({
                 "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "", "logStream": stream,
                 "subscriptionFilters": ["f"],
-                "logEvents": batch[start..end].iter().enumerate().map(|(i, e)| serde_json::json!({"id": i.to_string(), "timestamp": e.timestamp_ms, "message": e.message})).collect::<Vec<_>>(),
+                "logEvents": batch[start..end].iter().enumerate().map(|(i, e)| serde_json::json!({"id": format!("{:056}", first_id + start + i), "timestamp": e.timestamp_ms, "message": e.message})).collect::<Vec<_>>(),
             });
             records.push(serde_json::json!({"data": gzip_base64(&payload.to_string())}));
             start = end;
         }
         let body =
             serde_json::json!({"requestId": "r", "timestamp": 1, "records": records}).to_string();
-        pipeline
-            .read(body.as_bytes(), &SourceContext::named("firehose"))
-            .unwrap();
-        emitted.extend(pipeline.take_emitted());
+        let times = if redeliver.get(n).copied().unwrap_or(false) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..times {
+            pipeline
+                .read(body.as_bytes(), &SourceContext::named("firehose"))
+                .unwrap();
+            emitted.extend(pipeline.take_emitted());
+        }
     }
     outcome(pipeline, &mut emitted)
 }
@@ -191,15 +206,33 @@ proptest! {
     #[test]
     fn batching_events_into_payloads_changes_nothing(plan in plan(), cuts in prop::collection::vec(any::<usize>(), 0..8)) {
         let input = build_input(&plan);
-        let events = events_of(&input);
+        let mut events = events_of(&input);
+        for event in &mut events {
+            event.account = Some("123456789012".to_owned());
+        }
         let mut direct = new_pipeline();
         for event in &events {
             direct.push(&event.as_event());
         }
         let whole = outcome(direct, &mut Vec::new());
-        let batched = run_subscription_batches(&events, &cuts);
+        let batched = run_subscription_batches(&events, &cuts, &[]);
         prop_assert_eq!(&whole.0, &batched.0);
         prop_assert_eq!(&whole.1, &batched.1);
+    }
+
+    #[test]
+    fn redelivered_batches_change_nothing(plan in plan(), cuts in prop::collection::vec(any::<usize>(), 0..8), redeliver in prop::collection::vec(any::<bool>(), 0..9)) {
+        let events = events_of(&build_input(&plan));
+        let once = run_subscription_batches(&events, &cuts, &[]);
+        let twice = run_subscription_batches(&events, &cuts, &redeliver);
+        prop_assert_eq!(&once.0, &twice.0);
+        let strip = |report: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(report).unwrap();
+            v["totals"]["input"] = serde_json::Value::Null;
+            v["warnings"] = serde_json::Value::Null;
+            v
+        };
+        prop_assert_eq!(strip(&once.1), strip(&twice.1));
     }
 }
 
@@ -229,5 +262,6 @@ fn the_generated_input_exercises_every_class() {
         message: "",
         log_group: "",
         log_stream: "",
+        ..LogEvent::default()
     };
 }

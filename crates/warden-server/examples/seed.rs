@@ -45,6 +45,12 @@ fn main() {
             batch.items.push(BatchItem {
                 origin_line: None,
                 item: Emitted::Invocation(Box::new(Invocation {
+                    key: format!("{n:032x}"),
+                    revision: 0,
+                    proactive_init: false,
+                    alias: None,
+                    account: None,
+                    region: None,
                     log_group: format!("/aws/lambda/{function}"),
                     function,
                     log_stream: format!("2026/01/01/[$LATEST]{:032x}", n % 997),

@@ -112,6 +112,7 @@ pub fn summary(rollup: &FunctionRollup) -> FunctionSummary {
         max_memory_used_mb: rollup.max_memory_used_mb,
         memory_size_mb: rollup.memory_size_mb,
         cost_usd: (rollup.cost_usd * 1e9).round() / 1e9,
+        ..FunctionSummary::default()
     }
 }
 

@@ -216,7 +216,7 @@ fn special_line(function: &str, n: u64, _: usize) -> Option<String> {
     }
     match n % 400 {
         17 => Some("INFO\tassuming role with key AKIAIOSFODNN7EXAMPLE for partner sync".into()),
-        211 => Some(r#"INFO	received login event {"username":"admin' OR '1'='1","password_hint":"none"}"#.into()),
+        211 => Some(r#"INFO	received event {"httpMethod":"POST","path":"/login","body":"{\"username\":\"admin' OR '1'='1\",\"password_hint\":\"none\"}"}"#.into()),
         307 => Some("WARN\tAccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/auth-service-role/auth-service is not authorized to perform: secretsmanager:GetSecretValue on resource: prod/db".into()),
         _ => None,
     }
@@ -228,6 +228,7 @@ fn push(events: &mut Vec<OwnedLogEvent>, group: &str, stream: &str, at: i64, mes
         message,
         log_group: group.to_owned(),
         log_stream: stream.to_owned(),
+        ..OwnedLogEvent::default()
     });
 }
 
@@ -343,6 +344,16 @@ fn invocation(
 
 /// A Firehose HTTP endpoint body carrying `events` as CloudWatch Logs subscription
 /// payloads (gzip + base64 per record, one record per stream).
+/// A CloudWatch-like event id: time, a hash of the message and its place in the payload.
+fn event_id(timestamp_ms: i64, message: &str, record: usize, index: usize) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in message.as_bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{timestamp_ms:013}{hash:020}{record:06}{index:06}")
+}
+
 pub fn firehose_body(request_id: &str, timestamp_ms: i64, events: &[OwnedLogEvent]) -> Vec<u8> {
     let mut by_stream: BTreeMap<(&str, &str), Vec<&OwnedLogEvent>> = BTreeMap::new();
     for event in events {
@@ -362,7 +373,9 @@ pub fn firehose_body(request_id: &str, timestamp_ms: i64, events: &[OwnedLogEven
                 "logStream": stream,
                 "subscriptionFilters": ["warden"],
                 "logEvents": events.iter().enumerate().map(|(i, e)| serde_json::json!({
-                    "id": format!("{n}{i}"),
+                    // Unique per event like CloudWatch's, and the same when the body is
+                    // sent again (the engine de-duplicates re-deliveries by it).
+                    "id": event_id(e.timestamp_ms.unwrap_or(timestamp_ms), &e.message, n, i),
                     "timestamp": e.timestamp_ms.unwrap_or(timestamp_ms),
                     "message": e.message,
                 })).collect::<Vec<_>>(),

@@ -324,6 +324,7 @@ pub async fn telemetry(
         name: "telemetry".into(),
         log_group: format!("/aws/lambda/{}", params.function),
         log_stream: stream,
+        ..SourceContext::default()
     };
     let mut sink = RequestSink::new(&state);
     dispatch(&value, None, &context, "telemetry", &mut sink);
@@ -386,6 +387,7 @@ pub async fn lines(
             message: record.message,
             log_group: record.log_group,
             log_stream: record.log_stream,
+            ..OwnedLogEvent::default()
         });
     }
     let (events, duplicate) = commit(&state, events, None).await?;

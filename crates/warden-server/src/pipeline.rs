@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot, Notify};
-use warden_logs::{Assembler, AssemblerConfig, Emitted, LogEvent, OwnedLogEvent};
+use warden_logs::{Assembler, AssemblerConfig, Emitted, OwnedLogEvent};
 
 use crate::store::{BatchItem, Store, StoredLine, StreamMark, WriteBatch, WriteSummary};
 
@@ -117,7 +117,8 @@ impl IngestHandle {
 /// Per-stream bookkeeping that mirrors what the assembler needs to be rebuilt.
 struct StreamTrack {
     function: String,
-    last_ms: Option<i64>,
+    /// Wall clock of the stream's last line, for the idle timer.
+    last_arrival_ms: i64,
     current_request: Option<String>,
 }
 
@@ -127,8 +128,6 @@ struct Worker {
     assembler: Assembler,
     streams: HashMap<(String, String), StreamTrack>,
     next_line_id: i64,
-    /// Newest event time seen: "now" for idle closing, so backfilled data works too.
-    watermark_ms: Option<i64>,
     metrics: Arc<PipelineMetrics>,
     activity: Arc<Notify>,
     emitted: Vec<Emitted>,
@@ -148,7 +147,6 @@ pub fn start(
         config,
         streams: HashMap::new(),
         next_line_id: 0,
-        watermark_ms: None,
         metrics: metrics.clone(),
         activity: activity.clone(),
         emitted: Vec::new(),
@@ -170,17 +168,8 @@ pub fn start(
 
 /// The function a log group belongs to, by the assembler's rule.
 pub fn function_of(log_group: &str, default_function: Option<&str>) -> String {
-    match (
-        log_group
-            .strip_prefix("/aws/lambda/")
-            .filter(|n| !n.is_empty()),
-        default_function,
-    ) {
-        (Some(name), _) => name.to_owned(),
-        (None, Some(name)) => name.to_owned(),
-        (None, None) if !log_group.is_empty() => log_group.to_owned(),
-        (None, None) => "unknown".to_owned(),
-    }
+    warden_logs::naming::function_name(log_group, "", default_function)
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The request id a platform line names (`START/END/REPORT RequestId: …`, or a Telemetry
@@ -210,7 +199,7 @@ impl Worker {
     fn rebuild(&mut self) -> Result<(), crate::store::StoreError> {
         self.assembler = Assembler::new(self.config.clone());
         self.streams.clear();
-        self.watermark_ms = None;
+        self.assembler.set_now(now_ms());
         self.next_line_id = self.store.next_line_id()?;
         let mut lines = Vec::new();
         self.store.replay_lines(&mut |line| lines.push(line))?;
@@ -224,6 +213,7 @@ impl Worker {
                 message: line.message.clone(),
                 log_group: line.log_group.clone(),
                 log_stream: line.log_stream.clone(),
+                ..OwnedLogEvent::default()
             };
             self.feed(line.id, &event, &mut batch, false);
         }
@@ -331,6 +321,7 @@ impl Worker {
             }
             batch.request_keys.push(key.clone());
         }
+        self.assembler.set_now(now_ms());
         for event in &job.events {
             let id = self.next_line_id;
             self.next_line_id += 1;
@@ -357,14 +348,11 @@ impl Worker {
             });
             StreamTrack {
                 function: function_of(&event.log_group, default_function),
-                last_ms: None,
+                last_arrival_ms: 0,
                 current_request: None,
             }
         });
-        if event.timestamp_ms.is_some() {
-            track.last_ms = event.timestamp_ms;
-            self.watermark_ms = self.watermark_ms.max(event.timestamp_ms);
-        }
+        track.last_arrival_ms = now_ms();
         let (request_id, closes) = match named_request(&event.message) {
             Some((id, closes)) => (Some(id.to_owned()), closes),
             None => (track.current_request.clone(), false),
@@ -381,20 +369,22 @@ impl Worker {
                 message: self.assembler.redact(&event.message).into_owned(),
             });
         }
-        self.assembler.push(
-            &LogEvent {
-                timestamp_ms: event.timestamp_ms,
-                message: &event.message,
-                log_group: &event.log_group,
-                log_stream: &event.log_stream,
-            },
-            &mut self.emitted,
-        );
+        self.assembler.push(&event.as_event(), &mut self.emitted);
         let mut moved = false;
+        let mut replay_from = id;
         for item in self.emitted.drain(..) {
             if let Emitted::Invocation(invocation) = &item {
-                moved |= invocation.log_group == event.log_group
-                    && invocation.log_stream == event.log_stream;
+                if invocation.log_group == event.log_group
+                    && invocation.log_stream == event.log_stream
+                {
+                    moved = true;
+                    // A REPORT completes its own invocation: replay from the line after it.
+                    if named_request(&event.message)
+                        .is_some_and(|(id, closes)| closes && id == invocation.request_id)
+                    {
+                        replay_from = id + 1;
+                    }
+                }
             }
             batch.items.push(BatchItem {
                 origin_line: Some(id),
@@ -405,13 +395,16 @@ impl Worker {
             batch.marks.push(StreamMark::Open {
                 log_group: event.log_group.clone(),
                 log_stream: event.log_stream.clone(),
-                replay_from: id,
+                replay_from,
             });
         }
     }
 
     fn close_idle(&mut self, idle_ms: i64, batch: &mut WriteBatch) {
-        let Some(now) = self.watermark_ms else { return };
+        // Wall clock, per invocation: a quiet function's last invocation closes on time,
+        // and one source lagging another changes nothing.
+        let now = now_ms();
+        self.assembler.set_now(now);
         self.assembler.close_idle(now, idle_ms, &mut self.emitted);
         batch
             .items
@@ -421,7 +414,7 @@ impl Worker {
             }));
         // The same condition the assembler applies: those streams now hold nothing.
         self.streams.retain(|(log_group, log_stream), track| {
-            let idle = track.last_ms.is_some_and(|last| now - last > idle_ms);
+            let idle = now - track.last_arrival_ms > idle_ms;
             if idle {
                 batch.marks.push(StreamMark::Closed {
                     log_group: log_group.clone(),

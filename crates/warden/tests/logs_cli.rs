@@ -344,3 +344,71 @@ fn tail_reads_stdin_until_it_ends() {
     );
     assert_eq!(invocation["cold_start"], true);
 }
+
+fn shape(name: &str) -> String {
+    format!(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../warden-logs/tests/fixtures/shapes/{}"
+        ),
+        name
+    )
+}
+
+#[test]
+fn a_console_csv_export_is_analysed() {
+    let output = warden()
+        .args(["logs", "analyze", "--format", "json"])
+        .arg(shape("console-download.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["totals"]["invocations"], 3);
+    assert_eq!(report["totals"]["cold_starts"], 2);
+    assert_eq!(report["totals"]["failures"]["error"], 1);
+}
+
+#[test]
+fn lambda_lines_that_assemble_nothing_exit_2_with_the_reason() {
+    let mut child = warden()
+        .args(["logs", "analyze", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"END RequestId: 0aa7a2f1-8b2b-4d4e-9a59-4b1d4ab3c001\nEND RequestId: 1aa7a2f1-8b2b-4d4e-9a59-4b1d4ab3c001\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no invocation could be assembled") && stderr.contains("2 END lines"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lone_error_line_fails_the_run_with_fail_on_failures() {
+    let output = warden()
+        .args(["logs", "analyze", "--fail-on", "failures"])
+        .arg(shape("filtered-errors.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -129,7 +129,7 @@ fn stream_events(function: &str, count: usize, start: i64) -> (Vec<OwnedLogEvent
             format!("END RequestId: {id}"),
             format!("REPORT RequestId: {id}\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB"),
         ] {
-            events.push(OwnedLogEvent { timestamp_ms: Some(at), message, log_group: group.clone(), log_stream: stream.clone() });
+            events.push(OwnedLogEvent { timestamp_ms: Some(at), message, log_group: group.clone(), log_stream: stream.clone(), ..OwnedLogEvent::default() });
         }
         ids.push(id);
     }

@@ -7,6 +7,7 @@
 //! | `requestId`, `records[].data` | Firehose HTTP endpoint body (also transformation events) |
 //! | `Records[].kinesis.data` | Kinesis Data Streams event carrying subscription payloads |
 //! | `events[]` | `aws logs get-log-events` / `filter-log-events` output |
+//! | `results[][]{field,value}` | Logs Insights `get-query-results` (newest first) |
 //! | `time`, `type`, `record` | Telemetry API event / JSON log format record |
 //! | `LogResult` | `aws lambda invoke --log-type Tail` output |
 //! | an array | a Telemetry API batch, or a list of records |
@@ -102,6 +103,8 @@ fn dispatch_nested(
         }
     } else if let Some(events) = object.get("events").and_then(Value::as_array) {
         log_events(events, context, location, sink);
+    } else if let Some(results) = object.get("results").and_then(Value::as_array) {
+        insights_results(object, results, context, location, sink);
     } else if let (Some(kind), Some(record)) = (
         object.get("type").and_then(Value::as_str),
         object.get("record"),
@@ -128,6 +131,7 @@ fn dispatch_nested(
             message: &message,
             log_group: &context.log_group,
             log_stream: &context.log_stream,
+            ..LogEvent::default()
         });
     }
 }
@@ -162,6 +166,10 @@ fn subscription(
         problem(sink, location, "subscription payload without `logEvents`");
         return;
     };
+    let owner = match text("owner") {
+        "" => context.account.as_deref(),
+        owner => Some(owner),
+    };
     for (i, event) in events.iter().enumerate() {
         match event.get("message").and_then(Value::as_str) {
             Some(message) => sink.event(LogEvent {
@@ -169,6 +177,9 @@ fn subscription(
                 message,
                 log_group: group,
                 log_stream: stream,
+                id: event.get("id").and_then(Value::as_str),
+                account: owner,
+                region: context.region.as_deref(),
             }),
             None => problem(
                 sink,
@@ -214,6 +225,68 @@ fn log_events(
             message: &message,
             log_group: group,
             log_stream: stream,
+            id: event.get("eventId").and_then(Value::as_str),
+            account: context.account.as_deref(),
+            region: context.region.as_deref(),
+        });
+    }
+}
+
+/// Logs Insights `get-query-results`: rows of `{field, value}`, newest first.
+fn insights_results(
+    object: &serde_json::Map<String, Value>,
+    results: &[Value],
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+) {
+    if let Some(status) = object.get("status").and_then(Value::as_str) {
+        if status != "Complete" {
+            problem(
+                sink,
+                location,
+                &format!("the Logs Insights query is `{status}`, not `Complete`: its results may be partial"),
+            );
+        }
+    }
+    for (i, row) in results.iter().enumerate() {
+        let Some(fields) = row.as_array() else {
+            problem(
+                sink,
+                &format!("{location}, result {}", i + 1),
+                "a result row is not an array of fields",
+            );
+            continue;
+        };
+        let field = |name: &str| {
+            fields.iter().find_map(|f| {
+                (f.get("field").and_then(Value::as_str) == Some(name))
+                    .then(|| f.get("value").and_then(Value::as_str))
+                    .flatten()
+            })
+        };
+        let Some(message) = field("@message") else {
+            problem(
+                sink,
+                &format!("{location}, result {}", i + 1),
+                "a result row without `@message` (add `@message` to the query's fields)",
+            );
+            continue;
+        };
+        let (account, group) = match field("@log").and_then(|l| l.split_once(':')) {
+            Some((account, group)) if account.bytes().all(|b| b.is_ascii_digit()) => {
+                (Some(account), Some(group))
+            }
+            _ => (None, field("@log")),
+        };
+        sink.event(LogEvent {
+            timestamp_ms: field("@timestamp").and_then(crate::input::csv::parse_time),
+            message: message.trim_end_matches(['\n', '\r']),
+            log_group: group.unwrap_or(&context.log_group),
+            log_stream: field("@logStream").unwrap_or(&context.log_stream),
+            id: field("@ptr"),
+            account: account.or(context.account.as_deref()),
+            region: context.region.as_deref(),
         });
     }
 }
@@ -250,6 +323,7 @@ fn telemetry(
         message,
         log_group: &context.log_group,
         log_stream: &context.log_stream,
+        ..LogEvent::default()
     });
 }
 

@@ -1,17 +1,21 @@
 //! Input decoders: every supported input becomes a sequence of [`LogEvent`]s.
 //!
-//! - [`text`]: plain text exports, one line per event.
-//! - [`json`]: JSON documents (single, concatenated or NDJSON), whose envelope
-//!   [`envelope`] recognises: subscription payloads (plain or `awslogs.data`), Firehose
-//!   HTTP endpoint bodies, Kinesis events, `get-log-events` / `filter-log-events` output,
+//! - [`text`]: text lines with whatever prefix the exporting tool put in front.
+//! - [`json`]: text lines and JSON documents (single, concatenated, NDJSON, pretty-printed),
+//!   decided record by record; [`envelope`] recognises a document: subscription payloads
+//!   (plain or `awslogs.data`), Firehose HTTP endpoint bodies, Kinesis events,
+//!   `get-log-events` / `filter-log-events` output, Logs Insights `get-query-results`,
 //!   Telemetry API batches and JSON log format records.
+//! - [`csv`]: CloudWatch CSV exports (Logs Insights, the console's download).
 //!
-//! [`StreamDecoder`] picks text or JSON from the first byte that is not whitespace, and
-//! [`decode_reader`] also unwraps gzip. Decoders are fed chunks of any size and give the
-//! same events however the input is cut.
+//! [`StreamDecoder`] reads the first line: a CSV header of a CloudWatch export selects
+//! [`csv`]; anything else is decided record by record. [`decode_reader`] also unwraps
+//! gzip. Decoders are fed chunks of any size and give the same events however the input
+//! is cut.
 //!
 //! [`LogEvent`]: crate::LogEvent
 
+pub mod csv;
 pub mod envelope;
 pub mod json;
 pub mod text;
@@ -21,8 +25,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use flate2::read::MultiGzDecoder;
 
 use crate::event::EventSink;
+use csv::{Columns, CsvDecoder};
 use json::JsonDecoder;
-use text::TextDecoder;
 
 /// What an input is called in problem reports, and the group and stream its events
 /// belong to when the input does not say.
@@ -32,6 +36,9 @@ pub struct SourceContext {
     pub name: String,
     pub log_group: String,
     pub log_stream: String,
+    /// Account and region for events whose envelope does not say.
+    pub account: Option<String>,
+    pub region: Option<String>,
 }
 
 impl SourceContext {
@@ -43,25 +50,27 @@ impl SourceContext {
     }
 }
 
+/// The first line is looked at for a CSV header within this many bytes.
+const HEADER_BYTES: usize = 8 * 1024;
+
 enum Mode {
     Undecided,
-    Text(TextDecoder),
-    Json(JsonDecoder),
+    Records(Box<JsonDecoder>),
+    Csv(Box<CsvDecoder>),
 }
 
-/// Detects the input kind from its first meaningful byte, then decodes it in chunks.
+/// Detects the input kind from its first line, then decodes it in chunks.
 pub struct StreamDecoder {
     mode: Mode,
-    /// Whitespace before the first meaningful byte, replayed to the chosen decoder so line
-    /// numbers stay right.
-    leading: Vec<u8>,
+    /// The first line, until it is complete.
+    first: Vec<u8>,
 }
 
 impl Default for StreamDecoder {
     fn default() -> Self {
         StreamDecoder {
             mode: Mode::Undecided,
-            leading: Vec::new(),
+            first: Vec::new(),
         }
     }
 }
@@ -69,34 +78,52 @@ impl Default for StreamDecoder {
 impl StreamDecoder {
     pub fn feed(&mut self, bytes: &[u8], context: &SourceContext, sink: &mut impl EventSink) {
         if let Mode::Undecided = self.mode {
-            let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
-                self.leading.extend_from_slice(bytes);
+            let end = memchr::memchr(b'\n', bytes);
+            let take = end.map_or(bytes.len(), |e| e + 1);
+            self.first.extend_from_slice(&bytes[..take]);
+            if end.is_none() && self.first.len() < HEADER_BYTES {
                 return;
-            };
-            self.mode = if matches!(bytes[at], b'{' | b'[') {
-                Mode::Json(JsonDecoder::default())
-            } else {
-                Mode::Text(TextDecoder::default())
-            };
-            let leading = std::mem::take(&mut self.leading);
-            self.feed_mode(&leading, context, sink);
+            }
+            self.decide();
+            let first = std::mem::take(&mut self.first);
+            self.feed_mode(&first, context, sink);
+            self.feed_mode(&bytes[take..], context, sink);
+            return;
         }
         self.feed_mode(bytes, context, sink);
+    }
+
+    fn decide(&mut self) {
+        self.mode = match Columns::from_header(&self.first) {
+            Some(columns) => {
+                self.first.clear();
+                Mode::Csv(Box::new(CsvDecoder::new(columns)))
+            }
+            None => Mode::Records(Box::default()),
+        };
     }
 
     fn feed_mode(&mut self, bytes: &[u8], context: &SourceContext, sink: &mut impl EventSink) {
         match &mut self.mode {
             Mode::Undecided => {}
-            Mode::Text(decoder) => decoder.feed(bytes, context, sink),
-            Mode::Json(decoder) => decoder.feed(bytes, context, sink),
+            Mode::Records(decoder) => decoder.feed(bytes, context, sink),
+            Mode::Csv(decoder) => decoder.feed(bytes, context, sink),
         }
     }
 
     pub fn finish(&mut self, context: &SourceContext, sink: &mut impl EventSink) {
+        if let Mode::Undecided = self.mode {
+            if self.first.is_empty() {
+                return;
+            }
+            self.decide();
+            let first = std::mem::take(&mut self.first);
+            self.feed_mode(&first, context, sink);
+        }
         match &mut self.mode {
             Mode::Undecided => {}
-            Mode::Text(decoder) => decoder.finish(context, sink),
-            Mode::Json(decoder) => decoder.finish(context, sink),
+            Mode::Records(decoder) => decoder.finish(context, sink),
+            Mode::Csv(decoder) => decoder.finish(context, sink),
         }
     }
 }

@@ -370,6 +370,32 @@ fn insert_invocation(
     Ok(changed == 1)
 }
 
+fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE invocations SET outcome = ?4, complete = ?5, status = ?6, error_type = ?7, xray_trace_id = ?8, error_fingerprint = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16
+         WHERE log_group = ?1 AND log_stream = ?2 AND request_id = ?3",
+    )?
+    .execute(params![
+        invocation.log_group,
+        invocation.log_stream,
+        invocation.request_id,
+        invocation.outcome.as_str(),
+        invocation.complete,
+        invocation.status,
+        invocation.error_type,
+        invocation.xray_trace_id,
+        invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.message.as_str()),
+        invocation.duration_ms,
+        invocation.billed_duration_ms.map(|v| v as i64),
+        invocation.memory_size_mb,
+        invocation.max_memory_used_mb,
+        invocation.cost_usd,
+        invocation.end,
+    ])?;
+    Ok(())
+}
+
 /// Inserts an occurrence and folds it into its group. Returns (new group, reopened group).
 fn insert_occurrence(
     tx: &Transaction<'_>,
@@ -694,6 +720,11 @@ impl Store for SqliteStore {
                         summary.new_security_events += 1;
                     }
                 }
+                // A late line changed an invocation already stored: update its row (the
+                // rollups keep the first version).
+                Emitted::Amended(amendment) => update_invocation(&tx, &amendment.current)?,
+                // Custom metrics are not stored yet.
+                Emitted::Metric(_) => {}
             }
         }
         upsert_rollups(&tx, "rollups_minute", minutes)?;

@@ -102,6 +102,7 @@ pub fn invocation_lines(
             message,
             log_group: group.clone(),
             log_stream: stream.to_owned(),
+            ..OwnedLogEvent::default()
         })
         .collect()
 }

@@ -2,8 +2,12 @@
 //!
 //! `analyze` reads every input to the end and prints the per-function report; `tail`
 //! follows one input and prints each invocation as it completes. Both are glue over
-//! `warden_logs::Pipeline`. Exit codes: 0 done, 1 when `--fail-on` matched, 2 when an input
-//! could not be read or had malformed records (the report is still printed).
+//! `warden_logs::Pipeline`.
+//!
+//! Exit codes: 0 done; 1 when `--fail-on` matched; 2 when an input could not be read, had
+//! records that could not be decoded, or held log lines from which nothing (no invocation,
+//! error, security event or metric) could be made (the report and the reasons are still
+//! printed). 2 wins over 1.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -32,16 +36,19 @@ pub enum LogsCommand {
 
 #[derive(Args)]
 pub struct AnalyzeArgs {
-    /// Log files: plain text, get-log-events / filter-log-events JSON, subscription
-    /// payloads, Firehose bodies, Telemetry API batches or NDJSON of those; `.gz` accepted,
-    /// `-` reads stdin.
+    /// Log files: plain text (CloudWatch, `aws logs tail`, `sam logs`, console copies and
+    /// Test output), CloudWatch CSV exports (Logs Insights, console download), Logs
+    /// Insights get-query-results JSON, get-log-events / filter-log-events JSON,
+    /// subscription payloads, Firehose bodies, Telemetry API batches or NDJSON of those;
+    /// detected by content, `.gz` accepted, `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 
-    /// Exit with 1 when the logs show failed invocations, security events, or either.
+    /// Exit with 1 when the logs show failed invocations (incomplete ones included),
+    /// security events, or either. Input errors exit with 2 whatever this says.
     #[arg(long, value_enum, value_name = "WHAT")]
     fail_on: Option<FailOn>,
 
@@ -145,6 +152,7 @@ impl CommonArgs {
             default_function: self.function.clone(),
             cost,
             scan_security: !self.no_security,
+            ..AssemblerConfig::default()
         })
     }
 
@@ -209,6 +217,9 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     report_problems(pipeline.problems(), pipeline.problem_count());
     let report = pipeline.report();
+    for warning in &report.warnings {
+        eprintln!("warden: warning: {warning}");
+    }
     match args.format {
         Format::Text => write_report(&report, &mut out, color)?,
         Format::Json => {
@@ -218,19 +229,34 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Format::Ndjson => {}
     }
     out.flush()?;
+    // Lambda lines were read but nothing could be made of them: the input was not
+    // understood, which is an input error, not an empty report.
+    let t = &report.totals;
+    let not_understood = u64::from(
+        t.input.events > 0
+            && t.invocations == 0
+            && t.error_occurrences == 0
+            && t.security_events == 0
+            && report.metrics.is_empty(),
+    );
     Ok(exit_code(
         &report,
         args.fail_on,
-        unreadable + pipeline.problem_count(),
+        unreadable + pipeline.problem_count() + not_understood,
     ))
 }
 
+/// One object per invocation; an amended invocation is printed again with the same `key`
+/// and a higher `revision` (the last one counts).
 fn write_ndjson(out: &mut impl Write, items: &[Emitted]) -> anyhow::Result<()> {
     for item in items {
-        if let Emitted::Invocation(invocation) = item {
-            serde_json::to_writer(&mut *out, invocation)?;
-            writeln!(out)?;
-        }
+        let invocation = match item {
+            Emitted::Invocation(invocation) => &**invocation,
+            Emitted::Amended(amendment) => &amendment.current,
+            _ => continue,
+        };
+        serde_json::to_writer(&mut *out, invocation)?;
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -282,13 +308,19 @@ fn tail(args: TailArgs) -> anyhow::Result<ExitCode> {
     let mut print = |items: &[Emitted]| -> io::Result<()> {
         let mut out = stdout.lock();
         for item in items {
-            if let Emitted::Invocation(invocation) = item {
-                match args.format {
-                    TailFormat::Text => writeln!(out, "{}", invocation_line(invocation, color))?,
-                    TailFormat::Ndjson => {
-                        serde_json::to_writer(&mut out, &**invocation)?;
-                        writeln!(out)?;
-                    }
+            let (invocation, amended) = match item {
+                Emitted::Invocation(invocation) => (&**invocation, false),
+                Emitted::Amended(amendment) => (&amendment.current, true),
+                _ => continue,
+            };
+            match args.format {
+                TailFormat::Text if amended => {
+                    writeln!(out, "{} (updated)", invocation_line(invocation, color))?
+                }
+                TailFormat::Text => writeln!(out, "{}", invocation_line(invocation, color))?,
+                TailFormat::Ndjson => {
+                    serde_json::to_writer(&mut out, invocation)?;
+                    writeln!(out)?;
                 }
             }
         }
