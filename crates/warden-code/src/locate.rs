@@ -126,10 +126,15 @@ pub fn locate(function: &Resource, template_dir: &Path) -> CodeSource {
                     );
                 }
                 let candidate = template_dir.join(uri);
-                let path = if candidate.exists() {
-                    candidate
-                } else if Path::new(uri).exists() {
+                // Terraform's `${path.module}/src` is already anchored at the module folder.
+                let anchored = Path::new(uri).is_absolute()
+                    || (!template_dir.as_os_str().is_empty()
+                        && template_dir != Path::new(".")
+                        && Path::new(uri).starts_with(template_dir));
+                let path = if anchored && Path::new(uri).exists() {
                     PathBuf::from(uri)
+                } else if candidate.exists() {
+                    candidate
                 } else {
                     return not_analysed(
                         &format!("the code path `{uri}` does not exist"),
