@@ -5,7 +5,7 @@
 //! | SAM | `CodeUri` (a folder or file beside the template) + `Handler`; `InlineCode` |
 //! | CloudFormation | `Code.ZipFile` (inline); `Code: ./path` (before `aws cloudformation package`) |
 //! | CDK (`cdk.out`) | the function's `aws:asset:path` metadata: a folder beside the template |
-//! | Serverless | the service folder + `handler:`; `package.artifact` is a prebuilt archive |
+//! | Serverless | the service folder + `handler:`, if `package.patterns` keep it; `package.artifact` is a prebuilt archive |
 //! | Terraform | `filename`, or the `source_dir` / `source_file` of the `archive_file` it names |
 //!
 //! Code in S3, container images, archives and languages Warden does not read yet are
@@ -176,7 +176,53 @@ pub fn locate(function: &Resource, template_dir: &Path) -> CodeSource {
             return not_analysed("no code location", None);
         }
     };
-    find_handler_file(&root, handler, runtime)
+    let source = find_handler_file(&root, handler, runtime);
+    if let (CodeSource::Local { root, file, .. }, Some(patterns)) =
+        (&source, function.prop("PackagePatterns"))
+    {
+        if let Some(pattern) = excluded_from_package(patterns, root, file) {
+            return not_analysed(
+                &format!(
+                    "the handler file `{}` is left out of the deployment package by `{pattern}`",
+                    warden_diagnostics::display_path(file.strip_prefix(root).unwrap_or(file))
+                ),
+                Some("scan the code that is packaged (a build output?), or fix `package.patterns`"),
+            );
+        }
+    }
+    source
+}
+
+/// The Serverless Framework's packaging: everything is in, then each pattern in order
+/// includes what it matches, or excludes it when it starts with `!`. Returns the pattern
+/// that leaves `file` out, if one does.
+fn excluded_from_package(patterns: &Node, root: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(root).ok()?;
+    let mut excluded_by = None;
+    for pattern in patterns.as_seq()?.iter().filter_map(Node::as_str) {
+        let (negated, glob) = match pattern.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
+        };
+        let glob = glob.trim_start_matches("./");
+        let Ok(glob) = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+        else {
+            continue;
+        };
+        let matcher = glob.compile_matcher();
+        // A folder pattern (`src`, `src/`) covers what is under it.
+        let matches = matcher.is_match(relative)
+            || relative
+                .ancestors()
+                .skip(1)
+                .any(|folder| !folder.as_os_str().is_empty() && matcher.is_match(folder));
+        if matches {
+            excluded_by = negated.then(|| pattern.to_string());
+        }
+    }
+    excluded_by
 }
 
 fn not_analysed(reason: &str, help: Option<&str>) -> CodeSource {

@@ -168,3 +168,64 @@ fn code_that_is_not_there_is_a_notice() {
     }
     assert_eq!(report.functions_analysed, 0);
 }
+
+#[test]
+fn serverless_package_patterns_decide_what_is_deployed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/kept.js", SINK_JS);
+    write(dir.path(), "src/dropped.js", SINK_JS);
+    write(dir.path(), "legacy/old.js", SINK_JS);
+    write(dir.path(), "own/fn.js", SINK_JS);
+    write(
+        dir.path(),
+        "serverless.yml",
+        r#"service: demo
+provider:
+  name: aws
+  runtime: nodejs20.x
+package:
+  exclude:
+    - legacy/**
+  patterns:
+    - '!src/**'
+    - src/kept.js
+functions:
+  kept:
+    handler: src/kept.handler
+  dropped:
+    handler: src/dropped.handler
+  old:
+    handler: legacy/old.handler
+  own:
+    handler: own/fn.handler
+    package:
+      patterns:
+        - '!own/**'
+"#,
+    );
+    let (report, sources) = scan(dir.path());
+    let mut files = sink_files(&report, &sources);
+    files.sort();
+    // Only the handler that the patterns put back into the package is analysed.
+    assert_eq!(files.len(), 1, "{files:?} {:#?}", report.notices);
+    assert!(files[0].ends_with("src/kept.js"));
+    let left_out: Vec<&str> = report
+        .notices
+        .iter()
+        .filter(|n| n.message.contains("left out of the deployment package"))
+        .map(|n| n.message.as_str())
+        .collect();
+    assert_eq!(left_out.len(), 3, "{left_out:#?}");
+    for (handler, pattern) in [
+        ("src/dropped.js", "!src/**"),
+        ("legacy/old.js", "!legacy/**"),
+        ("own/fn.js", "!own/**"),
+    ] {
+        assert!(
+            left_out
+                .iter()
+                .any(|m| m.contains(handler) && m.contains(pattern)),
+            "{handler}: {left_out:#?}"
+        );
+    }
+}

@@ -101,6 +101,11 @@ pub fn translate(
             .and_then(|map| map.get_ignore_case("package"))
             .and_then(|package| field(package, "artifact"))
             .cloned(),
+        service_patterns: document
+            .as_map()
+            .and_then(|map| map.get_ignore_case("package"))
+            .map(package_patterns)
+            .unwrap_or_default(),
     };
     if let Some(layers) = document
         .as_map()
@@ -173,6 +178,8 @@ struct Translator<'a> {
     rest_cors: Option<Node>,
     /// `package.artifact` of the service: code built elsewhere.
     service_artifact: Option<Node>,
+    /// `package.patterns` of the service (with the older `exclude` / `include` folded in).
+    service_patterns: Vec<Node>,
 }
 
 /// A function being translated.
@@ -201,6 +208,26 @@ fn field_entry<'n>(node: &'n Node, name: &str) -> Option<(&'n Key, &'n Node)> {
             key.name.eq_ignore_ascii_case(name) && !matches!(value.value, Value::Null)
         })
         .map(|(key, value)| (key, value))
+}
+
+/// A `package` block's file patterns in the order the Framework applies them: the older
+/// `exclude` (as `!pattern`) and `include` lists first, then `patterns`.
+fn package_patterns(package: &Node) -> Vec<Node> {
+    let strings = |name: &str| {
+        field(package, name)
+            .and_then(Node::as_seq)
+            .into_iter()
+            .flatten()
+            .filter(|item| item.as_str().is_some())
+    };
+    let excluded = strings("exclude").map(|item| {
+        let pattern = item.as_str().unwrap_or_default();
+        text(&format!("!{pattern}"), item.span)
+    });
+    excluded
+        .chain(strings("include").cloned())
+        .chain(strings("patterns").cloned())
+        .collect()
 }
 
 fn is_true(node: &Node) -> bool {
@@ -446,6 +473,16 @@ impl<'a> Translator<'a> {
                 "CodeUri",
                 artifact.cloned().unwrap_or_else(|| text(".", span)),
             );
+            // What goes into the deployment package: the service's patterns, then the
+            // function's own, in the order the Framework applies them. Not a CloudFormation
+            // property: code analysis reads it to tell a handler left out of the package.
+            let mut patterns = self.service_patterns.clone();
+            if let Some(package) = field(config, "package") {
+                patterns.extend(package_patterns(package));
+            }
+            if !patterns.is_empty() {
+                props.set("PackagePatterns", seq(patterns, span));
+            }
         }
         if let Some((k, description)) = field_entry(config, "description") {
             props.set_at("Description", k.span, description.clone());
