@@ -49,8 +49,19 @@ pub struct Permissions {
     /// False when some policy could not be read (external role, unknown managed policy ARN):
     /// "the function lacks X" must not be concluded then.
     pub complete: bool,
+    /// True when every statement's actions are known, even if some resource or condition
+    /// is not (a log group ARN built from `${AWS::Region}`): "what may it do" is then known.
+    pub actions_known: bool,
     /// Managed policies attached, by name, with where they are attached.
     pub managed: Vec<(String, Span)>,
+}
+
+impl Permissions {
+    /// A policy could not be read at all: neither its actions nor its targets are known.
+    fn forget_some(&mut self) {
+        self.complete = false;
+        self.actions_known = false;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,6 +366,7 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
     let role = &template.resources[role_index];
     let mut permissions = Permissions {
         complete: true,
+        actions_known: true,
         ..Permissions::default()
     };
     if let Some(policies) = role.prop("Policies") {
@@ -365,7 +377,7 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                 .unwrap_or_else(|| format!("{} inline policy", role.origin.id));
             match policy.get("PolicyDocument") {
                 Some(document) => add_document(&mut permissions, document, &name),
-                None => permissions.complete = false,
+                None => permissions.forget_some(),
             }
         }
     }
@@ -394,7 +406,7 @@ fn role_permissions(template: &Template, role_index: usize) -> Permissions {
                         .unwrap_or_else(|| resource.origin.id.clone());
                     add_document(&mut permissions, document, &name);
                 }
-                None => permissions.complete = false,
+                None => permissions.forget_some(),
             }
         }
     }
@@ -414,6 +426,18 @@ fn add_document(permissions: &mut Permissions, document: &Node, name: &str) {
         });
     if !readable {
         permissions.complete = false;
+        let actions_readable = document.alternatives().into_iter().all(|alternative| {
+            alternative.get("Statement").is_some_and(|statements| {
+                statements.items().iter().all(|statement| {
+                    ["Effect", "Action", "NotAction"]
+                        .iter()
+                        .all(|key| statement.get(key).is_none_or(Node::is_fully_known))
+                })
+            })
+        });
+        if !actions_readable {
+            permissions.actions_known = false;
+        }
     }
     permissions.statements.extend(statements);
 }
@@ -423,7 +447,7 @@ fn add_managed(template: &Template, arn: &Node, permissions: &mut Permissions) {
         if resource.resource_type == "AWS::IAM::ManagedPolicy" {
             match resource.prop("PolicyDocument") {
                 Some(document) => add_document(permissions, document, &resource.origin.id),
-                None => permissions.complete = false,
+                None => permissions.forget_some(),
             }
             return;
         }
@@ -440,7 +464,7 @@ fn add_managed(template: &Template, arn: &Node, permissions: &mut Permissions) {
                 let name = text.rsplit('/').next().unwrap_or(text).to_string();
                 permissions.managed.push((name, arn.span));
             }
-            permissions.complete = false;
+            permissions.forget_some();
         }
     }
 }

@@ -4,9 +4,11 @@ use super::common::environment;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// Variables that switch on debug behaviour, with the values that do (case-insensitive).
+/// Only values a framework reads as a mode: `NODE_ENV=dev` names a stage, and no Node
+/// framework treats it as development.
 const DEBUG_SETTINGS: &[(&str, &[&str])] = &[
     ("DEBUG", &["true", "1", "yes", "on"]),
-    ("NODE_ENV", &["development", "dev"]),
+    ("NODE_ENV", &["development"]),
     ("FLASK_DEBUG", &["1", "true"]),
     ("FLASK_ENV", &["development"]),
     ("DJANGO_DEBUG", &["true", "1"]),
