@@ -62,6 +62,29 @@ fn resource_origin(resource: &Resource) -> Origin {
     resource.origin.clone()
 }
 
+/// The full path of an `AWS::ApiGateway::Resource`: its `PathPart` under those of its
+/// parents, up to the API's root (a `ParentId` that is not a resource of the stack).
+fn rest_resource_path(template: &Template, resource: &Resource) -> String {
+    let mut parts = Vec::new();
+    let mut current = Some(resource);
+    // Parents form a tree; the bound only guards against a cycle in a broken template.
+    while let Some(resource) = current.filter(|_| parts.len() < 64) {
+        match resource.prop("PathPart") {
+            Some(part) => parts.push(part.display()),
+            None => break,
+        }
+        current = resource
+            .prop("ParentId")
+            .and_then(|parent| template.referenced(parent))
+            .filter(|parent| parent.resource_type == "AWS::ApiGateway::Resource");
+    }
+    if parts.is_empty() {
+        return "/".to_string();
+    }
+    parts.reverse();
+    format!("/{}", parts.join("/"))
+}
+
 fn rest_method(template: &Template, method: &Resource) -> Route {
     let auth_type = method.prop("AuthorizationType");
     let auth = match auth_type {
@@ -83,8 +106,10 @@ fn rest_method(template: &Template, method: &Resource) -> Route {
     let path = method
         .prop("ResourceId")
         .and_then(|node| template.referenced(node))
-        .and_then(|resource| resource.prop("PathPart"))
-        .map_or_else(|| "/".to_string(), |part| format!("/{}", part.display()));
+        .map_or_else(
+            || "/".to_string(),
+            |resource| rest_resource_path(template, resource),
+        );
     let request_validation = match method.prop("RequestValidatorId") {
         None => Some(false),
         Some(node) => template.referenced(node).map(|validator| {

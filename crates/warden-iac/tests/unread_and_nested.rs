@@ -343,3 +343,84 @@ module "vpc" {
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0].kind, "registry-module");
 }
+
+#[test]
+fn unreadable_terraform_and_serverless_files_are_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tf/main.tf",
+        r#"
+resource "aws_iam_role" "fn" {
+  name               = "fn"
+  assume_role_policy = file("${path.module}/trust.json")
+}
+
+resource "aws_iam_role_policy" "fn" {
+  name   = "fn"
+  role   = aws_iam_role.fn.id
+  policy = templatefile("${path.module}/missing-policy.tftpl", {})
+}
+"#,
+    );
+    write(
+        dir.path(),
+        "sls/serverless.yml",
+        "service: ${file(./config.yml):service}\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: ${file(./stages.yml):default, 'dev'}\nfunctions:\n  hello:\n    handler: handler.hello\n",
+    );
+    let loaded = load(dir.path());
+    let notices: Vec<String> = loaded
+        .templates
+        .iter()
+        .flat_map(|t| &t.notices)
+        .filter(|n| n.kind == "include-not-read")
+        .map(|n| n.message.clone())
+        .collect();
+    // Both Terraform files and the Serverless include without a fallback; the one with a
+    // fallback has a value.
+    assert_eq!(notices.len(), 3, "{notices:#?}");
+    assert!(notices.iter().any(|m| m.contains("trust.json")));
+    assert!(notices.iter().any(|m| m.contains("missing-policy.tftpl")));
+    assert!(notices.iter().any(|m| m.contains("${file(./config.yml)}")));
+    assert!(!notices.iter().any(|m| m.contains("stages.yml")));
+}
+
+#[test]
+fn nested_rest_resources_give_the_full_route_path() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "template.yaml",
+        r#"Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: api
+  Status:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !GetAtt Api.RootResourceId
+      PathPart: status
+  Token:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !Ref Status
+      PathPart: '{token}'
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Token
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+"#,
+    );
+    let loaded = load(dir.path());
+    let routes = &loaded.templates[0].analysis.routes;
+    assert_eq!(routes.len(), 1);
+    assert_eq!(routes[0].path, "/status/{token}");
+}

@@ -123,6 +123,17 @@ pub fn build(
     let stack = resolve_stack(&stack_sections, generated, options, |_, _| routes)?;
     let mut template = stack.into_template(file, Format::Serverless);
     template.notices = plugin_notices(&document);
+    for (span, path, why) in variables.unread_files() {
+        template.notices.push(
+            Notice::new(
+                "include-not-read",
+                format!("`${{file({path})}}` was not read ({why}): the values that come from it are unknown, and no finding rests on them"),
+            )
+            .at(span)
+            .path(path)
+            .help("Create the file (often a git-ignored per-stage config) or scan with the values given as options."),
+        );
+    }
     Ok(template)
 }
 

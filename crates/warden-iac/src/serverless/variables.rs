@@ -45,6 +45,8 @@ pub struct Variables<'a> {
     active: Vec<String>,
     /// Parsed include files by path (`None` when missing or unreadable).
     files: HashMap<PathBuf, Result<Node, String>>,
+    /// `${file(...)}` includes that could not be read, once each: (where, path, why).
+    unread: Vec<(Span, String, String)>,
     expanded: usize,
     /// The stage, once computed: `Some(None)` while it is being computed.
     stage: Option<Option<Node>>,
@@ -67,6 +69,7 @@ impl<'a> Variables<'a> {
             memo: HashMap::new(),
             active: Vec::new(),
             files: HashMap::new(),
+            unread: Vec::new(),
             expanded: 0,
             stage: None,
         }
@@ -219,12 +222,17 @@ impl<'a> Variables<'a> {
             Ok(reference) => reference,
             Err(unknown) => return Some(unknown),
         };
+        // A file that is missing but covered by a fallback is not worth a notice.
+        let unread_before = self.unread.len();
         match self.lookup(&reference, span, dir, depth) {
             Some(node) if !matches!(node.value, Value::Null) => return Some(node),
             _ => {}
         }
         for fallback in alternatives {
             if let Some(node) = self.fallback(fallback.trim(), span, dir, depth) {
+                if node.is_fully_known() {
+                    self.unread.truncate(unread_before);
+                }
                 return Some(node);
             }
         }
@@ -523,6 +531,14 @@ impl<'a> Variables<'a> {
                 parsed
             }
         };
+        if let Err(reason) = &parsed {
+            let why = if reason.is_empty() {
+                "it does not exist".to_string()
+            } else {
+                reason.clone()
+            };
+            self.unread.push((span, path.to_string(), why));
+        }
         let content = match parsed {
             Ok(mut content) => {
                 // Its offsets are in another file: everything from it points at this
@@ -550,6 +566,17 @@ impl<'a> Variables<'a> {
             node = child(node, segment)?;
         }
         Some(node.clone())
+    }
+
+    /// The `${file(...)}` includes that could not be read and that no fallback covered,
+    /// once per path: (where, path, why).
+    pub fn unread_files(&self) -> Vec<(Span, String, String)> {
+        let mut seen = std::collections::HashSet::new();
+        self.unread
+            .iter()
+            .filter(|(_, path, _)| seen.insert(path.clone()))
+            .cloned()
+            .collect()
     }
 
     /// Counts expanded nodes; past the budget the value is replaced by an unknown.

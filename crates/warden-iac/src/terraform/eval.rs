@@ -90,6 +90,9 @@ pub(crate) struct Evaluator<'c> {
     /// Strings written as JSON (heredocs) parsed with spans into the file, keyed by the
     /// string node's span, so that policy documents point inside the heredoc.
     pub json_sources: RefCell<HashMap<Span, Node>>,
+    /// Files that `file()` / `templatefile()` named but could not be read, with the call:
+    /// what is built from them is unknown, and the report says so.
+    pub unread_files: RefCell<Vec<(Span, String, String)>>,
 }
 
 impl<'c> Evaluator<'c> {
@@ -111,6 +114,7 @@ impl<'c> Evaluator<'c> {
             in_progress: RefCell::new(HashSet::new()),
             depth: Cell::new(0),
             json_sources: RefCell::new(HashMap::new()),
+            unread_files: RefCell::new(Vec::new()),
         }
     }
 
@@ -821,6 +825,15 @@ impl<'c> Evaluator<'c> {
                             span,
                         )
                     }
+                }
+            }
+        }
+        if matches!(name, "file" | "templatefile") {
+            if let Some(path) = args.first().and_then(Node::as_str) {
+                if read_local_file(&self.config.dir, path).is_none() {
+                    self.unread_files
+                        .borrow_mut()
+                        .push((span, name.to_string(), path.to_string()));
                 }
             }
         }

@@ -290,6 +290,17 @@ impl Loader<'_> {
         }
         self.json_sources
             .extend(evaluator.json_sources.into_inner());
+        for (span, function, path) in evaluator.unread_files.into_inner() {
+            self.notices.push(
+                Notice::new(
+                    "include-not-read",
+                    format!("`{function}(\"{path}\")` could not be read: what is built from it is unknown, and no finding rests on it"),
+                )
+                .at(span)
+                .path(path)
+                .help("Check the path (relative to the module) or create the file before scanning."),
+            );
+        }
         Node::map(outputs, Span::default())
     }
 
