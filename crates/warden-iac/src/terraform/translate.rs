@@ -1666,6 +1666,39 @@ impl Translator<'_> {
                 p.listener_actions("action", "Actions");
                 "AWS::ElasticLoadBalancingV2::ListenerRule"
             }
+            "aws_cloudfront_distribution" => {
+                // Terraform writes the distribution's settings at the top level; CloudFormation
+                // nests them in `DistributionConfig`.
+                let mut config = Props::new(&instance.body, json_sources);
+                config.attrs(&[("enabled", "Enabled"), ("web_acl_id", "WebACLId")]);
+                config.blocks_as(
+                    "origin",
+                    "Origins",
+                    &[("domain_name", "DomainName"), ("origin_id", "Id")],
+                );
+                config.block_as(
+                    "viewer_certificate",
+                    "ViewerCertificate",
+                    &[
+                        (
+                            "cloudfront_default_certificate",
+                            "CloudFrontDefaultCertificate",
+                        ),
+                        ("acm_certificate_arn", "AcmCertificateArn"),
+                        ("minimum_protocol_version", "MinimumProtocolVersion"),
+                        ("ssl_support_method", "SslSupportMethod"),
+                    ],
+                );
+                config.block_as(
+                    "logging_config",
+                    "Logging",
+                    &[("bucket", "Bucket"), ("prefix", "Prefix")],
+                );
+                let config = config.finish();
+                let span = config.span;
+                p.insert("DistributionConfig", span, config);
+                "AWS::CloudFront::Distribution"
+            }
             "aws_wafv2_web_acl_association" => {
                 p.attrs(&[
                     ("resource_arn", "ResourceArn"),

@@ -7,7 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Flags REST API routes that take a request body (`POST`, `PUT`, `PATCH`, `ANY`) and
     /// have no request validator. Routes without a body (`GET`, `DELETE`, `HEAD`, `OPTIONS`)
-    /// are flagged only when they declare required parameters that nothing validates.
+    /// are flagged only when they declare required query-string or header parameters that
+    /// nothing validates (a path parameter is enforced by routing itself).
     ///
     /// ## Why is this bad?
     /// Without a validator API Gateway passes any payload to the function: malformed,
@@ -76,8 +77,10 @@ impl Rule for ApiMethodWithoutRequestValidation {
     }
 }
 
-/// True when the route declares required request parameters: `RequestParameters` of an
-/// `AWS::ApiGateway::Method`, or `parameters` with `required: true` in an OpenAPI body.
+/// True when the route declares required query-string or header parameters:
+/// `RequestParameters` of an `AWS::ApiGateway::Method`, or `parameters` with
+/// `required: true` in an OpenAPI body. Path parameters do not count: API Gateway routes a
+/// request to `/{id}` only when the segment is there, so a validator adds nothing.
 fn declares_required_parameters(template: &Template, route: &Route) -> bool {
     if let Some(method) = template
         .resource(&route.origin.id)
@@ -86,7 +89,11 @@ fn declares_required_parameters(template: &Template, route: &Route) -> bool {
         return method
             .prop("RequestParameters")
             .and_then(Node::as_map)
-            .is_some_and(|parameters| parameters.iter().any(|(_, required)| is_true(required)));
+            .is_some_and(|parameters| {
+                parameters.iter().any(|(name, required)| {
+                    !name.name.starts_with("method.request.path.") && is_true(required)
+                })
+            });
     }
     let operation = template
         .resource(&route.api)
@@ -97,9 +104,9 @@ fn declares_required_parameters(template: &Template, route: &Route) -> bool {
     operation
         .and_then(|operation| operation.get("parameters"))
         .is_some_and(|parameters| {
-            parameters
-                .items()
-                .iter()
-                .any(|parameter| parameter.get("required").is_some_and(is_true))
+            parameters.items().iter().any(|parameter| {
+                parameter.get("in").and_then(Node::as_str) != Some("path")
+                    && parameter.get("required").is_some_and(is_true)
+            })
         })
 }

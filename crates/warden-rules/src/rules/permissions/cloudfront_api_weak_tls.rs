@@ -39,7 +39,7 @@ declare_rule! {
         name: "cloudfront-api-weak-tls",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Serve the distribution on a custom domain with an ACM certificate and `MinimumProtocolVersion: TLSv1.2_2021`.",
     }
 }

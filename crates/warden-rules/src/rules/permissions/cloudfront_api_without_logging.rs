@@ -34,7 +34,7 @@ declare_rule! {
         name: "cloudfront-api-without-logging",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Turn on the distribution's access logs (`Logging`, or standard logs v2 to CloudWatch Logs).",
     }
 }

@@ -32,7 +32,7 @@ declare_rule! {
         name: "cloudfront-api-without-waf",
         risk: DenialOfWallet,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless"],
+        formats: ["cloudformation", "sam", "serverless", "terraform"],
         help: "Attach a CloudFront-scoped AWS WAF web ACL (`WebACLId`) with a rate-based rule.",
     }
 }
