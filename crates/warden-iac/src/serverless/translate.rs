@@ -33,6 +33,8 @@ pub const LAYER_ORIGIN_TYPE: &str = "Serverless::Layer";
 pub const DEFAULT_ROLE_ID: &str = "IamRoleLambdaExecution";
 pub const REST_API_ID: &str = "ApiGatewayRestApi";
 pub const HTTP_API_ID: &str = "HttpApi";
+/// The Framework's WebSocket API.
+pub const WEBSOCKETS_API_ID: &str = "WebsocketsApi";
 
 /// The Framework's defaults for functions that set neither value.
 const DEFAULT_TIMEOUT_SECONDS: &str = "6";
@@ -95,6 +97,7 @@ pub fn translate(
         custom_named_functions: Vec::new(),
         rest_api: None,
         http_api: None,
+        websockets_api: None,
         rest_cors: None,
         service_artifact: document
             .as_map()
@@ -123,6 +126,7 @@ pub fn translate(
     translator.deployment();
     translator.rest_api();
     translator.http_api();
+    translator.websockets_api();
     Translation {
         resources: translator.resources,
         routes: translator.routes,
@@ -174,6 +178,8 @@ struct Translator<'a> {
     /// The first `http` / `httpApi` event, when the implicit API is needed.
     rest_api: Option<Span>,
     http_api: Option<Span>,
+    /// The first `websocket` event, when any function has one.
+    websockets_api: Option<Span>,
     /// The first `cors` of an `http` event: the REST API's CORS configuration.
     rest_cors: Option<Node>,
     /// `package.artifact` of the service: code built elsewhere.
@@ -897,6 +903,7 @@ impl<'a> Translator<'a> {
         match event_key.name.as_str() {
             "http" => self.http_event(function, value, span),
             "httpApi" => self.http_api_event(function, value, span),
+            "websocket" => self.websocket_event(function, value, span),
             "s3" => self.s3_event(function, index, value, span),
             "sns" => self.sns_event(function, index, value, span),
             "sqs" => {
@@ -1518,6 +1525,90 @@ impl<'a> Translator<'a> {
             "apigateway.amazonaws.com",
             Some(source),
             span,
+        );
+    }
+
+    /// `websocket: $connect` or `websocket: { route, authorizer }`. Only `$connect` can
+    /// carry an authorizer; the other routes take its authorization.
+    fn websocket_event(&mut self, function: &Function, value: &Node, span: Span) {
+        let route = match &value.value {
+            Value::String(route) => route.clone(),
+            _ => match field(value, "route").and_then(Node::as_str) {
+                Some(route) => route.to_string(),
+                None => return,
+            },
+        };
+        self.websockets_api.get_or_insert(span);
+        let auth = match field(value, "authorizer") {
+            None => RouteAuth::None,
+            Some(authorizer) if !authorizer.is_known() => RouteAuth::Unknown(authorizer.display()),
+            Some(authorizer) => {
+                let name = match &authorizer.value {
+                    Value::String(name) => name.clone(),
+                    _ => field(authorizer, "name")
+                        .or_else(|| field(authorizer, "arn"))
+                        .map_or_else(|| "authorizer".to_string(), Node::display),
+                };
+                RouteAuth::Custom(name)
+            }
+        };
+        self.routes.push(Route {
+            api: WEBSOCKETS_API_ID.to_string(),
+            kind: ApiKind::WebSocket,
+            method: route,
+            path: String::new(),
+            auth,
+            api_key_required: false,
+            request_validation: None,
+            span,
+            origin: function.origin.clone(),
+            function: Some(function.id.clone()),
+            integration_timeout: IntegrationTimeout::Default,
+        });
+        let source = sub(&format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{WEBSOCKETS_API_ID}}}/*"), span);
+        self.permission(
+            function,
+            format!("{}LambdaPermissionWebsockets", function.normalized),
+            "apigateway.amazonaws.com",
+            Some(source),
+            span,
+        );
+    }
+
+    /// The implicit WebSocket API (`provider.websocketsApiName`,
+    /// `provider.websocketsApiRouteSelectionExpression`).
+    fn websockets_api(&mut self) {
+        let Some(first_event) = self.websockets_api else {
+            return;
+        };
+        let origin = self.provider_origin.clone();
+        let mut api = Props::new(first_event);
+        api.set(
+            "Name",
+            self.provider_field("websocketsApiName")
+                .cloned()
+                .unwrap_or_else(|| {
+                    // `<stage>-<service>-websockets`, as the Framework names it.
+                    let name = self.api_name();
+                    match name.as_str() {
+                        Some(name) => text(&format!("{name}-websockets"), first_event),
+                        None => name,
+                    }
+                }),
+        );
+        api.set("ProtocolType", text("WEBSOCKET", first_event));
+        api.set(
+            "RouteSelectionExpression",
+            self.provider_field("websocketsApiRouteSelectionExpression")
+                .cloned()
+                .unwrap_or_else(|| text("$request.body.action", first_event)),
+        );
+        self.push(
+            WEBSOCKETS_API_ID.into(),
+            "AWS::ApiGatewayV2::Api",
+            api.build(),
+            first_event,
+            &origin,
         );
     }
 
