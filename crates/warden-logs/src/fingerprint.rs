@@ -217,7 +217,7 @@ mod tests {
         );
         // Real ids stay masked, however short their digit part.
         assert_eq!(
-            mask_message("order ord_7 for user-42 on i-0abc123 (abc123def, a1b2c3)"),
+            mask_message("order ord_7 for user-42 on i-0abc123 (job123xyz, a1b2c3)"),
             "order <id> for <id> on <id> (<id>, <id>)"
         );
     }
