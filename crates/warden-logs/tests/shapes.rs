@@ -409,3 +409,50 @@ fn no_invocation_costs_zero_not_minus_zero() {
     let json = serde_json::to_string(&report.totals).unwrap();
     assert!(json.contains("\"cost_usd\":0.0"), "{json}");
 }
+
+#[test]
+fn real_telemetry_batches_and_test_records() {
+    // The same `platform.report` (initDurationMs 549.04) in two projects' fixtures: a
+    // cold start in both, although one file also holds a failed SnapStart restore.
+    let (report, problems) = analyze_real("rust-runtime-telemetry_api_events.jsonl");
+    assert!(problems.is_empty(), "{problems:?}");
+    // Two attempts of the same request, each with that report.
+    assert_eq!(counts(&report), (2, 0, 2, 0, 0, 0));
+    let (report, problems) = analyze_real("datadog-extension-telemetry_api_events.jsonl");
+    assert!(problems.is_empty(), "{problems:?}");
+    // That report, and a Managed Instances report without init: one cold start; the
+    // restore failure is an error group of its own and fails no invocation.
+    assert_eq!(counts(&report), (2, 0, 1, 0, 1, 1));
+    assert_eq!(report.totals.snapstart_restores, 0);
+    let group = &report.error_groups[0];
+    assert_eq!(
+        (group.error_type.as_str(), group.message.as_str()),
+        ("RestoreError", "SnapStart restore failed: RestoreError")
+    );
+    // 2022-10-19T13:52:16.136Z, the restoreReport's time.
+    assert_eq!(group.first_seen, Some(1_666_187_536_136));
+
+    // Datadog's forwarder test strings as `{"name", "message"}`: nine REPORT /
+    // platform.report records (one a timeout, three with an init duration), a malformed
+    // REPORT, and a legacy timeout line whose invocation has no REPORT.
+    let (report, problems) = analyze_real("datadog-enhanced_metrics_test_messages.jsonl");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        (
+            report.totals.invocations,
+            report.totals.failures.timeout,
+            report.totals.cold_starts,
+            report.totals.incomplete,
+            report.totals.input.malformed_platform_lines
+        ),
+        (10, 2, 3, 1, 1)
+    );
+
+    // Powertools' documented exception record: the exception's text names the group.
+    let (report, _) = analyze_real("powertools-logging_exceptions_output.json");
+    let group = &report.error_groups[0];
+    assert_eq!(
+        (group.error_type.as_str(), group.message.as_str()),
+        ("RuntimeError", "Unable to fullfil request")
+    );
+}
