@@ -1094,8 +1094,7 @@ impl Stream {
                 }
                 _ => {
                     self.init.restore = true;
-                    self.init.restore_duration_ms =
-                        self.init.restore_duration_ms.or(duration_ms);
+                    self.init.restore_duration_ms = self.init.restore_duration_ms.or(duration_ms);
                 }
             },
             Platform::RuntimeDone {

@@ -382,7 +382,11 @@ fn from_json_record(v: &Value, raw: &str) -> Option<ErrorInfo> {
         // around it (`logger.exception("Received a HTTP 5xx error")`).
         let name = v.get("exception_name").and_then(Value::as_str);
         let mut info = from_traceback(exception)
-            .filter(|info| name.is_none_or(|n| n == info.error_type || n.ends_with(&format!(".{}", info.error_type))))
+            .filter(|info| {
+                name.is_none_or(|n| {
+                    n == info.error_type || n.ends_with(&format!(".{}", info.error_type))
+                })
+            })
             .or_else(|| exception_line(exception, name?))
             .unwrap_or(ErrorInfo {
                 error_type: String::new(),
@@ -439,7 +443,11 @@ fn exception_line(exception: &str, name: &str) -> Option<ErrorInfo> {
     let short = name.rsplit('.').next().unwrap_or(name);
     let marker = format!("{short}: ");
     let at = exception.rfind(&marker)?;
-    let message = exception[at + marker.len()..].lines().next().unwrap_or("").trim();
+    let message = exception[at + marker.len()..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim();
     let stack = collect_stack(&exception[..at]);
     Some(ErrorInfo {
         error_type: short.to_owned(),

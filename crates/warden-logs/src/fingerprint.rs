@@ -138,7 +138,10 @@ fn number_with_unit(token: &str) -> Option<&'static str> {
         return None;
     }
     let unit = &token[digits..];
-    UNITS.iter().find(|(u, _)| *u == unit).map(|(_, masked)| *masked)
+    UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, masked)| *masked)
 }
 
 /// The fingerprint of an error.

@@ -675,7 +675,11 @@ fn telemetry_api_batches() {
     // start, as the same record is in the Rust runtime's file.
     let invoked = run.invocation("459921b5-681c-4a96-beb0-81e0aa586026");
     assert_eq!(
-        (invoked.outcome, invoked.cold_start, invoked.snapstart_restore),
+        (
+            invoked.outcome,
+            invoked.cold_start,
+            invoked.snapstart_restore
+        ),
         (Outcome::Success, true, false)
     );
     assert_eq!(invoked.restore_duration_ms, None);
@@ -698,7 +702,12 @@ fn telemetry_api_batches() {
     );
     let f = &run.report().functions[0];
     assert_eq!(
-        (f.invocations, f.failures.total(), f.cold_starts, f.snapstart_restores),
+        (
+            f.invocations,
+            f.failures.total(),
+            f.cold_starts,
+            f.snapstart_restores
+        ),
         (2, 0, 1, 0)
     );
 }

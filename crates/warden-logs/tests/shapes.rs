@@ -210,9 +210,7 @@ fn real_samples_in_the_repository() {
 
 fn analyze_bytes(name: &str, bytes: &[u8]) -> (Report, Vec<String>) {
     let mut pipeline = Pipeline::new(AssemblerConfig::default());
-    pipeline
-        .read(bytes, &SourceContext::named(name))
-        .unwrap();
+    pipeline.read(bytes, &SourceContext::named(name)).unwrap();
     pipeline.finish();
     let problems = pipeline
         .problems()
@@ -224,7 +222,11 @@ fn analyze_bytes(name: &str, bytes: &[u8]) -> (Report, Vec<String>) {
 
 fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shapes")).join(name),
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/shapes"
+        ))
+        .join(name),
     )
     .unwrap()
 }
@@ -237,7 +239,10 @@ fn one_log_event_per_json_line_is_read_like_the_same_events_in_a_page() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(counts(&lines), (2, 1, 1, 0, 1, 1));
     assert_eq!(lines.totals.failures.timeout, 1);
-    assert_eq!(lines.totals.input.duplicate_events, 1, "event ids are taken");
+    assert_eq!(
+        lines.totals.input.duplicate_events, 1,
+        "event ids are taken"
+    );
     assert_eq!(lines.totals.input.request_id_lines, 3);
     let f = &lines.functions[0];
     assert_eq!(f.versions, ["$LATEST"], "the stream name is taken");
@@ -269,7 +274,10 @@ fn records_whose_message_is_a_lambda_line_are_unwrapped() {
     assert_eq!(report.totals.input.reports, 2);
     assert_eq!(report.totals.input.application_lines, 2);
     assert!(
-        report.warnings.iter().all(|w| !w.contains("no Lambda log lines")),
+        report
+            .warnings
+            .iter()
+            .all(|w| !w.contains("no Lambda log lines")),
         "{:?}",
         report.warnings
     );
@@ -284,7 +292,11 @@ fn structured_log_lines_with_a_message_stay_application_lines() {
     assert_eq!(counts(&report), (1, 0, 0, 0, 1, 1));
     let s = &report.totals.input;
     assert_eq!(
-        (s.application_lines, s.request_id_lines, s.malformed_platform_lines),
+        (
+            s.application_lines,
+            s.request_id_lines,
+            s.malformed_platform_lines
+        ),
         (2, 2, 0)
     );
     assert_eq!(report.functions[0].function, "orders-api");
@@ -294,7 +306,10 @@ fn structured_log_lines_with_a_message_stay_application_lines() {
     let group = &report.error_groups[0];
     assert_eq!(
         (group.error_type.as_str(), group.message.as_str()),
-        ("RuntimeError", "Unable to fullfil request: upstream returned 5xx")
+        (
+            "RuntimeError",
+            "Unable to fullfil request: upstream returned 5xx"
+        )
     );
     assert_eq!(
         group.masked_message,
@@ -337,9 +352,8 @@ fn control_messages_alone_are_said_to_be_no_log_events() {
     assert_eq!(report.totals.input.events, 0);
     assert_eq!(report.totals.input.control_messages, 2);
     assert!(
-        report.warnings.iter().any(|w| w.starts_with(
-            "only CloudWatch Logs control / health-check messages: no log events"
-        )),
+        report.warnings.iter().any(|w| w
+            .starts_with("only CloudWatch Logs control / health-check messages: no log events")),
         "{:?}",
         report.warnings
     );
@@ -362,7 +376,11 @@ fn memory_at_the_limit_is_counted_and_the_outcome_kept() {
     let f = &report.functions[0];
     assert_eq!(f.invocations, 4);
     assert_eq!(
-        (f.failures.timeout, f.failures.out_of_memory, f.failures.total()),
+        (
+            f.failures.timeout,
+            f.failures.out_of_memory,
+            f.failures.total()
+        ),
         (1, 1, 2)
     );
     assert_eq!(f.memory_at_limit, 2);

@@ -473,11 +473,8 @@ fn costs_print_the_same_way_and_never_as_minus_zero() {
         "START RequestId: 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d Version: $LATEST\n",
     )
     .unwrap();
-    let (_, stdout, stderr) = analyze_text(&[
-        "--function",
-        "checkout",
-        &shape("memory-at-limit.log"),
-    ]);
+    let (_, stdout, stderr) =
+        analyze_text(&["--function", "checkout", &shape("memory-at-limit.log")]);
     let row = stdout.lines().nth(1).unwrap();
     assert!(row.ends_with("  0.000639"), "{row}\n{stderr}");
     let (_, stdout, _) = analyze_text(&[open_only.to_str().unwrap()]);
