@@ -2,10 +2,10 @@
 //!
 //! A fingerprint hashes the function, the error type, the message with its variable parts
 //! masked (numbers, ids, UUIDs, hex, quoted values; not words such as `5xx` or `sha256`)
-//! and the top in-app frames. The hash is
-//! FNV-1a, written out here because it must never change between builds or Rust versions
-//! (`DefaultHasher` may): stored groups are keyed by it. The `v1` prefix versions the
-//! algorithm so a later change can be told apart.
+//! and the top in-app frames. The hash is FNV-1a, written out here because it must never
+//! change between builds or Rust versions (`DefaultHasher` may): stored groups are keyed by
+//! it. The `v1` prefix versions the hash; a masking fix changes only the fingerprints of
+//! the messages it masks differently (they were grouped wrongly), so it keeps `v1`.
 
 /// Masks the parts of a message that vary between occurrences of the same error.
 pub fn mask_message(message: &str) -> String {
