@@ -281,6 +281,24 @@ fn records_whose_message_is_a_lambda_line_are_unwrapped() {
         "{:?}",
         report.warnings
     );
+    // The JSON report's own time dates its timeout.
+    let timeout = report
+        .error_groups
+        .iter()
+        .find(|g| g.message == "Task timed out after 15.00 seconds");
+    assert_eq!(timeout.map(|g| g.first_seen), Some(Some(1_768_213_233_004)));
+
+    // A subscription's `logEvents` one per line (`jq -c '.logEvents[]'`).
+    let events = concat!(
+        r#"{"id":"38712342034573294752083474856129","timestamp":1772442000180,"message":"START RequestId: 2d1c0b9a-8f7e-4d6c-9b5a-4f3e2d1c0b9a Version: 12\n"}"#,
+        "\n",
+        r#"{"id":"38712342034573294752083474856130","timestamp":1772442000377,"message":"REPORT RequestId: 2d1c0b9a-8f7e-4d6c-9b5a-4f3e2d1c0b9a\tDuration: 196.02 ms\tBilled Duration: 197 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n"}"#,
+        "\n",
+    );
+    let (report, problems) = analyze_bytes("log-events.ndjson", events.as_bytes());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(counts(&report), (1, 0, 0, 0, 0, 0));
+    assert_eq!(report.functions[0].versions, ["12"]);
 }
 
 #[test]

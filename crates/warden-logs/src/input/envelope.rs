@@ -274,8 +274,16 @@ fn log_event(
     } else {
         std::borrow::Cow::Borrowed(message)
     };
+    // A test record without a time may hold a JSON platform record that has one.
+    let timestamp_ms = event.get("timestamp").and_then(Value::as_i64).or_else(|| {
+        message
+            .starts_with("{\"time\"")
+            .then(|| serde_json::from_str::<Value>(&message).ok())
+            .flatten()
+            .and_then(|record| envelope_time(&record))
+    });
     sink.event(LogEvent {
-        timestamp_ms: event.get("timestamp").and_then(Value::as_i64),
+        timestamp_ms,
         message: &message,
         log_group: group,
         log_stream: stream,
