@@ -131,6 +131,10 @@ pub struct FunctionSummary {
     pub proactive_inits: u64,
     /// Invocations without a REPORT (input ended, sandbox crashed, record lost).
     pub incomplete: u64,
+    /// Invocations whose `Max Memory Used` reached `Memory Size` and were not reported as
+    /// out of memory: likely out of memory, or about to be (docs/lambda-logs.md §2.3).
+    /// Their outcome stays what Lambda reported.
+    pub memory_at_limit: u64,
     pub duration_ms: Percentiles,
     /// `exact`, or `sketch` (within 1 %) past the per-function memory cap.
     pub percentiles: Method,
@@ -196,6 +200,7 @@ pub struct Totals {
     pub snapstart_restores: u64,
     pub proactive_inits: u64,
     pub incomplete: u64,
+    pub memory_at_limit: u64,
     pub billed_duration_ms_total: u64,
     pub cost_usd: f64,
     pub error_groups: u64,
@@ -220,6 +225,7 @@ struct FunctionState {
     restores: u64,
     proactive_inits: u64,
     incomplete: u64,
+    memory_at_limit: u64,
     durations: DurationDistribution,
     billed_total: u64,
     max_memory_used: Option<u32>,
@@ -341,6 +347,7 @@ impl Aggregator {
         add(&mut f.restores, invocation.snapstart_restore);
         add(&mut f.proactive_inits, invocation.proactive_init);
         add(&mut f.incomplete, !invocation.complete);
+        add(&mut f.memory_at_limit, memory_at_limit(invocation));
         if let Some(d) = invocation.duration_ms {
             if sign > 0 {
                 f.durations.add(d);
@@ -520,6 +527,7 @@ impl Aggregator {
                     snapstart_restores: f.restores,
                     proactive_inits: f.proactive_inits,
                     incomplete: f.incomplete,
+                    memory_at_limit: f.memory_at_limit,
                     duration_ms: f.durations.percentiles(),
                     percentiles: f.durations.method(),
                     billed_duration_ms_total: f.billed_total,
@@ -551,6 +559,7 @@ impl Aggregator {
             snapstart_restores: sum(|f| f.snapstart_restores),
             proactive_inits: sum(|f| f.proactive_inits),
             incomplete: sum(|f| f.incomplete),
+            memory_at_limit: sum(|f| f.memory_at_limit),
             billed_duration_ms_total: sum(|f| f.billed_duration_ms_total),
             cost_usd: round_cost(self.functions.values().map(|f| f.cost).sum()),
             error_groups: error_groups.len() as u64,
@@ -609,6 +618,16 @@ impl Aggregator {
             warnings,
         }
     }
+}
+
+/// `Max Memory Used` ≥ `Memory Size` on an invocation not already classified out of memory:
+/// the usual signature of an OOM kill that Lambda reported otherwise, or of one to come.
+pub fn memory_at_limit(invocation: &Invocation) -> bool {
+    invocation.outcome != Outcome::OutOfMemory
+        && matches!(
+            (invocation.max_memory_used_mb, invocation.memory_size_mb),
+            (Some(used), Some(size)) if used >= size
+        )
 }
 
 const MEMORY_NOTE: &str = "estimate: assumes each invocation takes as long at the suggested size; Lambda gives CPU in proportion to memory, so CPU-bound code may run longer";
@@ -672,6 +691,13 @@ fn memory_use(f: &FunctionState, cost: &CostModel) -> MemoryUse {
 fn warnings(totals: &Totals, metric_points_dropped: u64) -> Vec<String> {
     let s = &totals.input;
     let mut out = Vec::new();
+    if s.events == 0 && s.control_messages > 0 {
+        out.push(format!(
+            "only CloudWatch Logs control / health-check messages: no log events ({} CONTROL_MESSAGE payload{}, e.g. a subscription destination being checked)",
+            s.control_messages,
+            if s.control_messages == 1 { "" } else { "s" }
+        ));
+    }
     if totals.invocations == 0 && s.events > 0 {
         let lambda_lines = s.platform_records + s.request_id_lines;
         if lambda_lines == 0 && (totals.error_occurrences > 0 || s.emf_documents > 0) {
@@ -716,6 +742,15 @@ fn warnings(totals: &Totals, metric_points_dropped: u64) -> Vec<String> {
         out.push(format!(
             "{} START/REPORT lines could not be read and were skipped",
             s.malformed_platform_lines
+        ));
+    }
+    if s.unmatched_starts > 0 {
+        out.push(format!(
+            "{} invocation{} never got a REPORT, while {} REPORT{} without a START came in the same stream: their request ids probably do not match (an edited or anonymised log?), so the same invocation may be counted twice (once open, once reported)",
+            s.unmatched_starts,
+            if s.unmatched_starts == 1 { "" } else { "s" },
+            s.unmatched_reports,
+            if s.unmatched_reports == 1 { "" } else { "s" },
         ));
     }
     if s.logs_dropped > 0 {
@@ -765,6 +800,7 @@ fn max_time(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 /// Costs are reported to 10⁻¹² dollars (a request costs 2·10⁻⁷), so sums print stably.
+/// Adding `0.0` turns the `-0.0` of an empty float sum into `0.0` (JSON prints the sign).
 fn round_cost(cost: f64) -> f64 {
-    (cost * 1e12).round() / 1e12
+    (cost * 1e12).round() / 1e12 + 0.0
 }

@@ -135,6 +135,14 @@ pub struct AssemblerStats {
     pub amendments: u64,
     /// Inputs that were newest first and were put in time order (set by the pipeline).
     pub reordered_inputs: u64,
+    /// CloudWatch Logs `CONTROL_MESSAGE` payloads (destination health checks) skipped.
+    pub control_messages: u64,
+    /// Invocations still open at the end of the input, without a REPORT, in a stream where
+    /// a REPORT without a START came while they were open: START and REPORT request ids
+    /// that do not match.
+    pub unmatched_starts: u64,
+    /// Those REPORTs without a START.
+    pub unmatched_reports: u64,
 }
 
 /// Turns log events into invocations. See the module docs.
@@ -609,6 +617,8 @@ struct Open {
     /// START times of earlier attempts of the same request in this stream, to tell a
     /// re-read START from a retry.
     earlier_starts: Vec<i64>,
+    /// A REPORT without a START came in this stream while this invocation was open.
+    orphan_report_seen: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -698,6 +708,10 @@ struct Stream {
     ignoring: Option<String>,
     /// Counts invocations opened without a timestamp, to key them apart.
     untimed: i64,
+    /// REPORTs without a START that came while a started invocation was open.
+    orphan_reports: u64,
+    /// The current restore's failure was reported (its records may say so twice).
+    restore_failure_reported: bool,
 }
 
 impl Stream {
@@ -733,6 +747,8 @@ impl Stream {
             last_completed: None,
             ignoring: None,
             untimed: 0,
+            orphan_reports: 0,
+            restore_failure_reported: false,
             key,
         }
     }
@@ -830,6 +846,7 @@ impl Stream {
             init: mem::take(&mut self.init),
             sandbox: self.sandbox,
             earlier_starts: Vec::new(),
+            orphan_report_seen: false,
         }
     }
 
@@ -979,8 +996,17 @@ impl Stream {
                                 open.request_id = request_id.to_owned();
                                 open
                             }
-                            // A REPORT without its START: the input began mid-invocation.
-                            None => self.new_open(request_id.to_owned(), ts, now),
+                            // A REPORT without its START: the input began mid-invocation,
+                            // or (with a START still open here) the ids do not match.
+                            None => {
+                                let mut orphan = false;
+                                for open in self.open.iter_mut().filter(|o| o.start_seen) {
+                                    open.orphan_report_seen = true;
+                                    orphan = true;
+                                }
+                                self.orphan_reports += u64::from(orphan);
+                                self.new_open(request_id.to_owned(), ts, now)
+                            }
                         }
                     }
                 };
@@ -1051,20 +1077,26 @@ impl Stream {
                     }
                 }
             }
-            Platform::RestoreStart => self.init.restore = true,
+            Platform::RestoreStart => {
+                self.init.restore = true;
+                self.restore_failure_reported = false;
+            }
             Platform::RestoreReport {
                 duration_ms,
                 status,
                 error_type,
-            } => {
-                self.init.restore = true;
-                self.init.restore_duration_ms = self.init.restore_duration_ms.or(duration_ms);
-                if status.as_deref().is_some_and(|s| s != "success") {
-                    self.init.failure = Some(
-                        error_type.map_or_else(|| "RestoreError".to_owned(), |e| e.into_owned()),
-                    );
+            } => match status.as_deref() {
+                Some(status) if status != "success" => {
+                    // A failed restore is an event of its own: Lambda falls back (another
+                    // restore, or an init) and the invocation it was for says in its own
+                    // REPORT how it ended, so it is not pinned on the next invocation.
+                    self.restore_failed(status, error_type.as_deref(), ts, out);
                 }
-            }
+                _ => {
+                    self.init.restore = true;
+                    self.init.restore_duration_ms = self.init.restore_duration_ms.or(duration_ms);
+                }
+            },
             Platform::RuntimeDone {
                 request_id,
                 status,
@@ -1111,6 +1143,46 @@ impl Stream {
             Platform::LogsDropped { records } => shared.stats.logs_dropped += records,
             Platform::Malformed => shared.stats.malformed_platform_lines += 1,
         }
+    }
+
+    /// A SnapStart restore that did not succeed: an error occurrence at the restore's time,
+    /// described by what the record says.
+    fn restore_failed(
+        &mut self,
+        status: &str,
+        error_type: Option<&str>,
+        ts: Option<i64>,
+        out: &mut Vec<Emitted>,
+    ) {
+        let what = match status {
+            "failure" | "error" => "failed".to_owned(),
+            "timeout" => "timed out".to_owned(),
+            other => format!("ended with status `{other}`"),
+        };
+        let message = match error_type {
+            Some(error_type) => format!("SnapStart restore {what}: {error_type}"),
+            None => format!("SnapStart restore {what}"),
+        };
+        if mem::replace(&mut self.restore_failure_reported, true) {
+            // `restoreRuntimeDone` and `restoreReport` of the same restore both say so.
+            return;
+        }
+        let error_type = error_type.unwrap_or("SnapStartRestore").to_owned();
+        let masked = mask_message(&message);
+        out.push(Emitted::Error(Box::new(ErrorOccurrence {
+            fingerprint: fingerprint(&self.function, &error_type, &masked, &[]),
+            function: self.function.clone(),
+            request_id: None,
+            timestamp: ts,
+            error_type,
+            message,
+            masked_message: masked,
+            frames: Vec::new(),
+            stack: Vec::new(),
+            unhandled: true,
+            xray_trace_id: None,
+            invocation_key: None,
+        })));
     }
 
     /// A failure verdict for a request by id: open, or completed (then amended).
@@ -1535,6 +1607,18 @@ impl Stream {
 
     fn finish(&mut self, shared: &mut Shared, out: &mut Vec<Emitted>) {
         self.close_block(shared, out);
+        // Started, never reported, and a stranger's REPORT came meanwhile: in one sandbox
+        // that is the same invocation under two ids (an edited log), in a merged export
+        // most likely so. Counted as read, and said.
+        let unmatched = self
+            .open
+            .iter()
+            .filter(|o| o.orphan_report_seen && o.start_seen && o.report.is_none())
+            .count() as u64;
+        if unmatched > 0 {
+            shared.stats.unmatched_starts += unmatched;
+            shared.stats.unmatched_reports += mem::take(&mut self.orphan_reports);
+        }
         let open: Vec<Open> = self.open.drain(..).collect();
         for open in open {
             self.emit(shared, open, out);
@@ -1726,9 +1810,16 @@ impl Stream {
             out.push(Emitted::Error(Box::new(error)));
         }
 
+        // The REPORT's own figures decide how the environment started: `Init Duration`
+        // means an init ran for it, whatever restore records came earlier in the stream.
         let init_duration_ms = report.init_duration_ms.or(open.init.init_duration_ms);
-        let restore_duration_ms = report.restore_duration_ms.or(open.init.restore_duration_ms);
-        let snapstart_restore = restore_duration_ms.is_some() || open.init.restore;
+        let restore_duration_ms = if report.init_duration_ms.is_some() {
+            report.restore_duration_ms
+        } else {
+            report.restore_duration_ms.or(open.init.restore_duration_ms)
+        };
+        let snapstart_restore = restore_duration_ms.is_some()
+            || (open.init.restore && report.init_duration_ms.is_none());
         let prepared = snapstart_restore || open.init.provisioned;
         let cold_start =
             !prepared && (init_duration_ms.is_some() || (open.init.init_seen && !complete));
@@ -1813,6 +1904,7 @@ fn placeholder_open() -> Open {
         init: SandboxInit::default(),
         sandbox: false,
         earlier_starts: Vec::new(),
+        orphan_report_seen: false,
     }
 }
 

@@ -378,13 +378,26 @@ fn from_json_record(v: &Value, raw: &str) -> Option<ErrorInfo> {
     };
     if let Some(exception) = v.get("exception").and_then(Value::as_str) {
         // Powertools: `exception` is the formatted traceback, `exception_name` the class.
-        let mut info = from_traceback(exception).unwrap_or(ErrorInfo {
-            error_type: String::new(),
-            message: message.clone(),
-            stack: Vec::new(),
-            frames: Vec::new(),
-        });
-        if let Some(name) = v.get("exception_name").and_then(Value::as_str) {
+        // The group is named by the exception's own text, not by what the logger call said
+        // around it (`logger.exception("Received a HTTP 5xx error")`).
+        let name = v.get("exception_name").and_then(Value::as_str);
+        let mut info = from_traceback(exception)
+            .filter(|info| {
+                name.is_none_or(|n| {
+                    n == info.error_type || n.ends_with(&format!(".{}", info.error_type))
+                })
+            })
+            .or_else(|| exception_line(exception, name?))
+            .unwrap_or(ErrorInfo {
+                error_type: String::new(),
+                message: String::new(),
+                stack: collect_stack(exception),
+                frames: Vec::new(),
+            });
+        if info.frames.is_empty() {
+            info.frames = in_app_frames(&info.stack);
+        }
+        if let Some(name) = name {
             info.error_type = name.to_owned();
         }
         if info.message.is_empty() {
@@ -420,6 +433,27 @@ fn from_json_record(v: &Value, raw: &str) -> Option<ErrorInfo> {
         message: first_line_of(rest),
         stack: Vec::new(),
         frames: Vec::new(),
+    })
+}
+
+/// `Type: message` of a formatted exception whose last line is not on a line of its own
+/// (a traceback flattened into one line, as Powertools' documentation shows it): the text
+/// after the last `<exception_name>: `.
+fn exception_line(exception: &str, name: &str) -> Option<ErrorInfo> {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let marker = format!("{short}: ");
+    let at = exception.rfind(&marker)?;
+    let message = exception[at + marker.len()..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim();
+    let stack = collect_stack(&exception[..at]);
+    Some(ErrorInfo {
+        error_type: short.to_owned(),
+        message: message.to_owned(),
+        frames: in_app_frames(&stack),
+        stack,
     })
 }
 

@@ -87,6 +87,9 @@ impl fmt::Display for InputProblem {
 pub trait EventSink {
     fn event(&mut self, event: LogEvent<'_>);
     fn problem(&mut self, problem: InputProblem);
+    /// A CloudWatch Logs `CONTROL_MESSAGE` (a subscription destination's health check): no
+    /// log events, but worth saying that this is all an input held.
+    fn control_message(&mut self) {}
 }
 
 /// A sink that keeps everything, for tests and small inputs.

@@ -1,10 +1,11 @@
 //! Error fingerprints: the same error with different data is one group.
 //!
 //! A fingerprint hashes the function, the error type, the message with its variable parts
-//! masked (numbers, ids, UUIDs, hex, quoted values) and the top in-app frames. The hash is
-//! FNV-1a, written out here because it must never change between builds or Rust versions
-//! (`DefaultHasher` may): stored groups are keyed by it. The `v1` prefix versions the
-//! algorithm so a later change can be told apart.
+//! masked (numbers, ids, UUIDs, hex, quoted values; not words such as `5xx` or `sha256`)
+//! and the top in-app frames. The hash is FNV-1a, written out here because it must never
+//! change between builds or Rust versions (`DefaultHasher` may): stored groups are keyed by
+//! it. The `v1` prefix versions the hash; a masking fix changes only the fingerprints of
+//! the messages it masks differently (they were grouped wrongly), so it keeps `v1`.
 
 /// Masks the parts of a message that vary between occurrences of the same error.
 pub fn mask_message(message: &str) -> String {
@@ -80,8 +81,67 @@ fn mask_token(token: &str) -> Option<&'static str> {
     if bytes.len() >= 8 && bytes.iter().all(u8::is_ascii_hexdigit) {
         return Some("<hex>");
     }
+    if is_word_with_digit(bytes) {
+        return None;
+    }
+    if let Some(unit) = number_with_unit(token) {
+        return Some(unit);
+    }
     // Anything else with a digit in it is an identifier: `ord_12345`, `i-0abc123`.
     Some("<id>")
+}
+
+/// Words that hold a digit but name a thing, not an instance: `5xx`, `4XX`, `S3`, `EC2`,
+/// `utf8`, `ipv4`, `2nd`, `http2`, `v2` (one digit, no separator), and bit or byte widths
+/// (`sha256`, `base64`, `int32`, `arm64`, `x86_64`). An id needs more than that to vary.
+fn is_word_with_digit(bytes: &[u8]) -> bool {
+    if bytes == b"x86_64" {
+        return true;
+    }
+    if !bytes.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    if bytes.iter().filter(|b| b.is_ascii_digit()).count() == 1 && bytes.len() <= 6 {
+        return true;
+    }
+    let digits_at = bytes
+        .iter()
+        .position(u8::is_ascii_digit)
+        .unwrap_or(bytes.len());
+    let (word, width) = bytes.split_at(digits_at);
+    word.len() >= 2
+        && word.iter().all(u8::is_ascii_alphabetic)
+        && matches!(
+            width,
+            b"8" | b"16" | b"32" | b"64" | b"128" | b"256" | b"384" | b"512"
+        )
+}
+
+/// `250ms`, `512MB`, `30s`: a measure, masked as a number with its unit kept.
+fn number_with_unit(token: &str) -> Option<&'static str> {
+    const UNITS: [(&str, &str); 12] = [
+        ("ms", "<num>ms"),
+        ("s", "<num>s"),
+        ("sec", "<num>sec"),
+        ("m", "<num>m"),
+        ("min", "<num>min"),
+        ("h", "<num>h"),
+        ("KB", "<num>KB"),
+        ("MB", "<num>MB"),
+        ("GB", "<num>GB"),
+        ("kb", "<num>kb"),
+        ("mb", "<num>mb"),
+        ("gb", "<num>gb"),
+    ];
+    let digits = token.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let unit = &token[digits..];
+    UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|(_, masked)| *masked)
 }
 
 /// The fingerprint of an error.
@@ -142,6 +202,27 @@ mod tests {
             "Expecting value: line <num> column <num> (char <num>)"
         );
         assert_eq!(mask_message("it's broken"), "it's broken");
+    }
+
+    #[test]
+    fn words_with_a_digit_are_not_ids() {
+        assert_eq!(
+            mask_message("Received a HTTP 5xx error from S3 (4XX on EC2, utf8, ipv4, 2nd try)"),
+            "Received a HTTP 5xx error from S3 (4XX on EC2, utf8, ipv4, 2nd try)"
+        );
+        assert_eq!(
+            mask_message("sha256 of the base64 body on arm64 and x86_64 (int32)"),
+            "sha256 of the base64 body on arm64 and x86_64 (int32)"
+        );
+        assert_eq!(
+            mask_message("took 250ms of 3000ms, used 512MB"),
+            "took <num>ms of <num>ms, used <num>MB"
+        );
+        // Real ids stay masked, however short their digit part.
+        assert_eq!(
+            mask_message("order ord_7 for user-42 on i-0abc123 (job123xyz, a1b2c3)"),
+            "order <id> for <id> on <id> (<id>, <id>)"
+        );
     }
 
     #[test]

@@ -147,6 +147,10 @@ impl EventSink for Pipeline {
             self.problems.push(problem);
         }
     }
+
+    fn control_message(&mut self) {
+        self.assembler.stats_mut().control_messages += 1;
+    }
 }
 
 /// Holds the start of an input to tell its order, then passes events on in time order.
@@ -265,5 +269,9 @@ impl EventSink for Reorder<'_> {
 
     fn problem(&mut self, problem: InputProblem) {
         self.pipeline.problem(problem);
+    }
+
+    fn control_message(&mut self) {
+        self.pipeline.control_message();
     }
 }

@@ -34,23 +34,35 @@ fn ms(value: Option<f64>) -> String {
     }
 }
 
+/// Dollars to the micro-dollar everywhere, so a column of small and large costs lines up
+/// and reads the same way (a request costs $0.0000002).
 fn dollars(value: f64) -> String {
-    if value == 0.0 {
-        "0".to_owned()
-    } else if value < 0.01 {
-        format!("{value:.6}")
+    format!("{:.6}", value + 0.0)
+}
+
+/// A function's cost in the table: `-` when none of its invocations could be priced
+/// (no REPORT read), as the other columns without figures show.
+fn cost_cell(value: f64, priced: bool) -> String {
+    if priced {
+        dollars(value)
     } else {
-        format!("{value:.2}")
+        "-".to_owned()
     }
 }
 
 /// Writes the text report.
 pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::Result<()> {
-    if report.functions.is_empty() {
+    let input = &report.totals.input;
+    if report.functions.is_empty() && input.events == 0 && input.control_messages > 0 {
+        writeln!(
+            out,
+            "No Lambda invocations found: the input held only CloudWatch Logs control / health-check messages (no log events)."
+        )?;
+    } else if report.functions.is_empty() {
         writeln!(
             out,
             "No Lambda invocations found ({} events read).",
-            report.totals.input.events
+            input.events
         )?;
     } else {
         let header = [
@@ -101,7 +113,7 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
                         (Some(u), None) => u.to_string(),
                         _ => "-".to_owned(),
                     },
-                    dollars(f.cost_usd),
+                    cost_cell(f.cost_usd, f.cost_usd > 0.0),
                 ]
             })
             .collect();
@@ -157,6 +169,25 @@ pub fn write_report(report: &Report, out: &mut impl Write, color: bool) -> io::R
             } else {
                 writeln!(out, "{}", text.trim_end())?;
             }
+        }
+    }
+
+    let at_limit: Vec<_> = report
+        .functions
+        .iter()
+        .filter(|f| f.memory_at_limit > 0)
+        .collect();
+    if !at_limit.is_empty() {
+        writeln!(out)?;
+        for f in at_limit {
+            let hint = format!(
+                "{}: {} invocation{} used all {} MB of memory (Max Memory Used >= Memory Size): likely out of memory or about to be",
+                f.function,
+                f.memory_at_limit,
+                if f.memory_at_limit == 1 { "" } else { "s" },
+                f.memory_size_mb.unwrap_or(0),
+            );
+            writeln!(out, "{}", paint(&hint, YELLOW, color))?;
         }
     }
 

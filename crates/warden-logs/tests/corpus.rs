@@ -669,15 +669,28 @@ fn telemetry_api_batches() {
     let run = analyze(&["datadog-lambda-extension/telemetry_api_events.jsonl"]);
     assert!(run.problems.is_empty(), "{:?}", run.problems);
     assert_eq!(run.report().totals.input.logs_dropped, 1);
-    // The fixtures are from unrelated tests: a failed SnapStart restore precedes the
-    // invocation in the file, so it reads as a restore whose init failed.
-    let restored = run.invocation("459921b5-681c-4a96-beb0-81e0aa586026");
-    assert!(restored.snapstart_restore && !restored.cold_start);
-    assert_eq!(restored.restore_duration_ms, Some(150.5));
+    // The fixtures are from unrelated tests: a failed SnapStart restore two days before an
+    // invocation whose own report says it succeeded after an init (`initDurationMs`). The
+    // restore failure is an error of its own, at its own time; the invocation is a cold
+    // start, as the same record is in the Rust runtime's file.
+    let invoked = run.invocation("459921b5-681c-4a96-beb0-81e0aa586026");
     assert_eq!(
-        (restored.outcome, restored.error_type.as_deref()),
-        (Outcome::InitError, Some("RestoreError"))
+        (
+            invoked.outcome,
+            invoked.cold_start,
+            invoked.snapstart_restore
+        ),
+        (Outcome::Success, true, false)
     );
+    assert_eq!(invoked.restore_duration_ms, None);
+    assert_eq!(run.errors.len(), 1);
+    let restore = &run.errors[0];
+    assert_eq!(
+        (restore.error_type.as_str(), restore.message.as_str()),
+        ("RestoreError", "SnapStart restore failed: RestoreError")
+    );
+    assert_eq!(restore.timestamp, Some(1_666_187_536_136));
+    assert_eq!(restore.request_id, None);
     let managed = run.invocation("13d1305b-a2f5-440c-bfbe-686ccff3d3e0");
     assert_eq!(
         (
@@ -687,7 +700,16 @@ fn telemetry_api_batches() {
         ),
         (Outcome::Success, Some(1.148), None)
     );
-    assert_eq!(run.report().functions[0].snapstart_restores, 1);
+    let f = &run.report().functions[0];
+    assert_eq!(
+        (
+            f.invocations,
+            f.failures.total(),
+            f.cold_starts,
+            f.snapstart_restores
+        ),
+        (2, 0, 1, 0)
+    );
 }
 
 #[test]
@@ -799,8 +821,9 @@ fn powertools_logger_output() {
             run.errors[0].error_type.as_str(),
             run.errors[0].message.as_str()
         ),
-        ("RuntimeError", "Received a HTTP 5xx error")
+        ("RuntimeError", "Unable to fullfil request")
     );
+    assert_eq!(run.errors[0].masked_message, "Unable to fullfil request");
 
     // Ordinary records: no errors; the function name in them names the stream's function.
     let run = analyze(&[

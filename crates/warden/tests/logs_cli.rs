@@ -412,3 +412,74 @@ fn a_lone_error_line_fails_the_run_with_fail_on_failures() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+fn analyze_text(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = warden()
+        .args(["logs", "analyze", "--color", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn memory_at_the_limit_is_hinted_in_text_and_counted_in_json() {
+    let (code, stdout, stderr) = analyze_text(&[&shape("memory-at-limit.log")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("unknown: 2 invocations used all 256 MB of memory (Max Memory Used >= Memory Size): likely out of memory or about to be"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = analyze_text(&["--format", "json", &shape("memory-at-limit.log")]);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["functions"][0]["memory_at_limit"], 2);
+    assert_eq!(report["totals"]["memory_at_limit"], 2);
+    // The outcomes stay as reported: one timeout, one out of memory (257 > 256).
+    assert_eq!(report["totals"]["failed_invocations"], 2);
+}
+
+#[test]
+fn a_control_message_alone_gets_a_note_not_an_unexplained_empty_report() {
+    let (code, stdout, stderr) = analyze_text(&[&shape("control-message.json")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: only CloudWatch Logs control / health-check messages: no log events"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("No Lambda invocations found: the input held only CloudWatch Logs control / health-check messages"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn costs_print_the_same_way_and_never_as_minus_zero() {
+    let (_, stdout, _) = analyze_text(&["--format", "json", &shape("control-message.json")]);
+    assert!(stdout.contains("\"cost_usd\": 0.0"), "{stdout}");
+    assert!(!stdout.contains("-0.0"), "{stdout}");
+    // A function with only an open invocation has no cost figure; the others have six
+    // decimals, in the table as in the summary.
+    let dir = std::env::temp_dir().join(format!("warden-cost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let open_only = dir.join("open-only.log");
+    std::fs::write(
+        &open_only,
+        "START RequestId: 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d Version: $LATEST\n",
+    )
+    .unwrap();
+    let (_, stdout, stderr) =
+        analyze_text(&["--function", "checkout", &shape("memory-at-limit.log")]);
+    let row = stdout.lines().nth(1).unwrap();
+    assert!(row.ends_with("  0.000639"), "{row}\n{stderr}");
+    let (_, stdout, _) = analyze_text(&[open_only.to_str().unwrap()]);
+    let row = stdout.lines().nth(1).unwrap();
+    assert!(row.ends_with("  -") && row.contains("1 (1 open)"), "{row}");
+    assert!(stdout.contains("estimated cost $0.000000 "), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -10,6 +10,7 @@
 //! | `results[][]{field,value}` | Logs Insights `get-query-results` (newest first) |
 //! | `time`, `type`, `record` | Telemetry API event / JSON log format record |
 //! | `LogResult` | `aws lambda invoke --log-type Tail` output |
+//! | `message` and `logStreamName` / `eventId` / …, or a Lambda line in `message` | one log event per line (`jq -c '.events[]'`), a forwarder's record |
 //! | an array | a Telemetry API batch, or a list of records |
 //! | anything else | an application's structured log line (Powertools, EMF, …) |
 
@@ -22,7 +23,8 @@ use serde_json::Value;
 use crate::event::{EventSink, InputProblem, LogEvent};
 use crate::input::text::TextDecoder;
 use crate::input::SourceContext;
-use crate::platform::envelope_time;
+use crate::message::{parse_message, Message};
+use crate::platform::{envelope_time, Platform};
 
 /// Largest decompressed record accepted: guards against compression bombs.
 const MAX_DECOMPRESSED: u64 = 64 << 20;
@@ -121,6 +123,8 @@ fn dispatch_nested(
         }
     } else if object.contains_key("StatusCode") && object.contains_key("ExecutedVersion") {
         // `aws lambda invoke` metadata without logs: nothing to read.
+    } else if is_wrapped_log_event(object) {
+        log_event(object, context, sink);
     } else {
         let message = match raw {
             Some(raw) if !raw.contains('\n') => std::borrow::Cow::Borrowed(raw),
@@ -151,6 +155,7 @@ fn subscription(
     sink: &mut impl EventSink,
 ) {
     if object.get("messageType").and_then(Value::as_str) == Some("CONTROL_MESSAGE") {
+        sink.control_message();
         return;
     }
     let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or("");
@@ -198,38 +203,94 @@ fn log_events(
     sink: &mut impl EventSink,
 ) {
     for (i, event) in events.iter().enumerate() {
-        let Some(message) = event.get("message").and_then(Value::as_str) else {
-            problem(
+        match event.as_object() {
+            Some(event) if event.get("message").is_some_and(Value::is_string) => {
+                log_event(event, context, sink)
+            }
+            _ => problem(
                 sink,
                 &format!("{location}, event {}", i + 1),
                 "event without a `message` string",
-            );
-            continue;
-        };
-        let stream = event
-            .get("logStreamName")
-            .and_then(Value::as_str)
-            .unwrap_or(&context.log_stream);
-        let group = event
-            .get("logGroupName")
-            .and_then(Value::as_str)
-            .unwrap_or(&context.log_group);
-        // Old Node runtimes separated lines inside one event with `\r`.
-        let message = if message.contains('\r') && !message.contains('\n') {
-            std::borrow::Cow::Owned(message.replace('\r', "\n"))
-        } else {
-            std::borrow::Cow::Borrowed(message)
-        };
-        sink.event(LogEvent {
-            timestamp_ms: event.get("timestamp").and_then(Value::as_i64),
-            message: &message,
-            log_group: group,
-            log_stream: stream,
-            id: event.get("eventId").and_then(Value::as_str),
-            account: context.account.as_deref(),
-            region: context.region.as_deref(),
-        });
+            ),
+        }
     }
+}
+
+/// Keys only a CloudWatch Logs event has (`get-log-events` / `filter-log-events` events,
+/// subscription `logEvents`), never an application's structured log line.
+const LOG_EVENT_KEYS: [&str; 4] = ["logStreamName", "logGroupName", "ingestionTime", "eventId"];
+
+/// Keys of a structured logger's record (Powertools, pino, structlog, …).
+const LOGGER_KEYS: [&str; 5] = ["level", "log_level", "levelname", "severity", "_aws"];
+
+/// A JSON object that carries a CloudWatch log event in its `message` rather than being an
+/// application's log line: one event per line as `jq -c '.events[]'` or
+/// `jq -c '.logEvents[]'` print them, a test record `{"name", "message"}`, a forwarder's
+/// record. It is one when it has an event's keys, or when its message is itself Lambda's
+/// text: a platform record (`REPORT …`, `{"type": "platform.report", …}`) or a runtime line
+/// with its request id prefix. A Powertools line (`{"level", "message", …}`) whose message
+/// is application text stays an application line.
+fn is_wrapped_log_event(object: &serde_json::Map<String, Value>) -> bool {
+    let Some(message) = object.get("message").and_then(Value::as_str) else {
+        return false;
+    };
+    if LOG_EVENT_KEYS.iter().any(|k| object.contains_key(*k))
+        || (object.len() <= 3
+            && object.contains_key("id")
+            && object.get("timestamp").is_some_and(Value::is_i64))
+    {
+        return true;
+    }
+    match parse_message(message) {
+        // A word such as `START processing` in a logger's message is not a platform line.
+        Message::Platform(Platform::Malformed) => {
+            !LOGGER_KEYS.iter().any(|k| object.contains_key(*k))
+        }
+        Message::Platform(_) => true,
+        Message::App(line) => {
+            line.json.is_none()
+                && line.request_id.is_some()
+                && (line.timestamp_ms.is_some() || line.text.starts_with("RequestId: "))
+        }
+    }
+}
+
+/// One CloudWatch log event object: `message`, and `timestamp`, `logStreamName`,
+/// `logGroupName`, `eventId` (or a subscription event's `id`) when present.
+fn log_event(
+    event: &serde_json::Map<String, Value>,
+    context: &SourceContext,
+    sink: &mut impl EventSink,
+) {
+    let text = |key: &str| event.get(key).and_then(Value::as_str);
+    let Some(message) = text("message") else {
+        return;
+    };
+    let stream = text("logStreamName").unwrap_or(&context.log_stream);
+    let group = text("logGroupName").unwrap_or(&context.log_group);
+    // Old Node runtimes separated lines inside one event with `\r`.
+    let message = if message.contains('\r') && !message.contains('\n') {
+        std::borrow::Cow::Owned(message.replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(message)
+    };
+    // A test record without a time may hold a JSON platform record that has one.
+    let timestamp_ms = event.get("timestamp").and_then(Value::as_i64).or_else(|| {
+        message
+            .starts_with("{\"time\"")
+            .then(|| serde_json::from_str::<Value>(&message).ok())
+            .flatten()
+            .and_then(|record| envelope_time(&record))
+    });
+    sink.event(LogEvent {
+        timestamp_ms,
+        message: &message,
+        log_group: group,
+        log_stream: stream,
+        id: text("eventId").or_else(|| text("id")),
+        account: context.account.as_deref(),
+        region: context.region.as_deref(),
+    });
 }
 
 /// Logs Insights `get-query-results`: rows of `{field, value}`, newest first.

@@ -38,8 +38,9 @@ pub enum LogsCommand {
 pub struct AnalyzeArgs {
     /// Log files: plain text (CloudWatch, `aws logs tail`, `sam logs`, console copies and
     /// Test output), CloudWatch CSV exports (Logs Insights, console download), Logs
-    /// Insights get-query-results JSON, get-log-events / filter-log-events JSON,
-    /// subscription payloads, Firehose bodies, Telemetry API batches or NDJSON of those;
+    /// Insights get-query-results JSON, get-log-events / filter-log-events JSON (or one
+    /// event object per line), subscription payloads, Firehose bodies, Telemetry API
+    /// batches or NDJSON of those;
     /// detected by content, `.gz` accepted, `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
