@@ -70,11 +70,25 @@ impl Rule for ApiMethodWithoutRequestValidation {
             checker.report_on(
                 &route.origin.id,
                 &route.origin.resource_type,
-                route.span,
+                validation_span(template, route),
                 message,
             );
         }
     }
+}
+
+/// Where a validator belongs: on an `AWS::ApiGateway::Method` its `RequestValidatorId`, else
+/// its `HttpMethod` (the route's own span is its authorization, which other rules report).
+fn validation_span(template: &Template, route: &Route) -> warden_diagnostics::Span {
+    template
+        .resource(&route.origin.id)
+        .filter(|method| method.resource_type == "AWS::ApiGateway::Method")
+        .and_then(|method| {
+            method
+                .prop("RequestValidatorId")
+                .or_else(|| method.prop("HttpMethod"))
+        })
+        .map_or(route.span, |node| node.span)
 }
 
 /// True when the route declares required query-string or header parameters:
