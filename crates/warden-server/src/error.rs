@@ -2,7 +2,7 @@
 //! `{"error": {"code": …, "message": …}}` with a 4xx/5xx status; internal details are
 //! logged to stderr and never sent.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -103,6 +103,24 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The JSON error body for a response that some layer (a framework rejection, a method
+/// not allowed) produced without one: the status stays, the shape is [`AppError`]'s.
+pub fn json_error_body(status: StatusCode) -> axum::Json<serde_json::Value> {
+    let code = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not take that method".to_owned(),
+        _ => status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_owned(),
+    };
+    axum::Json(serde_json::json!({ "error": { "code": code, "message": message } }))
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         AppError::Internal(error.to_string())
@@ -144,6 +162,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
             .await
             .map(|q| AppQuery(q.0))
             .map_err(|rejection: QueryRejection| AppError::BadRequest(rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Path` whose rejections are [`AppError`]s (`/alerts/rules/abc` is a JSON
+/// 400, not plain text).
+pub struct AppPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AppPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| AppPath(p.0))
+            .map_err(|rejection: PathRejection| AppError::BadRequest(rejection.body_text()))
     }
 }
 

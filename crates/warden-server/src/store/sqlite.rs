@@ -19,6 +19,9 @@ use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
 /// Numbered migrations, applied in order; a database records the last one applied.
+/// Buckets one series may have at most.
+const MAX_SERIES_BUCKETS: i64 = 100_000;
+
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (
@@ -915,6 +918,18 @@ impl Store for SqliteStore {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<Vec<SeriesBucket>> {
+        // The API bounds windows and steps; this keeps any other caller from asking for an
+        // unbounded number of buckets.
+        let buckets = window
+            .to_ms
+            .checked_sub(window.from_ms)
+            .filter(|span| step_ms > 0 && *span >= 0)
+            .map(|span| span / step_ms);
+        if !buckets.is_some_and(|n| n <= MAX_SERIES_BUCKETS) {
+            return Err(StoreError::Backend(format!(
+                "a series of more than {MAX_SERIES_BUCKETS} buckets"
+            )));
+        }
         let connection = self.reader()?;
         let mut rows = Vec::new();
         if step_ms % HOUR_MS == 0 {
