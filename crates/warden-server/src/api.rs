@@ -83,17 +83,14 @@ fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, AppError> {
 fn series_step(step_seconds: Option<i64>, window: Window) -> Result<i64, AppError> {
     let span = window.to_ms - window.from_ms;
     let step_ms = match step_seconds {
-        Some(step) => {
-            let step_ms = step
-                .checked_mul(1000)
-                .filter(|ms| step >= 60 && step % 60 == 0 && *ms <= MAX_WINDOW_MS)
-                .ok_or_else(|| {
-                    AppError::BadRequest(
-                        "`step` must be a multiple of 60 seconds, at most 400 days".into(),
-                    )
-                })?;
-            step_ms
-        }
+        Some(step) => step
+            .checked_mul(1000)
+            .filter(|ms| step >= 60 && step % 60 == 0 && *ms <= MAX_WINDOW_MS)
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "`step` must be a multiple of 60 seconds, at most 400 days".into(),
+                )
+            })?,
         None => {
             let raw = (span / 60).max(60_000);
             // Round to whole minutes, or whole hours past an hour.

@@ -925,7 +925,7 @@ impl Store for SqliteStore {
             .checked_sub(window.from_ms)
             .filter(|span| step_ms > 0 && *span >= 0)
             .map(|span| span / step_ms);
-        if !buckets.is_some_and(|n| n <= MAX_SERIES_BUCKETS) {
+        if buckets.is_none_or(|n| n > MAX_SERIES_BUCKETS) {
             return Err(StoreError::Backend(format!(
                 "a series of more than {MAX_SERIES_BUCKETS} buckets"
             )));
