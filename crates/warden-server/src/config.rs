@@ -47,9 +47,9 @@ pub struct ServerConfig {
     pub ingest_rate: RateLimit,
     pub api_rate: RateLimit,
     pub retention: RetentionPolicy,
-    /// Streams silent this long (event time) are closed: their open invocations are
-    /// stored as incomplete.
-    pub idle_close: Duration,
+    /// Wall-clock idle timer: an open invocation without its REPORT whose last line
+    /// arrived this long ago is stored as incomplete (a late REPORT still completes it).
+    pub idle_timeout: Duration,
     pub maintenance_interval: Duration,
     pub alert_interval: Duration,
     pub smtp: Option<SmtpConfig>,
@@ -76,7 +76,7 @@ impl Default for ServerConfig {
                 days: 30,
                 max_bytes: 20 << 30,
             },
-            idle_close: Duration::from_secs(15 * 60),
+            idle_timeout: Duration::from_secs(30),
             maintenance_interval: Duration::from_secs(60),
             alert_interval: Duration::from_secs(30),
             smtp: None,

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -108,16 +109,27 @@ pub async fn start(
     let (shutdown, mut stopped) = watch::channel(false);
 
     // Background work ends with the server.
+    let idle_timer = {
+        let (ingest, idle) = (ingest.clone(), config.idle_timeout);
+        tokio::spawn(async move {
+            // Check often enough that an invocation closes within a quarter of the timeout
+            // after it expires, and never depend on other traffic to do it.
+            let period = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                ingest.close_idle(idle.as_millis() as i64).await;
+            }
+        })
+    };
     let maintenance = {
-        let (store, ingest, config) = (store.clone(), ingest.clone(), config.clone());
+        let (store, config) = (store.clone(), config.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(config.maintenance_interval);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                ingest
-                    .close_idle(config.idle_close.as_millis() as i64)
-                    .await;
                 let store = store.clone();
                 let policy = config.retention;
                 match tokio::task::spawn_blocking(move || store.apply_retention(policy, now_ms()))
@@ -154,6 +166,7 @@ pub async fn start(
             }
             Some(acceptor) => crate::tls::serve(listener, acceptor, router, until_stopped).await,
         }
+        idle_timer.abort();
         maintenance.abort();
         alerting.abort();
     });

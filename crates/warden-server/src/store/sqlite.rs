@@ -323,6 +323,7 @@ fn upsert_rollups(
     tx: &Transaction<'_>,
     table: &str,
     rollups: HashMap<(String, i64), FunctionRollup>,
+    retractions: &HashMap<(String, i64), FunctionRollup>,
 ) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(&format!(
         "SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket = ?2"
@@ -337,6 +338,9 @@ fn upsert_rollups(
             .map(|(_, existing)| existing)
             .unwrap_or_default();
         merged.merge(&rollup);
+        if let Some(retracted) = retractions.get(&(function.clone(), bucket)) {
+            merged.retract(retracted);
+        }
         insert.execute(params![
             function,
             bucket,
@@ -457,10 +461,12 @@ fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
     })
 }
 
-fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<()> {
-    tx.prepare_cached(
+/// Applies an amendment once: a replayed amendment (same or older revision) changes
+/// nothing and returns false.
+fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<bool> {
+    let changed = tx.prepare_cached(
         "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17
-         WHERE invocation_key = ?1",
+         WHERE invocation_key = ?1 AND revision < ?2",
     )?
     .execute(params![
         invocation.key,
@@ -481,7 +487,7 @@ fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite:
         invocation.end,
         invocation.lines,
     ])?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Inserts an occurrence and folds it into its group. Returns (new group, reopened group).
@@ -775,6 +781,8 @@ impl Store for SqliteStore {
         }
         let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut minute_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut hour_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
@@ -808,15 +816,50 @@ impl Store for SqliteStore {
                         summary.new_security_events += 1;
                     }
                 }
-                // A late line changed an invocation already stored: update its row (the
-                // rollups keep the first version).
-                Emitted::Amended(amendment) => update_invocation(&tx, &amendment.current)?,
+                // A late line changed an invocation already stored: update its row and
+                // move the rollups from the first version to this one, in the buckets
+                // the row was counted in.
+                Emitted::Amended(amendment) => {
+                    let changed = update_invocation(&tx, &amendment.current)?;
+                    let counted_at: Option<i64> = if !changed {
+                        None
+                    } else {
+                        tx.prepare_cached("SELECT ts FROM invocations WHERE invocation_key = ?1")?
+                            .query_row(params![amendment.current.key], |row| row.get(0))
+                            .optional()?
+                    };
+                    if let Some(at) = counted_at {
+                        let function = &amendment.previous.function;
+                        let previous = rollup_of(&amendment.previous);
+                        let mut current = rollup_of(&amendment.current);
+                        if amendment.previous.duration_ms.is_some() {
+                            current.durations = Sketch::default();
+                        }
+                        for (added, retracted, bucket) in [
+                            (
+                                &mut minutes,
+                                &mut minute_retractions,
+                                at.div_euclid(MINUTE_MS),
+                            ),
+                            (&mut hours, &mut hour_retractions, at.div_euclid(HOUR_MS)),
+                        ] {
+                            added
+                                .entry((function.clone(), bucket))
+                                .or_default()
+                                .merge(&current);
+                            retracted
+                                .entry((function.clone(), bucket))
+                                .or_default()
+                                .merge(&previous);
+                        }
+                    }
+                }
                 // Custom metrics are not stored yet.
                 Emitted::Metric(_) => {}
             }
         }
-        upsert_rollups(&tx, "rollups_minute", minutes)?;
-        upsert_rollups(&tx, "rollups_hour", hours)?;
+        upsert_rollups(&tx, "rollups_minute", minutes, &minute_retractions)?;
+        upsert_rollups(&tx, "rollups_hour", hours, &hour_retractions)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
