@@ -120,6 +120,23 @@ fn decoded_body(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ve
     }
 }
 
+/// A delivery id for endpoints whose protocol has none: the endpoint, its parameters and
+/// the decoded body. A forwarder or extension that retries sends the same bytes again.
+fn content_key(endpoint: &str, parameters: &[&str], body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in parameters {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.update(body);
+    let digest: String = hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{endpoint}:{digest}")
+}
+
 fn parse_json(bytes: &[u8]) -> Result<Value, AppError> {
     serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))
@@ -259,7 +276,9 @@ pub async fn cloudwatch(
 ) -> Result<Response, AppError> {
     state.auth.check_ingest_key(ingest_key(&headers))?;
     let Body(body) = body?;
-    let value = parse_json(&decoded_body(&state, &headers, &body)?)?;
+    let bytes = decoded_body(&state, &headers, &body)?;
+    let key = content_key("cloudwatch", &[], &bytes);
+    let value = parse_json(&bytes)?;
     let recognised = value.get("awslogs").is_some()
         || value.get("logEvents").is_some()
         || value.get("messageType").is_some();
@@ -274,7 +293,7 @@ pub async fn cloudwatch(
         "cloudwatch",
         &mut sink,
     );
-    let (events, duplicate) = commit(&state, sink.finish()?, None).await?;
+    let (events, duplicate) = commit(&state, sink.finish()?, Some(key)).await?;
     Ok(accepted(events, duplicate))
 }
 
@@ -315,7 +334,9 @@ pub async fn telemetry(
         ));
     }
     let Body(body) = body?;
-    let value = parse_json(&decoded_body(&state, &headers, &body)?)?;
+    let bytes = decoded_body(&state, &headers, &body)?;
+    let key = content_key("telemetry", &[&params.function, &stream], &bytes);
+    let value = parse_json(&bytes)?;
     if !value.is_array() {
         return Err(AppError::BadRequest(
             "a Telemetry API batch is a JSON array of events".into(),
@@ -329,13 +350,16 @@ pub async fn telemetry(
     };
     let mut sink = RequestSink::new(&state);
     dispatch(&value, None, &context, "telemetry", &mut sink);
-    let (events, duplicate) = commit(&state, sink.finish()?, None).await?;
+    let (events, duplicate) = commit(&state, sink.finish()?, Some(key)).await?;
     Ok(accepted(events, duplicate))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LineRecord {
+    /// Optional event id: a line whose id was seen in its stream is a re-delivery.
+    #[serde(default)]
+    id: Option<String>,
     timestamp: Value,
     message: String,
     log_group: String,
@@ -350,6 +374,7 @@ pub async fn lines(
     state.auth.check_ingest_key(ingest_key(&headers))?;
     let Body(body) = body?;
     let bytes = decoded_body(&state, &headers, &body)?;
+    let key = content_key("lines", &[], &bytes);
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
     let mut events = Vec::new();
@@ -388,9 +413,12 @@ pub async fn lines(
             message: record.message,
             log_group: record.log_group,
             log_stream: record.log_stream,
+            id: record
+                .id
+                .filter(|id| !id.is_empty() && id.len() <= MAX_NAME_BYTES),
             ..OwnedLogEvent::default()
         });
     }
-    let (events, duplicate) = commit(&state, events, None).await?;
+    let (events, duplicate) = commit(&state, events, Some(key)).await?;
     Ok(accepted(events, duplicate))
 }
