@@ -89,12 +89,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+#[cfg(unix)]
+fn make_private(data_dir: &Path, database: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(database)?;
+    for entry in std::fs::read_dir(data_dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(data_dir: &Path, _database: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `warden.db` in `data_dir` and migrates it.
+    /// The directory is made private (0700) and every file in it 0600: the database holds
+    /// webhook secrets, Slack URLs and raw logs. SQLite gives `-wal` and `-shm` the mode of
+    /// the database file, which is created 0600 before SQLite opens it.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join("warden.db");
+        make_private(data_dir, &path)
+            .map_err(|e| StoreError::Backend(format!("securing {}: {e}", data_dir.display())))?;
         let writer = Connection::open(&path)?;
         configure(&writer, true)?;
         migrate(&writer)?;
