@@ -9,7 +9,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::admission::Refusal;
 use crate::store::StoreError;
+
+/// What a busy server asks clients to wait before retrying.
+const RETRY_AFTER_BUSY_SECONDS: u64 = 2;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -23,6 +27,8 @@ pub enum AppError {
         retry_after_seconds: u64,
     },
     Unavailable,
+    /// The client did not send its request in time.
+    Timeout,
     /// Logged with its detail; the client sees a generic message.
     Internal(String),
 }
@@ -38,6 +44,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -52,6 +59,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
+            AppError::Timeout => "request_timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -67,9 +75,21 @@ impl AppError {
             AppError::Unauthorized => "a valid token is required".into(),
             AppError::TooManyRequests { .. } => "too many requests; slow down".into(),
             AppError::Unavailable => {
-                "the server is shutting down or overloaded; retry later".into()
+                "the server is busy or shutting down; retry after a few seconds".into()
             }
+            AppError::Timeout => "the request was not sent in time".into(),
             AppError::Internal(_) => "internal error; the server log has details".into(),
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for statuses that invite a retry.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            AppError::Unavailable => Some(RETRY_AFTER_BUSY_SECONDS),
+            _ => None,
         }
     }
 
@@ -86,13 +106,10 @@ impl IntoResponse for AppError {
         self.log();
         let body = serde_json::json!({ "error": { "code": self.code(), "message": self.public_message() } });
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let AppError::TooManyRequests {
-            retry_after_seconds,
-        } = self
-        {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let AppError::Unauthorized = self {
             response
@@ -119,6 +136,15 @@ pub fn json_error_body(status: StatusCode) -> axum::Json<serde_json::Value> {
             .to_owned(),
     };
     axum::Json(serde_json::json!({ "error": { "code": code, "message": message } }))
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Busy => AppError::Unavailable,
+            Refusal::TooLarge(message) => AppError::PayloadTooLarge(message),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

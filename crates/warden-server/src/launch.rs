@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admission::Admission;
 use crate::alerts;
 use crate::auth::Auth;
 use crate::clock::now_ms;
@@ -100,6 +101,7 @@ pub async fn start(
             config.api_rate,
         )),
         limits: config.limits,
+        admission: Admission::new(&config.limits),
         secure_cookies: config.tls.is_some(),
     }));
     let tls = match &config.tls {
@@ -154,18 +156,14 @@ pub async fn start(
         let until_stopped = async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        match tls {
-            None => {
-                let service = router.into_make_service_with_connect_info::<SocketAddr>();
-                if let Err(error) = axum::serve(listener, service)
-                    .with_graceful_shutdown(until_stopped)
-                    .await
-                {
-                    eprintln!("warden serve: server error: {error}");
-                }
-            }
-            Some(acceptor) => crate::tls::serve(listener, acceptor, router, until_stopped).await,
-        }
+        crate::listen::serve(
+            listener,
+            tls,
+            router,
+            config.limits.header_read_timeout,
+            until_stopped,
+        )
+        .await;
         idle_timer.abort();
         maintenance.abort();
         alerting.abort();

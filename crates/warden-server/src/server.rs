@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ingest/cloudwatch", post(ingest::cloudwatch))
         .route("/ingest/telemetry", post(ingest::telemetry))
         .route("/ingest/lines", post(ingest::lines))
+        .route_layer(middleware::from_fn_with_state(state.clone(), ingest::gate))
         .layer(DefaultBodyLimit::max(body_limit));
     let api = Router::new()
         .route("/api/openapi.json", get(openapi::document))
