@@ -73,6 +73,8 @@ pub struct ServerConfig {
     pub maintenance_interval: Duration,
     pub alert_interval: Duration,
     pub smtp: Option<SmtpConfig>,
+    /// Waits between attempts of a failed notification (one attempt more than waits).
+    pub delivery_backoff: Vec<Duration>,
     pub assembler: AssemblerConfig,
 }
 
@@ -100,6 +102,7 @@ impl Default for ServerConfig {
             maintenance_interval: Duration::from_secs(60),
             alert_interval: Duration::from_secs(30),
             smtp: None,
+            delivery_backoff: vec![Duration::from_secs(2), Duration::from_secs(10)],
             assembler: AssemblerConfig {
                 scan_security: true,
                 ..AssemblerConfig::default()

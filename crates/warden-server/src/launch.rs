@@ -146,7 +146,7 @@ pub async fn start(
     };
     let alerting = tokio::spawn(alerts::run(
         store.clone(),
-        Notifier::new(config.smtp.clone()),
+        Notifier::new(config.smtp.clone(), config.delivery_backoff.clone()),
         config.alert_interval,
         ingest.activity.clone(),
     ));

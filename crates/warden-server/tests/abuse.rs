@@ -7,17 +7,57 @@ use std::time::Duration;
 
 use common::*;
 
-/// Peak resident memory of this test process (the server runs in it), in KiB.
-fn peak_rss_kib() -> u64 {
+/// Tests here measure this process's memory (the server runs in it): one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Resident memory of this test process, in KiB.
+fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with("VmRSS:"))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Samples resident memory every 10 ms until dropped; `peak_growth_mib` is the largest
+/// rise over the level at the start.
+struct RssWatch {
+    start: u64,
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssWatch {
+    fn start() -> RssWatch {
+        let start = rss_kib();
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(start));
+        let sampled = peak.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                sampled.fetch_max(rss_kib(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        RssWatch { start, peak, task }
+    }
+
+    fn peak_growth_mib(&self) -> u64 {
+        let peak = self
+            .peak
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(rss_kib());
+        peak.saturating_sub(self.start) / 1024
+    }
+}
+
+impl Drop for RssWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Values that break naive arithmetic or parsing, for every numeric query parameter.
@@ -51,7 +91,8 @@ async fn query_strings_are_checked_and_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = start(config(dir.path())).await;
     let client = client();
-    let before = peak_rss_kib();
+    let _serial = SERIAL.lock().await;
+    let watch = RssWatch::start();
     let endpoints = [
         (
             "/api/v1/functions/checkout/series",
@@ -124,7 +165,7 @@ async fn query_strings_are_checked_and_bounded() {
         }
     }
     assert!(requests > 2000, "{requests}");
-    let growth_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    let growth_mib = watch.peak_growth_mib();
     assert!(growth_mib < 200, "peak RSS grew by {growth_mib} MiB");
     // The request the issue found: the whole i64 range at one-minute steps.
     let response = client
@@ -263,12 +304,13 @@ async fn memory_bombs_get_413_and_memory_stays_bounded() {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = start(config(dir.path())).await;
-    let before = peak_rss_kib();
+    let _serial = SERIAL.lock().await;
     // One record that expands to 1.2 million events.
     let record = bomb_record(1_200_000);
     assert!(record.len() < 8 << 20, "{}", record.len());
     let data = base64::engine::general_purpose::STANDARD.encode(&record);
     let body = format!(r#"{{"requestId":"bomb","timestamp":1,"records":[{{"data":"{data}"}}]}}"#);
+    let watch = RssWatch::start();
     let mut sends = Vec::new();
     for n in 0..6 {
         let (base, body) = (
@@ -320,7 +362,7 @@ async fn memory_bombs_get_413_and_memory_stays_bounded() {
             .contains("decompresses"),
         "{body}"
     );
-    let growth_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    let growth_mib = watch.peak_growth_mib();
     assert!(growth_mib < 400, "peak RSS grew by {growth_mib} MiB");
     // Nothing of the bombs was stored, and the server still ingests.
     let events = invocation_lines("after", "s", "r1", now_ms(), &[], "");
@@ -377,6 +419,7 @@ async fn idle_and_half_open_connections_are_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_answers_while_large_deliveries_decode() {
     use base64::Engine;
+    let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = start(config(dir.path())).await;
     // Records of 100 000 events each (about 6 MB of JSON): seconds of decoding per request.
