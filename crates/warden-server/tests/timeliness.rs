@@ -32,19 +32,9 @@ async fn invocations(base: &str, function: &str) -> Vec<serde_json::Value> {
 }
 
 async fn summary(base: &str, function: &str) -> serde_json::Value {
-    let body = get_json(
-        base,
-        &format!("/api/v1/functions?from={}", now_ms() - 3 * 3_600_000),
-        READ,
-    )
-    .await;
-    body["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["function"] == function)
-        .cloned()
-        .unwrap_or_else(|| panic!("no {function} in {body}"))
+    function_summary(base, function)
+        .await
+        .unwrap_or_else(|| panic!("no {function}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
