@@ -56,7 +56,10 @@ const fmt = {
   int: (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US")),
   ms: (n) => (n === null || n === undefined ? "–" : n >= 1000 ? (n / 1000).toFixed(2) + " s" : n.toFixed(1) + " ms"),
   pct: (n) => (n === null || n === undefined || Number.isNaN(n) ? "–" : (n * 100).toFixed(n < 0.01 && n > 0 ? 2 : 1) + " %"),
-  usd: (n) => "$" + (n < 0.01 && n > 0 ? n.toFixed(6) : n.toFixed(2)),
+  // Cents from a dollar up; below, two significant digits ($0.01, $0.0016), so amounts
+  // side by side are read with the same precision.
+  usd: (n) => (n === null || n === undefined ? "–" : n >= 1 || n <= 0 ? "$" + n.toFixed(2)
+    : "$" + n.toFixed(Math.min(10, 1 - Math.floor(Math.log10(n)))).replace(/0+$/, "")),
   time: (t) => (t ? t.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–"),
 };
 

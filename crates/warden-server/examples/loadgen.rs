@@ -41,7 +41,7 @@ async fn main() {
             let mut bodies = Vec::new();
             let mut total = 0;
             let mut hour = 0i64;
-            let end = warden_server::pipeline::now_ms();
+            let end = warden_server::clock::now_ms();
             while total < lines {
                 let events = demo::generate(end - hour * 3_600_000, 60, 4.0, 1 + hour as u64);
                 for chunk in events.chunks(batch) {
@@ -77,18 +77,31 @@ async fn main() {
                     loop {
                         let next = queue.lock().unwrap().next();
                         let Some((id, body, count)) = next else { break };
-                        let response = client
-                            .post(format!("{url}/ingest/firehose"))
-                            .header("X-Amz-Firehose-Access-Key", &key)
-                            .header("X-Amz-Firehose-Request-Id", &id)
-                            .header("Content-Encoding", "gzip")
-                            .header("Content-Type", "application/json")
-                            .body(body)
-                            .send()
-                            .await;
-                        match response {
-                            Ok(r) if r.status() == 200 => sent += count,
-                            _ => failed += 1,
+                        // Like Firehose: a busy server (503) is retried after Retry-After.
+                        loop {
+                            let response = client
+                                .post(format!("{url}/ingest/firehose"))
+                                .header("X-Amz-Firehose-Access-Key", &key)
+                                .header("X-Amz-Firehose-Request-Id", &id)
+                                .header("Content-Encoding", "gzip")
+                                .header("Content-Type", "application/json")
+                                .body(body.clone())
+                                .send()
+                                .await;
+                            match response {
+                                Ok(r) if r.status() == 200 => sent += count,
+                                Ok(r) if r.status() == 503 => {
+                                    let wait = r
+                                        .headers()
+                                        .get("retry-after")
+                                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                                        .unwrap_or(1);
+                                    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                                    continue;
+                                }
+                                _ => failed += 1,
+                            }
+                            break;
                         }
                     }
                     (sent, failed)
@@ -123,7 +136,7 @@ async fn main() {
             };
             let (_, first) = get(format!(
                 "/api/v1/functions?from={}",
-                warden_server::pipeline::now_ms() - 30 * 86_400_000
+                warden_server::clock::now_ms() - 30 * 86_400_000
             ))
             .await;
             let names: Vec<String> = first["functions"]
@@ -138,7 +151,7 @@ async fn main() {
                 .iter()
                 .map(|f| f["invocations"].as_u64().unwrap())
                 .sum();
-            let now = warden_server::pipeline::now_ms();
+            let now = warden_server::clock::now_ms();
             for (label, window_ms) in [("24 h", 86_400_000i64), ("7 d", 7 * 86_400_000)] {
                 let mut functions = Vec::new();
                 let mut series = Vec::new();

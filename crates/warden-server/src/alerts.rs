@@ -8,237 +8,15 @@
 //! evaluation. States go ok → firing → resolved (→ firing …); every change is recorded in
 //! the rule's history and notified, at most once per `cooldown_seconds`.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use globset::{Glob, GlobMatcher};
-use serde::{Deserialize, Serialize};
-use warden_diagnostics::Risk;
 
+use crate::alert_rules::{AlertRuleSpec, AlertState, Condition};
+use crate::clock::now_ms;
 use crate::notify::{Notification, Notifier};
 use crate::store::{AlertRule, AlertUpdate, SecurityQuery, Store, StoreResult, Window};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertState {
-    Ok,
-    Firing,
-    Resolved,
-}
-
-impl AlertState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertState::Ok => "ok",
-            AlertState::Firing => "firing",
-            AlertState::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AlertState> {
-        match text {
-            "ok" => Some(AlertState::Ok),
-            "firing" => Some(AlertState::Firing),
-            "resolved" => Some(AlertState::Resolved),
-            _ => None,
-        }
-    }
-}
-
-/// What a rule watches. Thresholds: counts for counts, fractions (0..1) for rates,
-/// milliseconds for durations, USD for cost, a factor over baseline for spikes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Condition {
-    FailureCount {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        class: Option<String>,
-    },
-    FailureRate {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        class: Option<String>,
-    },
-    DurationP95,
-    DurationP99,
-    ColdStartRate,
-    /// Cost over the window: a one-hour window is cost per hour, a day per day.
-    Cost,
-    /// Invocations in the window against the function's rate over `baseline_seconds`
-    /// before it; fires when the ratio exceeds the threshold.
-    InvocationSpike {
-        #[serde(default = "default_baseline")]
-        baseline_seconds: u64,
-        #[serde(default = "default_min_invocations")]
-        min_invocations: u64,
-    },
-    NewErrorGroup,
-    SecurityEvent {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        risk: Option<String>,
-    },
-}
-
-fn default_baseline() -> u64 {
-    86_400
-}
-fn default_min_invocations() -> u64 {
-    100
-}
-fn default_functions() -> String {
-    "*".to_owned()
-}
-fn default_window() -> u64 {
-    300
-}
-fn default_cooldown() -> u64 {
-    600
-}
-fn default_enabled() -> bool {
-    true
-}
-
-/// Where a notification goes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Channel {
-    /// JSON POST signed with HMAC-SHA256 of `timestamp.body` under `secret`.
-    Webhook { url: String, secret: String },
-    /// A Slack incoming webhook.
-    Slack { url: String },
-    /// Email through the server's SMTP settings.
-    Email { to: Vec<String> },
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertRuleSpec {
-    pub name: String,
-    pub condition: Condition,
-    /// Function name or glob (`checkout-*`).
-    #[serde(default = "default_functions")]
-    pub functions: String,
-    #[serde(default = "default_window")]
-    pub window_seconds: u64,
-    #[serde(default)]
-    pub threshold: f64,
-    #[serde(default = "default_cooldown")]
-    pub cooldown_seconds: u64,
-    #[serde(default)]
-    pub channels: Vec<Channel>,
-    #[serde(default = "default_enabled")]
-    pub enabled: bool,
-}
-
-pub const FAILURE_CLASSES: [&str; 5] = ["error", "timeout", "out_of_memory", "init_error", "crash"];
-const MAX_WINDOW: u64 = 30 * 86_400;
-
-impl AlertRuleSpec {
-    /// Checks everything a client could get wrong; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.name.trim().is_empty() || self.name.len() > 200 {
-            return Err("`name` must be 1 to 200 characters".into());
-        }
-        if self.functions.is_empty() || self.functions.len() > 200 {
-            return Err(
-                "`functions` must be a function name or glob of 1 to 200 characters".into(),
-            );
-        }
-        Glob::new(&self.functions).map_err(|e| format!("`functions` is not a valid glob: {e}"))?;
-        if !(60..=MAX_WINDOW).contains(&self.window_seconds) {
-            return Err(format!(
-                "`window_seconds` must be between 60 and {MAX_WINDOW}"
-            ));
-        }
-        if self.cooldown_seconds > MAX_WINDOW {
-            return Err(format!("`cooldown_seconds` must be at most {MAX_WINDOW}"));
-        }
-        if !self.threshold.is_finite() || self.threshold < 0.0 {
-            return Err("`threshold` must be a finite number ≥ 0".into());
-        }
-        match &self.condition {
-            Condition::FailureCount { class } | Condition::FailureRate { class } => {
-                if let Some(class) = class {
-                    if !FAILURE_CLASSES.contains(&class.as_str()) {
-                        return Err(format!(
-                            "`condition.class` must be one of {}",
-                            FAILURE_CLASSES.join(", ")
-                        ));
-                    }
-                }
-                if matches!(self.condition, Condition::FailureRate { .. }) && self.threshold > 1.0 {
-                    return Err("a rate `threshold` is a fraction between 0 and 1".into());
-                }
-            }
-            Condition::ColdStartRate if self.threshold > 1.0 => {
-                return Err("a rate `threshold` is a fraction between 0 and 1".into())
-            }
-            Condition::InvocationSpike {
-                baseline_seconds, ..
-            } if !(self.window_seconds..=MAX_WINDOW).contains(baseline_seconds) => {
-                return Err(
-                    "`condition.baseline_seconds` must be at least the window and at most 30 days"
-                        .into(),
-                );
-            }
-            Condition::SecurityEvent { risk: Some(risk) } => {
-                Risk::from_str(risk).map_err(|e| format!("`condition.risk`: {e}"))?;
-            }
-            _ => {}
-        }
-        if self.channels.len() > 10 {
-            return Err("at most 10 `channels`".into());
-        }
-        for channel in &self.channels {
-            match channel {
-                Channel::Webhook { url, secret } => {
-                    check_url(url)?;
-                    if secret.len() < 16 || secret.len() > 256 {
-                        return Err("a webhook `secret` must be 16 to 256 characters".into());
-                    }
-                }
-                Channel::Slack { url } => check_url(url)?,
-                Channel::Email { to } => {
-                    if to.is_empty() || to.len() > 20 {
-                        return Err("an email channel needs 1 to 20 `to` addresses".into());
-                    }
-                    for address in to {
-                        check_email(address)?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| format!("`{url}` is not a URL"))?;
-    if !matches!(parsed.scheme(), "http" | "https")
-        || parsed.host_str().is_none()
-        || url.len() > 2048
-    {
-        return Err("channel URLs must be http(s) URLs with a host".into());
-    }
-    Ok(())
-}
-
-/// An address that is safe to put in an SMTP envelope and header: no spaces, controls or
-/// angle brackets (header and command injection), one `@` with text on both sides.
-pub fn check_email(address: &str) -> Result<(), String> {
-    let ok = address.len() <= 254
-        && address.chars().all(|c| {
-            c.is_ascii_graphic() && !matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')')
-        })
-        && address.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{address}` is not a plain email address"))
-    }
-}
 
 /// One evaluation's verdict.
 #[derive(Clone, Debug, PartialEq)]
@@ -271,7 +49,10 @@ pub fn evaluate(store: &dyn Store, rule: &AlertRule, now_ms: i64) -> StoreResult
         if let Some(value) = value {
             worst = Some(worst.map_or(value, |w: f64| w.max(value)));
             if value > spec.threshold {
-                breaching.push(format!("{function} ({})", round(value)));
+                breaching.push(format!(
+                    "{function} ({})",
+                    format_value(&spec.condition, value)
+                ));
             }
         }
     };
@@ -402,10 +183,6 @@ fn describe(condition: &Condition) -> String {
     }
 }
 
-fn round(value: f64) -> f64 {
-    (value * 10_000.0).round() / 10_000.0
-}
-
 /// The next state and whether this is a change worth recording.
 pub fn transition(current: AlertState, breached: bool) -> (AlertState, bool) {
     match (current, breached) {
@@ -428,6 +205,9 @@ pub async fn evaluate_all(
             .await
             .map_err(join_error)??
     };
+    // Each rule's notifications (with their retries) and its update run on their own
+    // task: a receiver that is down delays only its own rule's history entry.
+    let mut pending = tokio::task::JoinSet::new();
     for rule in rules.into_iter().filter(|r| r.spec.enabled) {
         let verdict = {
             let store = store.clone();
@@ -456,51 +236,112 @@ pub async fn evaluate_all(
             event: None,
             at_ms: now_ms,
         };
-        if changed || renotify {
-            let message = format!(
-                "[{}] {}: {} = {} (threshold {}) over {}s{}",
-                state.as_str().to_uppercase(),
-                rule.spec.name,
-                verdict.detail,
-                verdict
-                    .value
-                    .map_or("n/a".to_owned(), |v| round(v).to_string()),
-                rule.spec.threshold,
-                rule.spec.window_seconds,
-                if verdict.functions.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", verdict.functions.join("; "))
-                }
-            );
-            let cooling = rule
-                .last_notified_at_ms
-                .is_some_and(|at| now_ms - at < rule.spec.cooldown_seconds as i64 * 1000);
-            let deliveries = if cooling {
-                serde_json::json!([{ "skipped": "cooldown" }])
-            } else {
-                update.notified_at_ms = Some(now_ms);
-                let notification = Notification {
-                    rule_id: rule.id,
-                    rule_name: rule.spec.name.clone(),
-                    state,
-                    value: verdict.value,
-                    threshold: rule.spec.threshold,
-                    message: message.clone(),
-                    functions: verdict.functions.clone(),
-                    at_ms: now_ms,
-                };
-                serde_json::to_value(notifier.deliver(&rule.spec.channels, &notification).await)
-                    .unwrap_or_default()
-            };
-            update.event = Some((message, deliveries));
-        }
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store.apply_alert_update(&update))
-            .await
-            .map_err(join_error)??;
+        let notifier = notifier.clone();
+        pending.spawn(async move {
+            if changed || renotify {
+                let message = message(&rule, state, &verdict);
+                // The cooldown limits repeated alarms; the end of an incident is always
+                // told.
+                let cooling = state == AlertState::Firing
+                    && rule
+                        .last_notified_at_ms
+                        .is_some_and(|at| now_ms - at < rule.spec.cooldown_seconds as i64 * 1000);
+                let deliveries = if cooling {
+                    serde_json::json!([{ "skipped": "cooldown" }])
+                } else {
+                    update.notified_at_ms = Some(now_ms);
+                    let notification = Notification {
+                        rule_id: rule.id,
+                        rule_name: rule.spec.name.clone(),
+                        state,
+                        value: verdict.value,
+                        threshold: rule.spec.threshold,
+                        message: message.clone(),
+                        functions: verdict.functions.clone(),
+                        at_ms: now_ms,
+                    };
+                    serde_json::to_value(notifier.deliver(&rule.spec.channels, &notification).await)
+                        .unwrap_or_default()
+                };
+                update.event = Some((message, deliveries));
+            }
+            tokio::task::spawn_blocking(move || store.apply_alert_update(&update))
+                .await
+                .map_err(join_error)?
+        });
     }
-    Ok(())
+    let mut result = Ok(());
+    while let Some(done) = pending.join_next().await {
+        if let Err(error) = done.map_err(join_error).and_then(|r| r) {
+            result = Err(error);
+        }
+    }
+    result
+}
+
+/// The text of a notification, with values in the condition's unit.
+fn message(rule: &AlertRule, state: AlertState, verdict: &Verdict) -> String {
+    let condition = &rule.spec.condition;
+    format!(
+        "[{}] {}: {} = {} (threshold {}) over {}{}",
+        state.as_str().to_uppercase(),
+        rule.spec.name,
+        verdict.detail,
+        verdict
+            .value
+            .map_or("n/a".to_owned(), |v| format_value(condition, v)),
+        format_value(condition, rule.spec.threshold),
+        format_seconds(rule.spec.window_seconds),
+        if verdict.functions.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", verdict.functions.join("; "))
+        }
+    )
+}
+
+/// A value as a person reads it: rates in percent, durations in ms, cost in dollars with
+/// enough digits to be told apart, counts whole.
+pub fn format_value(condition: &Condition, value: f64) -> String {
+    match condition {
+        Condition::FailureRate { .. } | Condition::ColdStartRate => {
+            format!("{} %", significant(value * 100.0))
+        }
+        Condition::DurationP95 | Condition::DurationP99 => format!("{} ms", significant(value)),
+        Condition::Cost if value >= 1.0 => format!("${value:.2}"),
+        Condition::Cost => format!("${}", significant(value)),
+        Condition::InvocationSpike { .. } => format!("{}×", significant(value)),
+        Condition::FailureCount { .. }
+        | Condition::NewErrorGroup
+        | Condition::SecurityEvent { .. } => {
+            format!("{}", value.round() as i64)
+        }
+    }
+}
+
+/// Three significant digits, at most two decimals past a whole number, no trailing zeros.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".into();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 8) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+fn format_seconds(seconds: u64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 fn join_error(error: tokio::task::JoinError) -> crate::store::StoreError {
@@ -520,8 +361,7 @@ pub async fn run(
             _ = tokio::time::sleep(interval) => {}
             _ = activity.notified() => {}
         }
-        if let Err(error) = evaluate_all(store.clone(), &notifier, crate::pipeline::now_ms()).await
-        {
+        if let Err(error) = evaluate_all(store.clone(), &notifier, now_ms()).await {
             eprintln!("warden serve: alert evaluation failed: {error}");
         }
     }
@@ -530,6 +370,22 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_formatted_in_their_unit() {
+        let rate = Condition::FailureRate { class: None };
+        assert_eq!(format_value(&rate, 0.023_809_523_8), "2.38 %");
+        assert_eq!(format_value(&rate, 0.5), "50 %");
+        assert_eq!(format_value(&Condition::Cost, 0.001_604_123), "$0.0016");
+        assert_eq!(format_value(&Condition::Cost, 12.345_678), "$12.35");
+        assert_eq!(format_value(&Condition::DurationP99, 3011.5712), "3012 ms");
+        assert_eq!(
+            format_value(&Condition::FailureCount { class: None }, 3.0),
+            "3"
+        );
+        assert_eq!(format_seconds(3600), "1 h");
+        assert_eq!(format_seconds(90), "90 s");
+    }
 
     #[test]
     fn states_go_ok_firing_resolved_firing() {
@@ -551,31 +407,5 @@ mod tests {
             transition(AlertState::Resolved, true),
             (AlertState::Firing, true)
         );
-    }
-
-    #[test]
-    fn specs_are_validated() {
-        let spec: AlertRuleSpec = serde_json::from_value(serde_json::json!({
-            "name": "timeouts", "condition": {"kind": "failure_rate", "class": "timeout"}, "threshold": 0.1
-        }))
-        .unwrap();
-        assert_eq!(spec.validate(), Ok(()));
-        let mut bad = spec.clone();
-        bad.threshold = 2.0;
-        assert!(bad.validate().is_err());
-        bad = spec.clone();
-        bad.condition = Condition::FailureCount {
-            class: Some("nope".into()),
-        };
-        assert!(bad.validate().unwrap_err().contains("class"));
-        bad = spec;
-        bad.channels = vec![Channel::Email {
-            to: vec!["a@b.c\r\nRCPT TO:<x@y>".into()],
-        }];
-        assert!(bad.validate().is_err());
-        assert!(serde_json::from_value::<AlertRuleSpec>(
-            serde_json::json!({"name": "x", "condition": {"kind": "cost"}, "extra": 1})
-        )
-        .is_err());
     }
 }

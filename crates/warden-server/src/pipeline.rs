@@ -24,6 +24,7 @@ use std::thread;
 use tokio::sync::{mpsc, oneshot, Notify};
 use warden_logs::{Assembler, AssemblerConfig, Emitted, OwnedLogEvent};
 
+use crate::clock::now_ms;
 use crate::store::{BatchItem, Store, StoredLine, StreamMark, WriteBatch, WriteSummary};
 
 /// Lines per commit at most; more waiting jobs go into the next one.
@@ -166,9 +167,9 @@ pub fn start(
     })
 }
 
-/// The function a log group belongs to, by the assembler's rule.
-pub fn function_of(log_group: &str, default_function: Option<&str>) -> String {
-    warden_logs::naming::function_name(log_group, "", default_function)
+/// The function a stream belongs to, by the rule the assembler and the CLI use.
+pub fn function_of(log_group: &str, log_stream: &str, default_function: Option<&str>) -> String {
+    warden_logs::naming::function_name(log_group, log_stream, default_function)
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
@@ -347,12 +348,19 @@ impl Worker {
                 replay_from: id,
             });
             StreamTrack {
-                function: function_of(&event.log_group, default_function),
+                function: function_of(&event.log_group, &event.log_stream, default_function),
                 last_arrival_ms: 0,
                 current_request: None,
             }
         });
         track.last_arrival_ms = now_ms();
+        // The assembler drops an event whose id it has seen (a re-delivery); its line is
+        // then not stored again either.
+        let duplicates = self.assembler.stats().duplicate_events;
+        self.assembler.push(&event.as_event(), &mut self.emitted);
+        if self.assembler.stats().duplicate_events > duplicates {
+            return;
+        }
         let (request_id, closes) = match named_request(&event.message) {
             Some((id, closes)) => (Some(id.to_owned()), closes),
             None => (track.current_request.clone(), false),
@@ -369,7 +377,6 @@ impl Worker {
                 message: self.assembler.redact(&event.message).into_owned(),
             });
         }
-        self.assembler.push(&event.as_event(), &mut self.emitted);
         let mut moved = false;
         let mut replay_from = id;
         for item in self.emitted.drain(..) {
@@ -426,13 +433,6 @@ impl Worker {
     }
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,7 +452,11 @@ mod tests {
             Some(("r1", true))
         );
         assert_eq!(named_request("hello"), None);
-        assert_eq!(function_of("/aws/lambda/checkout", None), "checkout");
-        assert_eq!(function_of("", None), "unknown");
+        assert_eq!(function_of("/aws/lambda/checkout", "", None), "checkout");
+        assert_eq!(
+            function_of("shop-logs", "2024/05/01/orders[$LATEST]3f2a9c", None),
+            "orders"
+        );
+        assert_eq!(function_of("", "", None), "unknown");
     }
 }

@@ -11,10 +11,9 @@ pub mod sqlite;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use warden_logs::Emitted;
+use warden_logs::{Emitted, Invocation, Sketch};
 
-use crate::alerts::{AlertRuleSpec, AlertState};
-use crate::sketch::DurationSketch;
+use crate::alert_rules::{AlertRuleSpec, AlertState};
 
 /// What went wrong in the store. Callers map it to a generic 500; details go to the log.
 #[derive(Debug)]
@@ -121,7 +120,7 @@ pub struct FunctionRollup {
     pub max_memory_used_mb: Option<u32>,
     pub memory_size_mb: Option<u32>,
     pub duration_max_ms: Option<f64>,
-    pub durations: DurationSketch,
+    pub durations: Sketch,
 }
 
 impl FunctionRollup {
@@ -165,6 +164,27 @@ impl FunctionRollup {
     }
 }
 
+impl FunctionRollup {
+    /// Takes back the counts of `other` (an amended invocation's first version). Duration
+    /// sketches cannot forget a value; the caller adds an amended duration only when it
+    /// changed from none to some.
+    pub fn retract(&mut self, other: &FunctionRollup) {
+        self.invocations = self.invocations.saturating_sub(other.invocations);
+        self.error = self.error.saturating_sub(other.error);
+        self.timeout = self.timeout.saturating_sub(other.timeout);
+        self.out_of_memory = self.out_of_memory.saturating_sub(other.out_of_memory);
+        self.init_error = self.init_error.saturating_sub(other.init_error);
+        self.crash = self.crash.saturating_sub(other.crash);
+        self.cold_starts = self.cold_starts.saturating_sub(other.cold_starts);
+        self.snapstart_restores = self
+            .snapstart_restores
+            .saturating_sub(other.snapstart_restores);
+        self.incomplete = self.incomplete.saturating_sub(other.incomplete);
+        self.billed_ms = self.billed_ms.saturating_sub(other.billed_ms);
+        self.cost_usd = (self.cost_usd - other.cost_usd).max(0.0);
+    }
+}
+
 fn max_opt(a: Option<u32>, b: Option<u32>) -> Option<u32> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
@@ -192,39 +212,13 @@ pub struct InvocationQuery {
     pub limit: u32,
 }
 
-/// An invocation as the API returns it: the `warden logs` invocation fields plus the id.
+/// An invocation as stored and returned by the API: the `warden logs` invocation and its
+/// row id.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvocationRecord {
     pub id: i64,
-    pub function: String,
-    pub log_group: String,
-    pub log_stream: String,
-    pub request_id: String,
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub outcome: String,
-    pub complete: bool,
-    pub cold_start: bool,
-    pub snapstart_restore: bool,
-    pub duration_ms: Option<f64>,
-    pub billed_duration_ms: Option<u64>,
-    pub memory_size_mb: Option<u32>,
-    pub max_memory_used_mb: Option<u32>,
-    pub init_duration_ms: Option<f64>,
-    pub restore_duration_ms: Option<f64>,
-    pub status: Option<String>,
-    pub error_type: Option<String>,
-    pub version: Option<String>,
-    pub xray_trace_id: Option<String>,
-    pub cost_usd: Option<f64>,
-    pub lines: u32,
-    pub error: Option<InvocationErrorRef>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct InvocationErrorRef {
-    pub fingerprint: String,
-    pub message: Option<String>,
+    #[serde(flatten)]
+    pub invocation: Invocation,
 }
 
 /// Lifecycle of an error group.

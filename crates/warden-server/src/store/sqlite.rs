@@ -13,18 +13,24 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use sha2::{Digest, Sha256};
 use warden_logs::time::format_millis;
-use warden_logs::{Emitted, ErrorOccurrence, Invocation, SecurityEvent};
+use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, SecurityEvent, Sketch};
 
 use super::*;
-use crate::alerts::{AlertRuleSpec, AlertState};
-use crate::sketch::DurationSketch;
+use crate::alert_rules::{AlertRuleSpec, AlertState};
 
 /// Numbered migrations, applied in order; a database records the last one applied.
+/// Buckets one series may have at most.
+const MAX_SERIES_BUCKETS: i64 = 100_000;
+
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (
         2,
         include_str!("../../migrations/0002_drop_line_request_index.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/0003_invocation_identity.sql"),
     ),
 ];
 const MINUTE_MS: i64 = 60_000;
@@ -83,12 +89,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+#[cfg(unix)]
+fn make_private(data_dir: &Path, database: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(database)?;
+    for entry in std::fs::read_dir(data_dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(data_dir: &Path, _database: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `warden.db` in `data_dir` and migrates it.
+    /// The directory is made private (0700) and every file in it 0600: the database holds
+    /// webhook secrets, Slack URLs and raw logs. SQLite gives `-wal` and `-shm` the mode of
+    /// the database file, which is created 0600 before SQLite opens it.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join("warden.db");
+        make_private(data_dir, &path)
+            .map_err(|e| StoreError::Backend(format!("securing {}: {e}", data_dir.display())))?;
         let writer = Connection::open(&path)?;
         configure(&writer, true)?;
         migrate(&writer)?;
@@ -263,6 +299,30 @@ fn rollup_of(invocation: &Invocation) -> FunctionRollup {
 
 const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
 
+/// A stored duration sketch. Blobs written before the server used `warden_logs::Sketch`
+/// are 6-byte (i16 bucket index, u32 count) records: always an even length, where the
+/// versioned encoding is always odd. They are read back bucket by bucket.
+fn decode_sketch(bytes: &[u8]) -> Sketch {
+    if bytes.len() % 2 == 1 {
+        return Sketch::decode(bytes).unwrap_or_default();
+    }
+    let gamma: f64 = 1.01 / 0.99;
+    let mut sketch = Sketch::default();
+    for chunk in bytes.chunks_exact(6) {
+        let index = i16::from_le_bytes([chunk[0], chunk[1]]);
+        let n = u32::from_le_bytes([chunk[2], chunk[3], chunk[4], chunk[5]]);
+        let value = if index == i16::MIN {
+            0.0
+        } else {
+            2.0 * gamma.powi(i32::from(index)) / (gamma + 1.0)
+        };
+        for _ in 0..n.min(1 << 20) {
+            sketch.add(value);
+        }
+    }
+    sketch
+}
+
 fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
     let sketch: Vec<u8> = row.get(17)?;
     Ok((
@@ -284,7 +344,7 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
             max_memory_used_mb: row.get(14)?,
             memory_size_mb: row.get(15)?,
             duration_max_ms: row.get(16)?,
-            durations: DurationSketch::decode(&sketch),
+            durations: decode_sketch(&sketch),
         },
     ))
 }
@@ -293,6 +353,7 @@ fn upsert_rollups(
     tx: &Transaction<'_>,
     table: &str,
     rollups: HashMap<(String, i64), FunctionRollup>,
+    retractions: &HashMap<(String, i64), FunctionRollup>,
 ) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(&format!(
         "SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket = ?2"
@@ -307,6 +368,9 @@ fn upsert_rollups(
             .map(|(_, existing)| existing)
             .unwrap_or_default();
         merged.merge(&rollup);
+        if let Some(retracted) = retractions.get(&(function.clone(), bucket)) {
+            merged.retract(retracted);
+        }
         insert.execute(params![
             function,
             bucket,
@@ -331,26 +395,31 @@ fn upsert_rollups(
     Ok(())
 }
 
+const INVOCATION_COLUMNS: &str = "id, invocation_key, revision, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, proactive_init, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, alias, account, region, xray_trace_id, cost_usd, lines, error_fingerprint, error_group_type, error_message";
+
 fn insert_invocation(
     tx: &Transaction<'_>,
     invocation: &Invocation,
     received_at_ms: i64,
 ) -> rusqlite::Result<bool> {
     let mut statement = tx.prepare_cached(
-        "INSERT OR IGNORE INTO invocations (function, log_group, log_stream, request_id, ts, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+        "INSERT OR IGNORE INTO invocations (ts, invocation_key, revision, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, proactive_init, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, alias, account, region, xray_trace_id, cost_usd, lines, error_fingerprint, error_group_type, error_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
     )?;
     let changed = statement.execute(params![
+        invocation_time(invocation, received_at_ms),
+        invocation.key,
+        invocation.revision,
         invocation.function,
         invocation.log_group,
         invocation.log_stream,
         invocation.request_id,
-        invocation_time(invocation, received_at_ms),
         invocation.start,
         invocation.end,
         invocation.outcome.as_str(),
         invocation.complete,
         invocation.cold_start,
+        invocation.proactive_init,
         invocation.snapstart_restore,
         invocation.duration_ms,
         invocation.billed_duration_ms.map(|v| v as i64),
@@ -361,30 +430,193 @@ fn insert_invocation(
         invocation.status,
         invocation.error_type,
         invocation.version,
+        invocation.alias,
+        invocation.account,
+        invocation.region,
         invocation.xray_trace_id,
         invocation.cost_usd,
         invocation.lines,
         invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.error_type.as_str()),
         invocation.error.as_ref().map(|e| e.message.as_str()),
     ])?;
     Ok(changed == 1)
 }
 
-fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE invocations SET outcome = ?4, complete = ?5, status = ?6, error_type = ?7, xray_trace_id = ?8, error_fingerprint = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16
-         WHERE log_group = ?1 AND log_stream = ?2 AND request_id = ?3",
+/// Rollup changes of one batch, per (function, bucket): what to add, what to take back.
+#[derive(Default)]
+struct RollupChanges {
+    minutes: HashMap<(String, i64), FunctionRollup>,
+    hours: HashMap<(String, i64), FunctionRollup>,
+    minute_retractions: HashMap<(String, i64), FunctionRollup>,
+    hour_retractions: HashMap<(String, i64), FunctionRollup>,
+}
+
+impl RollupChanges {
+    fn add(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        for (added, bucket) in [
+            (&mut self.minutes, at.div_euclid(MINUTE_MS)),
+            (&mut self.hours, at.div_euclid(HOUR_MS)),
+        ] {
+            added
+                .entry((function.to_owned(), bucket))
+                .or_default()
+                .merge(rollup);
+        }
+    }
+
+    fn retract(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        for (retracted, bucket) in [
+            (&mut self.minute_retractions, at.div_euclid(MINUTE_MS)),
+            (&mut self.hour_retractions, at.div_euclid(HOUR_MS)),
+        ] {
+            retracted
+                .entry((function.to_owned(), bucket))
+                .or_default()
+                .merge(rollup);
+        }
+    }
+
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        upsert_rollups(tx, "rollups_minute", self.minutes, &self.minute_retractions)?;
+        upsert_rollups(tx, "rollups_hour", self.hours, &self.hour_retractions)
+    }
+}
+
+/// Replaces a stored invocation by a later version of it (same key) and moves its rollups
+/// from the old version to the new one, in the buckets the row was counted in. A version
+/// already applied (a replay) changes nothing.
+fn amend_stored(
+    tx: &Transaction<'_>,
+    previous: &Invocation,
+    current: &Invocation,
+    changes: &mut RollupChanges,
+) -> rusqlite::Result<()> {
+    if !update_invocation(tx, current)? {
+        return Ok(());
+    }
+    let counted_at: Option<i64> = tx
+        .prepare_cached("SELECT ts FROM invocations WHERE invocation_key = ?1")?
+        .query_row(params![current.key], |row| row.get(0))
+        .optional()?;
+    if let Some(at) = counted_at {
+        let mut added = rollup_of(current);
+        // A sketch cannot forget the first duration: add one only where there was none.
+        if previous.duration_ms.is_some() {
+            added.durations = Sketch::default();
+        }
+        changes.add(&previous.function, at, &added);
+        changes.retract(&previous.function, at, &rollup_of(previous));
+    }
+    Ok(())
+}
+
+/// The stored incomplete invocation a REPORT-only invocation completes: the engine closed
+/// it as idle and then forgot it (a restart, or many invocations since) before its REPORT
+/// came. A retry is never taken for it: a retry has its own START.
+fn closed_without_report(
+    tx: &Transaction<'_>,
+    invocation: &Invocation,
+) -> rusqlite::Result<Option<Invocation>> {
+    if !invocation.complete || invocation.start.is_some() {
+        return Ok(None);
+    }
+    tx.prepare_cached(&format!(
+        "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE request_id = ?1 AND log_stream = ?2 AND log_group = ?3 AND complete = 0 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row(
+        params![invocation.request_id, invocation.log_stream, invocation.log_group],
+        read_invocation,
+    )
+    .optional()
+    .map(|found| found.map(|record| record.invocation))
+}
+
+/// What the stored incomplete `previous` becomes with its late REPORT-only `report`.
+fn completed_by(previous: &Invocation, report: &Invocation) -> Invocation {
+    let mut current = report.clone();
+    current.key.clone_from(&previous.key);
+    current.revision = previous.revision + 1;
+    current.start = previous.start;
+    current.lines += previous.lines;
+    current.cold_start |= previous.cold_start;
+    if previous.outcome.severity() > current.outcome.severity() {
+        current.outcome = previous.outcome;
+        current.error_type = current.error_type.or_else(|| previous.error_type.clone());
+    }
+    current.error = current.error.or_else(|| previous.error.clone());
+    current.version = current.version.or_else(|| previous.version.clone());
+    current.xray_trace_id = current
+        .xray_trace_id
+        .or_else(|| previous.xray_trace_id.clone());
+    current
+}
+
+/// A row selected with [`INVOCATION_COLUMNS`].
+fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
+    let outcome: String = row.get(9)?;
+    let fingerprint: Option<String> = row.get(29)?;
+    let error = match fingerprint {
+        Some(fingerprint) => Some(ErrorRef {
+            fingerprint,
+            error_type: row.get::<_, Option<String>>(30)?.unwrap_or_default(),
+            message: row.get::<_, Option<String>>(31)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(InvocationRecord {
+        id: row.get(0)?,
+        invocation: Invocation {
+            key: row.get(1)?,
+            revision: row.get(2)?,
+            function: row.get(3)?,
+            log_group: row.get(4)?,
+            log_stream: row.get(5)?,
+            request_id: row.get(6)?,
+            start: row.get(7)?,
+            end: row.get(8)?,
+            outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Success),
+            complete: row.get(10)?,
+            cold_start: row.get(11)?,
+            proactive_init: row.get(12)?,
+            snapstart_restore: row.get(13)?,
+            duration_ms: row.get(14)?,
+            billed_duration_ms: row.get::<_, Option<i64>>(15)?.map(|v| v as u64),
+            memory_size_mb: row.get(16)?,
+            max_memory_used_mb: row.get(17)?,
+            init_duration_ms: row.get(18)?,
+            restore_duration_ms: row.get(19)?,
+            status: row.get(20)?,
+            error_type: row.get(21)?,
+            version: row.get(22)?,
+            alias: row.get(23)?,
+            account: row.get(24)?,
+            region: row.get(25)?,
+            xray_trace_id: row.get(26)?,
+            cost_usd: row.get(27)?,
+            lines: row.get(28)?,
+            error,
+        },
+    })
+}
+
+/// Applies an amendment once: a replayed amendment (same or older revision) changes
+/// nothing and returns false.
+fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<bool> {
+    let changed = tx.prepare_cached(
+        "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17, cold_start = ?18, init_duration_ms = ?19, version = ?20
+         WHERE invocation_key = ?1 AND revision < ?2",
     )?
     .execute(params![
-        invocation.log_group,
-        invocation.log_stream,
-        invocation.request_id,
+        invocation.key,
+        invocation.revision,
         invocation.outcome.as_str(),
         invocation.complete,
         invocation.status,
         invocation.error_type,
         invocation.xray_trace_id,
         invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.error_type.as_str()),
         invocation.error.as_ref().map(|e| e.message.as_str()),
         invocation.duration_ms,
         invocation.billed_duration_ms.map(|v| v as i64),
@@ -392,8 +624,12 @@ fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite:
         invocation.max_memory_used_mb,
         invocation.cost_usd,
         invocation.end,
+        invocation.lines,
+        invocation.cold_start,
+        invocation.init_duration_ms,
+        invocation.version,
     ])?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Inserts an occurrence and folds it into its group. Returns (new group, reopened group).
@@ -685,23 +921,17 @@ impl Store for SqliteStore {
                 ])?;
             }
         }
-        let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut changes = RollupChanges::default();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
-                    if insert_invocation(&tx, invocation, batch.received_at_ms)? {
+                    if let Some(previous) = closed_without_report(&tx, invocation)? {
+                        let current = completed_by(&previous, invocation);
+                        amend_stored(&tx, &previous, &current, &mut changes)?;
+                    } else if insert_invocation(&tx, invocation, batch.received_at_ms)? {
                         summary.new_invocations += 1;
                         let at = invocation_time(invocation, batch.received_at_ms);
-                        let rollup = rollup_of(invocation);
-                        minutes
-                            .entry((invocation.function.clone(), at.div_euclid(MINUTE_MS)))
-                            .or_default()
-                            .merge(&rollup);
-                        hours
-                            .entry((invocation.function.clone(), at.div_euclid(HOUR_MS)))
-                            .or_default()
-                            .merge(&rollup);
+                        changes.add(&invocation.function, at, &rollup_of(invocation));
                     }
                 }
                 Emitted::Error(error) => {
@@ -720,15 +950,15 @@ impl Store for SqliteStore {
                         summary.new_security_events += 1;
                     }
                 }
-                // A late line changed an invocation already stored: update its row (the
-                // rollups keep the first version).
-                Emitted::Amended(amendment) => update_invocation(&tx, &amendment.current)?,
+                // A late line changed an invocation already stored.
+                Emitted::Amended(amendment) => {
+                    amend_stored(&tx, &amendment.previous, &amendment.current, &mut changes)?
+                }
                 // Custom metrics are not stored yet.
                 Emitted::Metric(_) => {}
             }
         }
-        upsert_rollups(&tx, "rollups_minute", minutes)?;
-        upsert_rollups(&tx, "rollups_hour", hours)?;
+        changes.write(&tx)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
@@ -830,6 +1060,18 @@ impl Store for SqliteStore {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<Vec<SeriesBucket>> {
+        // The API bounds windows and steps; this keeps any other caller from asking for an
+        // unbounded number of buckets.
+        let buckets = window
+            .to_ms
+            .checked_sub(window.from_ms)
+            .filter(|span| step_ms > 0 && *span >= 0)
+            .map(|span| span / step_ms);
+        if buckets.is_none_or(|n| n > MAX_SERIES_BUCKETS) {
+            return Err(StoreError::Backend(format!(
+                "a series of more than {MAX_SERIES_BUCKETS} buckets"
+            )));
+        }
         let connection = self.reader()?;
         let mut rows = Vec::new();
         if step_ms % HOUR_MS == 0 {
@@ -886,9 +1128,7 @@ impl Store for SqliteStore {
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
         let connection = self.reader()?;
-        let mut sql = String::from(
-            "SELECT id, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message FROM invocations WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {INVOCATION_COLUMNS} FROM invocations WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(function) = &query.function {
             bind(
@@ -962,38 +1202,8 @@ impl Store for SqliteStore {
             i64::from(query.limit).into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
-            let fingerprint: Option<String> = row.get(23)?;
-            Ok(InvocationRecord {
-                id: row.get(0)?,
-                function: row.get(1)?,
-                log_group: row.get(2)?,
-                log_stream: row.get(3)?,
-                request_id: row.get(4)?,
-                start: time(row.get(5)?),
-                end: time(row.get(6)?),
-                outcome: row.get(7)?,
-                complete: row.get(8)?,
-                cold_start: row.get(9)?,
-                snapstart_restore: row.get(10)?,
-                duration_ms: row.get(11)?,
-                billed_duration_ms: row.get::<_, Option<i64>>(12)?.map(|v| v as u64),
-                memory_size_mb: row.get(13)?,
-                max_memory_used_mb: row.get(14)?,
-                init_duration_ms: row.get(15)?,
-                restore_duration_ms: row.get(16)?,
-                status: row.get(17)?,
-                error_type: row.get(18)?,
-                version: row.get(19)?,
-                xray_trace_id: row.get(20)?,
-                cost_usd: row.get(21)?,
-                lines: row.get(22)?,
-                error: fingerprint.map(|fingerprint| InvocationErrorRef {
-                    fingerprint,
-                    message: row.get(24).ok().flatten(),
-                }),
-            })
-        })?;
+        let rows =
+            statement.query_map(rusqlite::params_from_iter(values.iter()), read_invocation)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

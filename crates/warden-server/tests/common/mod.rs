@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use warden_logs::OwnedLogEvent;
 use warden_server::auth::{Credentials, RateLimit, Secret};
-use warden_server::{RunningServer, ServerConfig};
+pub use warden_server::{RunningServer, ServerConfig};
 
 pub const INGEST: &str = "ingest-key-0123456789abcdef";
 pub const READ: &str = "read-token-0123456789abcdef";
@@ -77,7 +77,7 @@ pub async fn post_lines(base: &str, events: &[OwnedLogEvent]) -> reqwest::Respon
 }
 
 pub fn now_ms() -> i64 {
-    warden_server::pipeline::now_ms()
+    warden_server::clock::now_ms()
 }
 
 /// One invocation's lines in a stream, `offset_ms` apart.
@@ -105,4 +105,20 @@ pub fn invocation_lines(
             ..OwnedLogEvent::default()
         })
         .collect()
+}
+
+/// The `/api/v1/functions` entry of `function` over the last three hours.
+pub async fn function_summary(base: &str, function: &str) -> Option<serde_json::Value> {
+    let body = get_json(
+        base,
+        &format!("/api/v1/functions?from={}", now_ms() - 3 * 3_600_000),
+        READ,
+    )
+    .await;
+    body["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == function)
+        .cloned()
 }

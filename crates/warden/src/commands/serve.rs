@@ -15,7 +15,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use warden_logs::{Architecture, AssemblerConfig, CostModel};
 use warden_server::auth::{random_token, Credentials, Secret};
-use warden_server::notify::SmtpConfig;
+use warden_server::config::SmtpConfig;
 use warden_server::store::RetentionPolicy;
 use warden_server::{ServerConfig, TlsConfig};
 
@@ -53,14 +53,26 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     alert_interval: u64,
 
-    /// Minutes of silence (event time) after which a log stream's open invocations are
-    /// stored as incomplete.
-    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
-    idle_close_minutes: u64,
+    /// Seconds (wall clock) after its last line at which an invocation still waiting for
+    /// its REPORT is stored as incomplete; a late REPORT completes it. 1 to 900.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    idle_timeout: u64,
 
     /// Largest request body accepted, in MiB (before decompression).
     #[arg(long, value_name = "MIB", default_value_t = 16)]
     max_body_mib: usize,
+
+    /// Ingest requests served at once; more are answered 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    max_concurrent_ingest: u64,
+
+    /// Memory all ingest requests together may hold while decoding and until committed,
+    /// in MiB (an estimate: keep it well under the memory the server may use).
+    #[arg(long, value_name = "MIB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(16..=65536))]
+    ingest_memory_mib: u64,
 
     /// Ingest requests per second per key (burst: twice that).
     #[arg(long, value_name = "N", default_value_t = 500.0)]
@@ -237,7 +249,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         password: std::env::var("WARDEN_SMTP_PASSWORD").ok(),
     });
     if let Some(smtp) = &smtp {
-        warden_server::alerts::check_email(&smtp.from)
+        warden_server::alert_rules::check_email(&smtp.from)
             .map_err(anyhow::Error::msg)
             .context("--smtp-from")?;
     }
@@ -252,6 +264,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(|(cert_pem, key_pem)| TlsConfig { cert_pem, key_pem }),
         limits: warden_server::Limits {
             max_body_bytes: args.max_body_mib << 20,
+            max_concurrent_ingest: args.max_concurrent_ingest as usize,
+            ingest_memory_bytes: args.ingest_memory_mib << 20,
             ..defaults.limits
         },
         ingest_rate: warden_server::auth::RateLimit {
@@ -262,7 +276,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             days: args.retention_days,
             max_bytes: args.retention_max_mib << 20,
         },
-        idle_close: Duration::from_secs(args.idle_close_minutes * 60),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
         alert_interval: Duration::from_secs(args.alert_interval.max(1)),
         smtp,
         assembler: AssemblerConfig {
@@ -318,7 +332,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let server = warden_server::start(config, listener)
             .await
             .context("starting the server")?;
-        let now = warden_server::pipeline::now_ms();
+        let now = warden_server::clock::now_ms();
         let events =
             warden_server::demo::generate(now, i64::from(args.hours) * 60, 1.0, now as u64);
         let total = events.len();
@@ -330,12 +344,10 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))?;
         }
-        // Everything older than two minutes is complete: store it now.
-        server.state.ingest.close_idle(120_000).await;
         let store = server.state.store.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             if store.alert_rules()?.is_empty() {
-                let spec: warden_server::alerts::AlertRuleSpec =
+                let spec: warden_server::alert_rules::AlertRuleSpec =
                     serde_json::from_value(serde_json::json!({
                         "name": "checkout-api failure rate above 1 %",
                         "condition": { "kind": "failure_rate" },
@@ -343,7 +355,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
                         "window_seconds": 3600,
                         "threshold": 0.01
                     }))?;
-                store.create_alert_rule(&spec, warden_server::pipeline::now_ms())?;
+                store.create_alert_rule(&spec, warden_server::clock::now_ms())?;
             }
             Ok(())
         })
