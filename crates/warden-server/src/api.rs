@@ -274,6 +274,7 @@ pub async fn lines(
     let query = LineQuery {
         function: params.function,
         request_id: params.request_id,
+        outcome: None,
         text: params.text,
         window,
         limit: limit(params.limit, 200)?,

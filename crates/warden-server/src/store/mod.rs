@@ -179,6 +179,15 @@ pub struct SeriesBucket {
     pub rollup: FunctionRollup,
 }
 
+/// A function's invocations and failures per step over a window (the overview's
+/// sparklines): counts only, from the coarsest rollup tier dividing the step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sparkline {
+    pub function: String,
+    pub invocations: Vec<u64>,
+    pub failures: Vec<u64>,
+}
+
 /// Invocation search. Every field narrows; `text` matches the invocation's log lines.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct InvocationQuery {
@@ -325,6 +334,8 @@ pub struct SecurityEventRecord {
 pub struct LineQuery {
     pub function: Option<String>,
     pub request_id: Option<String>,
+    /// `success`, `failure` or a failure class: lines of invocations that ended so.
+    pub outcome: Option<String>,
     pub text: Option<String>,
     pub window: Option<Window>,
     pub limit: u32,
@@ -425,6 +436,8 @@ pub trait Store: Send + Sync + 'static {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<Vec<SeriesBucket>>;
+    /// Every function's sparkline; points start at `window.from_ms` rounded down to a step.
+    fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>>;
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>>;
     fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>>;
     fn error_groups(&self, query: &GroupQuery) -> StoreResult<Vec<ErrorGroupRecord>>;
