@@ -41,7 +41,7 @@ async fn main() {
             let mut bodies = Vec::new();
             let mut total = 0;
             let mut hour = 0i64;
-            let end = warden_server::pipeline::now_ms();
+            let end = warden_server::clock::now_ms();
             while total < lines {
                 let events = demo::generate(end - hour * 3_600_000, 60, 4.0, 1 + hour as u64);
                 for chunk in events.chunks(batch) {
@@ -123,7 +123,7 @@ async fn main() {
             };
             let (_, first) = get(format!(
                 "/api/v1/functions?from={}",
-                warden_server::pipeline::now_ms() - 30 * 86_400_000
+                warden_server::clock::now_ms() - 30 * 86_400_000
             ))
             .await;
             let names: Vec<String> = first["functions"]
@@ -138,7 +138,7 @@ async fn main() {
                 .iter()
                 .map(|f| f["invocations"].as_u64().unwrap())
                 .sum();
-            let now = warden_server::pipeline::now_ms();
+            let now = warden_server::clock::now_ms();
             for (label, window_ms) in [("24 h", 86_400_000i64), ("7 d", 7 * 86_400_000)] {
                 let mut functions = Vec::new();
                 let mut series = Vec::new();

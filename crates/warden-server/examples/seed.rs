@@ -17,7 +17,7 @@ fn main() {
     let total: u64 = args.get(2).expect(usage).parse().expect(usage);
     let functions: u64 = args.get(3).map_or(20, |f| f.parse().expect(usage));
     let store = SqliteStore::open(&dir).expect("open the store");
-    let now = warden_server::pipeline::now_ms();
+    let now = warden_server::clock::now_ms();
     let span = 30 * 86_400_000i64;
     let mut rng = Rng::new(99);
     let started = Instant::now();

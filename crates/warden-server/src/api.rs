@@ -10,15 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use warden_logs::percentiles::Percentiles;
 use warden_logs::time::format_millis;
 use warden_logs::{Failures, FunctionSummary, Method};
 
-use crate::alerts::{AlertRuleSpec, Channel, FAILURE_CLASSES};
+use crate::alert_rules::{AlertRuleSpec, Channel, FAILURE_CLASSES};
 use crate::auth::{AdminAccess, ReadAccess};
+use crate::clock::now_ms;
 use crate::error::{AppError, AppJson, AppQuery};
-use crate::pipeline::now_ms;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::store::{
     AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery, SecurityQuery,
     Store, Window,
@@ -101,13 +100,12 @@ pub fn summary(rollup: &FunctionRollup) -> FunctionSummary {
         cold_starts: rollup.cold_starts,
         snapstart_restores: rollup.snapstart_restores,
         incomplete: rollup.incomplete,
-        duration_ms: Percentiles {
-            p50: rollup.durations.quantile(0.50),
-            p95: rollup.durations.quantile(0.95),
-            p99: rollup.durations.quantile(0.99),
-            max: rollup.duration_max_ms,
+        duration_ms: rollup.durations.percentiles(),
+        percentiles: if rollup.durations.is_exact() {
+            Method::Exact
+        } else {
+            Method::Sketch
         },
-        percentiles: Method::Sketch,
         billed_duration_ms_total: rollup.billed_ms,
         max_memory_used_mb: rollup.max_memory_used_mb,
         memory_size_mb: rollup.memory_size_mb,
@@ -181,15 +179,16 @@ pub async fn series(
         .iter()
         .map(|b| {
             let r = &b.rollup;
+            let percentiles = r.durations.percentiles();
             json!({
                 "start": format_millis(b.start_ms),
                 "invocations": r.invocations,
                 "failures": { "error": r.error, "timeout": r.timeout, "out_of_memory": r.out_of_memory, "init_error": r.init_error, "crash": r.crash },
                 "failed": r.failures(),
                 "cold_starts": r.cold_starts,
-                "p50": r.durations.quantile(0.5),
-                "p95": r.durations.quantile(0.95),
-                "p99": r.durations.quantile(0.99),
+                "p50": percentiles.p50,
+                "p95": percentiles.p95,
+                "p99": percentiles.p99,
                 "billed_duration_ms": r.billed_ms,
                 "cost_usd": (r.cost_usd * 1e9).round() / 1e9,
             })

@@ -13,13 +13,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
-use crate::server::AppState;
 
 const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 pub const SESSION_COOKIE: &str = "warden_session";
@@ -276,28 +277,27 @@ pub struct ReadAccess;
 /// An admin credential.
 pub struct AdminAccess;
 
-impl FromRequestParts<AppState> for ReadAccess {
+impl<S: Send + Sync> FromRequestParts<S> for ReadAccess
+where
+    Arc<Auth>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        state
-            .auth
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Arc::<Auth>::from_ref(state)
             .authenticate(&parts.method, &parts.headers)
             .map(|_| ReadAccess)
     }
 }
 
-impl FromRequestParts<AppState> for AdminAccess {
+impl<S: Send + Sync> FromRequestParts<S> for AdminAccess
+where
+    Arc<Auth>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match state.auth.authenticate(&parts.method, &parts.headers)? {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Arc::<Auth>::from_ref(state).authenticate(&parts.method, &parts.headers)? {
             (Role::Admin, _) => Ok(AdminAccess),
             (Role::Read, _) => Err(AppError::Forbidden(
                 "this action needs an admin token".into(),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::{RateLimit, CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 const LOGIN_HTML: &str = include_str!("../assets/login.html");

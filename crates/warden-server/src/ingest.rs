@@ -24,9 +24,10 @@ use serde_json::Value;
 use warden_logs::input::envelope::dispatch;
 use warden_logs::{EventSink, InputProblem, LogEvent, OwnedLogEvent, SourceContext};
 
+use crate::clock::now_ms;
 use crate::error::{AppError, AppQuery, Body};
-use crate::pipeline::{now_ms, IngestFailure};
-use crate::server::AppState;
+use crate::pipeline::IngestFailure;
+use crate::state::AppState;
 
 /// CloudWatch Logs caps an event at 256 KiB.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024;

@@ -8,7 +8,12 @@ HTTP ingest ─▶ decode (warden_logs::input) ─▶ pipeline thread: Assembler
 transaction per batch, then the 200) ─▶ API / dashboard / alert engine ─▶ webhook, Slack, email
 ```
 
-- [`server`]: configuration, the router, background tasks, TLS.
+Modules form layers, each importing only those below it (see ARCHITECTURE.md): [`clock`]
+and [`alert_rules`] at the bottom, then [`store`], [`error`] and [`auth`], [`config`],
+[`pipeline`] and [`notify`], [`state`], the handlers, [`server`] (the router) and
+[`launch`] (start and background tasks) on top.
+
+- [`server`]: the router; [`launch`]: start, background tasks, TLS; [`config`], [`state`].
 - [`ingest`]: the four ingest endpoints; [`pipeline`]: assembly and group commit.
 - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 - [`api`], [`openapi`], [`dashboard`]: what readers see.
@@ -17,19 +22,26 @@ transaction per batch, then the 200) ─▶ API / dashboard / alert engine ─�
 - [`demo`]: sample data for `warden demo`, tests and the load generator.
 */
 
+pub mod alert_rules;
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod clock;
+pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod ingest;
+pub mod launch;
 pub mod notify;
 pub mod openapi;
 pub mod pipeline;
 pub mod server;
-pub mod sketch;
+pub mod state;
 pub mod store;
 pub mod tls;
 
-pub use server::{app, start, AppState, Limits, RunningServer, ServerConfig, TlsConfig};
+pub use config::{Limits, ServerConfig, TlsConfig};
+pub use launch::{start, RunningServer};
+pub use server::app;
+pub use state::AppState;

@@ -15,7 +15,8 @@ use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::alerts::{AlertState, Channel};
+use crate::alert_rules::{AlertState, Channel};
+use crate::config::SmtpConfig;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -35,28 +36,6 @@ pub struct Notification {
 
 fn serialize_ms<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&warden_logs::time::format_millis(*ms))
-}
-
-/// SMTP relay settings (the password comes from the environment, never the command line).
-#[derive(Clone)]
-pub struct SmtpConfig {
-    pub host: String,
-    pub port: u16,
-    pub from: String,
-    pub username: Option<String>,
-    pub password: Option<String>,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("from", &self.from)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
-            .finish()
-    }
 }
 
 /// One channel's delivery result, kept in the alert history (without URLs or secrets:

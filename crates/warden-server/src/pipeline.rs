@@ -24,6 +24,7 @@ use std::thread;
 use tokio::sync::{mpsc, oneshot, Notify};
 use warden_logs::{Assembler, AssemblerConfig, Emitted, OwnedLogEvent};
 
+use crate::clock::now_ms;
 use crate::store::{BatchItem, Store, StoredLine, StreamMark, WriteBatch, WriteSummary};
 
 /// Lines per commit at most; more waiting jobs go into the next one.
@@ -166,9 +167,9 @@ pub fn start(
     })
 }
 
-/// The function a log group belongs to, by the assembler's rule.
-pub fn function_of(log_group: &str, default_function: Option<&str>) -> String {
-    warden_logs::naming::function_name(log_group, "", default_function)
+/// The function a stream belongs to, by the rule the assembler and the CLI use.
+pub fn function_of(log_group: &str, log_stream: &str, default_function: Option<&str>) -> String {
+    warden_logs::naming::function_name(log_group, log_stream, default_function)
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
@@ -347,7 +348,7 @@ impl Worker {
                 replay_from: id,
             });
             StreamTrack {
-                function: function_of(&event.log_group, default_function),
+                function: function_of(&event.log_group, &event.log_stream, default_function),
                 last_arrival_ms: 0,
                 current_request: None,
             }
@@ -426,13 +427,6 @@ impl Worker {
     }
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,7 +446,11 @@ mod tests {
             Some(("r1", true))
         );
         assert_eq!(named_request("hello"), None);
-        assert_eq!(function_of("/aws/lambda/checkout", None), "checkout");
-        assert_eq!(function_of("", None), "unknown");
+        assert_eq!(function_of("/aws/lambda/checkout", "", None), "checkout");
+        assert_eq!(
+            function_of("shop-logs", "2024/05/01/orders[$LATEST]3f2a9c", None),
+            "orders"
+        );
+        assert_eq!(function_of("", "", None), "unknown");
     }
 }

@@ -16,7 +16,7 @@ use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::server::TlsConfig;
+use crate::config::TlsConfig;
 
 pub fn acceptor(config: &TlsConfig) -> Result<TlsAcceptor, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&config.cert_pem)

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use common::*;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use warden_server::notify::SmtpConfig;
+use warden_server::config::SmtpConfig;
 
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 /// (envelope recipients, DATA) per message.
@@ -354,7 +354,8 @@ async fn rules_fire_notify_every_channel_and_resolve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metric_rules_evaluate_rollups() {
-    use warden_server::alerts::{evaluate, AlertRuleSpec};
+    use warden_server::alert_rules::AlertRuleSpec;
+    use warden_server::alerts::evaluate;
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = start(config(dir.path())).await;
     let now = now_ms();

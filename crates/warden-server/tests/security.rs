@@ -344,7 +344,7 @@ async fn keys_are_rate_limited_and_webhook_secrets_hidden() {
     let stored = server.state.store.alert_rule(id).unwrap().unwrap();
     assert_eq!(
         stored.spec.channels,
-        serde_json::from_value::<warden_server::alerts::AlertRuleSpec>(rule)
+        serde_json::from_value::<warden_server::alert_rules::AlertRuleSpec>(rule)
             .unwrap()
             .channels
     );

@@ -111,7 +111,7 @@ fn dechunk(body: &str) -> String {
 }
 
 fn now_ms() -> i64 {
-    warden_server::pipeline::now_ms()
+    warden_server::clock::now_ms()
 }
 
 /// `count` invocations in one stream of one function, as log events.

@@ -11,10 +11,9 @@ pub mod sqlite;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use warden_logs::Emitted;
+use warden_logs::{Emitted, Invocation, Sketch};
 
-use crate::alerts::{AlertRuleSpec, AlertState};
-use crate::sketch::DurationSketch;
+use crate::alert_rules::{AlertRuleSpec, AlertState};
 
 /// What went wrong in the store. Callers map it to a generic 500; details go to the log.
 #[derive(Debug)]
@@ -121,7 +120,7 @@ pub struct FunctionRollup {
     pub max_memory_used_mb: Option<u32>,
     pub memory_size_mb: Option<u32>,
     pub duration_max_ms: Option<f64>,
-    pub durations: DurationSketch,
+    pub durations: Sketch,
 }
 
 impl FunctionRollup {
@@ -201,39 +200,13 @@ pub struct InvocationQuery {
     pub limit: u32,
 }
 
-/// An invocation as the API returns it: the `warden logs` invocation fields plus the id.
+/// An invocation as stored and returned by the API: the `warden logs` invocation and its
+/// row id.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvocationRecord {
     pub id: i64,
-    pub function: String,
-    pub log_group: String,
-    pub log_stream: String,
-    pub request_id: String,
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub outcome: String,
-    pub complete: bool,
-    pub cold_start: bool,
-    pub snapstart_restore: bool,
-    pub duration_ms: Option<f64>,
-    pub billed_duration_ms: Option<u64>,
-    pub memory_size_mb: Option<u32>,
-    pub max_memory_used_mb: Option<u32>,
-    pub init_duration_ms: Option<f64>,
-    pub restore_duration_ms: Option<f64>,
-    pub status: Option<String>,
-    pub error_type: Option<String>,
-    pub version: Option<String>,
-    pub xray_trace_id: Option<String>,
-    pub cost_usd: Option<f64>,
-    pub lines: u32,
-    pub error: Option<InvocationErrorRef>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct InvocationErrorRef {
-    pub fingerprint: String,
-    pub message: Option<String>,
+    #[serde(flatten)]
+    pub invocation: Invocation,
 }
 
 /// Lifecycle of an error group.

@@ -13,11 +13,10 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use sha2::{Digest, Sha256};
 use warden_logs::time::format_millis;
-use warden_logs::{Emitted, ErrorOccurrence, Invocation, SecurityEvent};
+use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, SecurityEvent, Sketch};
 
 use super::*;
-use crate::alerts::{AlertRuleSpec, AlertState};
-use crate::sketch::DurationSketch;
+use crate::alert_rules::{AlertRuleSpec, AlertState};
 
 /// Work a migration does in Rust after its SQL, inside the same transaction.
 type MigrationStep = fn(&Connection) -> rusqlite::Result<()>;
@@ -39,6 +38,10 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         5,
         include_str!("../../migrations/0005_line_search.sql"),
         None,
+    ),
+    (
+        3,
+        include_str!("../../migrations/0003_invocation_identity.sql"),
     ),
 ];
 const MINUTE_MS: i64 = 60_000;
@@ -307,6 +310,30 @@ fn rollup_of(invocation: &Invocation) -> FunctionRollup {
 
 const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
 
+/// A stored duration sketch. Blobs written before the server used `warden_logs::Sketch`
+/// are 6-byte (i16 bucket index, u32 count) records: always an even length, where the
+/// versioned encoding is always odd. They are read back bucket by bucket.
+fn decode_sketch(bytes: &[u8]) -> Sketch {
+    if bytes.len() % 2 == 1 {
+        return Sketch::decode(bytes).unwrap_or_default();
+    }
+    let gamma: f64 = 1.01 / 0.99;
+    let mut sketch = Sketch::default();
+    for chunk in bytes.chunks_exact(6) {
+        let index = i16::from_le_bytes([chunk[0], chunk[1]]);
+        let n = u32::from_le_bytes([chunk[2], chunk[3], chunk[4], chunk[5]]);
+        let value = if index == i16::MIN {
+            0.0
+        } else {
+            2.0 * gamma.powi(i32::from(index)) / (gamma + 1.0)
+        };
+        for _ in 0..n.min(1 << 20) {
+            sketch.add(value);
+        }
+    }
+    sketch
+}
+
 fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
     let sketch: Vec<u8> = row.get(17)?;
     Ok((
@@ -328,7 +355,7 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
             max_memory_used_mb: row.get(14)?,
             memory_size_mb: row.get(15)?,
             duration_max_ms: row.get(16)?,
-            durations: DurationSketch::decode(&sketch),
+            durations: decode_sketch(&sketch),
         },
     ))
 }
@@ -506,26 +533,31 @@ fn upsert_rollups(
     Ok(())
 }
 
+const INVOCATION_COLUMNS: &str = "id, invocation_key, revision, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, proactive_init, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, alias, account, region, xray_trace_id, cost_usd, lines, error_fingerprint, error_group_type, error_message";
+
 fn insert_invocation(
     tx: &Transaction<'_>,
     invocation: &Invocation,
     received_at_ms: i64,
 ) -> rusqlite::Result<bool> {
     let mut statement = tx.prepare_cached(
-        "INSERT OR IGNORE INTO invocations (function, log_group, log_stream, request_id, ts, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+        "INSERT OR IGNORE INTO invocations (ts, invocation_key, revision, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, proactive_init, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, alias, account, region, xray_trace_id, cost_usd, lines, error_fingerprint, error_group_type, error_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
     )?;
     let changed = statement.execute(params![
+        invocation_time(invocation, received_at_ms),
+        invocation.key,
+        invocation.revision,
         invocation.function,
         invocation.log_group,
         invocation.log_stream,
         invocation.request_id,
-        invocation_time(invocation, received_at_ms),
         invocation.start,
         invocation.end,
         invocation.outcome.as_str(),
         invocation.complete,
         invocation.cold_start,
+        invocation.proactive_init,
         invocation.snapstart_restore,
         invocation.duration_ms,
         invocation.billed_duration_ms.map(|v| v as i64),
@@ -536,30 +568,82 @@ fn insert_invocation(
         invocation.status,
         invocation.error_type,
         invocation.version,
+        invocation.alias,
+        invocation.account,
+        invocation.region,
         invocation.xray_trace_id,
         invocation.cost_usd,
         invocation.lines,
         invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.error_type.as_str()),
         invocation.error.as_ref().map(|e| e.message.as_str()),
     ])?;
     Ok(changed == 1)
 }
 
+/// A row selected with [`INVOCATION_COLUMNS`].
+fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
+    let outcome: String = row.get(9)?;
+    let fingerprint: Option<String> = row.get(29)?;
+    let error = match fingerprint {
+        Some(fingerprint) => Some(ErrorRef {
+            fingerprint,
+            error_type: row.get::<_, Option<String>>(30)?.unwrap_or_default(),
+            message: row.get::<_, Option<String>>(31)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(InvocationRecord {
+        id: row.get(0)?,
+        invocation: Invocation {
+            key: row.get(1)?,
+            revision: row.get(2)?,
+            function: row.get(3)?,
+            log_group: row.get(4)?,
+            log_stream: row.get(5)?,
+            request_id: row.get(6)?,
+            start: row.get(7)?,
+            end: row.get(8)?,
+            outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Success),
+            complete: row.get(10)?,
+            cold_start: row.get(11)?,
+            proactive_init: row.get(12)?,
+            snapstart_restore: row.get(13)?,
+            duration_ms: row.get(14)?,
+            billed_duration_ms: row.get::<_, Option<i64>>(15)?.map(|v| v as u64),
+            memory_size_mb: row.get(16)?,
+            max_memory_used_mb: row.get(17)?,
+            init_duration_ms: row.get(18)?,
+            restore_duration_ms: row.get(19)?,
+            status: row.get(20)?,
+            error_type: row.get(21)?,
+            version: row.get(22)?,
+            alias: row.get(23)?,
+            account: row.get(24)?,
+            region: row.get(25)?,
+            xray_trace_id: row.get(26)?,
+            cost_usd: row.get(27)?,
+            lines: row.get(28)?,
+            error,
+        },
+    })
+}
+
 fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "UPDATE invocations SET outcome = ?4, complete = ?5, status = ?6, error_type = ?7, xray_trace_id = ?8, error_fingerprint = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16
-         WHERE log_group = ?1 AND log_stream = ?2 AND request_id = ?3",
+        "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17
+         WHERE invocation_key = ?1",
     )?
     .execute(params![
-        invocation.log_group,
-        invocation.log_stream,
-        invocation.request_id,
+        invocation.key,
+        invocation.revision,
         invocation.outcome.as_str(),
         invocation.complete,
         invocation.status,
         invocation.error_type,
         invocation.xray_trace_id,
         invocation.error.as_ref().map(|e| e.fingerprint.as_str()),
+        invocation.error.as_ref().map(|e| e.error_type.as_str()),
         invocation.error.as_ref().map(|e| e.message.as_str()),
         invocation.duration_ms,
         invocation.billed_duration_ms.map(|v| v as i64),
@@ -567,6 +651,7 @@ fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite:
         invocation.max_memory_used_mb,
         invocation.cost_usd,
         invocation.end,
+        invocation.lines,
     ])?;
     Ok(())
 }
@@ -1022,9 +1107,7 @@ impl Store for SqliteStore {
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
         let connection = self.reader()?;
-        let mut sql = String::from(
-            "SELECT id, function, log_group, log_stream, request_id, start_ms, end_ms, outcome, complete, cold_start, snapstart_restore, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb, init_duration_ms, restore_duration_ms, status, error_type, version, xray_trace_id, cost_usd, lines, error_fingerprint, error_message FROM invocations WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {INVOCATION_COLUMNS} FROM invocations WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(function) = &query.function {
             bind(
@@ -1101,38 +1184,8 @@ impl Store for SqliteStore {
             i64::from(query.limit).into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
-            let fingerprint: Option<String> = row.get(23)?;
-            Ok(InvocationRecord {
-                id: row.get(0)?,
-                function: row.get(1)?,
-                log_group: row.get(2)?,
-                log_stream: row.get(3)?,
-                request_id: row.get(4)?,
-                start: time(row.get(5)?),
-                end: time(row.get(6)?),
-                outcome: row.get(7)?,
-                complete: row.get(8)?,
-                cold_start: row.get(9)?,
-                snapstart_restore: row.get(10)?,
-                duration_ms: row.get(11)?,
-                billed_duration_ms: row.get::<_, Option<i64>>(12)?.map(|v| v as u64),
-                memory_size_mb: row.get(13)?,
-                max_memory_used_mb: row.get(14)?,
-                init_duration_ms: row.get(15)?,
-                restore_duration_ms: row.get(16)?,
-                status: row.get(17)?,
-                error_type: row.get(18)?,
-                version: row.get(19)?,
-                xray_trace_id: row.get(20)?,
-                cost_usd: row.get(21)?,
-                lines: row.get(22)?,
-                error: fingerprint.map(|fingerprint| InvocationErrorRef {
-                    fingerprint,
-                    message: row.get(24).ok().flatten(),
-                }),
-            })
-        })?;
+        let rows =
+            statement.query_map(rusqlite::params_from_iter(values.iter()), read_invocation)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

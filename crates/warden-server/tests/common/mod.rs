@@ -77,7 +77,7 @@ pub async fn post_lines(base: &str, events: &[OwnedLogEvent]) -> reqwest::Respon
 }
 
 pub fn now_ms() -> i64 {
-    warden_server::pipeline::now_ms()
+    warden_server::clock::now_ms()
 }
 
 /// One invocation's lines in a stream, `offset_ms` apart.

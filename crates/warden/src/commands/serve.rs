@@ -15,7 +15,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use warden_logs::{Architecture, AssemblerConfig, CostModel};
 use warden_server::auth::{random_token, Credentials, Secret};
-use warden_server::notify::SmtpConfig;
+use warden_server::config::SmtpConfig;
 use warden_server::store::RetentionPolicy;
 use warden_server::{ServerConfig, TlsConfig};
 
@@ -237,7 +237,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         password: std::env::var("WARDEN_SMTP_PASSWORD").ok(),
     });
     if let Some(smtp) = &smtp {
-        warden_server::alerts::check_email(&smtp.from)
+        warden_server::alert_rules::check_email(&smtp.from)
             .map_err(anyhow::Error::msg)
             .context("--smtp-from")?;
     }
@@ -318,7 +318,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let server = warden_server::start(config, listener)
             .await
             .context("starting the server")?;
-        let now = warden_server::pipeline::now_ms();
+        let now = warden_server::clock::now_ms();
         let events =
             warden_server::demo::generate(now, i64::from(args.hours) * 60, 1.0, now as u64);
         let total = events.len();
@@ -335,7 +335,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let store = server.state.store.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             if store.alert_rules()?.is_empty() {
-                let spec: warden_server::alerts::AlertRuleSpec =
+                let spec: warden_server::alert_rules::AlertRuleSpec =
                     serde_json::from_value(serde_json::json!({
                         "name": "checkout-api failure rate above 1 %",
                         "condition": { "kind": "failure_rate" },
@@ -343,7 +343,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
                         "window_seconds": 3600,
                         "threshold": 0.01
                     }))?;
-                store.create_alert_rule(&spec, warden_server::pipeline::now_ms())?;
+                store.create_alert_rule(&spec, warden_server::clock::now_ms())?;
             }
             Ok(())
         })

@@ -1,0 +1,166 @@
+//! Starting and stopping: open the store, replay open streams, start the pipeline and the
+//! background tasks (idle timer, retention, alerts), and serve the router over TCP or TLS.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::alerts;
+use crate::auth::Auth;
+use crate::clock::now_ms;
+use crate::config::ServerConfig;
+use crate::notify::Notifier;
+use crate::pipeline;
+use crate::server::app;
+use crate::state::{AppState, Inner};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+
+/// A running server: its address and a way to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting and waits for the serve loop to end.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Opens the store, replays open streams, starts the pipeline and background tasks, and
+/// serves on `listener` until stopped.
+pub async fn start(
+    config: ServerConfig,
+    listener: TcpListener,
+) -> Result<RunningServer, StartError> {
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(format!("listener: {e}")))?;
+    if config.insecure_no_auth && !addr.ip().is_loopback() {
+        return Err(StartError(
+            "--insecure-no-auth only binds to a loopback address (127.0.0.1)".into(),
+        ));
+    }
+    if !config.insecure_no_auth
+        && config.credentials.ingest_keys.is_empty()
+        && config.credentials.read_tokens.is_empty()
+        && config.credentials.admin_tokens.is_empty()
+    {
+        return Err(StartError(
+            "no credentials configured: give ingest/read/admin tokens or --insecure-no-auth".into(),
+        ));
+    }
+    let store: Arc<dyn Store> = match &config.data_dir {
+        Some(dir) => {
+            let dir = dir.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
+                    .await
+                    .map_err(|e| StartError(e.to_string()))?
+                    .map_err(|e| StartError(e.to_string()))?,
+            )
+        }
+        None => Arc::new(SqliteStore::in_memory().map_err(|e| StartError(e.to_string()))?),
+    };
+    let ingest = {
+        let store = store.clone();
+        let assembler = config.assembler.clone();
+        tokio::task::spawn_blocking(move || pipeline::start(store, assembler))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(|e| StartError(e.to_string()))?
+    };
+    let state = AppState(Arc::new(Inner {
+        store: store.clone(),
+        ingest: ingest.clone(),
+        auth: Arc::new(Auth::new(
+            config.credentials.clone(),
+            config.insecure_no_auth,
+            config.ingest_rate,
+            config.api_rate,
+        )),
+        limits: config.limits,
+        secure_cookies: config.tls.is_some(),
+    }));
+    let tls = match &config.tls {
+        Some(tls) => Some(crate::tls::acceptor(tls).map_err(StartError)?),
+        None => None,
+    };
+    let (shutdown, mut stopped) = watch::channel(false);
+
+    // Background work ends with the server.
+    let maintenance = {
+        let (store, ingest, config) = (store.clone(), ingest.clone(), config.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(config.maintenance_interval);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                ingest
+                    .close_idle(config.idle_close.as_millis() as i64)
+                    .await;
+                let store = store.clone();
+                let policy = config.retention;
+                match tokio::task::spawn_blocking(move || store.apply_retention(policy, now_ms()))
+                    .await
+                {
+                    Ok(Err(error)) => eprintln!("warden serve: retention failed: {error}"),
+                    Err(error) => eprintln!("warden serve: retention task failed: {error}"),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        })
+    };
+    let alerting = tokio::spawn(alerts::run(
+        store.clone(),
+        Notifier::new(config.smtp.clone()),
+        config.alert_interval,
+        ingest.activity.clone(),
+    ));
+
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        let until_stopped = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        match tls {
+            None => {
+                let service = router.into_make_service_with_connect_info::<SocketAddr>();
+                if let Err(error) = axum::serve(listener, service)
+                    .with_graceful_shutdown(until_stopped)
+                    .await
+                {
+                    eprintln!("warden serve: server error: {error}");
+                }
+            }
+            Some(acceptor) => crate::tls::serve(listener, acceptor, router, until_stopped).await,
+        }
+        maintenance.abort();
+        alerting.abort();
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}
