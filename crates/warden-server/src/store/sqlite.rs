@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         None,
     ),
     (
+        3,
+        include_str!("../../migrations/0003_invocation_identity.sql"),
+        None,
+    ),
+    (
         4,
         include_str!("../../migrations/0004_rollups_day.sql"),
         Some(backfill_day_rollups),
@@ -38,10 +43,6 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         5,
         include_str!("../../migrations/0005_line_search.sql"),
         None,
-    ),
-    (
-        3,
-        include_str!("../../migrations/0003_invocation_identity.sql"),
     ),
 ];
 const MINUTE_MS: i64 = 60_000;
@@ -386,7 +387,12 @@ fn fold_row(row: &Row<'_>, into: &mut FunctionRollup) -> rusqlite::Result<()> {
         into.duration_max_ms = Some(into.duration_max_ms.map_or(max, |m| m.max(max)));
     }
     if let rusqlite::types::ValueRef::Blob(bytes) = row.get_ref(17)? {
-        into.durations.merge_encoded(bytes);
+        // A sketch that does not decode counts nothing, as in `decode_sketch`.
+        if bytes.len() % 2 == 1 {
+            let _ = into.durations.merge_encoded(bytes);
+        } else {
+            into.durations.merge(&decode_sketch(bytes));
+        }
     }
     Ok(())
 }
