@@ -23,3 +23,6 @@ CREATE TABLE rollups_day (
     duration_sketch    BLOB NOT NULL,
     PRIMARY KEY (function, bucket)
 ) WITHOUT ROWID;
+
+-- An error group's occurrences over a window are counted by time.
+CREATE INDEX error_occurrences_group_ts ON error_occurrences (fingerprint, ts);

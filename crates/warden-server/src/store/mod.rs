@@ -262,6 +262,39 @@ pub struct ErrorGroupRecord {
     pub status: GroupStatus,
     pub resolved_at: Option<String>,
     pub regressions: u64,
+    /// Occurrences inside the window asked for (lists with a window only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_window: Option<u64>,
+}
+
+/// An invocation opened on its own: the record, its log lines in order, and the error it
+/// raised with its stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvocationDetail {
+    pub invocation: InvocationRecord,
+    pub lines: Vec<LineRecord>,
+    pub error: Option<OccurrenceRecord>,
+}
+
+/// Security events of one kind in one function over a window, with the latest as a sample.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SecurityGroup {
+    pub kind: String,
+    pub function: String,
+    /// The risk category of the kind (as in the sample).
+    pub risk: String,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub sample: SecurityEventRecord,
+}
+
+/// An error group's occurrences over a window: counts per step and the latest ones.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OccurrenceSeries {
+    pub total: u64,
+    pub counts: Vec<u64>,
+    pub occurrences: Vec<OccurrenceRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -429,6 +462,18 @@ pub trait Store: Send + Sync + 'static {
     /// Groups created after a server time (alert evaluation).
     fn error_groups_created_after(&self, after_ms: i64) -> StoreResult<Vec<ErrorGroupRecord>>;
     fn security_events(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// Events grouped by kind and function, most frequent first (`limit` groups).
+    fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>>;
+    /// One invocation with its lines (at most `max_lines`) and error.
+    fn invocation(&self, id: i64, max_lines: u32) -> StoreResult<Option<InvocationDetail>>;
+    /// An error group's occurrences in a window, counted per `step_ms` from `window.from_ms`.
+    fn error_occurrences(
+        &self,
+        fingerprint: &str,
+        window: Window,
+        step_ms: i64,
+        limit: u32,
+    ) -> StoreResult<OccurrenceSeries>;
 
     fn alert_rules(&self) -> StoreResult<Vec<AlertRule>>;
     fn alert_rule(&self, id: i64) -> StoreResult<Option<AlertRule>>;

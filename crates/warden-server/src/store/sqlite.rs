@@ -758,6 +758,32 @@ fn insert_security(
         == 1)
 }
 
+fn security_record(row: &Row<'_>) -> rusqlite::Result<SecurityEventRecord> {
+    Ok(SecurityEventRecord {
+        id: row.get(0)?,
+        risk: row.get(1)?,
+        kind: row.get(2)?,
+        function: row.get(3)?,
+        request_id: row.get(4)?,
+        timestamp: time(row.get(5)?),
+        detail: row.get(6)?,
+    })
+}
+
+/// A row of `id, request_id, ts, error_type, message, stack, unhandled`.
+fn occurrence_record(row: &Row<'_>) -> rusqlite::Result<OccurrenceRecord> {
+    let stack: String = row.get(5)?;
+    Ok(OccurrenceRecord {
+        id: row.get(0)?,
+        request_id: row.get(1)?,
+        timestamp: time(row.get(2)?),
+        error_type: row.get(3)?,
+        message: row.get(4)?,
+        stack: serde_json::from_str(&stack).unwrap_or_default(),
+        unhandled: row.get(6)?,
+    })
+}
+
 fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
     let frames: String = row.get(9)?;
     let stack: String = row.get(10)?;
@@ -777,6 +803,7 @@ fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
         status: GroupStatus::parse(&status).unwrap_or(GroupStatus::Open),
         resolved_at: time(row.get(12)?),
         regressions: row.get::<_, i64>(13)? as u64,
+        in_window: None,
     })
 }
 
@@ -1305,29 +1332,57 @@ impl Store for SqliteStore {
                 status.as_str().to_owned().into(),
             );
         }
-        if let Some(window) = query.window {
+        let Some(window) = query.window else {
             bind(
                 &mut sql,
                 &mut values,
-                " AND last_seen >= ?",
-                window.from_ms.into(),
+                " ORDER BY count DESC, fingerprint LIMIT ?",
+                i64::from(query.limit).into(),
             );
-            bind(
-                &mut sql,
-                &mut values,
-                " AND first_seen < ?",
-                window.to_ms.into(),
-            );
-        }
+            let mut statement = connection.prepare(&sql)?;
+            let rows =
+                statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
+            return Ok(rows.collect::<rusqlite::Result<_>>()?);
+        };
+        // With a window, a group counts what happened inside it: groups with occurrences
+        // there, most frequent there first.
         bind(
             &mut sql,
             &mut values,
-            " ORDER BY count DESC, fingerprint LIMIT ?",
-            i64::from(query.limit).into(),
+            " AND last_seen >= ?",
+            window.from_ms.into(),
+        );
+        bind(
+            &mut sql,
+            &mut values,
+            " AND first_seen < ?",
+            window.to_ms.into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let candidates: Vec<ErrorGroupRecord> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), group_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut count = connection.prepare_cached(
+            "SELECT COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3",
+        )?;
+        let mut groups = Vec::new();
+        for mut group in candidates {
+            let n: i64 = count.query_row(
+                params![group.fingerprint, window.from_ms, window.to_ms],
+                |row| row.get(0),
+            )?;
+            if n > 0 {
+                group.in_window = Some(n as u64);
+                groups.push(group);
+            }
+        }
+        groups.sort_by(|a, b| {
+            b.in_window
+                .cmp(&a.in_window)
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        });
+        groups.truncate(query.limit as usize);
+        Ok(groups)
     }
 
     fn error_group(
@@ -1428,6 +1483,151 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>> {
+        let connection = self.reader()?;
+        let mut sql = String::from("SELECT kind, function, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(risk) = &query.risk {
+            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
+        }
+        if let Some(window) = query.window {
+            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
+            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " GROUP BY kind, function ORDER BY COUNT(*) DESC, kind, function LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let groups: Vec<(String, String, i64, Option<i64>, Option<i64>, i64)> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut sample = connection.prepare_cached(
+            "SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (kind, function, count, first, last, latest) in groups {
+            let sample = sample.query_row(params![latest], security_record)?;
+            out.push(SecurityGroup {
+                kind,
+                function,
+                risk: sample.risk.clone(),
+                count: count as u64,
+                first_seen: time(first),
+                last_seen: time(last),
+                sample,
+            });
+        }
+        Ok(out)
+    }
+
+    fn invocation(&self, id: i64, max_lines: u32) -> StoreResult<Option<InvocationDetail>> {
+        let connection = self.reader()?;
+        let Some(record) = connection
+            .prepare_cached(&format!(
+                "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE id = ?1"
+            ))?
+            .query_row(params![id], read_invocation)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let invocation = &record.invocation;
+        // Lines are found by function and time (the (function, ts) index), then narrowed to
+        // the invocation's stream and request id; a minute either side catches stragglers.
+        let at = invocation.end.or(invocation.start);
+        let from = invocation.start.or(at).map_or(i64::MIN, |t| t - MINUTE_MS);
+        let to = at.map_or(i64::MAX, |t| t + MINUTE_MS);
+        let lines = connection
+            .prepare_cached("SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE function = ?1 AND ts >= ?2 AND ts <= ?3 AND log_stream = ?4 AND request_id = ?5 ORDER BY ts, id LIMIT ?6")?
+            .query_map(
+                params![invocation.function, from, to, invocation.log_stream, invocation.request_id, max_lines],
+                |row| {
+                    Ok(LineRecord {
+                        id: row.get(0)?,
+                        timestamp: time(row.get(1)?),
+                        function: row.get(2)?,
+                        log_stream: row.get(3)?,
+                        request_id: row.get(4)?,
+                        message: row.get(5)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let error = match &invocation.error {
+            Some(error) => connection
+                .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND request_id = ?2 ORDER BY id DESC LIMIT 1")?
+                .query_row(params![error.fingerprint, invocation.request_id], occurrence_record)
+                .optional()?,
+            None => None,
+        };
+        Ok(Some(InvocationDetail {
+            invocation: record,
+            lines,
+            error,
+        }))
+    }
+
+    fn error_occurrences(
+        &self,
+        fingerprint: &str,
+        window: Window,
+        step_ms: i64,
+        limit: u32,
+    ) -> StoreResult<OccurrenceSeries> {
+        let connection = self.reader()?;
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        let mut counts = vec![0u64; points];
+        let mut total = 0;
+        {
+            let mut statement = connection.prepare_cached("SELECT (ts - ?2) / ?4, COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?3 AND ts < ?5 GROUP BY 1")?;
+            let mut rows = statement.query(params![
+                fingerprint,
+                origin,
+                window.from_ms,
+                step_ms,
+                window.to_ms
+            ])?;
+            while let Some(row) = rows.next()? {
+                let index: i64 = row.get(0)?;
+                let n = row.get::<_, i64>(1)?.max(0) as u64;
+                total += n;
+                if let Some(slot) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                    *slot += n;
+                }
+            }
+        }
+        let occurrences = connection
+            .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts DESC, id DESC LIMIT ?4")?
+            .query_map(params![fingerprint, window.from_ms, window.to_ms, limit], occurrence_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(OccurrenceSeries {
+            total,
+            counts,
+            occurrences,
+        })
     }
 
     fn alert_rules(&self) -> StoreResult<Vec<AlertRule>> {
