@@ -28,7 +28,12 @@ async fn timed_get(
 ) -> (Duration, serde_json::Value) {
     for _ in 0..100 {
         let started = Instant::now();
-        let response = match client.get(format!("{url}{path}")).bearer_auth(token).send().await {
+        let response = match client
+            .get(format!("{url}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+        {
             Ok(response) => response,
             Err(error) => {
                 eprintln!("loadgen: GET {path}: {error}");
@@ -50,7 +55,10 @@ async fn timed_get(
         let bytes = response.bytes().await.unwrap_or_default();
         let took = started.elapsed();
         if status != 200 {
-            eprintln!("loadgen: GET {path}: {status} {}", String::from_utf8_lossy(&bytes));
+            eprintln!(
+                "loadgen: GET {path}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
             std::process::exit(1);
         }
         let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
@@ -214,13 +222,26 @@ async fn main() {
                 let mut series = Vec::new();
                 let from = now - window_ms;
                 for n in 0..requests {
-                    functions.push(get(format!("/api/v1/functions?from={from}&to={now}")).await.0);
-                    overview.push(get(format!("/api/v1/overview?from={from}&to={now}")).await.0);
-                    let name = names.get(n % names.len().max(1)).cloned().unwrap_or_default();
-                    series.push(
-                        get(format!("/api/v1/functions/{name}/series?from={from}&to={now}"))
+                    functions.push(
+                        get(format!("/api/v1/functions?from={from}&to={now}"))
                             .await
                             .0,
+                    );
+                    overview.push(
+                        get(format!("/api/v1/overview?from={from}&to={now}"))
+                            .await
+                            .0,
+                    );
+                    let name = names
+                        .get(n % names.len().max(1))
+                        .cloned()
+                        .unwrap_or_default();
+                    series.push(
+                        get(format!(
+                            "/api/v1/functions/{name}/series?from={from}&to={now}"
+                        ))
+                        .await
+                        .0,
                     );
                 }
                 for list in [&mut functions, &mut overview, &mut series] {

@@ -6,6 +6,7 @@
 //! error occurrences and security events by a content key, and rollups change only when an
 //! invocation is new. Replaying lines after a restart therefore never double-counts.
 
+mod sketch_fold;
 pub mod sqlite;
 
 use std::fmt;

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use warden_logs::time::format_millis;
 use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, SecurityEvent, Sketch};
 
+use super::sketch_fold::SketchFold;
 use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
@@ -364,7 +365,8 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
 /// Folds one rollup row (selected with [`ROLLUP_COLUMNS`]) into `into` without building a
 /// row struct or decoding the sketch separately: a 30-day window over 200 functions folds
 /// tens of thousands of rows per request.
-fn fold_row(row: &Row<'_>, into: &mut FunctionRollup) -> rusqlite::Result<()> {
+fn fold_row(row: &Row<'_>, fold: &mut RollupFold) -> rusqlite::Result<()> {
+    let into = &mut fold.rollup;
     if into.log_group.is_empty() {
         into.log_group = row.get(2)?;
     }
@@ -387,19 +389,46 @@ fn fold_row(row: &Row<'_>, into: &mut FunctionRollup) -> rusqlite::Result<()> {
         into.duration_max_ms = Some(into.duration_max_ms.map_or(max, |m| m.max(max)));
     }
     if let rusqlite::types::ValueRef::Blob(bytes) = row.get_ref(17)? {
-        // A sketch that does not decode counts nothing, as in `decode_sketch`.
+        // A sketch that does not decode counts nothing, as in `decode_sketch`; blobs of
+        // the server's older format (even length) go through `decode_sketch`.
         if bytes.len() % 2 == 1 {
-            let _ = into.durations.merge_encoded(bytes);
+            let _ = fold.sketch.add_encoded(bytes);
         } else {
-            into.durations.merge(&decode_sketch(bytes));
+            fold.sketch.add_sketch(&decode_sketch(bytes));
         }
     }
     Ok(())
 }
 
+/// A rollup being folded from rows, its sketch kept dense until [`RollupFold::finish`].
+#[derive(Default)]
+struct RollupFold {
+    rollup: FunctionRollup,
+    sketch: SketchFold,
+}
+
+impl RollupFold {
+    fn new(function: &str) -> RollupFold {
+        RollupFold {
+            rollup: FunctionRollup {
+                function: function.to_owned(),
+                ..FunctionRollup::default()
+            },
+            sketch: SketchFold::default(),
+        }
+    }
+
+    fn finish(self) -> FunctionRollup {
+        FunctionRollup {
+            durations: self.sketch.finish(),
+            ..self.rollup
+        }
+    }
+}
+
 /// Migration 4: the day tier starts as the fold of the hour rows already stored.
 fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
-    let mut days: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+    let mut days: HashMap<(String, i64), RollupFold> = HashMap::new();
     {
         let mut statement =
             connection.prepare(&format!("SELECT {ROLLUP_COLUMNS} FROM rollups_hour"))?;
@@ -409,19 +438,18 @@ fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
             let hour: i64 = row.get(1)?;
             let entry = days
                 .entry((function.clone(), (hour * HOUR_MS).div_euclid(DAY_MS)))
-                .or_insert_with(|| FunctionRollup {
-                    function,
-                    ..FunctionRollup::default()
-                });
+                .or_insert_with(|| RollupFold::new(&function));
             fold_row(row, entry)?;
         }
     }
     let mut insert = connection.prepare(&format!(
         "INSERT OR REPLACE INTO rollups_day ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     ))?;
-    for ((function, day), rollup) in days {
+    for ((function, day), fold) in days {
         insert.execute(rusqlite::params_from_iter(rollup_params(
-            &function, day, &rollup,
+            &function,
+            day,
+            &fold.finish(),
         )))?;
     }
     Ok(())
@@ -884,19 +912,16 @@ impl SqliteStore {
         };
         let mut out = BTreeMap::new();
         for function in functions {
-            let mut rollup = FunctionRollup {
-                function: function.clone(),
-                ..FunctionRollup::default()
-            };
+            let mut fold = RollupFold::new(&function);
             for &(table, _, first, end) in &ranges {
                 let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
                 let mut rows = statement.query(params![function, first, end])?;
                 while let Some(row) = rows.next()? {
-                    fold_row(row, &mut rollup)?;
+                    fold_row(row, &mut fold)?;
                 }
             }
-            if rollup.invocations > 0 {
-                out.insert(function, rollup);
+            if fold.rollup.invocations > 0 {
+                out.insert(function, fold.finish());
             }
         }
         Ok(out)
@@ -1080,16 +1105,10 @@ impl Store for SqliteStore {
         let from = window.from_ms.div_euclid(width);
         let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
-        let mut buckets: BTreeMap<i64, FunctionRollup> = BTreeMap::new();
+        let mut buckets: BTreeMap<i64, RollupFold> = BTreeMap::new();
         let mut start = origin;
         while start < window.to_ms {
-            buckets.insert(
-                start,
-                FunctionRollup {
-                    function: function.to_owned(),
-                    ..FunctionRollup::default()
-                },
-            );
+            buckets.insert(start, RollupFold::new(function));
             start += step_ms;
         }
         let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
@@ -1102,7 +1121,10 @@ impl Store for SqliteStore {
         }
         Ok(buckets
             .into_iter()
-            .map(|(start_ms, rollup)| SeriesBucket { start_ms, rollup })
+            .map(|(start_ms, fold)| SeriesBucket {
+                start_ms,
+                rollup: fold.finish(),
+            })
             .collect())
     }
 
