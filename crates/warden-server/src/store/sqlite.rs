@@ -187,6 +187,9 @@ fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
         connection.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     } else {
         connection.pragma_update(None, "cache_size", -32_000)?;
+        // Readers map the file instead of copying pages through read(2): window queries
+        // touch thousands of rollup pages per request.
+        connection.pragma_update(None, "mmap_size", 1i64 << 30)?;
     }
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
@@ -906,6 +909,9 @@ impl SqliteStore {
         let to_minute =
             window.to_ms.div_euclid(MINUTE_MS) + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
         let ranges = cover(from_minute, to_minute);
+        // One read transaction for the whole fold: a consistent snapshot across the tiers,
+        // and one lock instead of one per statement.
+        let _snapshot = connection.unchecked_transaction()?;
         let functions = match function {
             Some(function) => vec![function.to_owned()],
             None => Self::rollup_functions(connection)?,
@@ -1136,6 +1142,7 @@ impl Store for SqliteStore {
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
         let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
         let mut out = Vec::new();
+        let _snapshot = connection.unchecked_transaction()?;
         // Counts only (no sketches): a few integers per row.
         let mut statement = connection.prepare_cached(&format!("SELECT bucket, invocations, error + timeout + out_of_memory + init_error + crash FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
         for function in Self::rollup_functions(&connection)? {
