@@ -90,6 +90,21 @@ pub trait EventSink {
     /// A CloudWatch Logs `CONTROL_MESSAGE` (a subscription destination's health check): no
     /// log events, but worth saying that this is all an input held.
     fn control_message(&mut self) {}
+    /// Largest size one encoded record (Firehose/Kinesis `data`, `awslogs.data`) may
+    /// decompress to; a larger one is a problem, not decoded.
+    fn max_record_bytes(&self) -> u64 {
+        crate::input::envelope::MAX_DECOMPRESSED
+    }
+    /// Called with a record's bytes once decompressed, before they are parsed. Returning
+    /// `false` skips the record: a caller's budget (expanded bytes, memory) is spent.
+    fn record_expanded(&mut self, _bytes: &[u8]) -> bool {
+        true
+    }
+    /// `false` once the sink wants nothing more (it hit a limit): decoders stop early
+    /// instead of decoding the rest of the input for nothing.
+    fn wants_more(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps everything, for tests and small inputs.

@@ -49,7 +49,10 @@ pub fn evaluate(store: &dyn Store, rule: &AlertRule, now_ms: i64) -> StoreResult
         if let Some(value) = value {
             worst = Some(worst.map_or(value, |w: f64| w.max(value)));
             if value > spec.threshold {
-                breaching.push(format!("{function} ({})", round(value)));
+                breaching.push(format!(
+                    "{function} ({})",
+                    format_value(&spec.condition, value)
+                ));
             }
         }
     };
@@ -180,10 +183,6 @@ fn describe(condition: &Condition) -> String {
     }
 }
 
-fn round(value: f64) -> f64 {
-    (value * 10_000.0).round() / 10_000.0
-}
-
 /// The next state and whether this is a change worth recording.
 pub fn transition(current: AlertState, breached: bool) -> (AlertState, bool) {
     match (current, breached) {
@@ -206,6 +205,9 @@ pub async fn evaluate_all(
             .await
             .map_err(join_error)??
     };
+    // Each rule's notifications (with their retries) and its update run on their own
+    // task: a receiver that is down delays only its own rule's history entry.
+    let mut pending = tokio::task::JoinSet::new();
     for rule in rules.into_iter().filter(|r| r.spec.enabled) {
         let verdict = {
             let store = store.clone();
@@ -234,51 +236,112 @@ pub async fn evaluate_all(
             event: None,
             at_ms: now_ms,
         };
-        if changed || renotify {
-            let message = format!(
-                "[{}] {}: {} = {} (threshold {}) over {}s{}",
-                state.as_str().to_uppercase(),
-                rule.spec.name,
-                verdict.detail,
-                verdict
-                    .value
-                    .map_or("n/a".to_owned(), |v| round(v).to_string()),
-                rule.spec.threshold,
-                rule.spec.window_seconds,
-                if verdict.functions.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", verdict.functions.join("; "))
-                }
-            );
-            let cooling = rule
-                .last_notified_at_ms
-                .is_some_and(|at| now_ms - at < rule.spec.cooldown_seconds as i64 * 1000);
-            let deliveries = if cooling {
-                serde_json::json!([{ "skipped": "cooldown" }])
-            } else {
-                update.notified_at_ms = Some(now_ms);
-                let notification = Notification {
-                    rule_id: rule.id,
-                    rule_name: rule.spec.name.clone(),
-                    state,
-                    value: verdict.value,
-                    threshold: rule.spec.threshold,
-                    message: message.clone(),
-                    functions: verdict.functions.clone(),
-                    at_ms: now_ms,
-                };
-                serde_json::to_value(notifier.deliver(&rule.spec.channels, &notification).await)
-                    .unwrap_or_default()
-            };
-            update.event = Some((message, deliveries));
-        }
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store.apply_alert_update(&update))
-            .await
-            .map_err(join_error)??;
+        let notifier = notifier.clone();
+        pending.spawn(async move {
+            if changed || renotify {
+                let message = message(&rule, state, &verdict);
+                // The cooldown limits repeated alarms; the end of an incident is always
+                // told.
+                let cooling = state == AlertState::Firing
+                    && rule
+                        .last_notified_at_ms
+                        .is_some_and(|at| now_ms - at < rule.spec.cooldown_seconds as i64 * 1000);
+                let deliveries = if cooling {
+                    serde_json::json!([{ "skipped": "cooldown" }])
+                } else {
+                    update.notified_at_ms = Some(now_ms);
+                    let notification = Notification {
+                        rule_id: rule.id,
+                        rule_name: rule.spec.name.clone(),
+                        state,
+                        value: verdict.value,
+                        threshold: rule.spec.threshold,
+                        message: message.clone(),
+                        functions: verdict.functions.clone(),
+                        at_ms: now_ms,
+                    };
+                    serde_json::to_value(notifier.deliver(&rule.spec.channels, &notification).await)
+                        .unwrap_or_default()
+                };
+                update.event = Some((message, deliveries));
+            }
+            tokio::task::spawn_blocking(move || store.apply_alert_update(&update))
+                .await
+                .map_err(join_error)?
+        });
     }
-    Ok(())
+    let mut result = Ok(());
+    while let Some(done) = pending.join_next().await {
+        if let Err(error) = done.map_err(join_error).and_then(|r| r) {
+            result = Err(error);
+        }
+    }
+    result
+}
+
+/// The text of a notification, with values in the condition's unit.
+fn message(rule: &AlertRule, state: AlertState, verdict: &Verdict) -> String {
+    let condition = &rule.spec.condition;
+    format!(
+        "[{}] {}: {} = {} (threshold {}) over {}{}",
+        state.as_str().to_uppercase(),
+        rule.spec.name,
+        verdict.detail,
+        verdict
+            .value
+            .map_or("n/a".to_owned(), |v| format_value(condition, v)),
+        format_value(condition, rule.spec.threshold),
+        format_seconds(rule.spec.window_seconds),
+        if verdict.functions.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", verdict.functions.join("; "))
+        }
+    )
+}
+
+/// A value as a person reads it: rates in percent, durations in ms, cost in dollars with
+/// enough digits to be told apart, counts whole.
+pub fn format_value(condition: &Condition, value: f64) -> String {
+    match condition {
+        Condition::FailureRate { .. } | Condition::ColdStartRate => {
+            format!("{} %", significant(value * 100.0))
+        }
+        Condition::DurationP95 | Condition::DurationP99 => format!("{} ms", significant(value)),
+        Condition::Cost if value >= 1.0 => format!("${value:.2}"),
+        Condition::Cost => format!("${}", significant(value)),
+        Condition::InvocationSpike { .. } => format!("{}×", significant(value)),
+        Condition::FailureCount { .. }
+        | Condition::NewErrorGroup
+        | Condition::SecurityEvent { .. } => {
+            format!("{}", value.round() as i64)
+        }
+    }
+}
+
+/// Three significant digits, at most two decimals past a whole number, no trailing zeros.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".into();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 8) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+fn format_seconds(seconds: u64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 fn join_error(error: tokio::task::JoinError) -> crate::store::StoreError {
@@ -307,6 +370,22 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_formatted_in_their_unit() {
+        let rate = Condition::FailureRate { class: None };
+        assert_eq!(format_value(&rate, 0.023_809_523_8), "2.38 %");
+        assert_eq!(format_value(&rate, 0.5), "50 %");
+        assert_eq!(format_value(&Condition::Cost, 0.001_604_123), "$0.0016");
+        assert_eq!(format_value(&Condition::Cost, 12.345_678), "$12.35");
+        assert_eq!(format_value(&Condition::DurationP99, 3011.5712), "3012 ms");
+        assert_eq!(
+            format_value(&Condition::FailureCount { class: None }, 3.0),
+            "3"
+        );
+        assert_eq!(format_seconds(3600), "1 h");
+        assert_eq!(format_seconds(90), "90 s");
+    }
 
     #[test]
     fn states_go_ok_firing_resolved_firing() {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,7 +16,7 @@ use warden_logs::{Failures, FunctionSummary, Method};
 use crate::alert_rules::{AlertRuleSpec, Channel, FAILURE_CLASSES};
 use crate::auth::{AdminAccess, ReadAccess};
 use crate::clock::now_ms;
-use crate::error::{AppError, AppJson, AppQuery};
+use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 use crate::store::{
     AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery, SecurityQuery,
@@ -37,16 +37,27 @@ pub(crate) async fn blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || call(store.as_ref())).await??)
 }
 
+/// The latest time a query may name: 9999-12-31T23:59:59.999Z. Times are bounded so that
+/// every window, step and bucket computation below stays far inside `i64`.
+const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
 fn parse_time(name: &str, text: &str) -> Result<i64, AppError> {
-    if let Ok(ms) = text.parse::<i64>() {
-        return Ok(ms);
+    let ms = match text.parse::<i64>() {
+        Ok(ms) => Some(ms),
+        Err(_) => warden_logs::time::parse_rfc3339(text),
     }
-    warden_logs::time::parse_rfc3339(text).ok_or_else(|| {
+    .ok_or_else(|| {
         AppError::BadRequest(format!("`{name}` must be RFC 3339 or Unix milliseconds"))
-    })
+    })?;
+    if !(0..=MAX_TIME_MS).contains(&ms) {
+        return Err(AppError::BadRequest(format!(
+            "`{name}` must be between 1970-01-01 and 9999-12-31"
+        )));
+    }
+    Ok(ms)
 }
 
-/// `from`/`to`, defaulting to the last 24 hours.
+/// `from`/`to`, defaulting to the last 24 hours; at most [`MAX_WINDOW_MS`] long.
 pub(crate) fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, AppError> {
     let to_ms = to
         .map(|t| parse_time("to", t))
@@ -55,16 +66,49 @@ pub(crate) fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, App
     let from_ms = from
         .map(|f| parse_time("from", f))
         .transpose()?
-        .unwrap_or(to_ms - DAY_MS);
+        .unwrap_or(to_ms.saturating_sub(DAY_MS).max(0));
     if from_ms >= to_ms {
         return Err(AppError::BadRequest("`from` must be before `to`".into()));
     }
-    if to_ms - from_ms > MAX_WINDOW_MS {
-        return Err(AppError::BadRequest(
+    match to_ms.checked_sub(from_ms) {
+        Some(span) if span <= MAX_WINDOW_MS => Ok(Window { from_ms, to_ms }),
+        _ => Err(AppError::BadRequest(
             "the window is longer than 400 days".into(),
-        ));
+        )),
     }
-    Ok(Window { from_ms, to_ms })
+}
+
+/// Milliseconds per series point: `step` seconds (a multiple of 60, at most the window), or
+/// about 60 points; never more than [`MAX_POINTS`].
+fn series_step(step_seconds: Option<i64>, window: Window) -> Result<i64, AppError> {
+    let span = window.to_ms - window.from_ms;
+    let step_ms = match step_seconds {
+        Some(step) => step
+            .checked_mul(1000)
+            .filter(|ms| step >= 60 && step % 60 == 0 && *ms <= MAX_WINDOW_MS)
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "`step` must be a multiple of 60 seconds, at most 400 days".into(),
+                )
+            })?,
+        None => {
+            let raw = (span / 60).max(60_000);
+            // Round to whole minutes, or whole hours past an hour.
+            if raw >= 3_600_000 {
+                raw.div_euclid(3_600_000) * 3_600_000
+            } else {
+                raw.div_euclid(60_000) * 60_000
+            }
+        }
+    };
+    // Buckets start at a multiple of the step at or before `from`.
+    let buckets = (span + step_ms - 1) / step_ms + 1;
+    if buckets > MAX_POINTS + 1 {
+        return Err(AppError::BadRequest(format!(
+            "more than {MAX_POINTS} points: use a larger `step`"
+        )));
+    }
+    Ok(step_ms)
 }
 
 pub(crate) fn limit(value: Option<u32>, default: u32) -> Result<u32, AppError> {
@@ -163,33 +207,12 @@ pub struct SeriesParams {
 pub async fn series(
     _: ReadAccess,
     State(state): State<AppState>,
-    Path(function): Path<String>,
+    AppPath(function): AppPath<String>,
     AppQuery(params): AppQuery<SeriesParams>,
 ) -> Result<Json<Value>, AppError> {
     let window = window(params.from.as_deref(), params.to.as_deref())?;
-    let span = window.to_ms - window.from_ms;
-    let step_ms = match params.step {
-        Some(step) if step < 60 || step % 60 != 0 => {
-            return Err(AppError::BadRequest(
-                "`step` must be a multiple of 60 seconds".into(),
-            ))
-        }
-        Some(step) => step * 1000,
-        None => {
-            let raw = (span / 60).max(60_000);
-            // Round to whole minutes, or whole hours past an hour.
-            if raw >= 3_600_000 {
-                raw.div_euclid(3_600_000) * 3_600_000
-            } else {
-                raw.div_euclid(60_000) * 60_000
-            }
-        }
-    };
-    if span / step_ms > MAX_POINTS {
-        return Err(AppError::BadRequest(format!(
-            "more than {MAX_POINTS} points: use a larger `step`"
-        )));
-    }
+    let step_ms = series_step(params.step, window)?;
+    check_text("function", &Some(function.clone()), 256)?;
     let name = function.clone();
     let buckets = blocking(&state, move |store| store.series(&name, window, step_ms)).await?;
     let points: Vec<Value> = buckets
@@ -345,7 +368,7 @@ pub(crate) fn check_fingerprint(fingerprint: &str) -> Result<(), AppError> {
 pub async fn error_group(
     _: ReadAccess,
     State(state): State<AppState>,
-    Path(fingerprint): Path<String>,
+    AppPath(fingerprint): AppPath<String>,
 ) -> Result<Json<Value>, AppError> {
     check_fingerprint(&fingerprint)?;
     let key = fingerprint.clone();
@@ -379,7 +402,7 @@ async fn set_status(
 pub async fn resolve_group(
     _: AdminAccess,
     State(state): State<AppState>,
-    Path(fingerprint): Path<String>,
+    AppPath(fingerprint): AppPath<String>,
 ) -> Result<Json<Value>, AppError> {
     set_status(state, fingerprint, GroupStatus::Resolved).await
 }
@@ -387,7 +410,7 @@ pub async fn resolve_group(
 pub async fn mute_group(
     _: AdminAccess,
     State(state): State<AppState>,
-    Path(fingerprint): Path<String>,
+    AppPath(fingerprint): AppPath<String>,
 ) -> Result<Json<Value>, AppError> {
     set_status(state, fingerprint, GroupStatus::Muted).await
 }
@@ -395,7 +418,7 @@ pub async fn mute_group(
 pub async fn reopen_group(
     _: AdminAccess,
     State(state): State<AppState>,
-    Path(fingerprint): Path<String>,
+    AppPath(fingerprint): AppPath<String>,
 ) -> Result<Json<Value>, AppError> {
     set_status(state, fingerprint, GroupStatus::Open).await
 }
@@ -476,7 +499,7 @@ pub async fn list_rules(
 pub async fn get_rule(
     _: ReadAccess,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Json<Value>, AppError> {
     let rule = blocking(&state, move |store| store.alert_rule(id)).await?;
     rule.map(|r| Json(json!(redacted(r))))
@@ -499,7 +522,7 @@ pub async fn create_rule(
 pub async fn update_rule(
     _: AdminAccess,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
     AppJson(mut spec): AppJson<AlertRuleSpec>,
 ) -> Result<Json<Value>, AppError> {
     let stored = blocking(&state, move |store| store.alert_rule(id))
@@ -518,7 +541,7 @@ pub async fn update_rule(
 pub async fn delete_rule(
     _: AdminAccess,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
     if blocking(&state, move |store| store.delete_alert_rule(id)).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -8,14 +8,28 @@ use warden_logs::AssemblerConfig;
 use crate::auth::{Credentials, RateLimit};
 use crate::store::RetentionPolicy;
 
-/// Request size limits.
+/// What one request, and all ingest together, may cost. See README "Limits".
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Body bytes as sent (compressed or not).
     pub max_body_bytes: usize,
-    /// Body bytes after gzip decompression.
+    /// Bytes one ingest request may expand to in total: its gzip body and every record
+    /// inside it (Firehose `data`, `awslogs.data`).
     pub max_decompressed_bytes: u64,
+    /// Bytes one record may expand to.
+    pub max_record_bytes: u64,
     pub max_events_per_request: usize,
+    /// Ingest requests served at once; more get 503 with `Retry-After`.
+    pub max_concurrent_ingest: usize,
+    /// Threads that decompress and parse ingest bodies (0: one per core, at most 4).
+    pub decode_workers: usize,
+    /// Memory all ingest requests together may hold (bodies, parsed documents, events
+    /// until committed), by estimate; a request that does not fit now gets 503.
+    pub ingest_memory_bytes: u64,
+    /// A client must send a request head within this (also: idle keep-alive connections).
+    pub header_read_timeout: Duration,
+    /// A client must send the whole body within this.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -24,7 +38,13 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 16 << 20,
             max_decompressed_bytes: 64 << 20,
-            max_events_per_request: 1_000_000,
+            max_record_bytes: 16 << 20,
+            max_events_per_request: 500_000,
+            max_concurrent_ingest: 8,
+            decode_workers: 0,
+            ingest_memory_bytes: 256 << 20,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -47,12 +67,14 @@ pub struct ServerConfig {
     pub ingest_rate: RateLimit,
     pub api_rate: RateLimit,
     pub retention: RetentionPolicy,
-    /// Streams silent this long (event time) are closed: their open invocations are
-    /// stored as incomplete.
-    pub idle_close: Duration,
+    /// Wall-clock idle timer: an open invocation without its REPORT whose last line
+    /// arrived this long ago is stored as incomplete (a late REPORT still completes it).
+    pub idle_timeout: Duration,
     pub maintenance_interval: Duration,
     pub alert_interval: Duration,
     pub smtp: Option<SmtpConfig>,
+    /// Waits between attempts of a failed notification (one attempt more than waits).
+    pub delivery_backoff: Vec<Duration>,
     pub assembler: AssemblerConfig,
 }
 
@@ -76,10 +98,11 @@ impl Default for ServerConfig {
                 days: 30,
                 max_bytes: 20 << 30,
             },
-            idle_close: Duration::from_secs(15 * 60),
+            idle_timeout: Duration::from_secs(30),
             maintenance_interval: Duration::from_secs(60),
             alert_interval: Duration::from_secs(30),
             smtp: None,
+            delivery_backoff: vec![Duration::from_secs(2), Duration::from_secs(10)],
             assembler: AssemblerConfig {
                 scan_security: true,
                 ..AssemblerConfig::default()

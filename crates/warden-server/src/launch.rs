@@ -3,10 +3,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admission::Admission;
 use crate::alerts;
 use crate::auth::Auth;
 use crate::clock::now_ms;
@@ -99,6 +101,7 @@ pub async fn start(
             config.api_rate,
         )),
         limits: config.limits,
+        admission: Admission::new(&config.limits),
         secure_cookies: config.tls.is_some(),
     }));
     let tls = match &config.tls {
@@ -108,16 +111,27 @@ pub async fn start(
     let (shutdown, mut stopped) = watch::channel(false);
 
     // Background work ends with the server.
+    let idle_timer = {
+        let (ingest, idle) = (ingest.clone(), config.idle_timeout);
+        tokio::spawn(async move {
+            // Check often enough that an invocation closes within a quarter of the timeout
+            // after it expires, and never depend on other traffic to do it.
+            let period = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                ingest.close_idle(idle.as_millis() as i64).await;
+            }
+        })
+    };
     let maintenance = {
-        let (store, ingest, config) = (store.clone(), ingest.clone(), config.clone());
+        let (store, config) = (store.clone(), config.clone());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(config.maintenance_interval);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                ingest
-                    .close_idle(config.idle_close.as_millis() as i64)
-                    .await;
                 let store = store.clone();
                 let policy = config.retention;
                 match tokio::task::spawn_blocking(move || store.apply_retention(policy, now_ms()))
@@ -132,7 +146,7 @@ pub async fn start(
     };
     let alerting = tokio::spawn(alerts::run(
         store.clone(),
-        Notifier::new(config.smtp.clone()),
+        Notifier::new(config.smtp.clone(), config.delivery_backoff.clone()),
         config.alert_interval,
         ingest.activity.clone(),
     ));
@@ -142,18 +156,15 @@ pub async fn start(
         let until_stopped = async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        match tls {
-            None => {
-                let service = router.into_make_service_with_connect_info::<SocketAddr>();
-                if let Err(error) = axum::serve(listener, service)
-                    .with_graceful_shutdown(until_stopped)
-                    .await
-                {
-                    eprintln!("warden serve: server error: {error}");
-                }
-            }
-            Some(acceptor) => crate::tls::serve(listener, acceptor, router, until_stopped).await,
-        }
+        crate::listen::serve(
+            listener,
+            tls,
+            router,
+            config.limits.header_read_timeout,
+            until_stopped,
+        )
+        .await;
+        idle_timer.abort();
         maintenance.abort();
         alerting.abort();
     });

@@ -22,6 +22,7 @@ and [`alert_rules`] at the bottom, then [`store`], [`error`] and [`auth`], [`con
 - [`demo`]: sample data for `warden demo`, tests and the load generator.
 */
 
+pub mod admission;
 pub mod alert_preview;
 pub mod alert_rules;
 pub mod alerts;
@@ -35,6 +36,7 @@ pub mod error;
 pub mod explore;
 pub mod ingest;
 pub mod launch;
+pub mod listen;
 pub mod notify;
 pub mod openapi;
 pub mod pipeline;

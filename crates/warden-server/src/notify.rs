@@ -39,10 +39,20 @@ fn serialize_ms<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, 
 }
 
 /// One channel's delivery result, kept in the alert history (without URLs or secrets:
-/// a Slack webhook URL is itself a credential).
+/// a Slack webhook URL is itself a credential): the outcome and every attempt.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Delivery {
     pub channel: &'static str,
+    pub ok: bool,
+    /// The last attempt's detail.
+    pub detail: String,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Attempt {
+    #[serde(serialize_with = "serialize_ms")]
+    pub at: i64,
     pub ok: bool,
     pub detail: String,
 }
@@ -51,17 +61,32 @@ pub struct Delivery {
 pub struct Notifier {
     http: reqwest::Client,
     smtp: Option<SmtpConfig>,
+    /// Waits before the second, third, … attempt of a failed delivery.
+    backoff: Vec<Duration>,
+}
+
+/// Whether a failure may pass on a later attempt: not when the receiver refused the
+/// request itself (4xx other than 408 and 429) or the server has no way to send it.
+fn worth_retrying(detail: &str) -> bool {
+    match detail.strip_prefix("HTTP ") {
+        Some(code) => !code.starts_with('4') || code == "408" || code == "429",
+        None => !detail.starts_with("no SMTP relay"),
+    }
 }
 
 impl Notifier {
-    pub fn new(smtp: Option<SmtpConfig>) -> Notifier {
+    pub fn new(smtp: Option<SmtpConfig>, backoff: Vec<Duration>) -> Notifier {
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("warden/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Notifier { http, smtp }
+        Notifier {
+            http,
+            smtp,
+            backoff,
+        }
     }
 
     pub async fn deliver(
@@ -71,17 +96,40 @@ impl Notifier {
     ) -> Vec<Delivery> {
         let mut results = Vec::with_capacity(channels.len());
         for channel in channels {
-            let result = match channel {
-                Channel::Webhook { url, secret } => {
-                    ("webhook", self.webhook(url, secret, notification).await)
-                }
-                Channel::Slack { url } => ("slack", self.slack(url, notification).await),
-                Channel::Email { to } => ("email", self.email(to, notification).await),
+            let name = match channel {
+                Channel::Webhook { .. } => "webhook",
+                Channel::Slack { .. } => "slack",
+                Channel::Email { .. } => "email",
             };
+            let mut attempts = Vec::new();
+            let mut waits = self.backoff.iter();
+            loop {
+                let result = match channel {
+                    Channel::Webhook { url, secret } => {
+                        self.webhook(url, secret, notification).await
+                    }
+                    Channel::Slack { url } => self.slack(url, notification).await,
+                    Channel::Email { to } => self.email(to, notification).await,
+                };
+                let ok = result.is_ok();
+                let detail = result.unwrap_or_else(|e| e);
+                let retry = !ok && worth_retrying(&detail);
+                attempts.push(Attempt {
+                    at: crate::clock::now_ms(),
+                    ok,
+                    detail,
+                });
+                match waits.next() {
+                    Some(wait) if retry => tokio::time::sleep(*wait).await,
+                    _ => break,
+                }
+            }
+            let last = attempts.last().expect("one attempt at least");
             results.push(Delivery {
-                channel: result.0,
-                ok: result.1.is_ok(),
-                detail: result.1.unwrap_or_else(|e| e),
+                channel: name,
+                ok: last.ok,
+                detail: last.detail.clone(),
+                attempts,
             });
         }
         results

@@ -38,7 +38,8 @@ pub fn spec() -> Value {
     let list_of = |key: &str, item: Value| json!({ "type": "object", "properties": { key: { "type": "array", "items": item } } });
     let ingest_ok = json!({ "200": { "description": "committed", "content": { "application/json": { "schema": obj(json!({ "accepted": { "type": "integer" }, "duplicate": { "type": "boolean" } })) } } },
         "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" },
-        "413": { "$ref": "#/components/responses/Error" }, "415": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } });
+        "408": { "$ref": "#/components/responses/Error" }, "413": { "$ref": "#/components/responses/Error" }, "415": { "$ref": "#/components/responses/Error" },
+        "429": { "$ref": "#/components/responses/Error" }, "503": { "description": "busy (ingest slots, decoders or ingest memory full): retry after `Retry-After` seconds", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } });
     let ingest_security = json!([{ "ingestKey": [] }]);
     let admin = json!([{ "bearer": [] }, { "session": [] }]);
     let rule_id = param("id", "path", "integer", "rule id");
@@ -104,11 +105,27 @@ pub fn spec() -> Value {
             }
         },
         "security": [{ "bearer": [] }, { "session": [] }],
+        "webhooks": {
+            "alertNotification": { "post": {
+                "summary": "what a `webhook` alert channel receives on each state change (firing, resolved)",
+                "description": "Signed with HMAC-SHA256 under the channel's `secret`. `X-Warden-Timestamp` is the notification time in Unix seconds; `X-Warden-Signature` is `sha256=` followed by the lowercase hex HMAC-SHA256 of the timestamp, a `.`, and the raw request body (`timestamp + \".\" + body`). To verify: recompute it over the raw bytes as received, compare in constant time, and reject timestamps more than 5 minutes from your clock (replays). A failed delivery (network error, 5xx, 408, 429) is retried with backoff; each attempt is in the alert history.",
+                "parameters": [
+                    param("X-Warden-Timestamp", "header", "string", "Unix seconds; signed"),
+                    param("X-Warden-Signature", "header", "string", "sha256=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>")
+                ],
+                "requestBody": { "content": { "application/json": { "schema": obj(json!({
+                    "rule_id": { "type": "integer" }, "rule_name": { "type": "string" }, "state": { "enum": ["firing", "resolved"] },
+                    "value": { "type": ["number", "null"] }, "threshold": { "type": "number" }, "message": { "type": "string" },
+                    "functions": { "type": "array", "items": { "type": "string" } }, "at_ms": { "type": "string", "description": "RFC 3339" } })) } } },
+                "responses": { "200": { "description": "any 2xx acknowledges the notification" } }
+            } }
+        },
         "paths": {
             "/ingest/firehose": { "post": { "summary": "Kinesis Data Firehose HTTP endpoint delivery", "security": [{ "firehoseKey": [] }],
                 "parameters": [param("X-Amz-Firehose-Request-Id", "header", "string", "delivery id (deduplicates retries)")],
                 "requestBody": { "content": { "application/json": { "schema": obj(json!({ "requestId": { "type": "string" }, "timestamp": { "type": "integer" }, "records": { "type": "array", "items": obj(json!({ "data": { "type": "string" } })) } })) } } },
                 "responses": { "200": { "description": "committed", "content": { "application/json": { "schema": obj(json!({ "requestId": { "type": "string" }, "timestamp": { "type": "integer" } })) } } },
+                               "503": { "description": "busy: Firehose retries; `Retry-After` says when", "content": { "application/json": { "schema": obj(json!({ "requestId": { "type": "string" }, "timestamp": { "type": "integer" }, "errorMessage": { "type": "string" } })) } } },
                                "default": { "description": "failure", "content": { "application/json": { "schema": obj(json!({ "requestId": { "type": "string" }, "timestamp": { "type": "integer" }, "errorMessage": { "type": "string" } })) } } } } } },
             "/ingest/cloudwatch": { "post": { "summary": "CloudWatch Logs subscription event from a forwarder", "security": ingest_security, "responses": ingest_ok } },
             "/ingest/telemetry": { "post": { "summary": "Lambda Telemetry API batch", "security": ingest_security,

@@ -354,6 +354,13 @@ impl Worker {
             }
         });
         track.last_arrival_ms = now_ms();
+        // The assembler drops an event whose id it has seen (a re-delivery); its line is
+        // then not stored again either.
+        let duplicates = self.assembler.stats().duplicate_events;
+        self.assembler.push(&event.as_event(), &mut self.emitted);
+        if self.assembler.stats().duplicate_events > duplicates {
+            return;
+        }
         let (request_id, closes) = match named_request(&event.message) {
             Some((id, closes)) => (Some(id.to_owned()), closes),
             None => (track.current_request.clone(), false),
@@ -370,7 +377,6 @@ impl Worker {
                 message: self.assembler.redact(&event.message).into_owned(),
             });
         }
-        self.assembler.push(&event.as_event(), &mut self.emitted);
         let mut moved = false;
         let mut replay_from = id;
         for item in self.emitted.drain(..) {

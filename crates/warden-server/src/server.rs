@@ -4,10 +4,11 @@
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::error::json_error_body;
 use crate::state::AppState;
 use crate::{api, dashboard, explore, ingest, openapi};
 
@@ -16,6 +17,24 @@ async fn headers(request: Request, next: Next) -> Response {
     let api =
         request.uri().path().starts_with("/api") || request.uri().path().starts_with("/ingest");
     let mut response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if api
+        && !is_json
+        && (response.status().is_client_error() || response.status().is_server_error())
+    {
+        let (parts, _) = response.into_parts();
+        let mut rebuilt = json_error_body(parts.status).into_response();
+        *rebuilt.status_mut() = parts.status;
+        for (name, value) in &parts.headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                rebuilt.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        response = rebuilt;
+    }
     let h = response.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -44,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ingest/cloudwatch", post(ingest::cloudwatch))
         .route("/ingest/telemetry", post(ingest::telemetry))
         .route("/ingest/lines", post(ingest::lines))
+        .route_layer(middleware::from_fn_with_state(state.clone(), ingest::gate))
         .layer(DefaultBodyLimit::max(body_limit));
     let api = Router::new()
         .route("/api/openapi.json", get(openapi::document))

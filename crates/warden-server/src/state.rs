@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
+use crate::admission::Admission;
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::pipeline::IngestHandle;
@@ -14,6 +15,7 @@ pub struct Inner {
     pub ingest: IngestHandle,
     pub auth: Arc<Auth>,
     pub limits: Limits,
+    pub admission: Admission,
     pub secure_cookies: bool,
 }
 

@@ -393,3 +393,152 @@ async fn metric_rules_evaluate_rollups() {
     assert!(spike.breached, "{spike:?}");
     server.stop().await;
 }
+
+/// A receiver that answers 500 to the first `failures` POSTs, then 200.
+async fn flaky_receiver(failures: usize) -> (String, Received) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/{*path}",
+        post(move |headers: HeaderMap, body: String| {
+            let (store, seen) = (store.clone(), seen.clone());
+            async move {
+                if seen.fetch_add(1, Ordering::SeqCst) < failures {
+                    return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                store.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolved_notifications_ignore_the_cooldown_and_failed_deliveries_are_retried() {
+    let (hook_base, hooks) = flaky_receiver(2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.alert_interval = Duration::from_millis(200);
+    config.delivery_backoff = vec![Duration::from_millis(50), Duration::from_millis(50)];
+    let (server, base) = start(config).await;
+    let c = client();
+    let secret = "webhook-secret-0123456789";
+    // The default cooldown (600 s) applies.
+    let spec = serde_json::json!({ "name": "orders failure rate", "condition": { "kind": "failure_rate" },
+        "functions": "orders", "window_seconds": 600, "threshold": 0.2,
+        "channels": [{ "type": "webhook", "url": format!("{hook_base}/hook"), "secret": secret }] });
+    let rule: serde_json::Value = c
+        .post(format!("{base}/api/v1/alerts/rules"))
+        .bearer_auth(ADMIN)
+        .json(&spec)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rule["cooldown_seconds"], 600, "{rule}");
+    let rule_id = rule["id"].as_i64().unwrap();
+    let at = now_ms() - 5_000;
+    let mut events = Vec::new();
+    for i in 0..3 {
+        let tail = if i == 0 { "\tStatus: timeout" } else { "" };
+        events.extend(invocation_lines(
+            "orders",
+            "s",
+            &format!("d0000000-0000-4000-8000-00000000000{i}"),
+            at + i * 100,
+            &[],
+            tail,
+        ));
+    }
+    assert_eq!(post_lines(&base, &events).await.status(), 200);
+    // Two failed attempts, then the third gets through.
+    wait_until("the firing webhook", || {
+        hooks
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(_, b)| b.contains("\"firing\""))
+    })
+    .await;
+    let history = history_with(&base, rule_id, 1).await;
+    let attempts = &history["events"][0]["deliveries"][0]["attempts"];
+    let outcomes: Vec<(bool, String)> = attempts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["ok"].as_bool().unwrap(),
+                a["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (false, "HTTP 500".to_owned()),
+            (false, "HTTP 500".to_owned()),
+            (true, "HTTP 200".to_owned())
+        ],
+        "{history}"
+    );
+    assert_eq!(history["events"][0]["deliveries"][0]["ok"], true);
+    // The message says 33.3 %, not 0.3333.
+    let message = history["events"][0]["message"].as_str().unwrap();
+    assert!(message.contains("= 33.3 % (threshold 20 %)"), "{message}");
+
+    // Raising the threshold ends the incident within the cooldown: it is still told.
+    let mut raised = spec.clone();
+    raised["threshold"] = serde_json::json!(0.9);
+    assert_eq!(
+        c.put(format!("{base}/api/v1/alerts/rules/{rule_id}"))
+            .bearer_auth(ADMIN)
+            .json(&raised)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    wait_until("the resolved webhook", || {
+        hooks
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(_, b)| b.contains("\"resolved\""))
+    })
+    .await;
+    let history = history_with(&base, rule_id, 2).await;
+    assert_eq!(history["events"][0]["state"], "resolved");
+    assert_eq!(
+        history["events"][0]["deliveries"][0]["ok"], true,
+        "{history}"
+    );
+    server.stop().await;
+}
+
+#[test]
+fn the_webhook_signature_is_documented_with_a_verification_example() {
+    let openapi = warden_server::openapi::spec().to_string();
+    for needle in ["X-Warden-Signature", "X-Warden-Timestamp", "HMAC-SHA256"] {
+        assert!(openapi.contains(needle), "OpenAPI lacks {needle}");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    for needle in [
+        "X-Warden-Signature",
+        "X-Warden-Timestamp",
+        "hmac.compare_digest",
+        "timestamp + \".\" + body",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+}

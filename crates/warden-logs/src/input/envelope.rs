@@ -26,8 +26,9 @@ use crate::input::SourceContext;
 use crate::message::{parse_message, Message};
 use crate::platform::{envelope_time, Platform};
 
-/// Largest decompressed record accepted: guards against compression bombs.
-const MAX_DECOMPRESSED: u64 = 64 << 20;
+/// Largest decompressed record accepted by default ([`EventSink::max_record_bytes`]):
+/// guards against compression bombs.
+pub const MAX_DECOMPRESSED: u64 = 64 << 20;
 /// Envelopes inside envelopes (Firehose record → subscription payload) nest this deep at most.
 const MAX_NESTING: u32 = 4;
 
@@ -58,6 +59,9 @@ fn dispatch_nested(
     let object = match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
+                if !sink.wants_more() {
+                    return;
+                }
                 dispatch_nested(
                     item,
                     None,
@@ -77,7 +81,7 @@ fn dispatch_nested(
     };
     if let Some(awslogs) = object.get("awslogs") {
         match awslogs.get("data").and_then(Value::as_str) {
-            Some(data) => decode_encoded(data, context, location, sink, nesting),
+            Some(data) => decode_subscription_data(data, context, location, sink, nesting),
             None => problem(sink, location, "`awslogs` without a `data` string"),
         }
     } else if object.contains_key("messageType") || object.contains_key("logEvents") {
@@ -85,6 +89,9 @@ fn dispatch_nested(
     } else if let Some(records) = object.get("records").and_then(Value::as_array) {
         // Firehose HTTP endpoint body or Firehose transformation event.
         for (i, record) in records.iter().enumerate() {
+            if !sink.wants_more() {
+                return;
+            }
             let location = format!("{location}, record {}", i + 1);
             match record.get("data").and_then(Value::as_str) {
                 Some(data) => decode_encoded(data, context, &location, sink, nesting),
@@ -93,6 +100,9 @@ fn dispatch_nested(
         }
     } else if let Some(records) = object.get("Records").and_then(Value::as_array) {
         for (i, record) in records.iter().enumerate() {
+            if !sink.wants_more() {
+                return;
+            }
             let location = format!("{location}, record {}", i + 1);
             match record.pointer("/kinesis/data").and_then(Value::as_str) {
                 Some(data) => decode_encoded(data, context, &location, sink, nesting),
@@ -176,6 +186,9 @@ fn subscription(
         owner => Some(owner),
     };
     for (i, event) in events.iter().enumerate() {
+        if !sink.wants_more() {
+            return;
+        }
         match event.get("message").and_then(Value::as_str) {
             Some(message) => sink.event(LogEvent {
                 timestamp_ms: event.get("timestamp").and_then(Value::as_i64),
@@ -203,6 +216,9 @@ fn log_events(
     sink: &mut impl EventSink,
 ) {
     for (i, event) in events.iter().enumerate() {
+        if !sink.wants_more() {
+            return;
+        }
         match event.as_object() {
             Some(event) if event.get("message").is_some_and(Value::is_string) => {
                 log_event(event, context, sink)
@@ -388,6 +404,29 @@ fn telemetry(
     });
 }
 
+/// `awslogs.data`: CloudWatch Logs always compresses it (gzip; zlib from some forwarders),
+/// so anything else is not a subscription event (rather than lines of an unnamed function).
+fn decode_subscription_data(
+    data: &str,
+    context: &SourceContext,
+    location: &str,
+    sink: &mut impl EventSink,
+    nesting: u32,
+) {
+    let gzip = base64::engine::general_purpose::STANDARD
+        .decode(data.trim().get(..8).unwrap_or(data.trim()))
+        .is_ok_and(|head| head.starts_with(&[0x1f, 0x8b]) || is_zlib(&head));
+    if gzip {
+        decode_encoded(data, context, location, sink, nesting);
+    } else {
+        problem(
+            sink,
+            location,
+            "`awslogs.data` is not base64 of gzip data (CloudWatch Logs always compresses it)",
+        );
+    }
+}
+
 /// A base64 record: gzip, zlib or plain inside; JSON documents or text lines after that.
 fn decode_encoded(
     data: &str,
@@ -406,7 +445,8 @@ fn decode_encoded(
             )
         }
     };
-    let bytes = match decompress(&bytes) {
+    let limit = sink.max_record_bytes();
+    let bytes = match decompress_within(&bytes, limit) {
         Ok(bytes) => bytes,
         Err(error) => {
             return problem(
@@ -416,6 +456,16 @@ fn decode_encoded(
             )
         }
     };
+    if bytes.len() as u64 > limit {
+        return problem(
+            sink,
+            location,
+            &format!("record data expands to more than {limit} bytes"),
+        );
+    }
+    if !sink.record_expanded(&bytes) {
+        return;
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if matches!(first, Some(b'{' | b'[')) {
         // Several documents may be concatenated in one record (Firehose aggregation).
@@ -446,27 +496,105 @@ fn decode_encoded(
 
 /// Gunzips (every member) or inflates zlib data; anything else passes through.
 pub fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    decompress_within(bytes, MAX_DECOMPRESSED)
+}
+
+/// [`decompress`], reading at most `limit + 1` bytes of output: more than `limit` means
+/// the data expands beyond it.
+pub fn decompress_within(bytes: &[u8], limit: u64) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
+    let limit = limit.saturating_add(1);
     if bytes.starts_with(&[0x1f, 0x8b]) {
         MultiGzDecoder::new(bytes)
-            .take(MAX_DECOMPRESSED)
+            .take(limit)
             .read_to_end(&mut out)?;
-    } else if bytes.len() >= 2
-        && bytes[0] & 0x0f == 8
-        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
-    {
-        // zlib header: deflate method, and the check bits make the pair a multiple of 31.
-        ZlibDecoder::new(bytes)
-            .take(MAX_DECOMPRESSED)
-            .read_to_end(&mut out)?;
+    } else if is_zlib(bytes) {
+        ZlibDecoder::new(bytes).take(limit).read_to_end(&mut out)?;
     } else {
         out.extend_from_slice(bytes);
     }
     Ok(out)
 }
 
+/// A zlib header: deflate method, and the check bits make the pair a multiple of 31.
+fn is_zlib(bytes: &[u8]) -> bool {
+    bytes.len() >= 2
+        && bytes[0] & 0x0f == 8
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
+}
+
 fn text_lines(bytes: &[u8], context: &SourceContext, sink: &mut impl EventSink) {
     let mut decoder = TextDecoder::default();
     decoder.feed(bytes, context, sink);
     decoder.finish(context, sink);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::CollectingSink;
+
+    fn gzip_base64(bytes: &[u8]) -> String {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(encoder.finish().unwrap())
+    }
+
+    #[test]
+    fn awslogs_data_that_is_not_compressed_is_a_problem_not_lines() {
+        let plain = base64::engine::general_purpose::STANDARD.encode("hello\nworld\n");
+        let value = serde_json::json!({ "awslogs": { "data": plain } });
+        let mut sink = CollectingSink::default();
+        dispatch(&value, None, &SourceContext::named("t"), "body", &mut sink);
+        assert!(sink.events.is_empty(), "{:?}", sink.events);
+        assert!(sink.problems[0].message.contains("not base64 of gzip"));
+    }
+
+    /// A sink with a record limit and an event budget, as a server request has.
+    #[derive(Default)]
+    struct Bounded {
+        inner: CollectingSink,
+        expanded: Vec<usize>,
+    }
+
+    impl EventSink for Bounded {
+        fn event(&mut self, event: LogEvent<'_>) {
+            self.inner.event(event)
+        }
+        fn problem(&mut self, problem: InputProblem) {
+            self.inner.problem(problem)
+        }
+        fn max_record_bytes(&self) -> u64 {
+            1000
+        }
+        fn record_expanded(&mut self, bytes: &[u8]) -> bool {
+            self.expanded.push(bytes.len());
+            true
+        }
+        fn wants_more(&self) -> bool {
+            self.inner.events.len() < 3
+        }
+    }
+
+    #[test]
+    fn sinks_bound_record_expansion_and_stop_decoding_early() {
+        let events: Vec<Value> = (0..10)
+            .map(|i| serde_json::json!({ "id": i.to_string(), "timestamp": i, "message": "m" }))
+            .collect();
+        let small = serde_json::json!({ "logGroup": "/aws/lambda/f", "logStream": "s", "logEvents": events });
+        let big = serde_json::json!({ "logGroup": "/aws/lambda/f", "logStream": "s", "logEvents": [{ "timestamp": 1, "message": "x".repeat(5000) }] });
+        let value = serde_json::json!({ "records": [
+            { "data": gzip_base64(big.to_string().as_bytes()) },
+            { "data": gzip_base64(small.to_string().as_bytes()) },
+            { "data": gzip_base64(small.to_string().as_bytes()) },
+        ] });
+        let mut sink = Bounded::default();
+        dispatch(&value, None, &SourceContext::named("t"), "body", &mut sink);
+        assert!(sink.inner.problems[0]
+            .message
+            .contains("more than 1000 bytes"));
+        assert_eq!(sink.expanded.len(), 1, "the third record is never decoded");
+        assert_eq!(sink.inner.events.len(), 3);
+    }
 }

@@ -165,6 +165,27 @@ impl FunctionRollup {
     }
 }
 
+impl FunctionRollup {
+    /// Takes back the counts of `other` (an amended invocation's first version). Duration
+    /// sketches cannot forget a value; the caller adds an amended duration only when it
+    /// changed from none to some.
+    pub fn retract(&mut self, other: &FunctionRollup) {
+        self.invocations = self.invocations.saturating_sub(other.invocations);
+        self.error = self.error.saturating_sub(other.error);
+        self.timeout = self.timeout.saturating_sub(other.timeout);
+        self.out_of_memory = self.out_of_memory.saturating_sub(other.out_of_memory);
+        self.init_error = self.init_error.saturating_sub(other.init_error);
+        self.crash = self.crash.saturating_sub(other.crash);
+        self.cold_starts = self.cold_starts.saturating_sub(other.cold_starts);
+        self.snapstart_restores = self
+            .snapstart_restores
+            .saturating_sub(other.snapstart_restores);
+        self.incomplete = self.incomplete.saturating_sub(other.incomplete);
+        self.billed_ms = self.billed_ms.saturating_sub(other.billed_ms);
+        self.cost_usd = (self.cost_usd - other.cost_usd).max(0.0);
+    }
+}
+
 fn max_opt(a: Option<u32>, b: Option<u32>) -> Option<u32> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),

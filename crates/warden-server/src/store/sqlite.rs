@@ -19,6 +19,9 @@ use super::sketch_fold::SketchFold;
 use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
+/// Buckets one series may have at most.
+const MAX_SERIES_BUCKETS: i64 = 100_000;
+
 /// Work a migration does in Rust after its SQL, inside the same transaction.
 type MigrationStep = fn(&Connection) -> rusqlite::Result<()>;
 
@@ -111,12 +114,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+#[cfg(unix)]
+fn make_private(data_dir: &Path, database: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(database)?;
+    for entry in std::fs::read_dir(data_dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(data_dir: &Path, _database: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `warden.db` in `data_dir` and migrates it.
+    /// The directory is made private (0700) and every file in it 0600: the database holds
+    /// webhook secrets, Slack URLs and raw logs. SQLite gives `-wal` and `-shm` the mode of
+    /// the database file, which is created 0600 before SQLite opens it.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join("warden.db");
+        make_private(data_dir, &path)
+            .map_err(|e| StoreError::Backend(format!("securing {}: {e}", data_dir.display())))?;
         let writer = Connection::open(&path)?;
         configure(&writer, true)?;
         migrate(&writer)?;
@@ -532,6 +565,7 @@ fn upsert_rollups(
     tx: &Transaction<'_>,
     table: &str,
     rollups: HashMap<(String, i64), FunctionRollup>,
+    retractions: &HashMap<(String, i64), FunctionRollup>,
 ) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(&format!(
         "SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket = ?2"
@@ -546,6 +580,9 @@ fn upsert_rollups(
             .map(|(_, existing)| existing)
             .unwrap_or_default();
         merged.merge(&rollup);
+        if let Some(retracted) = retractions.get(&(function.clone(), bucket)) {
+            merged.retract(retracted);
+        }
         insert.execute(params![
             function,
             bucket,
@@ -666,10 +703,12 @@ fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
     })
 }
 
-fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<()> {
-    tx.prepare_cached(
+/// Applies an amendment once: a replayed amendment (same or older revision) changes
+/// nothing and returns false.
+fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<bool> {
+    let changed = tx.prepare_cached(
         "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17
-         WHERE invocation_key = ?1",
+         WHERE invocation_key = ?1 AND revision < ?2",
     )?
     .execute(params![
         invocation.key,
@@ -690,7 +729,7 @@ fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite:
         invocation.end,
         invocation.lines,
     ])?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Inserts an occurrence and folds it into its group. Returns (new group, reopened group).
@@ -967,6 +1006,9 @@ impl Store for SqliteStore {
         let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut days: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut minute_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut hour_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut day_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
@@ -1003,16 +1045,52 @@ impl Store for SqliteStore {
                         summary.new_security_events += 1;
                     }
                 }
-                // A late line changed an invocation already stored: update its row (the
-                // rollups keep the first version).
-                Emitted::Amended(amendment) => update_invocation(&tx, &amendment.current)?,
+                // A late line changed an invocation already stored: update its row and
+                // move the rollups from the first version to this one, in the buckets
+                // the row was counted in.
+                Emitted::Amended(amendment) => {
+                    let changed = update_invocation(&tx, &amendment.current)?;
+                    let counted_at: Option<i64> = if !changed {
+                        None
+                    } else {
+                        tx.prepare_cached("SELECT ts FROM invocations WHERE invocation_key = ?1")?
+                            .query_row(params![amendment.current.key], |row| row.get(0))
+                            .optional()?
+                    };
+                    if let Some(at) = counted_at {
+                        let function = &amendment.previous.function;
+                        let previous = rollup_of(&amendment.previous);
+                        let mut current = rollup_of(&amendment.current);
+                        if amendment.previous.duration_ms.is_some() {
+                            current.durations = Sketch::default();
+                        }
+                        for (added, retracted, bucket) in [
+                            (
+                                &mut minutes,
+                                &mut minute_retractions,
+                                at.div_euclid(MINUTE_MS),
+                            ),
+                            (&mut hours, &mut hour_retractions, at.div_euclid(HOUR_MS)),
+                            (&mut days, &mut day_retractions, at.div_euclid(DAY_MS)),
+                        ] {
+                            added
+                                .entry((function.clone(), bucket))
+                                .or_default()
+                                .merge(&current);
+                            retracted
+                                .entry((function.clone(), bucket))
+                                .or_default()
+                                .merge(&previous);
+                        }
+                    }
+                }
                 // Custom metrics are not stored yet.
                 Emitted::Metric(_) => {}
             }
         }
-        upsert_rollups(&tx, "rollups_minute", minutes)?;
-        upsert_rollups(&tx, "rollups_hour", hours)?;
-        upsert_rollups(&tx, "rollups_day", days)?;
+        upsert_rollups(&tx, "rollups_minute", minutes, &minute_retractions)?;
+        upsert_rollups(&tx, "rollups_hour", hours, &hour_retractions)?;
+        upsert_rollups(&tx, "rollups_day", days, &day_retractions)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
@@ -1106,6 +1184,18 @@ impl Store for SqliteStore {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<Vec<SeriesBucket>> {
+        // The API bounds windows and steps; this keeps any other caller from asking for an
+        // unbounded number of buckets.
+        let buckets = window
+            .to_ms
+            .checked_sub(window.from_ms)
+            .filter(|span| step_ms > 0 && *span >= 0)
+            .map(|span| span / step_ms);
+        if buckets.is_none_or(|n| n > MAX_SERIES_BUCKETS) {
+            return Err(StoreError::Backend(format!(
+                "a series of more than {MAX_SERIES_BUCKETS} buckets"
+            )));
+        }
         let connection = self.reader()?;
         let (table, width) = series_tier(step_ms);
         let from = window.from_ms.div_euclid(width);

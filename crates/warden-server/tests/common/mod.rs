@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use warden_logs::OwnedLogEvent;
 use warden_server::auth::{Credentials, RateLimit, Secret};
-use warden_server::{RunningServer, ServerConfig};
+pub use warden_server::{RunningServer, ServerConfig};
 
 pub const INGEST: &str = "ingest-key-0123456789abcdef";
 pub const READ: &str = "read-token-0123456789abcdef";

@@ -53,10 +53,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     alert_interval: u64,
 
-    /// Minutes of silence (event time) after which a log stream's open invocations are
-    /// stored as incomplete.
-    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
-    idle_close_minutes: u64,
+    /// Seconds (wall clock) after its last line at which an invocation still waiting for
+    /// its REPORT is stored as incomplete; a late REPORT completes it. 1 to 900.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    idle_timeout: u64,
 
     /// Largest request body accepted, in MiB (before decompression).
     #[arg(long, value_name = "MIB", default_value_t = 16)]
@@ -271,7 +272,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             days: args.retention_days,
             max_bytes: args.retention_max_mib << 20,
         },
-        idle_close: Duration::from_secs(args.idle_close_minutes * 60),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
         alert_interval: Duration::from_secs(args.alert_interval.max(1)),
         smtp,
         assembler: AssemblerConfig {
@@ -339,8 +340,6 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("loading demo data: {e:?}"))?;
         }
-        // Everything older than two minutes is complete: store it now.
-        server.state.ingest.close_idle(120_000).await;
         let store = server.state.store.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             if store.alert_rules()?.is_empty() {
