@@ -40,6 +40,7 @@ pub mod listen;
 pub mod notify;
 pub mod openapi;
 pub mod pipeline;
+pub mod posture;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -492,3 +492,164 @@ async fn an_alert_preview_lists_what_would_have_fired() {
     assert_eq!(response.status(), 400);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_uploads_are_matched_by_logical_id_physical_name_and_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start(config(dir.path())).await;
+    let at = now_ms() - 20 * MINUTE;
+    // The stack `shop` of examples/serverless-shop as deployed: CloudFormation named
+    // OrdersApi `shop-OrdersApi-1A2B3C4D`, ReportsFunction has its logical id as its
+    // physical name, ReceiptProcessor is `receipts-worker` (only a mapping can tell).
+    let injection = r#"INFO	received event {"httpMethod":"GET","path":"/orders","body":"{\"id\":\"1' OR '1'='1\"}"}"#;
+    let mut events = Vec::new();
+    for (n, (function, extra)) in [
+        ("shop-OrdersApi-1A2B3C4D", injection),
+        ("ReportsFunction", "report built"),
+        ("receipts-worker", "receipt stored"),
+        ("unrelated", "nothing to see"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        events.extend(invocation_lines(
+            function,
+            "s",
+            &request_id(300 + n),
+            at + n as i64 * 1_000,
+            &[extra],
+            "",
+        ));
+    }
+    assert_eq!(post_lines(&base, &events).await.status(), 200);
+    settle(&server).await;
+
+    let report: Value =
+        serde_json::from_str(include_str!("fixtures/scan-serverless-shop.json")).unwrap();
+    let sarif: Value =
+        serde_json::from_str(include_str!("fixtures/scan-serverless-shop.sarif")).unwrap();
+    let upload = |token: &'static str, body: Value| {
+        let base = base.clone();
+        async move {
+            let response = client()
+                .post(format!("{base}/api/v1/findings"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let body = serde_json::json!({ "stack": "shop", "report": report, "mapping": { "ReceiptProcessor": "receipts-worker" } });
+    let (status, stored) = upload(ADMIN, body.clone()).await;
+    assert_eq!(status, 200, "{stored}");
+    let total = report["findings"].as_array().unwrap().len();
+    assert_eq!(stored["findings"], total);
+    assert_eq!(
+        stored["functions"],
+        serde_json::json!([
+            "ReportsFunction",
+            "receipts-worker",
+            "shop-OrdersApi-1A2B3C4D"
+        ])
+    );
+    assert!(stored["unmatched"].as_u64().unwrap() > 0, "{stored}");
+
+    let posture = |function: &'static str| {
+        let base = base.clone();
+        async move {
+            get_json(
+                &base,
+                &format!("/api/v1/functions/{function}/posture"),
+                READ,
+            )
+            .await
+        }
+    };
+    let orders = posture("shop-OrdersApi-1A2B3C4D").await;
+    let findings = orders["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(findings
+        .iter()
+        .all(|f| f["resource"] == "OrdersApi" && f["matched_by"] == "logical id"));
+    // Most severe first.
+    assert_eq!(findings[0]["severity"], "critical");
+    assert!(
+        orders["runtime"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["kind"] == "sql-injection"),
+        "{orders}"
+    );
+    let highlights: Vec<&str> = orders["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        highlights.contains(&"Unauthenticated route + 1 injection attempt(s) seen in its logs"),
+        "{highlights:?}"
+    );
+    let reports = posture("ReportsFunction").await;
+    assert!(reports["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["matched_by"] == "physical name" && f["resource"] == "ReportsFunction"));
+    assert!(!reports["findings"].as_array().unwrap().is_empty());
+    assert!(reports["highlights"].as_array().unwrap().is_empty());
+    let receipts = posture("receipts-worker").await;
+    assert!(receipts["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["matched_by"] == "mapping" && f["resource"] == "ReceiptProcessor"));
+    assert!(!receipts["findings"].as_array().unwrap().is_empty());
+    assert!(posture("unrelated").await["findings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // SARIF of the same scan replaces the stack's findings and matches the same way.
+    let (status, stored) = upload(
+        ADMIN,
+        serde_json::json!({ "stack": "shop", "report": sarif, "mapping": { "ReceiptProcessor": "receipts-worker" } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["findings"], total);
+    let listed = get_json(&base, "/api/v1/findings?function=ReportsFunction", READ).await;
+    let listed = listed["findings"].as_array().unwrap();
+    assert_eq!(
+        listed.len(),
+        reports["findings"].as_array().unwrap().len(),
+        "{listed:?}"
+    );
+    assert!(listed.iter().all(|f| f["function"] == "ReportsFunction"
+        && f["severity"].is_string()
+        && f["risk"].is_string()));
+
+    // Only admins upload; what is not a report is a located 400.
+    let (status, _) = upload(READ, body).await;
+    assert_eq!(status, 403);
+    let (status, error) = upload(
+        ADMIN,
+        serde_json::json!({ "stack": "shop", "report": { "findings": [{ "rule": "WD001", "severity": "bad", "message": "m" }] } }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("report.findings[0]: severity"),
+        "{error}"
+    );
+    let (status, _) = upload(ADMIN, serde_json::json!({ "stack": "", "report": {} })).await;
+    assert_eq!(status, 400);
+    server.stop().await;
+}

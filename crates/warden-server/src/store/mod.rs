@@ -200,6 +200,27 @@ pub struct SeriesBucket {
     pub rollup: FunctionRollup,
 }
 
+/// One uploaded posture finding (from `warden scan --format json` or SARIF).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingRecord {
+    pub stack: String,
+    pub rule_id: String,
+    pub name: Option<String>,
+    /// critical, high, medium, low or info.
+    pub severity: String,
+    /// The risk slug (`broken-authentication`, …) when the report names it.
+    pub risk: Option<String>,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<i64>,
+    /// The template resource (logical id) the finding is about.
+    pub resource: Option<String>,
+    pub resource_type: Option<String>,
+    /// The function an explicit mapping in the upload named for `resource`.
+    pub mapped_function: Option<String>,
+    pub uploaded_at: Option<String>,
+}
+
 /// A function's invocations and failures per step over a window (the overview's
 /// sparklines): counts only, from the coarsest rollup tier dividing the step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -484,6 +505,15 @@ pub trait Store: Send + Sync + 'static {
     /// Groups created after a server time (alert evaluation).
     fn error_groups_created_after(&self, after_ms: i64) -> StoreResult<Vec<ErrorGroupRecord>>;
     fn security_events(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// Replaces a stack's findings with these (one transaction).
+    fn replace_findings(
+        &self,
+        stack: &str,
+        findings: &[FindingRecord],
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// Stored findings, of one stack or all, in upload order.
+    fn findings(&self, stack: Option<&str>) -> StoreResult<Vec<FindingRecord>>;
     /// Events grouped by kind and function, most frequent first (`limit` groups).
     fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>>;
     /// One invocation with its lines (at most `max_lines`) and error.

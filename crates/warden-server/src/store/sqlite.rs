@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         include_str!("../../migrations/0005_line_search.sql"),
         None,
     ),
+    (6, include_str!("../../migrations/0006_findings.sql"), None),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -1599,6 +1600,60 @@ impl Store for SqliteStore {
                 request_id: row.get(4)?,
                 timestamp: time(row.get(5)?),
                 detail: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn replace_findings(
+        &self,
+        stack: &str,
+        findings: &[FindingRecord],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut connection = lock(&self.writer);
+        let tx = connection.transaction()?;
+        tx.execute("DELETE FROM findings WHERE stack = ?1", params![stack])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO findings (stack, rule_id, name, severity, risk, message, file, line, resource, resource_type, mapped_function, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?;
+            for f in findings {
+                insert.execute(params![
+                    stack,
+                    f.rule_id,
+                    f.name,
+                    f.severity,
+                    f.risk,
+                    f.message,
+                    f.file,
+                    f.line,
+                    f.resource,
+                    f.resource_type,
+                    f.mapped_function,
+                    now_ms
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn findings(&self, stack: Option<&str>) -> StoreResult<Vec<FindingRecord>> {
+        let connection = self.reader()?;
+        let mut statement = connection.prepare_cached("SELECT stack, rule_id, name, severity, risk, message, file, line, resource, resource_type, mapped_function, uploaded_at FROM findings WHERE ?1 IS NULL OR stack = ?1 ORDER BY id")?;
+        let rows = statement.query_map(params![stack], |row| {
+            Ok(FindingRecord {
+                stack: row.get(0)?,
+                rule_id: row.get(1)?,
+                name: row.get(2)?,
+                severity: row.get(3)?,
+                risk: row.get(4)?,
+                message: row.get(5)?,
+                file: row.get(6)?,
+                line: row.get(7)?,
+                resource: row.get(8)?,
+                resource_type: row.get(9)?,
+                mapped_function: row.get(10)?,
+                uploaded_at: time(row.get(11)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
