@@ -106,9 +106,10 @@ const fmt = {
   int: (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US")),
   ms: (n) => (n === null || n === undefined ? "–" : n >= 1000 ? (n / 1000).toFixed(2) + " s" : n.toFixed(1) + " ms"),
   pct: (n) => (n === null || n === undefined || Number.isNaN(n) ? "–" : (n * 100).toFixed(n < 0.01 && n > 0 ? 2 : 1) + " %"),
-  // Cents for amounts of a cent or more, four significant digits below (never `$0.01`
-  // beside `$0.001604` in one column).
-  usd: (n) => (n === null || n === undefined ? "–" : n === 0 ? "$0" : n >= 0.01 ? "$" + n.toFixed(2) : "$" + Number(n.toPrecision(4))),
+  // Cents from a dollar up; below, two significant digits ($0.01, $0.0016), so amounts
+  // side by side are read with the same precision.
+  usd: (n) => (n === null || n === undefined ? "–" : n >= 1 || n <= 0 ? "$" + n.toFixed(2)
+    : "$" + n.toFixed(Math.min(10, 1 - Math.floor(Math.log10(n)))).replace(/0+$/, "")),
   time: (t) => (t ? t.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–"),
   mb: (n) => (n === null || n === undefined ? "–" : `${n} MB`),
 };

@@ -43,9 +43,28 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
     Html(INDEX_HTML).into_response()
 }
 
-pub async fn login_page() -> Html<&'static str> {
-    Html(LOGIN_HTML)
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    failed: Option<String>,
 }
+
+/// The sign-in form; after a wrong token (`?failed=1`) it says so.
+pub async fn login_page(
+    query: Result<axum::extract::Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Html<String> {
+    let failed = query.is_ok_and(|q| q.failed.is_some());
+    if failed {
+        Html(LOGIN_HTML.replace(
+            LOGIN_PROMPT,
+            "<p class=\"error-box\" role=\"alert\">That token is not valid: check it for a typo or ask an admin for a new one.</p>",
+        ))
+    } else {
+        Html(LOGIN_HTML.to_owned())
+    }
+}
+
+/// Where the login page shows a failed attempt.
+const LOGIN_PROMPT: &str = "<!-- login-error -->";
 
 #[derive(Deserialize)]
 pub struct LoginForm {

@@ -63,6 +63,17 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MIB", default_value_t = 16)]
     max_body_mib: usize,
 
+    /// Ingest requests served at once; more are answered 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    max_concurrent_ingest: u64,
+
+    /// Memory all ingest requests together may hold while decoding and until committed,
+    /// in MiB (an estimate: keep it well under the memory the server may use).
+    #[arg(long, value_name = "MIB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(16..=65536))]
+    ingest_memory_mib: u64,
+
     /// Ingest requests per second per key (burst: twice that).
     #[arg(long, value_name = "N", default_value_t = 500.0)]
     ingest_rate: f64,
@@ -258,6 +269,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map(|(cert_pem, key_pem)| TlsConfig { cert_pem, key_pem }),
         limits: warden_server::Limits {
             max_body_bytes: args.max_body_mib << 20,
+            max_concurrent_ingest: args.max_concurrent_ingest as usize,
+            ingest_memory_bytes: args.ingest_memory_mib << 20,
             ..defaults.limits
         },
         ingest_rate: warden_server::auth::RateLimit {
