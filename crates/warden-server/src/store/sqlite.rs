@@ -1685,7 +1685,9 @@ impl Store for SqliteStore {
             i64::from(query.limit).into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let groups: Vec<(String, String, i64, Option<i64>, Option<i64>, i64)> = statement
+        // (kind, function, count, first seen, last seen, latest event id)
+        type GroupRow = (String, String, i64, Option<i64>, Option<i64>, i64);
+        let groups: Vec<GroupRow> = statement
             .query_map(rusqlite::params_from_iter(values.iter()), |row| {
                 Ok((
                     row.get(0)?,
