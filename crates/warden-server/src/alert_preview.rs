@@ -6,7 +6,7 @@ use serde::Serialize;
 use warden_logs::time::format_millis;
 
 use crate::alert_rules::{AlertRuleSpec, AlertState, Condition};
-use crate::alerts::{evaluate, transition, Verdict};
+use crate::alerts::{evaluate, matcher, transition, Verdict};
 use crate::store::{AlertRule, GroupQuery, GroupStatus, SecurityQuery, Store, StoreResult, Window};
 
 /// At most this many evaluations in a preview.
@@ -106,9 +106,7 @@ fn events_between(
     from_ms: i64,
     to_ms: i64,
 ) -> StoreResult<Verdict> {
-    let matches = globset::Glob::new(&spec.functions)
-        .unwrap_or_else(|_| globset::Glob::new("*").expect("`*` is a glob"))
-        .compile_matcher();
+    let matches = matcher(spec);
     let window = Some(Window { from_ms, to_ms });
     let (count, functions, detail) = match &spec.condition {
         Condition::SecurityEvent { risk } => {

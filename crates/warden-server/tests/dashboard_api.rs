@@ -30,17 +30,6 @@ fn request_id(n: usize) -> String {
     format!("{n:08x}-0000-4000-8000-000000000000")
 }
 
-async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
-    let response = client()
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_of_220_functions_is_one_request() {
     let dir = tempfile::tempdir().unwrap();
@@ -76,7 +65,7 @@ async fn the_overview_of_220_functions_is_one_request() {
     }
     settle(&server).await;
 
-    let (status, overview) = get(&base, "/api/v1/overview", READ).await;
+    let (status, overview) = get_status(&base, "/api/v1/overview", READ).await;
     assert_eq!(status, 200, "{overview}");
     let functions = overview["functions"].as_array().unwrap();
     assert_eq!(functions.len(), 220);
@@ -165,7 +154,7 @@ async fn search_finds_words_and_respects_filters() {
         let base = base.clone();
         let query = query.to_owned();
         async move {
-            let (status, body) = get(&base, &format!("/api/v1/lines?{query}"), READ).await;
+            let (status, body) = get_status(&base, &format!("/api/v1/lines?{query}"), READ).await;
             assert_eq!(status, 200, "{query}: {body}");
             let mut messages: Vec<String> = body["lines"]
                 .as_array()
@@ -209,7 +198,7 @@ async fn search_finds_words_and_respects_filters() {
             .await
             .is_empty()
     );
-    let (status, body) = get(&base, "/api/v1/lines?text=x&outcome=maybe", READ).await;
+    let (status, body) = get_status(&base, "/api/v1/lines?text=x&outcome=maybe", READ).await;
     assert_eq!(status, 400, "{body}");
     server.stop().await;
 }
@@ -277,12 +266,12 @@ async fn an_invocation_opens_with_its_lines_timeline_and_error() {
     assert!(lines[4].starts_with("REPORT RequestId"), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains("another request")));
 
-    let (status, body) = get(&base, "/api/v1/invocations/99999999", READ).await;
+    let (status, body) = get_status(&base, "/api/v1/invocations/99999999", READ).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (404, "not_found".into())
     );
-    let (status, _) = get(&base, "/api/v1/invocations/abc", READ).await;
+    let (status, _) = get_status(&base, "/api/v1/invocations/abc", READ).await;
     assert_eq!(status, 400);
     server.stop().await;
 }
@@ -402,8 +391,11 @@ async fn an_alert_preview_lists_what_would_have_fired() {
     let dir = tempfile::tempdir().unwrap();
     let (server, base) = start(config(dir.path())).await;
     let now = now_ms();
-    // Six hours ago, a burst of five timeouts on `orders` within a minute; quiet otherwise.
-    let burst = now - 6 * 3_600_000;
+    // Six hours ago, a burst of five timeouts on `orders` within 20 s; quiet otherwise.
+    // The preview evaluates every 5 minutes back from its own `now` (a moment after this
+    // one), so one evaluation falls just before six hours ago: the burst starts a minute
+    // after it, inside one evaluation window.
+    let burst = now - 6 * 3_600_000 + MINUTE;
     let mut events = Vec::new();
     for n in 0..5 {
         events.extend(invocation_lines(

@@ -213,3 +213,49 @@ fn whole_days_read_from_the_day_tier_agree_with_their_hours() {
     assert_eq!(by_days[0].invocations, hourly);
     assert!(hourly > 1_000);
 }
+
+#[test]
+fn late_data_in_an_old_window_is_counted_after_the_window_was_read() {
+    // Reading a window keeps the folds of its sealed ranges; an invocation that arrives
+    // late into those ranges (or retention deleting them) must show on the next read.
+    let store = SqliteStore::in_memory().unwrap();
+    let now = warden_server::clock::now_ms();
+    let mut rng = Rng::new(11);
+    let write = |ids: std::ops::Range<u64>, days_ago: f64, rng: &mut Rng| {
+        let mut batch = WriteBatch {
+            received_at_ms: now,
+            ..WriteBatch::default()
+        };
+        for n in ids {
+            let end = now - (days_ago * DAY as f64) as i64 - (rng.unit() * HOUR as f64) as i64;
+            batch.items.push(BatchItem {
+                origin_line: None,
+                item: Emitted::Invocation(Box::new(invocation(n, "f", end, rng))),
+            });
+        }
+        store.write_batch(&batch).unwrap();
+    };
+    let window = Window {
+        from_ms: now - 30 * DAY,
+        to_ms: now,
+    };
+    let total = |store: &SqliteStore| store.rollups(window).unwrap()[0].invocations;
+    write(0..500, 10.0, &mut rng);
+    assert_eq!(total(&store), 500);
+    assert_eq!(total(&store), 500);
+    write(500..520, 10.0, &mut rng);
+    assert_eq!(total(&store), 520);
+    write(520..521, 0.0, &mut rng);
+    assert_eq!(total(&store), 521);
+    let report = store
+        .apply_retention(
+            warden_server::store::RetentionPolicy {
+                days: 5,
+                max_bytes: u64::MAX,
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(report.invocations_deleted, 520);
+    assert_eq!(total(&store), 1);
+}

@@ -298,28 +298,7 @@ fn dashboard_renders_ingested_data_in_headless_chromium() {
         );
     }
     let url = format!("http://{}/", server.addr);
-    let profile = dir.path().join("profile");
-    let common = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        // Lets the page's fetches finish before the DOM is dumped or the shot is taken.
-        "--virtual-time-budget=15000",
-    ];
-    let dom = Command::new(browser)
-        .args(common)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let html = String::from_utf8_lossy(&dom.stdout);
+    let html = chromium_run(browser, &dir.path().join("profile"), &url, None);
     for function in demo::function_names() {
         assert!(
             html.contains(&format!("data-function=\"{function}\"")),
@@ -330,29 +309,14 @@ fn dashboard_renders_ingested_data_in_headless_chromium() {
         html.contains("Failure rate") && html.contains("<svg"),
         "{html}"
     );
-
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
     std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("overview.png");
-    let _ = std::fs::remove_file(&png);
-    let status = Command::new(browser)
-        .args(common)
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile2").display()
-        ))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    let bytes = std::fs::read(&png)
-        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&status.stderr)));
-    assert!(
-        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
-        "screenshot looks empty ({} bytes)",
-        bytes.len()
+    chromium_run(
+        browser,
+        &dir.path().join("profile2"),
+        &url,
+        Some(&shots.join("overview.png")),
     );
-    eprintln!("dashboard screenshot: {}", png.display());
 }
 
 #[test]

@@ -18,6 +18,7 @@ use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, Secur
 use super::sketch_fold::SketchFold;
 use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
+use crate::clock::now_ms;
 
 /// Buckets one series may have at most.
 const MAX_SERIES_BUCKETS: i64 = 100_000;
@@ -67,6 +68,36 @@ pub struct SqliteStore {
     path: Option<std::path::PathBuf>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    sealed: SealedFolds,
+}
+
+/// Folds of rollup ranges that lie wholly before the sealed horizon (the hour before the
+/// current one, by the server's clock), kept between requests: live ingest only writes
+/// into recent buckets, so a 30-day window re-reads only its last hours and minutes.
+/// Any write that touches a bucket older than the horizon, and every retention pass, bumps
+/// `generation` after it commits, which retires every kept fold.
+#[derive(Default)]
+struct SealedFolds {
+    generation: std::sync::atomic::AtomicU64,
+    folds: Mutex<HashMap<(String, &'static str, i64, i64), (u64, FunctionRollup)>>,
+}
+
+const MAX_SEALED_FOLDS: usize = 50_000;
+
+/// Buckets ending at or before this time are sealed.
+fn sealed_horizon(now_ms: i64) -> i64 {
+    (now_ms.div_euclid(HOUR_MS) - 1) * HOUR_MS
+}
+
+impl SealedFolds {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn retire_all(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -158,6 +189,7 @@ impl SqliteStore {
             path: Some(path),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            sealed: SealedFolds::default(),
         })
     }
 
@@ -169,6 +201,7 @@ impl SqliteStore {
             path: None,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            sealed: SealedFolds::default(),
         })
     }
 
@@ -460,6 +493,19 @@ impl RollupFold {
             durations: self.sketch.finish(),
             ..self.rollup
         }
+    }
+
+    /// Adds a finished fold (a kept sealed range).
+    fn add(&mut self, rollup: &FunctionRollup) {
+        if rollup.invocations == 0 && rollup.durations.count() == 0 {
+            return;
+        }
+        self.sketch.add_sketch(&rollup.durations);
+        let counters = FunctionRollup {
+            durations: Sketch::default(),
+            ..rollup.clone()
+        };
+        self.rollup.merge(&counters);
     }
 }
 
@@ -829,6 +875,27 @@ fn insert_security(
         == 1)
 }
 
+/// The `WHERE` clauses of a security event query.
+fn security_filter(
+    query: &SecurityQuery,
+    sql: &mut String,
+    values: &mut Vec<rusqlite::types::Value>,
+) {
+    if let Some(function) = &query.function {
+        bind(sql, values, " AND function = ?", function.clone().into());
+    }
+    if let Some(risk) = &query.risk {
+        bind(sql, values, " AND risk = ?", risk.clone().into());
+    }
+    if let Some(window) = query.window {
+        bind(sql, values, " AND ts >= ?", window.from_ms.into());
+        bind(sql, values, " AND ts < ?", window.to_ms.into());
+    }
+    if let Some(after) = query.received_after_ms {
+        bind(sql, values, " AND received_at > ?", after.into());
+    }
+}
+
 fn security_record(row: &Row<'_>) -> rusqlite::Result<SecurityEventRecord> {
     Ok(SecurityEventRecord {
         id: row.get(0)?,
@@ -948,7 +1015,23 @@ impl SqliteStore {
         let from_minute = window.from_ms.div_euclid(MINUTE_MS);
         let to_minute =
             window.to_ms.div_euclid(MINUTE_MS) + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
-        let ranges = cover(from_minute, to_minute);
+        // Each range splits at the sealed horizon: the part before it may come from (and
+        // goes to) the kept folds, the part after is read every time. The generation is
+        // read before the snapshot starts, so a fold is never kept under a newer one than
+        // the data it was read from.
+        let generation = self.sealed.generation();
+        let horizon = sealed_horizon(now_ms());
+        let mut sealed = Vec::new();
+        let mut live = Vec::new();
+        for (table, width, first, end) in cover(from_minute, to_minute) {
+            let cut = horizon.div_euclid(width).clamp(first, end);
+            if first < cut {
+                sealed.push((table, first, cut));
+            }
+            if cut < end {
+                live.push((table, cut, end));
+            }
+        }
         // One read transaction for the whole fold: a consistent snapshot across the tiers,
         // and one lock instead of one per statement.
         let _snapshot = connection.unchecked_transaction()?;
@@ -956,15 +1039,46 @@ impl SqliteStore {
             Some(function) => vec![function.to_owned()],
             None => Self::rollup_functions(connection)?,
         };
+        let read = |fold: &mut RollupFold,
+                    function: &str,
+                    table: &str,
+                    first: i64,
+                    end: i64|
+         -> rusqlite::Result<()> {
+            let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+            let mut rows = statement.query(params![function, first, end])?;
+            while let Some(row) = rows.next()? {
+                fold_row(row, fold)?;
+            }
+            Ok(())
+        };
         let mut out = BTreeMap::new();
         for function in functions {
             let mut fold = RollupFold::new(&function);
-            for &(table, _, first, end) in &ranges {
-                let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
-                let mut rows = statement.query(params![function, first, end])?;
-                while let Some(row) = rows.next()? {
-                    fold_row(row, &mut fold)?;
-                }
+            for &(table, first, end) in &sealed {
+                let key = (function.clone(), table, first, end);
+                let kept = lock(&self.sealed.folds)
+                    .get(&key)
+                    .filter(|(g, _)| *g == generation)
+                    .map(|(_, rollup)| rollup.clone());
+                let rollup = match kept {
+                    Some(rollup) => rollup,
+                    None => {
+                        let mut part = RollupFold::new(&function);
+                        read(&mut part, &function, table, first, end)?;
+                        let rollup = part.finish();
+                        let mut folds = lock(&self.sealed.folds);
+                        if folds.len() >= MAX_SEALED_FOLDS {
+                            folds.clear();
+                        }
+                        folds.insert(key, (generation, rollup.clone()));
+                        rollup
+                    }
+                };
+                fold.add(&rollup);
+            }
+            for &(table, first, end) in &live {
+                read(&mut fold, &function, table, first, end)?;
             }
             if fold.rollup.invocations > 0 {
                 out.insert(function, fold.finish());
@@ -1010,12 +1124,15 @@ impl Store for SqliteStore {
         let mut minute_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut hour_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut day_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        // The oldest rollup time this batch changes (for the sealed folds).
+        let mut oldest_touched: Option<i64> = None;
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
                     if insert_invocation(&tx, invocation, batch.received_at_ms)? {
                         summary.new_invocations += 1;
                         let at = invocation_time(invocation, batch.received_at_ms);
+                        oldest_touched = Some(oldest_touched.map_or(at, |o: i64| o.min(at)));
                         let rollup = rollup_of(invocation);
                         minutes
                             .entry((invocation.function.clone(), at.div_euclid(MINUTE_MS)))
@@ -1059,6 +1176,7 @@ impl Store for SqliteStore {
                             .optional()?
                     };
                     if let Some(at) = counted_at {
+                        oldest_touched = Some(oldest_touched.map_or(at, |o: i64| o.min(at)));
                         let function = &amendment.previous.function;
                         let previous = rollup_of(&amendment.previous);
                         let mut current = rollup_of(&amendment.current);
@@ -1120,6 +1238,9 @@ impl Store for SqliteStore {
             .execute(params![key, batch.received_at_ms])?;
         }
         tx.commit()?;
+        if oldest_touched.is_some_and(|at| at < sealed_horizon(now_ms())) {
+            self.sealed.retire_all();
+        }
         Ok(summary)
     }
 
@@ -1524,18 +1645,7 @@ impl Store for SqliteStore {
             "SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let occurrences = statement
-            .query_map(params![fingerprint, occurrences], |row| {
-                let stack: String = row.get(5)?;
-                Ok(OccurrenceRecord {
-                    id: row.get(0)?,
-                    request_id: row.get(1)?,
-                    timestamp: time(row.get(2)?),
-                    error_type: row.get(3)?,
-                    message: row.get(4)?,
-                    stack: serde_json::from_str(&stack).unwrap_or_default(),
-                    unhandled: row.get(6)?,
-                })
-            })?
+            .query_map(params![fingerprint, occurrences], occurrence_record)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Some(ErrorGroupDetail { group, occurrences }))
     }
@@ -1566,24 +1676,7 @@ impl Store for SqliteStore {
         let connection = self.reader()?;
         let mut sql = String::from("SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(function) = &query.function {
-            bind(
-                &mut sql,
-                &mut values,
-                " AND function = ?",
-                function.clone().into(),
-            );
-        }
-        if let Some(risk) = &query.risk {
-            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
-        }
-        if let Some(window) = query.window {
-            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
-            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
-        }
-        if let Some(after) = query.received_after_ms {
-            bind(&mut sql, &mut values, " AND received_at > ?", after.into());
-        }
+        security_filter(query, &mut sql, &mut values);
         bind(
             &mut sql,
             &mut values,
@@ -1591,17 +1684,8 @@ impl Store for SqliteStore {
             i64::from(query.limit).into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
-            Ok(SecurityEventRecord {
-                id: row.get(0)?,
-                risk: row.get(1)?,
-                kind: row.get(2)?,
-                function: row.get(3)?,
-                request_id: row.get(4)?,
-                timestamp: time(row.get(5)?),
-                detail: row.get(6)?,
-            })
-        })?;
+        let rows =
+            statement.query_map(rusqlite::params_from_iter(values.iter()), security_record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -1663,21 +1747,7 @@ impl Store for SqliteStore {
         let connection = self.reader()?;
         let mut sql = String::from("SELECT kind, function, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(function) = &query.function {
-            bind(
-                &mut sql,
-                &mut values,
-                " AND function = ?",
-                function.clone().into(),
-            );
-        }
-        if let Some(risk) = &query.risk {
-            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
-        }
-        if let Some(window) = query.window {
-            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
-            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
-        }
+        security_filter(query, &mut sql, &mut values);
         bind(
             &mut sql,
             &mut values,
@@ -1973,6 +2043,8 @@ impl Store for SqliteStore {
                 }
             }
         }
+        // Deleted rollups may lie in kept folds.
+        self.sealed.retire_all();
         report.size_bytes = used(&connection)?;
         Ok(report)
     }
