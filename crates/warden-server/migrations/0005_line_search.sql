@@ -4,10 +4,13 @@
 -- Platform lines (START/END/REPORT/INIT_*/platform.*) are not indexed: the store decides
 -- which lines to index at insert (see `SqliteStore::write_batch`), and the backfill below
 -- uses the same prefixes. Prefix indexes of 2 and 3 characters keep `time*`-style queries fast.
+-- `detail = none` keeps only which lines hold a token (no positions): a third of the index
+-- and of its cost at ingest; searches are sets of words, never phrases.
 CREATE VIRTUAL TABLE log_lines_fts USING fts5(
     message,
     content = '',
     contentless_delete = 1,
+    detail = none,
     tokenize = 'unicode61',
     prefix = '2 3'
 );

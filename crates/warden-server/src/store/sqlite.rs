@@ -312,24 +312,30 @@ fn digest(parts: &[&str]) -> String {
     bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a user typed as an FTS5 query: every word must occur (in any order), a trailing
-/// `*` makes a word a prefix, and each word is quoted so FTS5 operators and punctuation
-/// (`AND`, `-`, `:`, `"`) are literal. `None` when no word has a letter or digit.
+/// What a user typed as an FTS5 query: every word must occur (in any order) and a
+/// trailing `*` makes a word a prefix. Words are cut into the tokens the index holds
+/// (letters and digits: `payments.js` is `payments` and `js`) and each is quoted, so FTS5
+/// operators and punctuation in the input are literal. `None` when there is no token.
 pub fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split_whitespace()
-        .filter_map(|word| {
-            let (word, prefix) = match word.strip_suffix('*') {
-                Some(stem) => (stem, true),
-                None => (word, false),
-            };
-            if !word.chars().any(char::is_alphanumeric) {
-                return None;
-            }
-            let quoted = format!("\"{}\"", word.replace('"', "\"\""));
-            Some(if prefix { quoted + "*" } else { quoted })
-        })
-        .collect();
+    let mut terms = Vec::new();
+    for word in text.split_whitespace() {
+        let (word, prefix) = match word.strip_suffix('*') {
+            Some(stem) => (stem, true),
+            None => (word, false),
+        };
+        let tokens: Vec<&str> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        for (n, token) in tokens.iter().enumerate() {
+            let last = n + 1 == tokens.len();
+            terms.push(if prefix && last {
+                format!("\"{token}\"*")
+            } else {
+                format!("\"{token}\"")
+            });
+        }
+    }
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
