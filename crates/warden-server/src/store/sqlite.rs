@@ -80,7 +80,11 @@ pub struct SqliteStore {
 struct SealedFolds {
     generation: std::sync::atomic::AtomicU64,
     folds: Mutex<HashMap<(String, &'static str, i64, i64), (u64, FunctionRollup)>>,
+    /// Sparkline rows (bucket, invocations, failures) of sealed ranges.
+    counts: Mutex<HashMap<(String, &'static str, i64, i64), (u64, std::sync::Arc<[BucketCounts]>)>>,
 }
+
+type BucketCounts = (i64, u64, u64);
 
 const MAX_SEALED_FOLDS: usize = 50_000;
 
@@ -256,7 +260,7 @@ fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
         connection.pragma_update(None, "cache_size", -32_000)?;
         // Readers map the file instead of copying pages through read(2): window queries
         // touch thousands of rollup pages per request.
-        connection.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        connection.pragma_update(None, "mmap_size", 256i64 << 20)?;
     }
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
@@ -1359,25 +1363,58 @@ impl Store for SqliteStore {
         let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
         let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        // As in `fold_window`: rows before the sealed horizon are kept between requests.
+        let generation = self.sealed.generation();
+        let cut = sealed_horizon(now_ms()).div_euclid(width).clamp(from, to);
         let mut out = Vec::new();
         let _snapshot = connection.unchecked_transaction()?;
         // Counts only (no sketches): a few integers per row.
         let mut statement = connection.prepare_cached(&format!("SELECT bucket, invocations, error + timeout + out_of_memory + init_error + crash FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+        let mut read =
+            |function: &str, first: i64, end: i64| -> rusqlite::Result<Vec<BucketCounts>> {
+                let mut rows = statement.query(params![function, first, end])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?.max(0) as u64,
+                        row.get::<_, i64>(2)?.max(0) as u64,
+                    ));
+                }
+                Ok(out)
+            };
         for function in Self::rollup_functions(&connection)? {
+            let key = (function.clone(), table, from, cut);
+            let kept = lock(&self.sealed.counts)
+                .get(&key)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, rows)| rows.clone());
+            let sealed_rows = match kept {
+                Some(rows) => rows,
+                None => {
+                    let rows: std::sync::Arc<[BucketCounts]> = read(&function, from, cut)?.into();
+                    let mut counts = lock(&self.sealed.counts);
+                    if counts.len() >= MAX_SEALED_FOLDS {
+                        counts.clear();
+                    }
+                    counts.insert(key, (generation, rows.clone()));
+                    rows
+                }
+            };
+            let live_rows = read(&function, cut, to)?;
             let mut line = Sparkline {
                 function,
                 invocations: vec![0; points],
                 failures: vec![0; points],
             };
-            let mut rows = statement.query(params![line.function, from, to])?;
-            while let Some(row) = rows.next()? {
-                let at = row.get::<_, i64>(0)? * width;
-                let Ok(index) = usize::try_from((at - origin).div_euclid(step_ms)) else {
+            for &(bucket, invocations, failures) in sealed_rows.iter().chain(&live_rows) {
+                let Ok(index) = usize::try_from((bucket * width - origin).div_euclid(step_ms))
+                else {
                     continue;
                 };
                 if index < points {
-                    line.invocations[index] += row.get::<_, i64>(1)?.max(0) as u64;
-                    line.failures[index] += row.get::<_, i64>(2)?.max(0) as u64;
+                    line.invocations[index] += invocations;
+                    line.failures[index] += failures;
                 }
             }
             out.push(line);
