@@ -2,7 +2,7 @@
 # Attacks a release build of `warden serve` the way issue 10 found it vulnerable and prints,
 # per attack, the HTTP status counts and the slowest /api/v1/status answer seen meanwhile,
 # then the server's peak RSS (VmHWM; the target is < 512 MB):
-#   1. memory-bomb records: Firehose deliveries whose one record (~170 KiB gzip) expands to
+#   1. memory-bomb records: Firehose deliveries whose one record (~140 KiB gzip) expands to
 #      1.2 M log events, ATTACK_BOMBS (6) at once, three rounds;
 #   2. unauthenticated big uploads: 64 concurrent 15 MiB bodies with a wrong key;
 #   3. gzip bombs: 8 concurrent bodies of 1 GiB of zeros (Content-Encoding: gzip);
@@ -29,6 +29,7 @@ export WARDEN_INGEST_KEYS=attack-ingest-key-0123456789
 export WARDEN_READ_TOKENS=attack-read-token-0123456789
 export WARDEN_ADMIN_TOKENS=attack-admin-token-0123456789
 
+: > "$WORK/server.out"
 "$WARDEN_BIN" serve --data-dir "$WORK/data" --bind 127.0.0.1:0 --ingest-rate 100000 \
   > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
@@ -56,20 +57,24 @@ def rss_mib(field):
 def request(method, path, body=None, headers=None, timeout=120):
     conn = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=headers or {})
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered (and closed) before reading the whole body
         response = conn.getresponse()
         response.read()
         return response.status
-    except (ConnectionError, OSError) as error:  # the server may close a refused upload early
+    except (ConnectionError, OSError, http.client.HTTPException) as error:
         return type(error).__name__
     finally:
         conn.close()
 
-def subscription_record(events):
+def subscription_record(events, ids=True):
+    now = int(time.time() * 1000)
+    event = ('{"id":"%d","timestamp":%d,"message":"x"}' if ids else '{"timestamp":%d,"message":"x"}%.0s')
     payload = ('{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/attack","logStream":"s",'
                '"subscriptionFilters":[],"logEvents":[' +
-               ",".join('{"id":"%d","timestamp":%d,"message":"x"}' % (i, int(time.time() * 1000)) for i in range(events)) +
-               "]}")
+               ",".join((event % (i, now)) if ids else (event % (now, "")) for i in range(events)) + "]}")
     return base64.b64encode(gzip.compress(payload.encode(), 9)).decode()
 
 def firehose(request_id, records):
@@ -96,11 +101,15 @@ def attack(name, calls, workers):
     print(f"{name:<34} {dict(sorted(statuses.items(), key=str))}  {time.time() - started:6.1f} s"
           f"  status p100 {slowest[0] * 1000:6.0f} ms  rss now {rss_mib('VmRSS:'):5.0f} MiB  peak {rss_mib('VmHWM:'):5.0f} MiB")
 
-bomb = subscription_record(1_200_000)
+bomb = subscription_record(1_200_000, ids=False)
 print(f"bomb record: {len(bomb) * 3 // 4 // 1024} KiB gzip, 1.2 M events")
 for round_ in range(3):
     attack(f"memory-bomb records x{bombs} (round {round_ + 1})",
            [lambda n=n: firehose(f"bomb-{round_}-{n}", [bomb]) for n in range(bombs)], bombs)
+near = subscription_record(300_000)
+print(f"near-limit record: {len(near) * 3 // 4 // 1024} KiB gzip, 300 k events (under every per-request limit)")
+attack(f"near-limit records x{bombs}",
+       [lambda n=n: firehose(f"near-{n}", [near]) for n in range(bombs)], bombs)
 
 big = b"{" + b" " * (15 << 20) + b"}"
 attack("unauthenticated 15 MiB uploads x64",

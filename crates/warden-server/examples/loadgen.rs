@@ -132,18 +132,31 @@ async fn main() {
                     loop {
                         let next = queue.lock().unwrap().next();
                         let Some((id, body, count)) = next else { break };
-                        let response = client
-                            .post(format!("{url}/ingest/firehose"))
-                            .header("X-Amz-Firehose-Access-Key", &key)
-                            .header("X-Amz-Firehose-Request-Id", &id)
-                            .header("Content-Encoding", "gzip")
-                            .header("Content-Type", "application/json")
-                            .body(body)
-                            .send()
-                            .await;
-                        match response {
-                            Ok(r) if r.status() == 200 => sent += count,
-                            _ => failed += 1,
+                        // Like Firehose: a busy server (503) is retried after Retry-After.
+                        loop {
+                            let response = client
+                                .post(format!("{url}/ingest/firehose"))
+                                .header("X-Amz-Firehose-Access-Key", &key)
+                                .header("X-Amz-Firehose-Request-Id", &id)
+                                .header("Content-Encoding", "gzip")
+                                .header("Content-Type", "application/json")
+                                .body(body.clone())
+                                .send()
+                                .await;
+                            match response {
+                                Ok(r) if r.status() == 200 => sent += count,
+                                Ok(r) if r.status() == 503 => {
+                                    let wait = r
+                                        .headers()
+                                        .get("retry-after")
+                                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                                        .unwrap_or(1);
+                                    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                                    continue;
+                                }
+                                _ => failed += 1,
+                            }
+                            break;
                         }
                     }
                     (sent, failed)

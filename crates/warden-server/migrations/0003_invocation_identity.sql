@@ -13,3 +13,6 @@ UPDATE invocations SET invocation_key = 'v2:' || id WHERE invocation_key IS NULL
 DROP INDEX IF EXISTS invocations_identity;
 CREATE UNIQUE INDEX invocations_key ON invocations (invocation_key);
 CREATE INDEX invocations_request ON invocations (request_id);
+-- Every ingest endpoint now records a delivery key per request; the daily prune of old
+-- keys reads them by time.
+CREATE INDEX ingest_requests_received ON ingest_requests (received_at);

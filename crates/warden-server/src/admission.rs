@@ -74,6 +74,11 @@ impl Admission {
         }
     }
 
+    /// The whole pool, in bytes.
+    pub fn capacity(&self) -> u64 {
+        self.memory_units * UNIT
+    }
+
     /// A slot among the concurrent ingest requests.
     pub fn enter(&self) -> Result<OwnedSemaphorePermit, Refusal> {
         self.requests
@@ -119,19 +124,25 @@ impl Admission {
     }
 }
 
-/// Roughly what parsing `json` into a `serde_json::Value` costs: the text, plus a value
-/// and a map or array slot for every element (one per `,`, `{` and `[`).
+/// Roughly what parsing `json` into a `serde_json::Value` costs: the text, a value and
+/// its allocation for every element (one per `,` and `[`), and a B-tree node for every
+/// object (measured: a three-key object costs about 700 bytes).
 pub fn parsed_json_cost(json: &[u8]) -> u64 {
-    let elements = json
-        .iter()
-        .filter(|&&b| b == b',' || b == b'{' || b == b'[')
-        .count() as u64;
-    json.len() as u64 + elements * 96
+    let (mut objects, mut elements) = (0u64, 0u64);
+    for &b in json {
+        match b {
+            b'{' => objects += 1,
+            b',' | b'[' => elements += 1,
+            _ => {}
+        }
+    }
+    json.len() as u64 + objects * 640 + elements * 64
 }
 
-/// Roughly what one event costs while held (message, names, id, and the struct).
+/// Roughly what one event costs from decoding to commit: the event and its strings, then
+/// the stored line the pipeline builds from it.
 pub fn event_cost(message: usize, names: usize) -> u64 {
-    (message + names + 256) as u64
+    (2 * (message + names) + 512) as u64
 }
 
 #[cfg(test)]
@@ -159,6 +170,6 @@ mod tests {
         assert_eq!(admission.enter().unwrap_err(), Refusal::Busy);
         drop(slot);
         assert!(admission.enter().is_ok());
-        assert!(parsed_json_cost(br#"{"a":[1,2,3]}"#) > 13 + 3 * 96);
+        assert_eq!(parsed_json_cost(br#"{"a":[1,2,3]}"#), 13 + 640 + 3 * 64);
     }
 }

@@ -206,20 +206,6 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AppPath
     }
 }
 
-/// The raw body, with the body limit reported as a JSON 413.
-pub struct Body(pub axum::body::Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for Body {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::body::Bytes::from_request(request, state)
-            .await
-            .map(Body)
-            .map_err(bytes_rejection)
-    }
-}
-
 fn bytes_rejection(rejection: BytesRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge("request body exceeds the size limit".into())

@@ -168,6 +168,14 @@ impl<'a> Budget<'a> {
 
     fn hold_event(&mut self, cost: u64) -> bool {
         self.events_bytes += cost;
+        if self.events_bytes + self.document.bytes() > self.admission.capacity() {
+            // Could never fit, however long the client waits: not a retry, a smaller batch.
+            self.refuse(Refusal::TooLarge(format!(
+                "the request's events need more than the server's ingest memory ({} MiB); send smaller batches",
+                self.admission.capacity() >> 20
+            )));
+            return false;
+        }
         while self.events_bytes > self.events_memory.bytes() {
             match self.admission.reserve(EVENT_BLOCK) {
                 Ok(block) => self.events_memory.merge(block),

@@ -71,7 +71,10 @@ pub fn spec() -> Value {
                     "max_memory_used_mb": { "type": ["integer", "null"] }, "memory_size_mb": { "type": ["integer", "null"] }, "cost_usd": { "type": "number" }
                 })),
                 "Invocation": obj(json!({
-                    "id": { "type": "integer" }, "function": { "type": "string" }, "log_group": { "type": "string" }, "log_stream": { "type": "string" },
+                    "id": { "type": "integer" },
+                    "key": { "type": "string", "description": "the engine's identity of the invocation (group, stream, request id, when it opened): retries of a request id are separate invocations" },
+                    "revision": { "type": "integer", "description": "0 when first stored; one more for each late line that changed it" },
+                    "function": { "type": "string" }, "log_group": { "type": "string" }, "log_stream": { "type": "string" },
                     "request_id": { "type": "string" }, "start": { "type": ["string", "null"] }, "end": { "type": ["string", "null"] },
                     "outcome": { "enum": ["success", "error", "timeout", "out_of_memory", "init_error", "crash"] }, "complete": { "type": "boolean" },
                     "cold_start": { "type": "boolean" }, "duration_ms": { "type": ["number", "null"] }, "billed_duration_ms": { "type": ["integer", "null"] },

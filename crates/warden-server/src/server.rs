@@ -1,14 +1,14 @@
 //! The router: every route in one place, with the layers they share. The only module
 //! that knows every handler.
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::error::json_error_body;
+use crate::error::{json_error_body, AppError};
 use crate::state::AppState;
 use crate::{api, dashboard, explore, ingest, openapi, posture};
 
@@ -53,6 +53,16 @@ async fn headers(request: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// API and dashboard requests (small bodies, quick answers) end within the body read
+/// timeout: a client that trickles a body in does not hold a connection open. Ingest has
+/// its own body timeout ([`ingest::gate`]), since its commit may wait for the pipeline.
+async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.limits.body_read_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout.into_response(),
+    }
 }
 
 /// The whole HTTP surface. All routes are listed here.
@@ -118,14 +128,16 @@ pub fn app(state: AppState) -> Router {
             get(explore::error_occurrences),
         )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
-        .layer(DefaultBodyLimit::max(1 << 20));
+        .layer(DefaultBodyLimit::max(1 << 20))
+        .route_layer(middleware::from_fn_with_state(state.clone(), deadline));
     let dashboard = Router::new()
         .route("/", get(dashboard::index))
         .route("/login", get(dashboard::login_page).post(dashboard::login))
         .route("/logout", post(dashboard::logout))
         .route("/assets/app.js", get(dashboard::script))
         .route("/assets/style.css", get(dashboard::style))
-        .layer(DefaultBodyLimit::max(16 << 10));
+        .layer(DefaultBodyLimit::max(16 << 10))
+        .route_layer(middleware::from_fn_with_state(state.clone(), deadline));
     Router::new()
         .merge(ingest)
         .merge(api)

@@ -398,6 +398,15 @@ async fn idle_and_half_open_connections_are_closed() {
         .await
         .unwrap_or_default();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // The same on the API.
+    let head = format!(
+        "POST /api/v1/alerts/rules HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\""
+    );
+    let mut half_api_body = raw(&base, head.as_bytes()).await;
+    let answer = read_answer(&mut half_api_body, Duration::from_secs(5))
+        .await
+        .unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     // An idle keep-alive connection after a request.
     let mut keep_alive = raw(
         &base,

@@ -19,22 +19,7 @@ type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
 
 /// An HTTP receiver that records every POST.
 async fn http_receiver() -> (String, Received) {
-    let received: Received = Arc::default();
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/{*path}",
-        post(move |headers: HeaderMap, body: String| {
-            let store = store.clone();
-            async move {
-                store.lock().unwrap().push((headers, body));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), received)
+    flaky_receiver(0).await
 }
 
 /// A minimal SMTP server: records envelope recipients and the DATA of each message.
@@ -394,7 +379,7 @@ async fn metric_rules_evaluate_rollups() {
     server.stop().await;
 }
 
-/// A receiver that answers 500 to the first `failures` POSTs, then 200.
+/// A receiver that answers 500 to the first `failures` POSTs, then 200 (and records them).
 async fn flaky_receiver(failures: usize) -> (String, Received) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let received: Received = Arc::default();

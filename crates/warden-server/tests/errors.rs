@@ -46,3 +46,30 @@ async fn every_error_is_the_json_error_shape() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awslogs_data_that_is_not_gzip_is_a_400() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start(config(dir.path())).await;
+    let plain = base64::engine::general_purpose::STANDARD.encode("START RequestId: r1\nhello\n");
+    let response = client()
+        .post(format!("{base}/ingest/cloudwatch"))
+        .bearer_auth(INGEST)
+        .json(&serde_json::json!({ "awslogs": { "data": plain } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not base64 of gzip"),
+        "{body}"
+    );
+    let lines = get_json(&base, "/api/v1/lines?function=unknown", READ).await;
+    assert_eq!(lines["lines"].as_array().unwrap().len(), 0, "{lines}");
+    server.stop().await;
+}

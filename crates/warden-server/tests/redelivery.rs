@@ -7,17 +7,8 @@ use common::*;
 use warden_logs::{AssemblerConfig, Emitted, OwnedLogEvent, Pipeline};
 
 async fn function_totals(base: &str, function: &str) -> (u64, u64) {
-    let body = get_json(
-        base,
-        &format!("/api/v1/functions?from={}", now_ms() - 3 * 3_600_000),
-        READ,
-    )
-    .await;
-    let invocations = body["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["function"] == function)
+    let invocations = function_summary(base, function)
+        .await
         .map_or(0, |f| f["invocations"].as_u64().unwrap());
     let lines = get_json(
         base,

@@ -32,19 +32,9 @@ async fn invocations(base: &str, function: &str) -> Vec<serde_json::Value> {
 }
 
 async fn summary(base: &str, function: &str) -> serde_json::Value {
-    let body = get_json(
-        base,
-        &format!("/api/v1/functions?from={}", now_ms() - 3 * 3_600_000),
-        READ,
-    )
-    .await;
-    body["functions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["function"] == function)
-        .cloned()
-        .unwrap_or_else(|| panic!("no {function} in {body}"))
+    function_summary(base, function)
+        .await
+        .unwrap_or_else(|| panic!("no {function}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,5 +181,56 @@ async fn a_source_behind_another_keeps_its_invocations() {
     assert_eq!(found[0]["complete"], true, "{:?}", found[0]);
     assert_eq!(found[0]["duration_ms"], 500.0);
     assert_eq!(invocations(&base, "current").await.len(), 20);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_after_a_restart_completes_the_invocation_the_idle_timer_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let quick = || ServerConfig {
+        idle_timeout: Duration::from_secs(1),
+        ..config(dir.path())
+    };
+    let (server, base) = start(quick()).await;
+    let stream = "2026/12/05/[$LATEST]rr";
+    let at = now_ms() - 5_000;
+    let opened = vec![
+        line(
+            "restarted",
+            stream,
+            at,
+            "START RequestId: r-long Version: $LATEST",
+        ),
+        line("restarted", stream, at + 1, "working"),
+    ];
+    assert_eq!(post_lines(&base, &opened).await.status(), 200);
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = invocations(&base, "restarted").await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "closed by the idle timer");
+    assert_eq!(found[0]["complete"], false);
+    // The engine's memory of it goes with the restart; the store still knows it.
+    server.stop().await;
+    let (server, base) = start(quick()).await;
+    let report = vec![line(
+        "restarted",
+        stream,
+        at + 4_000,
+        "REPORT RequestId: r-long\tDuration: 4000.00 ms\tBilled Duration: 4000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB",
+    )];
+    assert_eq!(post_lines(&base, &report).await.status(), 200);
+    let found = invocations(&base, "restarted").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["complete"], true);
+    assert_eq!(found[0]["lines"], 1, "the line before the restart is kept");
+    assert_eq!(found[0]["duration_ms"], 4000.0);
+    let summary = summary(&base, "restarted").await;
+    assert_eq!(summary["invocations"], 1, "{summary}");
+    assert_eq!(summary["incomplete"], 0, "{summary}");
     server.stop().await;
 }

@@ -712,6 +712,126 @@ fn insert_invocation(
     Ok(changed == 1)
 }
 
+/// Rollup changes of one batch, per (function, bucket): what to add, what to take back.
+#[derive(Default)]
+struct RollupChanges {
+    minutes: HashMap<(String, i64), FunctionRollup>,
+    hours: HashMap<(String, i64), FunctionRollup>,
+    days: HashMap<(String, i64), FunctionRollup>,
+    minute_retractions: HashMap<(String, i64), FunctionRollup>,
+    hour_retractions: HashMap<(String, i64), FunctionRollup>,
+    day_retractions: HashMap<(String, i64), FunctionRollup>,
+    /// The oldest time a change touches (for the sealed folds).
+    oldest: Option<i64>,
+}
+
+impl RollupChanges {
+    fn add(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
+        for (added, bucket) in [
+            (&mut self.minutes, at.div_euclid(MINUTE_MS)),
+            (&mut self.hours, at.div_euclid(HOUR_MS)),
+            (&mut self.days, at.div_euclid(DAY_MS)),
+        ] {
+            added
+                .entry((function.to_owned(), bucket))
+                .or_default()
+                .merge(rollup);
+        }
+    }
+
+    fn retract(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
+        for (retracted, bucket) in [
+            (&mut self.minute_retractions, at.div_euclid(MINUTE_MS)),
+            (&mut self.hour_retractions, at.div_euclid(HOUR_MS)),
+            (&mut self.day_retractions, at.div_euclid(DAY_MS)),
+        ] {
+            retracted
+                .entry((function.to_owned(), bucket))
+                .or_default()
+                .merge(rollup);
+        }
+    }
+
+    /// Writes the changes; returns the oldest time they touch.
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
+        upsert_rollups(tx, "rollups_minute", self.minutes, &self.minute_retractions)?;
+        upsert_rollups(tx, "rollups_hour", self.hours, &self.hour_retractions)?;
+        upsert_rollups(tx, "rollups_day", self.days, &self.day_retractions)?;
+        Ok(self.oldest)
+    }
+}
+
+/// Replaces a stored invocation by a later version of it (same key) and moves its rollups
+/// from the old version to the new one, in the buckets the row was counted in. A version
+/// already applied (a replay) changes nothing.
+fn amend_stored(
+    tx: &Transaction<'_>,
+    previous: &Invocation,
+    current: &Invocation,
+    changes: &mut RollupChanges,
+) -> rusqlite::Result<()> {
+    if !update_invocation(tx, current)? {
+        return Ok(());
+    }
+    let counted_at: Option<i64> = tx
+        .prepare_cached("SELECT ts FROM invocations WHERE invocation_key = ?1")?
+        .query_row(params![current.key], |row| row.get(0))
+        .optional()?;
+    if let Some(at) = counted_at {
+        let mut added = rollup_of(current);
+        // A sketch cannot forget the first duration: add one only where there was none.
+        if previous.duration_ms.is_some() {
+            added.durations = Sketch::default();
+        }
+        changes.add(&previous.function, at, &added);
+        changes.retract(&previous.function, at, &rollup_of(previous));
+    }
+    Ok(())
+}
+
+/// The stored incomplete invocation a REPORT-only invocation completes: the engine closed
+/// it as idle and then forgot it (a restart, or many invocations since) before its REPORT
+/// came. A retry is never taken for it: a retry has its own START.
+fn closed_without_report(
+    tx: &Transaction<'_>,
+    invocation: &Invocation,
+) -> rusqlite::Result<Option<Invocation>> {
+    if !invocation.complete || invocation.start.is_some() {
+        return Ok(None);
+    }
+    tx.prepare_cached(&format!(
+        "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE request_id = ?1 AND log_stream = ?2 AND log_group = ?3 AND complete = 0 ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row(
+        params![invocation.request_id, invocation.log_stream, invocation.log_group],
+        read_invocation,
+    )
+    .optional()
+    .map(|found| found.map(|record| record.invocation))
+}
+
+/// What the stored incomplete `previous` becomes with its late REPORT-only `report`.
+fn completed_by(previous: &Invocation, report: &Invocation) -> Invocation {
+    let mut current = report.clone();
+    current.key.clone_from(&previous.key);
+    current.revision = previous.revision + 1;
+    current.start = previous.start;
+    current.lines += previous.lines;
+    current.cold_start |= previous.cold_start;
+    if previous.outcome.severity() > current.outcome.severity() {
+        current.outcome = previous.outcome;
+        current.error_type = current.error_type.or_else(|| previous.error_type.clone());
+    }
+    current.error = current.error.or_else(|| previous.error.clone());
+    current.version = current.version.or_else(|| previous.version.clone());
+    current.xray_trace_id = current
+        .xray_trace_id
+        .or_else(|| previous.xray_trace_id.clone());
+    current
+}
+
 /// A row selected with [`INVOCATION_COLUMNS`].
 fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
     let outcome: String = row.get(9)?;
@@ -764,7 +884,7 @@ fn read_invocation(row: &Row<'_>) -> rusqlite::Result<InvocationRecord> {
 /// nothing and returns false.
 fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<bool> {
     let changed = tx.prepare_cached(
-        "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17
+        "UPDATE invocations SET revision = ?2, outcome = ?3, complete = ?4, status = ?5, error_type = ?6, xray_trace_id = ?7, error_fingerprint = ?8, error_group_type = ?9, error_message = ?10, duration_ms = ?11, billed_duration_ms = ?12, memory_size_mb = ?13, max_memory_used_mb = ?14, cost_usd = ?15, end_ms = ?16, lines = ?17, cold_start = ?18, init_duration_ms = ?19, version = ?20
          WHERE invocation_key = ?1 AND revision < ?2",
     )?
     .execute(params![
@@ -785,6 +905,9 @@ fn update_invocation(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite:
         invocation.cost_usd,
         invocation.end,
         invocation.lines,
+        invocation.cold_start,
+        invocation.init_duration_ms,
+        invocation.version,
     ])?;
     Ok(changed == 1)
 }
@@ -1128,33 +1251,17 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut days: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut minute_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut hour_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        let mut day_retractions: HashMap<(String, i64), FunctionRollup> = HashMap::new();
-        // The oldest rollup time this batch changes (for the sealed folds).
-        let mut oldest_touched: Option<i64> = None;
+        let mut changes = RollupChanges::default();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
-                    if insert_invocation(&tx, invocation, batch.received_at_ms)? {
+                    if let Some(previous) = closed_without_report(&tx, invocation)? {
+                        let current = completed_by(&previous, invocation);
+                        amend_stored(&tx, &previous, &current, &mut changes)?;
+                    } else if insert_invocation(&tx, invocation, batch.received_at_ms)? {
                         summary.new_invocations += 1;
                         let at = invocation_time(invocation, batch.received_at_ms);
-                        oldest_touched = Some(oldest_touched.map_or(at, |o: i64| o.min(at)));
-                        let rollup = rollup_of(invocation);
-                        minutes
-                            .entry((invocation.function.clone(), at.div_euclid(MINUTE_MS)))
-                            .or_default()
-                            .merge(&rollup);
-                        hours
-                            .entry((invocation.function.clone(), at.div_euclid(HOUR_MS)))
-                            .or_default()
-                            .merge(&rollup);
-                        days.entry((invocation.function.clone(), at.div_euclid(DAY_MS)))
-                            .or_default()
-                            .merge(&rollup);
+                        changes.add(&invocation.function, at, &rollup_of(invocation));
                     }
                 }
                 Emitted::Error(error) => {
@@ -1173,53 +1280,15 @@ impl Store for SqliteStore {
                         summary.new_security_events += 1;
                     }
                 }
-                // A late line changed an invocation already stored: update its row and
-                // move the rollups from the first version to this one, in the buckets
-                // the row was counted in.
+                // A late line changed an invocation already stored.
                 Emitted::Amended(amendment) => {
-                    let changed = update_invocation(&tx, &amendment.current)?;
-                    let counted_at: Option<i64> = if !changed {
-                        None
-                    } else {
-                        tx.prepare_cached("SELECT ts FROM invocations WHERE invocation_key = ?1")?
-                            .query_row(params![amendment.current.key], |row| row.get(0))
-                            .optional()?
-                    };
-                    if let Some(at) = counted_at {
-                        oldest_touched = Some(oldest_touched.map_or(at, |o: i64| o.min(at)));
-                        let function = &amendment.previous.function;
-                        let previous = rollup_of(&amendment.previous);
-                        let mut current = rollup_of(&amendment.current);
-                        if amendment.previous.duration_ms.is_some() {
-                            current.durations = Sketch::default();
-                        }
-                        for (added, retracted, bucket) in [
-                            (
-                                &mut minutes,
-                                &mut minute_retractions,
-                                at.div_euclid(MINUTE_MS),
-                            ),
-                            (&mut hours, &mut hour_retractions, at.div_euclid(HOUR_MS)),
-                            (&mut days, &mut day_retractions, at.div_euclid(DAY_MS)),
-                        ] {
-                            added
-                                .entry((function.clone(), bucket))
-                                .or_default()
-                                .merge(&current);
-                            retracted
-                                .entry((function.clone(), bucket))
-                                .or_default()
-                                .merge(&previous);
-                        }
-                    }
+                    amend_stored(&tx, &amendment.previous, &amendment.current, &mut changes)?
                 }
                 // Custom metrics are not stored yet.
                 Emitted::Metric(_) => {}
             }
         }
-        upsert_rollups(&tx, "rollups_minute", minutes, &minute_retractions)?;
-        upsert_rollups(&tx, "rollups_hour", hours, &hour_retractions)?;
-        upsert_rollups(&tx, "rollups_day", days, &day_retractions)?;
+        let oldest_touched = changes.write(&tx)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {

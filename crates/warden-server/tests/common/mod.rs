@@ -114,3 +114,19 @@ pub fn invocation_lines(
         })
         .collect()
 }
+
+/// The `/api/v1/functions` entry of `function` over the last three hours.
+pub async fn function_summary(base: &str, function: &str) -> Option<serde_json::Value> {
+    let body = get_json(
+        base,
+        &format!("/api/v1/functions?from={}", now_ms() - 3 * 3_600_000),
+        READ,
+    )
+    .await;
+    body["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == function)
+        .cloned()
+}
