@@ -79,11 +79,14 @@ pub struct SqliteStore {
 #[derive(Default)]
 struct SealedFolds {
     generation: std::sync::atomic::AtomicU64,
-    folds: Mutex<HashMap<(String, &'static str, i64, i64), (u64, FunctionRollup)>>,
-    /// Sparkline rows (bucket, invocations, failures) of sealed ranges.
-    counts: Mutex<HashMap<(String, &'static str, i64, i64), (u64, std::sync::Arc<[BucketCounts]>)>>,
+    folds: Mutex<HashMap<RangeKey, (u64, FunctionRollup)>>,
+    /// Sparkline rows of sealed ranges.
+    counts: Mutex<HashMap<RangeKey, (u64, std::sync::Arc<[BucketCounts]>)>>,
 }
 
+/// A function's rows `[first, end)` of a rollup table.
+type RangeKey = (String, &'static str, i64, i64);
+/// (bucket, invocations, failures)
 type BucketCounts = (i64, u64, u64);
 
 const MAX_SEALED_FOLDS: usize = 50_000;
