@@ -81,13 +81,14 @@ struct SealedFolds {
     generation: std::sync::atomic::AtomicU64,
     folds: Mutex<HashMap<RangeKey, (u64, FunctionRollup)>>,
     /// Sparkline rows of sealed ranges.
-    counts: Mutex<HashMap<RangeKey, (u64, std::sync::Arc<[BucketCounts]>)>>,
+    counts: Mutex<HashMap<RangeKey, (u64, KeptCounts)>>,
 }
 
 /// A function's rows `[first, end)` of a rollup table.
 type RangeKey = (String, &'static str, i64, i64);
 /// (bucket, invocations, failures)
 type BucketCounts = (i64, u64, u64);
+type KeptCounts = std::sync::Arc<[BucketCounts]>;
 
 const MAX_SEALED_FOLDS: usize = 50_000;
 
