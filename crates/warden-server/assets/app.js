@@ -173,10 +173,10 @@ function chart(title, labels, series, format) {
   return el("div", { class: "card chart" }, el("h3", {}, title), node, legend);
 }
 
-function table(headers, rows, attrs) {
+function table(headers, rows, attrs, empty) {
   return el("table", attrs || {},
     el("thead", {}, el("tr", {}, headers.map((h) => (h instanceof Node ? h : el("th", { class: h.num ? "num" : "" }, h.label || h))))),
-    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: headers.length, class: "muted" }, "Nothing in this window."))]));
+    el("tbody", {}, rows.length ? rows : [el("tr", {}, el("td", { colspan: headers.length, class: "muted" }, empty || "Nothing in this window."))]));
 }
 
 function outcomeCell(outcome) {
@@ -536,9 +536,9 @@ async function alertsPage() {
   const events = history.events.map((e) => el("tr", {}, el("td", {}, fmt.time(e.at)), el("td", {}, el("span", { class: `badge ${e.state}` }, e.state)), el("td", {}, e.message)));
   main().replaceChildren(
     el("h1", {}, "Alerts"),
-    table(["State", "Name", "Condition", "Functions", { label: "Threshold", num: true }, { label: "Last value", num: true }, ""], rows),
+    table(["State", "Name", "Condition", "Functions", { label: "Threshold", num: true }, { label: "Last value", num: true }, ""], rows, {}, "No rules yet."),
     el("h2", {}, "New rule"), form.node, message, el("div", { class: "toolbar" }, preview, create), previewBox,
-    el("h2", {}, "History"), table(["Time", "State", "Message"], events));
+    el("h2", {}, "History"), table(["Time", "State", "Message"], events, {}, "No state changes yet."));
 }
 
 // --- posture upload ---------------------------------------------------------------------------------------
@@ -561,14 +561,16 @@ async function posturePage() {
       setTimeout(route, 1500);
     } catch (e) { message.replaceChildren(el("div", { class: "error-box" }, e.message)); }
   } }, "Upload findings");
-  const rows = data.findings.map((f) => el("tr", {},
+  const rank = (s) => ["critical", "high", "medium", "low", "info"].indexOf(s);
+  const findings = data.findings.slice().sort((a, b) => rank(a.severity) - rank(b.severity));
+  const rows = findings.map((f) => el("tr", {},
     el("td", {}, el("span", { class: `badge sev-${f.severity}` }, f.severity)), el("td", {}, el("code", {}, f.rule_id)), el("td", {}, f.message),
     el("td", {}, f.stack), el("td", {}, f.function ? el("a", { href: href(`function/${encodeURIComponent(f.function)}`) }, f.function) : el("span", { class: "muted" }, f.resource || "–"))));
   main().replaceChildren(el("h1", {}, "Posture"),
     el("p", { class: "muted" }, "Findings from `warden scan --format json` (or SARIF), matched to functions by template logical id, physical name or the mapping below. Uploading needs an admin token."),
     el("div", { class: "card" }, el("div", { class: "toolbar" }, stack, file), mapping, el("div", { class: "toolbar" }, upload), message),
     el("h2", {}, `Findings (${data.findings.length})`),
-    table(["Severity", "Rule", "Message", "Stack", "Function"], rows, { id: "findings" }));
+    table(["Severity", "Rule", "Message", "Stack", "Function"], rows, { id: "findings" }, "No findings uploaded."));
 }
 
 // --- routing -----------------------------------------------------------------------------------------------
