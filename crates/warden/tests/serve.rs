@@ -266,16 +266,18 @@ fn chromium() -> Option<&'static str> {
         .find(|p| Path::new(p).exists())
 }
 
-/// The dashboard, served by the binary with embedded assets, renders the overview of data
-/// ingested over the Firehose endpoint in headless Chromium; the screenshot is kept.
-#[test]
-fn dashboard_renders_ingested_data_in_headless_chromium() {
+/// Chromium, and `warden serve` (no auth, loopback) holding two hours of demo data sent
+/// through the Firehose endpoint; `None` (the test is skipped) without Chromium, except
+/// under CI where it is required.
+fn browser_and_demo_server(
+    request_prefix: &str,
+) -> Option<(&'static str, tempfile::TempDir, Server)> {
     let Some(browser) = chromium() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("chromium is required under CI (apt-get install -y chromium)");
         }
         eprintln!("skipping the browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)");
-        return;
+        return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
@@ -293,10 +295,20 @@ fn dashboard_renders_ingested_data_in_headless_chromium() {
     let events = demo::generate(now_ms(), 120, 1.0, 42);
     for (n, chunk) in events.chunks(5_000).enumerate() {
         assert_eq!(
-            post_firehose(&server.addr, &format!("browser-{n}"), chunk).unwrap(),
+            post_firehose(&server.addr, &format!("{request_prefix}-{n}"), chunk).unwrap(),
             200
         );
     }
+    Some((browser, dir, server))
+}
+
+/// The dashboard, served by the binary with embedded assets, renders the overview of data
+/// ingested over the Firehose endpoint in headless Chromium; the screenshot is kept.
+#[test]
+fn dashboard_renders_ingested_data_in_headless_chromium() {
+    let Some((browser, dir, server)) = browser_and_demo_server("browser") else {
+        return;
+    };
     let url = format!("http://{}/", server.addr);
     let html = chromium_run(browser, &dir.path().join("profile"), &url, None);
     for function in demo::function_names() {
@@ -402,33 +414,9 @@ fn chromium_run(browser: &str, profile: &Path, url: &str, png: Option<&Path>) ->
 /// is also kept as a screenshot.
 #[test]
 fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("chromium is required under CI (apt-get install -y chromium)");
-        }
-        eprintln!("skipping the browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)");
+    let Some((browser, dir, server)) = browser_and_demo_server("drill") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("data");
-    let server = spawn(
-        &[
-            "serve",
-            "--insecure-no-auth",
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--bind",
-            "127.0.0.1:0",
-        ],
-        "listening on http://",
-    );
-    let events = demo::generate(now_ms(), 120, 1.0, 42);
-    for (n, chunk) in events.chunks(5_000).enumerate() {
-        assert_eq!(
-            post_firehose(&server.addr, &format!("drill-{n}"), chunk).unwrap(),
-            200
-        );
-    }
     // The example app's scan, as `warden scan --format json` prints it, uploaded for the
     // stack `shop` with its OrdersApi mapped to the demo's auth-service.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
