@@ -79,7 +79,7 @@ pub struct SqliteStore {
 #[derive(Default)]
 struct SealedFolds {
     generation: std::sync::atomic::AtomicU64,
-    folds: Mutex<HashMap<RangeKey, (u64, FunctionRollup)>>,
+    folds: Mutex<HashMap<RangeKey, (u64, std::sync::Arc<KeptFold>)>>,
     /// Sparkline rows of sealed ranges.
     counts: Mutex<HashMap<RangeKey, (u64, KeptCounts)>>,
 }
@@ -509,17 +509,33 @@ impl RollupFold {
         }
     }
 
-    /// Adds a finished fold (a kept sealed range).
-    fn add(&mut self, rollup: &FunctionRollup) {
-        if rollup.invocations == 0 && rollup.durations.count() == 0 {
+    /// Adds a kept fold of a sealed range.
+    fn add(&mut self, kept: &KeptFold) {
+        if kept.counters.invocations == 0 {
             return;
         }
-        self.sketch.add_sketch(&rollup.durations);
-        let counters = FunctionRollup {
-            durations: Sketch::default(),
-            ..rollup.clone()
-        };
-        self.rollup.merge(&counters);
+        self.rollup.merge(&kept.counters);
+        let _ = self.sketch.add_encoded(&kept.sketch);
+    }
+}
+
+/// A sealed range's fold as kept: its counters (no sketch) and its sketch encoded, so
+/// adding it allocates nothing.
+struct KeptFold {
+    counters: FunctionRollup,
+    sketch: Vec<u8>,
+}
+
+impl KeptFold {
+    fn new(rollup: FunctionRollup) -> KeptFold {
+        let sketch = rollup.durations.encode();
+        KeptFold {
+            counters: FunctionRollup {
+                durations: Sketch::default(),
+                ..rollup
+            },
+            sketch,
+        }
     }
 }
 
@@ -1197,22 +1213,22 @@ impl SqliteStore {
                 let kept = lock(&self.sealed.folds)
                     .get(&key)
                     .filter(|(g, _)| *g == generation)
-                    .map(|(_, rollup)| rollup.clone());
-                let rollup = match kept {
-                    Some(rollup) => rollup,
+                    .map(|(_, kept)| kept.clone());
+                let kept = match kept {
+                    Some(kept) => kept,
                     None => {
                         let mut part = RollupFold::new(&function);
                         read(&mut part, &function, table, first, end)?;
-                        let rollup = part.finish();
+                        let kept = std::sync::Arc::new(KeptFold::new(part.finish()));
                         let mut folds = lock(&self.sealed.folds);
                         if folds.len() >= MAX_SEALED_FOLDS {
                             folds.clear();
                         }
-                        folds.insert(key, (generation, rollup.clone()));
-                        rollup
+                        folds.insert(key, (generation, kept.clone()));
+                        kept
                     }
                 };
-                fold.add(&rollup);
+                fold.add(&kept);
             }
             for &(table, first, end) in &live {
                 read(&mut fold, &function, table, first, end)?;
