@@ -60,7 +60,7 @@ pub struct ServerConfig {
     /// `None`: an in-memory store (tests).
     pub data_dir: Option<PathBuf>,
     pub credentials: Credentials,
-    /// No tokens at all; only allowed on a loopback address (checked by [`start`]).
+    /// No tokens at all; only allowed on a loopback address (checked by [`crate::launch::start`]).
     pub insecure_no_auth: bool,
     pub tls: Option<TlsConfig>,
     pub limits: Limits,

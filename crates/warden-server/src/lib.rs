@@ -4,20 +4,22 @@ CloudWatch forwarder, the Telemetry API or NDJSON; a durable embedded store; a J
 alerts; and an embedded dashboard.
 
 ```text
-HTTP ingest ─▶ decode (warden_logs::input) ─▶ pipeline thread: Assembler ─▶ Store (one
+HTTP ingest ─▶ gate (key, slot, memory) ─▶ decoder threads (warden_logs::input) ─▶ pipeline thread: Assembler ─▶ Store (one
 transaction per batch, then the 200) ─▶ API / dashboard / alert engine ─▶ webhook, Slack, email
 ```
 
 Modules form layers, each importing only those below it (see ARCHITECTURE.md): [`clock`]
 and [`alert_rules`] at the bottom, then [`store`], [`error`] and [`auth`], [`config`],
-[`pipeline`] and [`notify`], [`state`], the handlers, [`server`] (the router) and
-[`launch`] (start and background tasks) on top.
+[`pipeline`], [`notify`] and [`admission`], [`state`], the handlers, [`server`] (the
+router) and [`launch`] (start and background tasks) on top.
 
-- [`server`]: the router; [`launch`]: start, background tasks, TLS; [`config`], [`state`].
-- [`ingest`]: the four ingest endpoints; [`pipeline`]: assembly and group commit.
+- [`server`]: the router; [`launch`]: start, background tasks; [`listen`], [`tls`]: the
+  accept loop; [`config`], [`state`].
+- [`ingest`]: the four ingest endpoints and their gate; [`admission`]: ingest slots,
+  decoder threads, the memory pool; [`pipeline`]: assembly and group commit.
 - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 - [`api`], [`openapi`], [`dashboard`]: what readers see.
-- [`alerts`], [`notify`]: rules, evaluation, delivery.
+- [`alert_rules`], [`alerts`], [`notify`]: rules, evaluation, delivery; [`clock`].
 - [`auth`], [`error`]: credentials, sessions, CSRF, rate limits, the one error type.
 - [`demo`]: sample data for `warden demo`, tests and the load generator.
 */

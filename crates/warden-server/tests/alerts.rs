@@ -98,6 +98,19 @@ async fn history_with(base: &str, rule_id: i64, events: usize) -> serde_json::Va
     panic!("the history of rule {rule_id} never reached {events} events");
 }
 
+/// Replaces a rule (admin); returns the status.
+async fn put_rule(base: &str, rule_id: i64, spec: &serde_json::Value) -> u16 {
+    client()
+        .put(format!("{base}/api/v1/alerts/rules/{rule_id}"))
+        .bearer_auth(ADMIN)
+        .json(spec)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     for _ in 0..100 {
         if ready() {
@@ -276,16 +289,7 @@ async fn rules_fire_notify_every_channel_and_resolve() {
     // Raising the threshold above the count resolves the rule and notifies again.
     let mut raised = failures.clone();
     raised["threshold"] = serde_json::json!(5);
-    assert_eq!(
-        c.put(format!("{base}/api/v1/alerts/rules/{rule_id}"))
-            .bearer_auth(ADMIN)
-            .json(&raised)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(put_rule(&base, rule_id, &raised).await, 200);
     wait_until("the resolution", || {
         hooks
             .lock()
@@ -483,16 +487,7 @@ async fn resolved_notifications_ignore_the_cooldown_and_failed_deliveries_are_re
     // Raising the threshold ends the incident within the cooldown: it is still told.
     let mut raised = spec.clone();
     raised["threshold"] = serde_json::json!(0.9);
-    assert_eq!(
-        c.put(format!("{base}/api/v1/alerts/rules/{rule_id}"))
-            .bearer_auth(ADMIN)
-            .json(&raised)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(put_rule(&base, rule_id, &raised).await, 200);
     wait_until("the resolved webhook", || {
         hooks
             .lock()
