@@ -27,7 +27,8 @@ pub struct Verdict {
     pub detail: String,
 }
 
-fn matcher(spec: &AlertRuleSpec) -> GlobMatcher {
+/// The functions a rule watches (its `functions` glob; validation rejects bad globs).
+pub fn matcher(spec: &AlertRuleSpec) -> GlobMatcher {
     Glob::new(&spec.functions)
         .unwrap_or_else(|_| Glob::new("*").expect("`*` is a glob"))
         .compile_matcher()

@@ -25,6 +25,7 @@ router) and [`launch`] (start and background tasks) on top.
 */
 
 pub mod admission;
+pub mod alert_preview;
 pub mod alert_rules;
 pub mod alerts;
 pub mod api;
@@ -34,12 +35,14 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod explore;
 pub mod ingest;
 pub mod launch;
 pub mod listen;
 pub mod notify;
 pub mod openapi;
 pub mod pipeline;
+pub mod posture;
 pub mod server;
 pub mod state;
 pub mod store;

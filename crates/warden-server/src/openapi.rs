@@ -44,7 +44,8 @@ pub fn spec() -> Value {
     let admin = json!([{ "bearer": [] }, { "session": [] }]);
     let rule_id = param("id", "path", "integer", "rule id");
     let fingerprint = param("fingerprint", "path", "string", "error group fingerprint");
-    json!({
+    let dashboard = dashboard_paths(&admin);
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "Warden server API", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Lambda log ingest, per-function health, failures, cold starts, cost, error groups, security events and alerts. Read endpoints need a read or admin token (Bearer) or a dashboard session; changes need admin (and X-CSRF-Token with a session). Errors are {\"error\": {\"code\", \"message\"}}." },
@@ -143,10 +144,11 @@ pub fn spec() -> Value {
                 "responses": ok("series", json!({ "type": "object" })) } },
             "/api/v1/invocations": { "get": { "summary": "invocation search",
                 "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("outcome", "query", "string", "success, failure or a class"),
-                    param("request_id", "query", "string", ""), param("text", "query", "string", "substring of the invocation's log lines"), param("cold_start", "query", "boolean", ""), param("limit", "query", "integer", "1..1000")]),
+                    param("request_id", "query", "string", ""), param("text", "query", "string", "words in the invocation's log lines (full-text: every word, `word*` for a prefix)"), param("cold_start", "query", "boolean", ""), param("limit", "query", "integer", "1..1000")]),
                 "responses": ok("invocations", list_of("invocations", json!({ "$ref": "#/components/schemas/Invocation" }))) } },
-            "/api/v1/lines": { "get": { "summary": "raw log line search (secrets redacted)",
-                "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("request_id", "query", "string", ""), param("text", "query", "string", ""), param("limit", "query", "integer", "")]),
+            "/api/v1/lines": { "get": { "summary": "log line search (secrets redacted); `text` uses the full-text index: every word must occur, `word*` is a prefix, platform lines (START/END/REPORT…) are not indexed; newest first",
+                "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("request_id", "query", "string", ""), param("text", "query", "string", "words"),
+                    param("outcome", "query", "string", "lines of invocations that ended so: success, failure or a class"), param("limit", "query", "integer", "")]),
                 "responses": ok("lines", json!({ "type": "object" })) } },
             "/api/v1/error-groups": { "get": { "summary": "error groups",
                 "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("status", "query", "string", "open, resolved, muted"), param("limit", "query", "integer", "")]),
@@ -170,6 +172,42 @@ pub fn spec() -> Value {
             "/api/v1/alerts/history": { "get": { "summary": "state changes with deliveries", "parameters": [param("rule_id", "query", "integer", ""), param("limit", "query", "integer", "")],
                 "responses": ok("history", json!({ "type": "object" })) } }
         }
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), dashboard) {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The dashboard's endpoints (overview, drill-down, groups, preview, posture), added to
+/// the document's paths by [`spec`].
+fn dashboard_paths(admin: &Value) -> Value {
+    let obj = |props: Value| json!({ "type": "object", "properties": props });
+    let list_of = |key: &str, item: Value| json!({ "type": "object", "properties": { key: { "type": "array", "items": item } } });
+    json!({
+            "/api/v1/overview": { "get": { "summary": "the dashboard's overview in one request: totals, every function's summary with `security_events` and a `sparkline` ({invocations, failures} per `step_seconds` from `sparkline_start`)", "parameters": window_params(),
+                "responses": ok("overview", obj(json!({ "totals": { "type": "object" }, "step_seconds": { "type": "integer" }, "sparkline_start": { "type": "string" }, "functions": { "type": "array", "items": { "$ref": "#/components/schemas/FunctionSummary" } } }))) } },
+            "/api/v1/invocations/{id}": { "get": { "summary": "one invocation: the record, its log lines, a timeline (init, restore, duration, billed), memory and its error with the stack",
+                "parameters": [param("id", "path", "integer", "invocation id (from /api/v1/invocations)")],
+                "responses": ok("invocation", obj(json!({ "invocation": { "$ref": "#/components/schemas/Invocation" }, "timeline": { "type": "object" }, "memory": { "type": "object" }, "error": { "type": ["object", "null"] }, "lines": { "type": "array" } }))) } },
+            "/api/v1/security-groups": { "get": { "summary": "security events grouped by kind × function over the window: count, first and last seen, the latest as a sample",
+                "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("limit", "query", "integer", "groups, 1..1000")]),
+                "responses": ok("groups", list_of("security_groups", json!({ "type": "object" }))) } },
+            "/api/v1/error-groups/{fingerprint}/occurrences": { "get": { "summary": "an error group's occurrences over the window: counts per step and the latest occurrences",
+                "parameters": with(window_params(), vec![param("fingerprint", "path", "string", "error group fingerprint"), param("limit", "query", "integer", "")]),
+                "responses": ok("occurrences", obj(json!({ "total": { "type": "integer" }, "counts": { "type": "array", "items": { "type": "integer" } }, "occurrences": { "type": "array" } }))) } },
+            "/api/v1/alerts/preview": { "post": { "summary": "what a rule would have done over the past day, replayed as the engine evaluates (admin)", "security": admin,
+                "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AlertRuleSpec" } } } },
+                "responses": ok("preview", obj(json!({ "fired": { "type": "integer" }, "evaluations": { "type": "integer" }, "step_seconds": { "type": "integer" }, "events": { "type": "array" }, "values": { "type": "array" } }))) } },
+            "/api/v1/findings": {
+                "get": { "summary": "uploaded posture findings with the function each is matched to", "parameters": [param("stack", "query", "string", ""), param("function", "query", "string", "")],
+                         "responses": ok("findings", list_of("findings", json!({ "type": "object" }))) },
+                "post": { "summary": "upload `warden scan --format json` or SARIF output for a stack/service (admin); replaces that stack's findings. Body: {stack, report, mapping?: {logical id or resource → function name}}", "security": admin,
+                          "requestBody": { "content": { "application/json": { "schema": obj(json!({ "stack": { "type": "string" }, "report": { "type": "object" }, "mapping": { "type": "object" } })) } } },
+                          "responses": ok("stored", obj(json!({ "findings": { "type": "integer" }, "matched": { "type": "integer" }, "unmatched": { "type": "integer" }, "functions": { "type": "array" } }))) } },
+            "/api/v1/functions/{function}/posture": { "get": { "summary": "a function's findings beside its runtime picture (security events in the window) and what they add up to",
+                "parameters": with(window_params(), vec![param("function", "path", "string", "function name")]),
+                "responses": ok("posture", obj(json!({ "findings": { "type": "array" }, "runtime": { "type": "array" }, "highlights": { "type": "array", "items": { "type": "string" } } }))) } }
     })
 }
 

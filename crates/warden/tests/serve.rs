@@ -266,16 +266,18 @@ fn chromium() -> Option<&'static str> {
         .find(|p| Path::new(p).exists())
 }
 
-/// The dashboard, served by the binary with embedded assets, renders the overview of data
-/// ingested over the Firehose endpoint in headless Chromium; the screenshot is kept.
-#[test]
-fn dashboard_renders_ingested_data_in_headless_chromium() {
+/// Chromium, and `warden serve` (no auth, loopback) holding two hours of demo data sent
+/// through the Firehose endpoint; `None` (the test is skipped) without Chromium, except
+/// under CI where it is required.
+fn browser_and_demo_server(
+    request_prefix: &str,
+) -> Option<(&'static str, tempfile::TempDir, Server)> {
     let Some(browser) = chromium() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("chromium is required under CI (apt-get install -y chromium)");
         }
         eprintln!("skipping the browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)");
-        return;
+        return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
@@ -293,33 +295,22 @@ fn dashboard_renders_ingested_data_in_headless_chromium() {
     let events = demo::generate(now_ms(), 120, 1.0, 42);
     for (n, chunk) in events.chunks(5_000).enumerate() {
         assert_eq!(
-            post_firehose(&server.addr, &format!("browser-{n}"), chunk).unwrap(),
+            post_firehose(&server.addr, &format!("{request_prefix}-{n}"), chunk).unwrap(),
             200
         );
     }
+    Some((browser, dir, server))
+}
+
+/// The dashboard, served by the binary with embedded assets, renders the overview of data
+/// ingested over the Firehose endpoint in headless Chromium; the screenshot is kept.
+#[test]
+fn dashboard_renders_ingested_data_in_headless_chromium() {
+    let Some((browser, dir, server)) = browser_and_demo_server("browser") else {
+        return;
+    };
     let url = format!("http://{}/", server.addr);
-    let profile = dir.path().join("profile");
-    let common = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        // Lets the page's fetches finish before the DOM is dumped or the shot is taken.
-        "--virtual-time-budget=15000",
-    ];
-    let dom = Command::new(browser)
-        .args(common)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let html = String::from_utf8_lossy(&dom.stdout);
+    let html = chromium_run(browser, &dir.path().join("profile"), &url, None);
     for function in demo::function_names() {
         assert!(
             html.contains(&format!("data-function=\"{function}\"")),
@@ -330,29 +321,14 @@ fn dashboard_renders_ingested_data_in_headless_chromium() {
         html.contains("Failure rate") && html.contains("<svg"),
         "{html}"
     );
-
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
     std::fs::create_dir_all(&shots).unwrap();
-    let png = shots.join("overview.png");
-    let _ = std::fs::remove_file(&png);
-    let status = Command::new(browser)
-        .args(common)
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile2").display()
-        ))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    let bytes = std::fs::read(&png)
-        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&status.stderr)));
-    assert!(
-        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
-        "screenshot looks empty ({} bytes)",
-        bytes.len()
+    chromium_run(
+        browser,
+        &dir.path().join("profile2"),
+        &url,
+        Some(&shots.join("overview.png")),
     );
-    eprintln!("dashboard screenshot: {}", png.display());
 }
 
 #[test]
@@ -387,4 +363,201 @@ fn demo_loads_sample_data() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
+}
+
+/// Runs headless Chromium on `url`: the DOM after the page's requests settle, or a
+/// screenshot at `png`.
+fn chromium_run(browser: &str, profile: &Path, url: &str, png: Option<&Path>) -> String {
+    let mut command = Command::new(browser);
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1400",
+        "--virtual-time-budget=15000",
+    ]);
+    command.arg(format!("--user-data-dir={}", profile.display()));
+    match png {
+        Some(png) => {
+            let _ = std::fs::remove_file(png);
+            command.arg(format!("--screenshot={}", png.display()));
+        }
+        None => {
+            command.arg("--dump-dom");
+        }
+    }
+    let output = command.arg(url).output().unwrap();
+    if let Some(png) = png {
+        let bytes = std::fs::read(png).unwrap_or_else(|_| {
+            panic!("no screenshot: {}", String::from_utf8_lossy(&output.stderr))
+        });
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+            "{} looks empty ({} bytes)",
+            png.display(),
+            bytes.len()
+        );
+        eprintln!("dashboard screenshot: {}", png.display());
+    }
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The dashboard's paths a team uses, in headless Chromium against the binary: a function
+/// page with its posture from an uploaded `warden scan` report beside its runtime
+/// security events, the drill-down into a failed invocation (lines, timeline, error), log
+/// search with filters in the URL, grouped security events and the posture page. Each page
+/// is also kept as a screenshot.
+#[test]
+fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
+    let Some((browser, dir, server)) = browser_and_demo_server("drill") else {
+        return;
+    };
+    // The example app's scan, as `warden scan --format json` prints it, uploaded for the
+    // stack `shop` with its OrdersApi mapped to the demo's auth-service.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let scan = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["scan", "--format", "json"])
+        .arg(&examples)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let upload = serde_json::json!({ "stack": "shop", "report": report, "mapping": { "OrdersApi": "auth-service" } });
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/findings",
+        &[("Content-Type", "application/json")],
+        upload.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    // A failed checkout invocation to open.
+    let (status, body) = http(
+        &server.addr,
+        "GET",
+        "/api/v1/invocations?function=checkout-api&outcome=error&limit=1",
+        &[],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let found: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let invocation = found["invocations"][0]["id"]
+        .as_i64()
+        .expect("a failed checkout");
+    let request = found["invocations"][0]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&shots).unwrap();
+    let base = format!("http://{}/", server.addr);
+    let pages = [
+        ("function", format!("{base}#/function/auth-service?w=24h")),
+        ("invocation", format!("{base}#/invocation/{invocation}")),
+        (
+            "search",
+            format!("{base}#/search?text=declined&function=checkout-api&outcome=failure"),
+        ),
+        ("security", format!("{base}#/security")),
+        ("posture", format!("{base}#/posture")),
+        ("alerts", format!("{base}#/alerts")),
+        (
+            "overview-sorted",
+            format!("{base}#/?sort=failure_rate&dir=desc&q=a"),
+        ),
+    ];
+    let mut dom = std::collections::HashMap::new();
+    for (n, (name, url)) in pages.iter().enumerate() {
+        let html = chromium_run(browser, &dir.path().join(format!("p{n}")), url, None);
+        assert!(!html.contains("Could not load"), "{name}: {html}");
+        chromium_run(
+            browser,
+            &dir.path().join(format!("s{n}")),
+            url,
+            Some(&shots.join(format!("{name}.png"))),
+        );
+        dom.insert(*name, html);
+    }
+
+    // Posture next to runtime: the mapped findings and the injection attempts in its logs.
+    let function = &dom["function"];
+    assert!(function.contains("id=\"posture\""), "{function}");
+    assert!(
+        function.contains("Unauthenticated route + "),
+        "no highlight:\n{function}"
+    );
+    assert!(
+        function.contains("WD001") && function.contains("sql-injection"),
+        "{function}"
+    );
+    // Invocation rows open the drill-down.
+    assert!(function.contains("href=\"#/invocation/"), "{function}");
+
+    // The drill-down: its lines, the timeline, memory and the error with its stack.
+    let page = &dom["invocation"];
+    assert!(page.contains(&request), "{page}");
+    assert!(
+        page.contains("id=\"timeline\"") && page.contains("billed "),
+        "{page}"
+    );
+    assert!(page.contains("id=\"memory\""), "{page}");
+    assert!(
+        page.contains("id=\"invocation-error\"") && page.contains("PaymentDeclinedError"),
+        "{page}"
+    );
+    assert!(page.contains("payments.js:88"), "{page}");
+    assert!(
+        page.contains("START RequestId: ") && page.contains("REPORT RequestId: "),
+        "{page}"
+    );
+
+    // Search: filters come from the URL; results link to their invocation.
+    let search = &dom["search"];
+    assert!(search.contains("id=\"search-results\""), "{search}");
+    assert!(search.contains("card declined"), "{search}");
+    assert!(search.contains("href=\"#/request/"), "{search}");
+    assert!(!search.contains("handling request for"), "{search}");
+
+    // Security events grouped: one row per kind × function.
+    let security = &dom["security"];
+    let table = security
+        .split("id=\"security-groups\"")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        table.contains("sql-injection") && table.contains("auth-service"),
+        "{security}"
+    );
+    assert_eq!(
+        table.matches("<td>aws-access-key</td>").count(),
+        1,
+        "{security}"
+    );
+
+    // The posture page lists the upload with the function each finding matched.
+    let posture = &dom["posture"];
+    assert!(posture.contains("id=\"upload-button\""), "{posture}");
+    assert!(
+        posture.contains("href=\"#/function/auth-service\""),
+        "{posture}"
+    );
+
+    // The alert rule form with its preview button.
+    let alerts = &dom["alerts"];
+    assert!(
+        alerts.contains("id=\"rule-form\"") && alerts.contains("id=\"preview-rule\""),
+        "{alerts}"
+    );
+
+    // The function list: sorted by failure rate, filtered by the URL's `q`.
+    let overview = &dom["overview-sorted"];
+    assert!(overview.contains("Failure rate ▾"), "{overview}");
+    assert!(overview.contains("value=\"a\""), "{overview}");
 }

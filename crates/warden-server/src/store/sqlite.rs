@@ -15,32 +15,97 @@ use sha2::{Digest, Sha256};
 use warden_logs::time::format_millis;
 use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, SecurityEvent, Sketch};
 
+use super::sketch_fold::SketchFold;
 use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
+use crate::clock::now_ms;
 
-/// Numbered migrations, applied in order; a database records the last one applied.
 /// Buckets one series may have at most.
 const MAX_SERIES_BUCKETS: i64 = 100_000;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/0001_init.sql")),
+/// Work a migration does in Rust after its SQL, inside the same transaction.
+type MigrationStep = fn(&Connection) -> rusqlite::Result<()>;
+
+/// Numbered migrations, applied in order; a database records the last one applied.
+const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
+    (1, include_str!("../../migrations/0001_init.sql"), None),
     (
         2,
         include_str!("../../migrations/0002_drop_line_request_index.sql"),
+        None,
     ),
     (
         3,
         include_str!("../../migrations/0003_invocation_identity.sql"),
+        None,
     ),
+    (
+        4,
+        include_str!("../../migrations/0004_rollups_day.sql"),
+        Some(backfill_day_rollups),
+    ),
+    (
+        5,
+        include_str!("../../migrations/0005_line_search.sql"),
+        None,
+    ),
+    (6, include_str!("../../migrations/0006_findings.sql"), None),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Rollup tiers, coarsest first: a window reads whole days from the day table, whole hours
+/// at its edges from the hour table and the ragged minutes from the minute table.
+const TIERS: [(&str, i64); 3] = [
+    ("rollups_day", DAY_MS),
+    ("rollups_hour", HOUR_MS),
+    ("rollups_minute", MINUTE_MS),
+];
 const MAX_READERS: usize = 8;
 
 pub struct SqliteStore {
     path: Option<std::path::PathBuf>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    sealed: SealedFolds,
+}
+
+/// Folds of rollup ranges that lie wholly before the sealed horizon (the hour before the
+/// current one, by the server's clock), kept between requests: live ingest only writes
+/// into recent buckets, so a 30-day window re-reads only its last hours and minutes.
+/// Any write that touches a bucket older than the horizon, and every retention pass, bumps
+/// `generation` after it commits, which retires every kept fold.
+#[derive(Default)]
+struct SealedFolds {
+    generation: std::sync::atomic::AtomicU64,
+    folds: Mutex<HashMap<RangeKey, (u64, std::sync::Arc<KeptFold>)>>,
+    /// Sparkline rows of sealed ranges.
+    counts: Mutex<HashMap<RangeKey, (u64, KeptCounts)>>,
+}
+
+/// A function's rows `[first, end)` of a rollup table.
+type RangeKey = (String, &'static str, i64, i64);
+/// (bucket, invocations, failures)
+type BucketCounts = (i64, u64, u64);
+type KeptCounts = std::sync::Arc<[BucketCounts]>;
+
+const MAX_SEALED_FOLDS: usize = 50_000;
+
+/// Buckets ending at or before this time are sealed.
+fn sealed_horizon(now_ms: i64) -> i64 {
+    (now_ms.div_euclid(HOUR_MS) - 1) * HOUR_MS
+}
+
+impl SealedFolds {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn retire_all(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -132,6 +197,7 @@ impl SqliteStore {
             path: Some(path),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            sealed: SealedFolds::default(),
         })
     }
 
@@ -143,6 +209,7 @@ impl SqliteStore {
             path: None,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            sealed: SealedFolds::default(),
         })
     }
 
@@ -195,6 +262,9 @@ fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
         connection.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     } else {
         connection.pragma_update(None, "cache_size", -32_000)?;
+        // Readers map the file instead of copying pages through read(2): window queries
+        // touch thousands of rollup pages per request.
+        connection.pragma_update(None, "mmap_size", 256i64 << 20)?;
     }
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
@@ -202,13 +272,16 @@ fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
 
 fn migrate(connection: &Connection) -> StoreResult<()> {
     let current: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for &(version, sql) in MIGRATIONS {
+    for &(version, sql, step) in MIGRATIONS {
         if version <= current {
             continue;
         }
         let apply = || -> rusqlite::Result<()> {
             connection.execute_batch("BEGIN IMMEDIATE")?;
             connection.execute_batch(sql)?;
+            if let Some(step) = step {
+                step(connection)?;
+            }
             connection.pragma_update(None, "user_version", version)?;
             connection.execute_batch("COMMIT")
         };
@@ -247,17 +320,41 @@ fn digest(parts: &[&str]) -> String {
     bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+/// What a user typed as an FTS5 query: every word must occur (in any order) and a
+/// trailing `*` makes a word a prefix. Words are cut into the tokens the index holds
+/// (letters and digits: `payments.js` is `payments` and `js`) and each is quoted, so FTS5
+/// operators and punctuation in the input are literal. `None` when there is no token.
+pub fn fts_query(text: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    for word in text.split_whitespace() {
+        let (word, prefix) = match word.strip_suffix('*') {
+            Some(stem) => (stem, true),
+            None => (word, false),
+        };
+        let tokens: Vec<&str> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        for (n, token) in tokens.iter().enumerate() {
+            let last = n + 1 == tokens.len();
+            terms.push(if prefix && last {
+                format!("\"{token}\"*")
+            } else {
+                format!("\"{token}\"")
+            });
         }
-        out.push(c);
     }
-    out.push('%');
-    out
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
+/// INIT_*, RESTORE_*, extension bookkeeping and their JSON `platform.*` twins) are
+/// structure, already in the invocation, and would dominate every search.
+fn searchable(message: &str) -> bool {
+    if message.starts_with('{') {
+        return !message.contains("\"platform.");
+    }
+    warden_logs::platform::parse_platform_text(message).is_none()
 }
 
 /// Where an invocation falls on the time axis: its end, else its start, else arrival.
@@ -347,6 +444,198 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
             durations: decode_sketch(&sketch),
         },
     ))
+}
+
+/// Folds one rollup row (selected with [`ROLLUP_COLUMNS`]) into `into` without building a
+/// row struct or decoding the sketch separately: a 30-day window over 200 functions folds
+/// tens of thousands of rows per request.
+fn fold_row(row: &Row<'_>, fold: &mut RollupFold) -> rusqlite::Result<()> {
+    let into = &mut fold.rollup;
+    if into.log_group.is_empty() {
+        into.log_group = row.get(2)?;
+    }
+    let count =
+        |index: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(index)?.max(0) as u64) };
+    into.invocations += count(3)?;
+    into.error += count(4)?;
+    into.timeout += count(5)?;
+    into.out_of_memory += count(6)?;
+    into.init_error += count(7)?;
+    into.crash += count(8)?;
+    into.cold_starts += count(9)?;
+    into.snapstart_restores += count(10)?;
+    into.incomplete += count(11)?;
+    into.billed_ms += count(12)?;
+    into.cost_usd += row.get::<_, f64>(13)?;
+    into.max_memory_used_mb = max_opt(into.max_memory_used_mb, row.get(14)?);
+    into.memory_size_mb = max_opt(into.memory_size_mb, row.get(15)?);
+    if let Some(max) = row.get::<_, Option<f64>>(16)? {
+        into.duration_max_ms = Some(into.duration_max_ms.map_or(max, |m| m.max(max)));
+    }
+    if let rusqlite::types::ValueRef::Blob(bytes) = row.get_ref(17)? {
+        // A sketch that does not decode counts nothing, as in `decode_sketch`; blobs of
+        // the server's older format (even length) go through `decode_sketch`.
+        if bytes.len() % 2 == 1 {
+            let _ = fold.sketch.add_encoded(bytes);
+        } else {
+            fold.sketch.add_sketch(&decode_sketch(bytes));
+        }
+    }
+    Ok(())
+}
+
+/// A rollup being folded from rows, its sketch kept dense until [`RollupFold::finish`].
+#[derive(Default)]
+struct RollupFold {
+    rollup: FunctionRollup,
+    sketch: SketchFold,
+}
+
+impl RollupFold {
+    fn new(function: &str) -> RollupFold {
+        RollupFold {
+            rollup: FunctionRollup {
+                function: function.to_owned(),
+                ..FunctionRollup::default()
+            },
+            sketch: SketchFold::default(),
+        }
+    }
+
+    fn finish(self) -> FunctionRollup {
+        FunctionRollup {
+            durations: self.sketch.finish(),
+            ..self.rollup
+        }
+    }
+
+    /// Adds a kept fold of a sealed range.
+    fn add(&mut self, kept: &KeptFold) {
+        if kept.counters.invocations == 0 {
+            return;
+        }
+        self.rollup.merge(&kept.counters);
+        let _ = self.sketch.add_encoded(&kept.sketch);
+    }
+}
+
+/// A sealed range's fold as kept: its counters (no sketch) and its sketch encoded, so
+/// adding it allocates nothing.
+struct KeptFold {
+    counters: FunctionRollup,
+    sketch: Vec<u8>,
+}
+
+impl KeptFold {
+    fn new(rollup: FunctionRollup) -> KeptFold {
+        let sketch = rollup.durations.encode();
+        KeptFold {
+            counters: FunctionRollup {
+                durations: Sketch::default(),
+                ..rollup
+            },
+            sketch,
+        }
+    }
+}
+
+/// Migration 4: the day tier starts as the fold of the hour rows already stored.
+fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
+    let mut days: HashMap<(String, i64), RollupFold> = HashMap::new();
+    {
+        let mut statement =
+            connection.prepare(&format!("SELECT {ROLLUP_COLUMNS} FROM rollups_hour"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let function: String = row.get(0)?;
+            let hour: i64 = row.get(1)?;
+            let entry = days
+                .entry((function.clone(), (hour * HOUR_MS).div_euclid(DAY_MS)))
+                .or_insert_with(|| RollupFold::new(&function));
+            fold_row(row, entry)?;
+        }
+    }
+    let mut insert = connection.prepare(&format!(
+        "INSERT OR REPLACE INTO rollups_day ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ))?;
+    for ((function, day), fold) in days {
+        insert.execute(rusqlite::params_from_iter(rollup_params(
+            &function,
+            day,
+            &fold.finish(),
+        )))?;
+    }
+    Ok(())
+}
+
+fn rollup_params(
+    function: &str,
+    bucket: i64,
+    rollup: &FunctionRollup,
+) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let int = |n: u64| Value::Integer(n.min(i64::MAX as u64) as i64);
+    let opt_int = |n: Option<u32>| n.map_or(Value::Null, |n| Value::Integer(i64::from(n)));
+    vec![
+        Value::Text(function.to_owned()),
+        Value::Integer(bucket),
+        Value::Text(rollup.log_group.clone()),
+        int(rollup.invocations),
+        int(rollup.error),
+        int(rollup.timeout),
+        int(rollup.out_of_memory),
+        int(rollup.init_error),
+        int(rollup.crash),
+        int(rollup.cold_starts),
+        int(rollup.snapstart_restores),
+        int(rollup.incomplete),
+        int(rollup.billed_ms),
+        Value::Real(rollup.cost_usd),
+        opt_int(rollup.max_memory_used_mb),
+        opt_int(rollup.memory_size_mb),
+        rollup.duration_max_ms.map_or(Value::Null, Value::Real),
+        Value::Blob(rollup.durations.encode()),
+    ]
+}
+
+/// The coarsest tier whose buckets divide a series step.
+fn series_tier(step_ms: i64) -> (&'static str, i64) {
+    TIERS
+        .into_iter()
+        .find(|&(_, width)| step_ms % width == 0)
+        .unwrap_or(TIERS[TIERS.len() - 1])
+}
+
+/// The bucket ranges, per tier, that cover the minutes `[from_minute, to_minute)` exactly,
+/// using the coarsest tier wherever whole buckets fit: `(table, bucket ms, first, end)`.
+fn cover(from_minute: i64, to_minute: i64) -> Vec<(&'static str, i64, i64, i64)> {
+    fn split(tier: usize, from_ms: i64, to_ms: i64, out: &mut Vec<(&'static str, i64, i64, i64)>) {
+        if from_ms >= to_ms {
+            return;
+        }
+        let (table, width) = TIERS[tier];
+        if tier == TIERS.len() - 1 {
+            out.push((table, width, from_ms / width, to_ms / width));
+            return;
+        }
+        let first = from_ms.div_euclid(width) + i64::from(from_ms.rem_euclid(width) != 0);
+        let end = to_ms.div_euclid(width);
+        if first < end {
+            out.push((table, width, first, end));
+            split(tier + 1, from_ms, first * width, out);
+            split(tier + 1, end * width, to_ms, out);
+        } else {
+            split(tier + 1, from_ms, to_ms, out);
+        }
+    }
+    let mut out = Vec::new();
+    split(
+        0,
+        from_minute.saturating_mul(MINUTE_MS),
+        to_minute.saturating_mul(MINUTE_MS),
+        &mut out,
+    );
+    out
 }
 
 fn upsert_rollups(
@@ -448,15 +737,21 @@ fn insert_invocation(
 struct RollupChanges {
     minutes: HashMap<(String, i64), FunctionRollup>,
     hours: HashMap<(String, i64), FunctionRollup>,
+    days: HashMap<(String, i64), FunctionRollup>,
     minute_retractions: HashMap<(String, i64), FunctionRollup>,
     hour_retractions: HashMap<(String, i64), FunctionRollup>,
+    day_retractions: HashMap<(String, i64), FunctionRollup>,
+    /// The oldest time a change touches (for the sealed folds).
+    oldest: Option<i64>,
 }
 
 impl RollupChanges {
     fn add(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
         for (added, bucket) in [
             (&mut self.minutes, at.div_euclid(MINUTE_MS)),
             (&mut self.hours, at.div_euclid(HOUR_MS)),
+            (&mut self.days, at.div_euclid(DAY_MS)),
         ] {
             added
                 .entry((function.to_owned(), bucket))
@@ -466,9 +761,11 @@ impl RollupChanges {
     }
 
     fn retract(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
+        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
         for (retracted, bucket) in [
             (&mut self.minute_retractions, at.div_euclid(MINUTE_MS)),
             (&mut self.hour_retractions, at.div_euclid(HOUR_MS)),
+            (&mut self.day_retractions, at.div_euclid(DAY_MS)),
         ] {
             retracted
                 .entry((function.to_owned(), bucket))
@@ -477,9 +774,12 @@ impl RollupChanges {
         }
     }
 
-    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    /// Writes the changes; returns the oldest time they touch.
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
         upsert_rollups(tx, "rollups_minute", self.minutes, &self.minute_retractions)?;
-        upsert_rollups(tx, "rollups_hour", self.hours, &self.hour_retractions)
+        upsert_rollups(tx, "rollups_hour", self.hours, &self.hour_retractions)?;
+        upsert_rollups(tx, "rollups_day", self.days, &self.day_retractions)?;
+        Ok(self.oldest)
     }
 }
 
@@ -728,6 +1028,53 @@ fn insert_security(
         == 1)
 }
 
+/// The `WHERE` clauses of a security event query.
+fn security_filter(
+    query: &SecurityQuery,
+    sql: &mut String,
+    values: &mut Vec<rusqlite::types::Value>,
+) {
+    if let Some(function) = &query.function {
+        bind(sql, values, " AND function = ?", function.clone().into());
+    }
+    if let Some(risk) = &query.risk {
+        bind(sql, values, " AND risk = ?", risk.clone().into());
+    }
+    if let Some(window) = query.window {
+        bind(sql, values, " AND ts >= ?", window.from_ms.into());
+        bind(sql, values, " AND ts < ?", window.to_ms.into());
+    }
+    if let Some(after) = query.received_after_ms {
+        bind(sql, values, " AND received_at > ?", after.into());
+    }
+}
+
+fn security_record(row: &Row<'_>) -> rusqlite::Result<SecurityEventRecord> {
+    Ok(SecurityEventRecord {
+        id: row.get(0)?,
+        risk: row.get(1)?,
+        kind: row.get(2)?,
+        function: row.get(3)?,
+        request_id: row.get(4)?,
+        timestamp: time(row.get(5)?),
+        detail: row.get(6)?,
+    })
+}
+
+/// A row of `id, request_id, ts, error_type, message, stack, unhandled`.
+fn occurrence_record(row: &Row<'_>) -> rusqlite::Result<OccurrenceRecord> {
+    let stack: String = row.get(5)?;
+    Ok(OccurrenceRecord {
+        id: row.get(0)?,
+        request_id: row.get(1)?,
+        timestamp: time(row.get(2)?),
+        error_type: row.get(3)?,
+        message: row.get(4)?,
+        stack: serde_json::from_str(&stack).unwrap_or_default(),
+        unhandled: row.get(6)?,
+    })
+}
+
 fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
     let frames: String = row.get(9)?;
     let stack: String = row.get(10)?;
@@ -747,6 +1094,7 @@ fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
         status: GroupStatus::parse(&status).unwrap_or(GroupStatus::Open),
         resolved_at: time(row.get(12)?),
         regressions: row.get::<_, i64>(13)? as u64,
+        in_window: None,
     })
 }
 
@@ -794,105 +1142,102 @@ const ALERT_COLUMNS: &str =
     "id, spec, state, last_value, last_notified_at, cursor_at, created_at, updated_at";
 
 impl SqliteStore {
-    fn rollup_rows(
-        &self,
-        connection: &Connection,
-        table: &str,
-        from: i64,
-        to: i64,
-        function: Option<&str>,
-        out: &mut Vec<(i64, FunctionRollup)>,
-    ) -> rusqlite::Result<()> {
-        if from >= to {
-            return Ok(());
-        }
-        match function {
-            Some(function) => {
-                let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
-                for row in statement.query_map(params![function, from, to], read_rollup)? {
-                    out.push(row?);
-                }
-            }
-            None => {
-                // Scanning by bucket across functions: the primary key leads with the
-                // function, so walk the distinct functions and range-scan each. The
-                // functions are found by a skip-scan of the hourly table (one index seek
-                // per function, not a scan of every row).
-                let functions: Vec<String> = connection
-                    .prepare_cached(
-                        "WITH RECURSIVE f(name) AS (SELECT MIN(function) FROM rollups_hour
-                           UNION ALL SELECT (SELECT MIN(function) FROM rollups_hour WHERE function > name) FROM f WHERE name IS NOT NULL)
-                         SELECT name FROM f WHERE name IS NOT NULL",
-                    )?
-                    .query_map([], |row| row.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for function in functions {
-                    self.rollup_rows(connection, table, from, to, Some(&function), out)?;
-                }
-            }
-        }
-        Ok(())
+    /// Every function with rollups: a skip-scan of the hourly table's key (one index seek
+    /// per function, not a scan of every row).
+    fn rollup_functions(connection: &Connection) -> rusqlite::Result<Vec<String>> {
+        connection
+            .prepare_cached(
+                "WITH RECURSIVE f(name) AS (SELECT MIN(function) FROM rollups_hour
+                   UNION ALL SELECT (SELECT MIN(function) FROM rollups_hour WHERE function > name) FROM f WHERE name IS NOT NULL)
+                 SELECT name FROM f WHERE name IS NOT NULL",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect()
     }
 
-    /// Rollup rows covering a window, as (bucket start ms, rollup): whole hours from the
-    /// hourly table, the ragged edges from the minute table.
-    fn window_rows(
+    /// Folds a window's rollups per function, reading the coarsest exact tier for each part
+    /// of the window (see [`cover`]): at most about 30 day rows, 46 hour rows and 118 minute
+    /// rows per function whatever the window's length. Minutes are the finest grain: a
+    /// window's ragged ends count whole minutes.
+    fn fold_window(
         &self,
         connection: &Connection,
         window: Window,
         function: Option<&str>,
-    ) -> rusqlite::Result<Vec<(i64, FunctionRollup)>> {
+    ) -> rusqlite::Result<BTreeMap<String, FunctionRollup>> {
         let from_minute = window.from_ms.div_euclid(MINUTE_MS);
         let to_minute =
             window.to_ms.div_euclid(MINUTE_MS) + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
-        let first_hour = (from_minute + 59).div_euclid(60);
-        let end_hour = to_minute.div_euclid(60);
-        let mut rows = Vec::new();
-        let mut minute_rows = Vec::new();
-        if first_hour < end_hour {
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                from_minute,
-                first_hour * 60,
-                function,
-                &mut minute_rows,
-            )?;
-            self.rollup_rows(
-                connection,
-                "rollups_hour",
-                first_hour,
-                end_hour,
-                function,
-                &mut rows,
-            )?;
-            for row in &mut rows {
-                row.0 *= HOUR_MS;
+        // Each range splits at the sealed horizon: the part before it may come from (and
+        // goes to) the kept folds, the part after is read every time. The generation is
+        // read before the snapshot starts, so a fold is never kept under a newer one than
+        // the data it was read from.
+        let generation = self.sealed.generation();
+        let horizon = sealed_horizon(now_ms());
+        let mut sealed = Vec::new();
+        let mut live = Vec::new();
+        for (table, width, first, end) in cover(from_minute, to_minute) {
+            let cut = horizon.div_euclid(width).clamp(first, end);
+            if first < cut {
+                sealed.push((table, first, cut));
             }
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                end_hour * 60,
-                to_minute,
-                function,
-                &mut minute_rows,
-            )?;
-        } else {
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                from_minute,
-                to_minute,
-                function,
-                &mut minute_rows,
-            )?;
+            if cut < end {
+                live.push((table, cut, end));
+            }
         }
-        rows.extend(
-            minute_rows
-                .into_iter()
-                .map(|(bucket, rollup)| (bucket * MINUTE_MS, rollup)),
-        );
-        Ok(rows)
+        // One read transaction for the whole fold: a consistent snapshot across the tiers,
+        // and one lock instead of one per statement.
+        let _snapshot = connection.unchecked_transaction()?;
+        let functions = match function {
+            Some(function) => vec![function.to_owned()],
+            None => Self::rollup_functions(connection)?,
+        };
+        let read = |fold: &mut RollupFold,
+                    function: &str,
+                    table: &str,
+                    first: i64,
+                    end: i64|
+         -> rusqlite::Result<()> {
+            let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+            let mut rows = statement.query(params![function, first, end])?;
+            while let Some(row) = rows.next()? {
+                fold_row(row, fold)?;
+            }
+            Ok(())
+        };
+        let mut out = BTreeMap::new();
+        for function in functions {
+            let mut fold = RollupFold::new(&function);
+            for &(table, first, end) in &sealed {
+                let key = (function.clone(), table, first, end);
+                let kept = lock(&self.sealed.folds)
+                    .get(&key)
+                    .filter(|(g, _)| *g == generation)
+                    .map(|(_, kept)| kept.clone());
+                let kept = match kept {
+                    Some(kept) => kept,
+                    None => {
+                        let mut part = RollupFold::new(&function);
+                        read(&mut part, &function, table, first, end)?;
+                        let kept = std::sync::Arc::new(KeptFold::new(part.finish()));
+                        let mut folds = lock(&self.sealed.folds);
+                        if folds.len() >= MAX_SEALED_FOLDS {
+                            folds.clear();
+                        }
+                        folds.insert(key, (generation, kept.clone()));
+                        kept
+                    }
+                };
+                fold.add(&kept);
+            }
+            for &(table, first, end) in &live {
+                read(&mut fold, &function, table, first, end)?;
+            }
+            if fold.rollup.invocations > 0 {
+                out.insert(function, fold.finish());
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -908,8 +1253,10 @@ impl Store for SqliteStore {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO log_lines (id, ts, received_at, log_group, log_stream, function, request_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
+            let mut index =
+                tx.prepare_cached("INSERT INTO log_lines_fts (rowid, message) VALUES (?1, ?2)")?;
             for line in &batch.lines {
-                insert.execute(params![
+                let inserted = insert.execute(params![
                     line.id,
                     line.timestamp_ms,
                     batch.received_at_ms,
@@ -918,7 +1265,10 @@ impl Store for SqliteStore {
                     line.function,
                     line.request_id,
                     line.message
-                ])?;
+                ])? == 1;
+                if inserted && searchable(&line.message) {
+                    index.execute(params![line.id, line.message])?;
+                }
             }
         }
         let mut changes = RollupChanges::default();
@@ -958,7 +1308,7 @@ impl Store for SqliteStore {
                 Emitted::Metric(_) => {}
             }
         }
-        changes.write(&tx)?;
+        let oldest_touched = changes.write(&tx)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
@@ -987,6 +1337,9 @@ impl Store for SqliteStore {
             .execute(params![key, batch.received_at_ms])?;
         }
         tx.commit()?;
+        if oldest_touched.is_some_and(|at| at < sealed_horizon(now_ms())) {
+            self.sealed.retire_all();
+        }
         Ok(summary)
     }
 
@@ -1040,18 +1393,10 @@ impl Store for SqliteStore {
 
     fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>> {
         let connection = self.reader()?;
-        let rows = self.window_rows(&connection, window, None)?;
-        let mut by_function: BTreeMap<String, FunctionRollup> = BTreeMap::new();
-        for (_, rollup) in rows {
-            let entry = by_function
-                .entry(rollup.function.clone())
-                .or_insert_with(|| FunctionRollup {
-                    function: rollup.function.clone(),
-                    ..FunctionRollup::default()
-                });
-            entry.merge(&rollup);
-        }
-        Ok(by_function.into_values().collect())
+        Ok(self
+            .fold_window(&connection, window, None)?
+            .into_values()
+            .collect())
     }
 
     fn series(
@@ -1073,57 +1418,97 @@ impl Store for SqliteStore {
             )));
         }
         let connection = self.reader()?;
-        let mut rows = Vec::new();
-        if step_ms % HOUR_MS == 0 {
-            let from = window.from_ms.div_euclid(HOUR_MS);
-            let to =
-                window.to_ms.div_euclid(HOUR_MS) + i64::from(window.to_ms.rem_euclid(HOUR_MS) != 0);
-            self.rollup_rows(
-                &connection,
-                "rollups_hour",
-                from,
-                to,
-                Some(function),
-                &mut rows,
-            )?;
-            rows.iter_mut().for_each(|row| row.0 *= HOUR_MS);
-        } else {
-            let from = window.from_ms.div_euclid(MINUTE_MS);
-            let to = window.to_ms.div_euclid(MINUTE_MS)
-                + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
-            self.rollup_rows(
-                &connection,
-                "rollups_minute",
-                from,
-                to,
-                Some(function),
-                &mut rows,
-            )?;
-            rows.iter_mut().for_each(|row| row.0 *= MINUTE_MS);
-        }
+        let (table, width) = series_tier(step_ms);
+        let from = window.from_ms.div_euclid(width);
+        let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
-        let mut buckets: BTreeMap<i64, FunctionRollup> = BTreeMap::new();
+        let mut buckets: BTreeMap<i64, RollupFold> = BTreeMap::new();
         let mut start = origin;
         while start < window.to_ms {
-            buckets.insert(
-                start,
-                FunctionRollup {
-                    function: function.to_owned(),
-                    ..FunctionRollup::default()
-                },
-            );
+            buckets.insert(start, RollupFold::new(function));
             start += step_ms;
         }
-        for (at, rollup) in rows {
-            let bucket = at.div_euclid(step_ms) * step_ms;
-            if let Some(entry) = buckets.get_mut(&bucket) {
-                entry.merge(&rollup);
+        let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+        let mut rows = statement.query(params![function, from, to])?;
+        while let Some(row) = rows.next()? {
+            let at = row.get::<_, i64>(1)? * width;
+            if let Some(entry) = buckets.get_mut(&(at.div_euclid(step_ms) * step_ms)) {
+                fold_row(row, entry)?;
             }
         }
         Ok(buckets
             .into_iter()
-            .map(|(start_ms, rollup)| SeriesBucket { start_ms, rollup })
+            .map(|(start_ms, fold)| SeriesBucket {
+                start_ms,
+                rollup: fold.finish(),
+            })
             .collect())
+    }
+
+    fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>> {
+        let connection = self.reader()?;
+        let (table, width) = series_tier(step_ms);
+        let from = window.from_ms.div_euclid(width);
+        let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        // As in `fold_window`: rows before the sealed horizon are kept between requests.
+        let generation = self.sealed.generation();
+        let cut = sealed_horizon(now_ms()).div_euclid(width).clamp(from, to);
+        let mut out = Vec::new();
+        let _snapshot = connection.unchecked_transaction()?;
+        // Counts only (no sketches): a few integers per row.
+        let mut statement = connection.prepare_cached(&format!("SELECT bucket, invocations, error + timeout + out_of_memory + init_error + crash FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+        let mut read =
+            |function: &str, first: i64, end: i64| -> rusqlite::Result<Vec<BucketCounts>> {
+                let mut rows = statement.query(params![function, first, end])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?.max(0) as u64,
+                        row.get::<_, i64>(2)?.max(0) as u64,
+                    ));
+                }
+                Ok(out)
+            };
+        for function in Self::rollup_functions(&connection)? {
+            let key = (function.clone(), table, from, cut);
+            let kept = lock(&self.sealed.counts)
+                .get(&key)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, rows)| rows.clone());
+            let sealed_rows = match kept {
+                Some(rows) => rows,
+                None => {
+                    let rows: std::sync::Arc<[BucketCounts]> = read(&function, from, cut)?.into();
+                    let mut counts = lock(&self.sealed.counts);
+                    if counts.len() >= MAX_SEALED_FOLDS {
+                        counts.clear();
+                    }
+                    counts.insert(key, (generation, rows.clone()));
+                    rows
+                }
+            };
+            let live_rows = read(&function, cut, to)?;
+            let mut line = Sparkline {
+                function,
+                invocations: vec![0; points],
+                failures: vec![0; points],
+            };
+            for &(bucket, invocations, failures) in sealed_rows.iter().chain(&live_rows) {
+                let Ok(index) = usize::try_from((bucket * width - origin).div_euclid(step_ms))
+                else {
+                    continue;
+                };
+                if index < points {
+                    line.invocations[index] += invocations;
+                    line.failures[index] += failures;
+                }
+            }
+            out.push(line);
+        }
+        Ok(out)
     }
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
@@ -1173,7 +1558,10 @@ impl Store for SqliteStore {
             bind(&mut sql, &mut values, " AND ts < ?", to.into());
         }
         if let Some(text) = &query.text {
-            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines WHERE request_id IS NOT NULL AND message LIKE ? ESCAPE '\\'", escape_like(text).into());
+            let Some(matching) = fts_query(text) else {
+                return Ok(Vec::new());
+            };
+            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE log_lines_fts MATCH ? AND request_id IS NOT NULL", matching.into());
             if let Some(function) = &query.function {
                 bind(
                     &mut sql,
@@ -1226,15 +1614,24 @@ impl Store for SqliteStore {
             }
         }
         let query = &query;
-        let mut sql = String::from(
-            "SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE 1 = 1",
-        );
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut sql = match &query.text {
+            // The full-text index drives: newest matches first, then the filters.
+            Some(text) => {
+                let Some(matching) = fts_query(text) else {
+                    return Ok(Vec::new());
+                };
+                let mut sql = String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE");
+                bind(&mut sql, &mut values, " log_lines_fts MATCH ?", matching.into());
+                sql
+            }
+            None => String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines l WHERE 1 = 1"),
+        };
         if let Some(function) = &query.function {
             bind(
                 &mut sql,
                 &mut values,
-                " AND function = ?",
+                " AND l.function = ?",
                 function.clone().into(),
             );
         }
@@ -1242,28 +1639,38 @@ impl Store for SqliteStore {
             bind(
                 &mut sql,
                 &mut values,
-                " AND request_id = ?",
+                " AND l.request_id = ?",
                 request_id.clone().into(),
             );
         }
         if let Some(window) = query.window {
-            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
-            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
-        }
-        if let Some(text) = &query.text {
             bind(
                 &mut sql,
                 &mut values,
-                " AND message LIKE ? ESCAPE '\\'",
-                escape_like(text).into(),
+                " AND l.ts >= ?",
+                window.from_ms.into(),
             );
+            bind(&mut sql, &mut values, " AND l.ts < ?", window.to_ms.into());
         }
-        bind(
-            &mut sql,
-            &mut values,
-            " ORDER BY id DESC LIMIT ?",
-            i64::from(query.limit).into(),
-        );
+        if let Some(outcome) = &query.outcome {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM invocations i WHERE i.request_id = l.request_id AND i.log_stream = l.log_stream AND i.log_group = l.log_group");
+            if outcome == "failure" {
+                sql.push_str(" AND i.outcome <> 'success')");
+            } else {
+                bind(
+                    &mut sql,
+                    &mut values,
+                    " AND i.outcome = ?)",
+                    outcome.clone().into(),
+                );
+            }
+        }
+        let order = if query.text.is_some() {
+            " ORDER BY f.rowid DESC LIMIT ?"
+        } else {
+            " ORDER BY l.id DESC LIMIT ?"
+        };
+        bind(&mut sql, &mut values, order, i64::from(query.limit).into());
         let mut statement = connection.prepare(&sql)?;
         let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
             Ok(LineRecord {
@@ -1298,29 +1705,57 @@ impl Store for SqliteStore {
                 status.as_str().to_owned().into(),
             );
         }
-        if let Some(window) = query.window {
+        let Some(window) = query.window else {
             bind(
                 &mut sql,
                 &mut values,
-                " AND last_seen >= ?",
-                window.from_ms.into(),
+                " ORDER BY count DESC, fingerprint LIMIT ?",
+                i64::from(query.limit).into(),
             );
-            bind(
-                &mut sql,
-                &mut values,
-                " AND first_seen < ?",
-                window.to_ms.into(),
-            );
-        }
+            let mut statement = connection.prepare(&sql)?;
+            let rows =
+                statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
+            return Ok(rows.collect::<rusqlite::Result<_>>()?);
+        };
+        // With a window, a group counts what happened inside it: groups with occurrences
+        // there, most frequent there first.
         bind(
             &mut sql,
             &mut values,
-            " ORDER BY count DESC, fingerprint LIMIT ?",
-            i64::from(query.limit).into(),
+            " AND last_seen >= ?",
+            window.from_ms.into(),
+        );
+        bind(
+            &mut sql,
+            &mut values,
+            " AND first_seen < ?",
+            window.to_ms.into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let candidates: Vec<ErrorGroupRecord> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), group_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut count = connection.prepare_cached(
+            "SELECT COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3",
+        )?;
+        let mut groups = Vec::new();
+        for mut group in candidates {
+            let n: i64 = count.query_row(
+                params![group.fingerprint, window.from_ms, window.to_ms],
+                |row| row.get(0),
+            )?;
+            if n > 0 {
+                group.in_window = Some(n as u64);
+                groups.push(group);
+            }
+        }
+        groups.sort_by(|a, b| {
+            b.in_window
+                .cmp(&a.in_window)
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        });
+        groups.truncate(query.limit as usize);
+        Ok(groups)
     }
 
     fn error_group(
@@ -1342,18 +1777,7 @@ impl Store for SqliteStore {
             "SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let occurrences = statement
-            .query_map(params![fingerprint, occurrences], |row| {
-                let stack: String = row.get(5)?;
-                Ok(OccurrenceRecord {
-                    id: row.get(0)?,
-                    request_id: row.get(1)?,
-                    timestamp: time(row.get(2)?),
-                    error_type: row.get(3)?,
-                    message: row.get(4)?,
-                    stack: serde_json::from_str(&stack).unwrap_or_default(),
-                    unhandled: row.get(6)?,
-                })
-            })?
+            .query_map(params![fingerprint, occurrences], occurrence_record)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Some(ErrorGroupDetail { group, occurrences }))
     }
@@ -1384,24 +1808,7 @@ impl Store for SqliteStore {
         let connection = self.reader()?;
         let mut sql = String::from("SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(function) = &query.function {
-            bind(
-                &mut sql,
-                &mut values,
-                " AND function = ?",
-                function.clone().into(),
-            );
-        }
-        if let Some(risk) = &query.risk {
-            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
-        }
-        if let Some(window) = query.window {
-            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
-            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
-        }
-        if let Some(after) = query.received_after_ms {
-            bind(&mut sql, &mut values, " AND received_at > ?", after.into());
-        }
+        security_filter(query, &mut sql, &mut values);
         bind(
             &mut sql,
             &mut values,
@@ -1409,18 +1816,196 @@ impl Store for SqliteStore {
             i64::from(query.limit).into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
-            Ok(SecurityEventRecord {
-                id: row.get(0)?,
-                risk: row.get(1)?,
-                kind: row.get(2)?,
-                function: row.get(3)?,
-                request_id: row.get(4)?,
-                timestamp: time(row.get(5)?),
-                detail: row.get(6)?,
+        let rows =
+            statement.query_map(rusqlite::params_from_iter(values.iter()), security_record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn replace_findings(
+        &self,
+        stack: &str,
+        findings: &[FindingRecord],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut connection = lock(&self.writer);
+        let tx = connection.transaction()?;
+        tx.execute("DELETE FROM findings WHERE stack = ?1", params![stack])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO findings (stack, rule_id, name, severity, risk, message, file, line, resource, resource_type, mapped_function, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?;
+            for f in findings {
+                insert.execute(params![
+                    stack,
+                    f.rule_id,
+                    f.name,
+                    f.severity,
+                    f.risk,
+                    f.message,
+                    f.file,
+                    f.line,
+                    f.resource,
+                    f.resource_type,
+                    f.mapped_function,
+                    now_ms
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn findings(&self, stack: Option<&str>) -> StoreResult<Vec<FindingRecord>> {
+        let connection = self.reader()?;
+        let mut statement = connection.prepare_cached("SELECT stack, rule_id, name, severity, risk, message, file, line, resource, resource_type, mapped_function, uploaded_at FROM findings WHERE ?1 IS NULL OR stack = ?1 ORDER BY id")?;
+        let rows = statement.query_map(params![stack], |row| {
+            Ok(FindingRecord {
+                stack: row.get(0)?,
+                rule_id: row.get(1)?,
+                name: row.get(2)?,
+                severity: row.get(3)?,
+                risk: row.get(4)?,
+                message: row.get(5)?,
+                file: row.get(6)?,
+                line: row.get(7)?,
+                resource: row.get(8)?,
+                resource_type: row.get(9)?,
+                mapped_function: row.get(10)?,
+                uploaded_at: time(row.get(11)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>> {
+        let connection = self.reader()?;
+        let mut sql = String::from("SELECT kind, function, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        security_filter(query, &mut sql, &mut values);
+        bind(
+            &mut sql,
+            &mut values,
+            " GROUP BY kind, function ORDER BY COUNT(*) DESC, kind, function LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        // (kind, function, count, first seen, last seen, latest event id)
+        type GroupRow = (String, String, i64, Option<i64>, Option<i64>, i64);
+        let groups: Vec<GroupRow> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut sample = connection.prepare_cached(
+            "SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (kind, function, count, first, last, latest) in groups {
+            let sample = sample.query_row(params![latest], security_record)?;
+            out.push(SecurityGroup {
+                kind,
+                function,
+                risk: sample.risk.clone(),
+                count: count as u64,
+                first_seen: time(first),
+                last_seen: time(last),
+                sample,
+            });
+        }
+        Ok(out)
+    }
+
+    fn invocation(&self, id: i64, max_lines: u32) -> StoreResult<Option<InvocationDetail>> {
+        let connection = self.reader()?;
+        let Some(record) = connection
+            .prepare_cached(&format!(
+                "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE id = ?1"
+            ))?
+            .query_row(params![id], read_invocation)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let invocation = &record.invocation;
+        // Lines are found by function and time (the (function, ts) index), then narrowed to
+        // the invocation's stream and request id; a minute either side catches stragglers.
+        let at = invocation.end.or(invocation.start);
+        let from = invocation.start.or(at).map_or(i64::MIN, |t| t - MINUTE_MS);
+        let to = at.map_or(i64::MAX, |t| t + MINUTE_MS);
+        let lines = connection
+            .prepare_cached("SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE function = ?1 AND ts >= ?2 AND ts <= ?3 AND log_stream = ?4 AND request_id = ?5 ORDER BY ts, id LIMIT ?6")?
+            .query_map(
+                params![invocation.function, from, to, invocation.log_stream, invocation.request_id, max_lines],
+                |row| {
+                    Ok(LineRecord {
+                        id: row.get(0)?,
+                        timestamp: time(row.get(1)?),
+                        function: row.get(2)?,
+                        log_stream: row.get(3)?,
+                        request_id: row.get(4)?,
+                        message: row.get(5)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let error = match &invocation.error {
+            Some(error) => connection
+                .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND request_id = ?2 ORDER BY id DESC LIMIT 1")?
+                .query_row(params![error.fingerprint, invocation.request_id], occurrence_record)
+                .optional()?,
+            None => None,
+        };
+        Ok(Some(InvocationDetail {
+            invocation: record,
+            lines,
+            error,
+        }))
+    }
+
+    fn error_occurrences(
+        &self,
+        fingerprint: &str,
+        window: Window,
+        step_ms: i64,
+        limit: u32,
+    ) -> StoreResult<OccurrenceSeries> {
+        let connection = self.reader()?;
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        let mut counts = vec![0u64; points];
+        let mut total = 0;
+        {
+            let mut statement = connection.prepare_cached("SELECT (ts - ?2) / ?4, COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?3 AND ts < ?5 GROUP BY 1")?;
+            let mut rows = statement.query(params![
+                fingerprint,
+                origin,
+                window.from_ms,
+                step_ms,
+                window.to_ms
+            ])?;
+            while let Some(row) = rows.next()? {
+                let index: i64 = row.get(0)?;
+                let n = row.get::<_, i64>(1)?.max(0) as u64;
+                total += n;
+                if let Some(slot) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                    *slot += n;
+                }
+            }
+        }
+        let occurrences = connection
+            .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts DESC, id DESC LIMIT ?4")?
+            .query_map(params![fingerprint, window.from_ms, window.to_ms, limit], occurrence_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(OccurrenceSeries {
+            total,
+            counts,
+            occurrences,
+        })
     }
 
     fn alert_rules(&self) -> StoreResult<Vec<AlertRule>> {
@@ -1553,6 +2138,10 @@ impl Store for SqliteStore {
             params![cutoff.div_euclid(HOUR_MS)],
         )?;
         connection.execute(
+            "DELETE FROM rollups_day WHERE bucket < ?1",
+            params![cutoff.div_euclid(DAY_MS)],
+        )?;
+        connection.execute(
             "DELETE FROM error_occurrences WHERE ts < ?1",
             params![cutoff],
         )?;
@@ -1586,6 +2175,8 @@ impl Store for SqliteStore {
                 }
             }
         }
+        // Deleted rollups may lie in kept folds.
+        self.sealed.retire_all();
         report.size_bytes = used(&connection)?;
         Ok(report)
     }

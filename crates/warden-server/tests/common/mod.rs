@@ -50,16 +50,24 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn get_json(base: &str, path: &str, token: &str) -> serde_json::Value {
+    let (status, body) = get_status(base, path, token).await;
+    assert!((200..300).contains(&status), "GET {path}: {status} {body}");
+    body
+}
+
+/// A GET's status and JSON body (`null` when the body is not JSON).
+pub async fn get_status(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
     let response = client()
         .get(format!("{base}{path}"))
         .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert!(status.is_success(), "GET {path}: {status} {body}");
-    body
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
 }
 
 pub async fn post_lines(base: &str, events: &[OwnedLogEvent]) -> reqwest::Response {
