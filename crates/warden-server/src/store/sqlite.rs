@@ -22,6 +22,12 @@ use crate::alert_rules::{AlertRuleSpec, AlertState};
 /// Buckets one series may have at most.
 const MAX_SERIES_BUCKETS: i64 = 100_000;
 
+mod custom_metrics;
+
+use custom_metrics::{
+    first_time_metric, fold_metric, upsert_metric_minutes, MetricMinute, MetricMinuteKey,
+};
+
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (
@@ -32,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/0003_invocation_identity.sql"),
     ),
+    (7, include_str!("../../migrations/0007_custom_metrics.sql")),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -775,6 +782,9 @@ impl Store for SqliteStore {
         }
         let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         let mut hours: HashMap<(String, i64), FunctionRollup> = HashMap::new();
+        let mut metric_minutes: HashMap<MetricMinuteKey, MetricMinute> = HashMap::new();
+        // A line's metric points are numbered in the order its push emitted them.
+        let mut metric_seq: HashMap<Option<i64>, i64> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
@@ -811,11 +821,18 @@ impl Store for SqliteStore {
                 // A late line changed an invocation already stored: update its row (the
                 // rollups keep the first version).
                 Emitted::Amended(amendment) => update_invocation(&tx, &amendment.current)?,
-                // Custom metrics are not stored yet.
-                Emitted::Metric(_) => {}
+                Emitted::Metric(point) => {
+                    let seq = metric_seq.entry(*origin_line).or_insert(0);
+                    let place = origin_line.map(|line| (line, *seq));
+                    *seq += 1;
+                    if first_time_metric(&tx, place, batch.received_at_ms)? {
+                        fold_metric(&mut metric_minutes, point, batch.received_at_ms);
+                    }
+                }
             }
         }
         upsert_rollups(&tx, "rollups_minute", minutes)?;
+        upsert_metric_minutes(&tx, metric_minutes)?;
         upsert_rollups(&tx, "rollups_hour", hours)?;
         for mark in &batch.marks {
             match mark {
@@ -982,6 +999,16 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|(start_ms, rollup)| SeriesBucket { start_ms, rollup })
             .collect())
+    }
+
+    fn custom_metrics(
+        &self,
+        function: &str,
+        window: Window,
+        step_ms: i64,
+    ) -> StoreResult<(Vec<CustomMetric>, bool)> {
+        let connection = self.reader()?;
+        custom_metrics::custom_metrics(&connection, function, window, step_ms)
     }
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
@@ -1415,6 +1442,7 @@ impl Store for SqliteStore {
             params![cutoff],
         )?;
         connection.execute("DELETE FROM security_events WHERE ts < ?1", params![cutoff])?;
+        custom_metrics::apply_retention(&connection, cutoff)?;
         // Firehose retries come within hours; a day of delivery ids is plenty.
         connection.execute(
             "DELETE FROM ingest_requests WHERE received_at < ?1",
