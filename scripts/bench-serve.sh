@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Benchmarks `warden serve` with the embedded store and prints:
-#   1. sustained ingest through /ingest/firehose (gzip Firehose bodies of demo log lines),
-#      with the load generator in a second process;
-#   2. API latency (functions and series endpoints, p50/p99) with BENCH_INVOCATIONS stored
-#      invocations, seeded through the store's write path.
-# Knobs: BENCH_LINES (default 1000000), BENCH_CONCURRENCY (4), BENCH_BATCH (5000 lines per
-# request), BENCH_INVOCATIONS (default 1000000; 10000000 for the issue's figure — seeding
-# takes several minutes), BENCH_API_REQUESTS (200).
+#   1. ingest rate through /ingest/firehose (gzip Firehose bodies of demo log lines, the
+#      load generator in a second process) into a store already holding BENCH_INVOCATIONS
+#      invocations of BENCH_FUNCTIONS functions over 30 days (seeded through the store's
+#      write path, rollups included);
+#   2. while that ingest runs: API latency p50/p99 for the 24h, 7d and 30d windows of the
+#      functions, overview and series endpoints;
+#   3. after it: full-text search p99 over the stored lines;
+#   4. the server's peak RSS and the database bytes per million stored lines.
+# Knobs: BENCH_INVOCATIONS (default 1000000; 10000000 for the issue's figure, seeding takes
+# several minutes), BENCH_FUNCTIONS (200), BENCH_LINES (1000000), BENCH_API_REQUESTS (100
+# per endpoint and window), BENCH_SEARCH_REQUESTS (200), BENCH_CONCURRENCY (4),
+# BENCH_BATCH (5000 lines per request).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+INVOCATIONS=${BENCH_INVOCATIONS:-1000000}
+FUNCTIONS=${BENCH_FUNCTIONS:-200}
 LINES=${BENCH_LINES:-1000000}
+API_REQUESTS=${BENCH_API_REQUESTS:-100}
+SEARCH_REQUESTS=${BENCH_SEARCH_REQUESTS:-200}
 CONCURRENCY=${BENCH_CONCURRENCY:-4}
 BATCH=${BENCH_BATCH:-5000}
-INVOCATIONS=${BENCH_INVOCATIONS:-1000000}
-API_REQUESTS=${BENCH_API_REQUESTS:-200}
 TARGET=${CARGO_TARGET_DIR:-target}
 
 cargo build --release -q -p warden --bin warden
@@ -22,7 +29,9 @@ cargo build --release -q -p warden-server --example loadgen --example seed
 BIN="$TARGET/release"
 WORK=$(mktemp -d)
 SERVER_PID=""
+INGEST_PID=""
 cleanup() {
+  if [ -n "$INGEST_PID" ]; then kill "$INGEST_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -32,31 +41,50 @@ export WARDEN_INGEST_KEYS=bench-ingest-key-0123456789
 export WARDEN_READ_TOKENS=bench-read-token-0123456789
 export WARDEN_ADMIN_TOKENS=bench-admin-token-0123456789
 
-start_server() {
-  : > "$WORK/server.out"
-  "$BIN/warden" serve --data-dir "$1" --bind 127.0.0.1:0 --ingest-rate 100000 > "$WORK/server.out" 2> "$WORK/server.err" &
-  SERVER_PID=$!
-  for _ in $(seq 1 600); do
-    if grep -q "listening on" "$WORK/server.out"; then break; fi
-    sleep 0.1
-  done
-  URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/server.out")
-  [ -n "$URL" ] || { cat "$WORK/server.err"; echo "server did not start" >&2; exit 1; }
-}
-
-stop_server() {
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-}
-
-echo "== ingest: $LINES lines, $CONCURRENCY connections, $BATCH lines per request ($(nproc) cores)"
-start_server "$WORK/ingest"
-"$BIN/examples/loadgen" ingest "$URL" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH"
-stop_server
-
-echo "== API latency with $INVOCATIONS stored invocations"
+echo "== seeding $INVOCATIONS invocations over 30 days in $FUNCTIONS functions ($(nproc) cores)"
 SEED_START=$(date +%s)
-"$BIN/examples/seed" "$WORK/api" "$INVOCATIONS" 20
+"$BIN/examples/seed" "$WORK/data" "$INVOCATIONS" "$FUNCTIONS"
 echo "seeding took $(( $(date +%s) - SEED_START ))s"
-start_server "$WORK/api"
+SEED_BYTES=$(du -sb "$WORK/data" | cut -f1)
+
+: > "$WORK/server.out"
+"$BIN/warden" serve --data-dir "$WORK/data" --bind 127.0.0.1:0 --ingest-rate 100000 --api-rate 100000 \
+  > "$WORK/server.out" 2> "$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  if grep -q "listening on" "$WORK/server.out"; then break; fi
+  sleep 0.1
+done
+URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/server.out")
+[ -n "$URL" ] || { cat "$WORK/server.err"; echo "server did not start" >&2; exit 1; }
+
+echo "== ingest of $LINES lines ($CONCURRENCY connections, $BATCH lines per request), API measured meanwhile"
+"$BIN/examples/loadgen" ingest "$URL" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" > "$WORK/ingest.out" &
+INGEST_PID=$!
+# The API phase starts once the load generator has built its bodies and is posting.
+for _ in $(seq 1 6000); do
+  if ! kill -0 "$INGEST_PID" 2>/dev/null; then break; fi
+  LINES_NOW=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$URL/api/v1/status" | sed -n 's/.*"pipeline":{[^}]*"lines":\([0-9]*\).*/\1/p')
+  if [ "${LINES_NOW:-0}" -gt 0 ]; then break; fi
+  sleep 0.2
+done
 "$BIN/examples/loadgen" api "$URL" "$WARDEN_READ_TOKENS" "$API_REQUESTS"
-stop_server
+if kill -0 "$INGEST_PID" 2>/dev/null; then
+  echo "(API phase ended while ingest was still running)"
+else
+  echo "(warning: ingest ended before the API phase did; raise BENCH_LINES for a fully concurrent measurement)"
+fi
+wait "$INGEST_PID"; INGEST_PID=""
+cat "$WORK/ingest.out"
+
+echo "== search over the stored lines"
+"$BIN/examples/loadgen" search "$URL" "$WARDEN_READ_TOKENS" "$SEARCH_REQUESTS"
+
+STATUS=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$URL/api/v1/status")
+STORED_LINES=$(echo "$STATUS" | sed -n 's/.*"store":{[^}]*"lines":\([0-9]*\).*/\1/p')
+PEAK_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVER_PID/status")
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+DB_BYTES=$(du -sb "$WORK/data" | cut -f1)
+echo "== resources"
+echo "peak RSS of the server: $(( PEAK_KB / 1024 )) MiB"
+echo "database: $SEED_BYTES bytes after seeding, $DB_BYTES after ingest of $STORED_LINES lines: $(( (DB_BYTES - SEED_BYTES) * 1000000 / (STORED_LINES > 0 ? STORED_LINES : 1) )) bytes per million lines (lines, search index, their invocations and rollups)"

@@ -2,8 +2,9 @@
 //!
 //! `loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH]`: pre-builds gzip Firehose bodies
 //! of demo log lines, then posts them concurrently and prints lines/s.
-//! `loadgen api URL TOKEN REQUESTS`: times the functions and series endpoints and prints
-//! p50/p99 latencies.
+//! `loadgen api URL TOKEN REQUESTS`: times the functions, overview and series endpoints
+//! over 24 h, 7 d and 30 d windows and prints p50/p99 latencies.
+//! `loadgen search URL TOKEN REQUESTS`: times full-text line searches (30 d window).
 
 use std::time::{Duration, Instant};
 
@@ -12,11 +13,65 @@ use warden_server::demo;
 fn arg<T: std::str::FromStr>(args: &[String], index: usize, default: Option<T>) -> T {
     match args.get(index) {
         Some(value) => value.parse().unwrap_or_else(|_| panic!("argument {index}: cannot parse `{value}`")),
-        None => default.unwrap_or_else(|| panic!("usage: loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH] | loadgen api URL TOKEN REQUESTS")),
+        None => default.unwrap_or_else(|| panic!("usage: loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH] | loadgen api|search URL TOKEN REQUESTS")),
     }
 }
 
+/// GETs `path`, waiting out 429s (their `Retry-After`) instead of failing: the time of the
+/// answered request is what is measured. Any other non-200 answer stops the run with its
+/// status and body.
+async fn timed_get(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    path: &str,
+) -> (Duration, serde_json::Value) {
+    for _ in 0..100 {
+        let started = Instant::now();
+        let response = match client
+            .get(format!("{url}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => {
+                eprintln!("loadgen: GET {path}: {error}");
+                std::process::exit(1);
+            }
+        };
+        let status = response.status();
+        if status == 429 {
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            eprintln!("loadgen: GET {path}: 429, retrying in {wait}s");
+            tokio::time::sleep(Duration::from_secs(wait.max(1))).await;
+            continue;
+        }
+        let bytes = response.bytes().await.unwrap_or_default();
+        let took = started.elapsed();
+        if status != 200 {
+            eprintln!(
+                "loadgen: GET {path}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
+            std::process::exit(1);
+        }
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        return (took, body);
+    }
+    eprintln!("loadgen: GET {path}: still rate limited after 100 tries");
+    std::process::exit(1);
+}
+
 fn percentile(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
     let index = ((sorted.len() - 1) as f64 * q).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
 }
@@ -103,70 +158,102 @@ async fn main() {
             let seconds = started.elapsed().as_secs_f64();
             println!("ingest: {sent} lines in {seconds:.2}s = {:.0} lines/s through /ingest/firehose ({concurrency} connections, {batch} lines/request, {failed} failed requests)", sent as f64 / seconds);
         }
-        "api" => {
+        "api" | "search" => {
             let requests: usize = arg(&args, 4, None);
             let get = |path: String| {
                 let (client, url, token) = (client.clone(), url.clone(), secret.clone());
-                async move {
-                    let started = Instant::now();
-                    let response = client
-                        .get(format!("{url}{path}"))
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(response.status(), 200, "{path}");
-                    let body: serde_json::Value =
-                        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-                    (started.elapsed(), body)
-                }
+                async move { timed_get(&client, &url, &token, &path).await }
             };
-            let (_, first) = get(format!(
-                "/api/v1/functions?from={}",
-                warden_server::clock::now_ms() - 30 * 86_400_000
-            ))
-            .await;
+            let now = warden_server::clock::now_ms();
+            let windows = [
+                ("24h", 86_400_000i64),
+                ("7d", 7 * 86_400_000),
+                ("30d", 30 * 86_400_000),
+            ];
+            if mode == "search" {
+                // Common and rare words, prefixes, with and without filters, over 30 days.
+                let queries = [
+                    "text=handling",
+                    "text=declined",
+                    "text=KeyError&outcome=failure",
+                    "text=order*&function=checkout-api",
+                    "text=AccessDeniedException",
+                    "text=Cannot%20read&outcome=error",
+                    "text=sku&function=orders-worker",
+                    "text=nosuchwordanywhere",
+                ];
+                let mut times = Vec::new();
+                let mut hits = 0usize;
+                for n in 0..requests {
+                    let (took, body) = get(format!(
+                        "/api/v1/lines?{}&from={}&to={now}&limit=100",
+                        queries[n % queries.len()],
+                        now - 30 * 86_400_000
+                    ))
+                    .await;
+                    hits += body["lines"].as_array().map_or(0, Vec::len);
+                    times.push(took);
+                }
+                times.sort();
+                println!(
+                    "search ({requests} requests, {} query shapes, {hits} lines returned): p50 {:.1} ms p99 {:.1} ms",
+                    queries.len(),
+                    percentile(&times, 0.5),
+                    percentile(&times, 0.99)
+                );
+                return;
+            }
+            let (_, first) = get(format!("/api/v1/functions?from={}", now - 30 * 86_400_000)).await;
             let names: Vec<String> = first["functions"]
                 .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| f["function"].as_str().unwrap().to_owned())
-                .collect();
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|f| f["function"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
             let invocations: u64 = first["functions"]
                 .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| f["invocations"].as_u64().unwrap())
-                .sum();
-            let now = warden_server::clock::now_ms();
-            for (label, window_ms) in [("24 h", 86_400_000i64), ("7 d", 7 * 86_400_000)] {
+                .map(|list| list.iter().filter_map(|f| f["invocations"].as_u64()).sum())
+                .unwrap_or(0);
+            for (label, window_ms) in windows {
                 let mut functions = Vec::new();
+                let mut overview = Vec::new();
                 let mut series = Vec::new();
+                let from = now - window_ms;
                 for n in 0..requests {
                     functions.push(
-                        get(format!(
-                            "/api/v1/functions?from={}&to={now}",
-                            now - window_ms
-                        ))
-                        .await
-                        .0,
+                        get(format!("/api/v1/functions?from={from}&to={now}"))
+                            .await
+                            .0,
                     );
-                    let name = &names[n % names.len().max(1)];
+                    overview.push(
+                        get(format!("/api/v1/overview?from={from}&to={now}"))
+                            .await
+                            .0,
+                    );
+                    let name = names
+                        .get(n % names.len().max(1))
+                        .cloned()
+                        .unwrap_or_default();
                     series.push(
                         get(format!(
-                            "/api/v1/functions/{name}/series?from={}&to={now}",
-                            now - window_ms
+                            "/api/v1/functions/{name}/series?from={from}&to={now}"
                         ))
                         .await
                         .0,
                     );
                 }
-                functions.sort();
-                series.sort();
+                for list in [&mut functions, &mut overview, &mut series] {
+                    list.sort();
+                }
                 println!(
-                    "api ({label} window, {invocations} invocations stored, {requests} requests each): functions p50 {:.1} ms p99 {:.1} ms; series p50 {:.1} ms p99 {:.1} ms",
+                    "api {label:>3} ({invocations} invocations in {} functions, {requests} requests each): functions p50 {:.1} p99 {:.1} ms; overview p50 {:.1} p99 {:.1} ms; series p50 {:.1} p99 {:.1} ms",
+                    names.len(),
                     percentile(&functions, 0.5),
                     percentile(&functions, 0.99),
+                    percentile(&overview, 0.5),
+                    percentile(&overview, 0.99),
                     percentile(&series, 0.5),
                     percentile(&series, 0.99)
                 );

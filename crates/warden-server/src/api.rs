@@ -29,7 +29,7 @@ const MAX_POINTS: i64 = 1_500;
 const REDACTED: &str = "[redacted]";
 
 /// Runs a blocking store call off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     call: impl FnOnce(&dyn Store) -> Result<T, crate::store::StoreError> + Send + 'static,
 ) -> Result<T, AppError> {
@@ -57,8 +57,8 @@ fn parse_time(name: &str, text: &str) -> Result<i64, AppError> {
     Ok(ms)
 }
 
-/// `from`/`to`, defaulting to the last 24 hours; at most [`MAX_WINDOW_MS`] long.
-fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, AppError> {
+/// `from`/`to`, defaulting to the last 24 hours.
+pub(crate) fn window(from: Option<&str>, to: Option<&str>) -> Result<Window, AppError> {
     let to_ms = to
         .map(|t| parse_time("to", t))
         .transpose()?
@@ -111,7 +111,7 @@ fn series_step(step_seconds: Option<i64>, window: Window) -> Result<i64, AppErro
     Ok(step_ms)
 }
 
-fn limit(value: Option<u32>, default: u32) -> Result<u32, AppError> {
+pub(crate) fn limit(value: Option<u32>, default: u32) -> Result<u32, AppError> {
     match value.unwrap_or(default) {
         0 => Err(AppError::BadRequest("`limit` must be at least 1".into())),
         n if n > 1000 => Err(AppError::BadRequest("`limit` must be at most 1000".into())),
@@ -119,11 +119,28 @@ fn limit(value: Option<u32>, default: u32) -> Result<u32, AppError> {
     }
 }
 
-fn check_text(name: &str, value: &Option<String>, max: usize) -> Result<(), AppError> {
+pub(crate) fn check_text(name: &str, value: &Option<String>, max: usize) -> Result<(), AppError> {
     match value {
         Some(text) if text.is_empty() || text.len() > max => Err(AppError::BadRequest(format!(
             "`{name}` must be 1 to {max} bytes"
         ))),
+        _ => Ok(()),
+    }
+}
+
+/// `outcome`: success, failure (any class) or one failure class.
+pub(crate) fn check_outcome(outcome: &Option<String>) -> Result<(), AppError> {
+    match outcome {
+        Some(outcome)
+            if outcome != "success"
+                && outcome != "failure"
+                && !FAILURE_CLASSES.contains(&outcome.as_str()) =>
+        {
+            Err(AppError::BadRequest(format!(
+                "`outcome` must be success, failure or one of {}",
+                FAILURE_CLASSES.join(", ")
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -287,17 +304,7 @@ pub async fn invocations(
     State(state): State<AppState>,
     AppQuery(params): AppQuery<InvocationParams>,
 ) -> Result<Json<Value>, AppError> {
-    if let Some(outcome) = &params.outcome {
-        if outcome != "success"
-            && outcome != "failure"
-            && !FAILURE_CLASSES.contains(&outcome.as_str())
-        {
-            return Err(AppError::BadRequest(format!(
-                "`outcome` must be success, failure or one of {}",
-                FAILURE_CLASSES.join(", ")
-            )));
-        }
-    }
+    check_outcome(&params.outcome)?;
     check_text("function", &params.function, 256)?;
     check_text("request_id", &params.request_id, 256)?;
     check_text("text", &params.text, 512)?;
@@ -323,6 +330,8 @@ pub async fn invocations(
 pub struct LineParams {
     function: Option<String>,
     request_id: Option<String>,
+    /// Only lines of invocations that ended so: success, failure or a failure class.
+    outcome: Option<String>,
     text: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -337,12 +346,14 @@ pub async fn lines(
     check_text("function", &params.function, 256)?;
     check_text("request_id", &params.request_id, 256)?;
     check_text("text", &params.text, 512)?;
+    check_outcome(&params.outcome)?;
     let window = (params.from.is_some() || params.to.is_some())
         .then(|| window(params.from.as_deref(), params.to.as_deref()))
         .transpose()?;
     let query = LineQuery {
         function: params.function,
         request_id: params.request_id,
+        outcome: params.outcome,
         text: params.text,
         window,
         limit: limit(params.limit, 200)?,
@@ -389,7 +400,7 @@ pub async fn error_groups(
     Ok(Json(json!({ "error_groups": groups })))
 }
 
-fn check_fingerprint(fingerprint: &str) -> Result<(), AppError> {
+pub(crate) fn check_fingerprint(fingerprint: &str) -> Result<(), AppError> {
     if fingerprint.is_empty()
         || fingerprint.len() > 128
         || !fingerprint

@@ -22,6 +22,7 @@ and [`alert_rules`] at the bottom, then [`store`], [`error`] and [`auth`], [`con
 - [`demo`]: sample data for `warden demo`, tests and the load generator.
 */
 
+pub mod alert_preview;
 pub mod alert_rules;
 pub mod alerts;
 pub mod api;
@@ -31,6 +32,7 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod explore;
 pub mod ingest;
 pub mod launch;
 pub mod notify;

@@ -10,7 +10,7 @@ use axum::Router;
 
 use crate::error::json_error_body;
 use crate::state::AppState;
-use crate::{api, dashboard, ingest, openapi};
+use crate::{api, dashboard, explore, ingest, openapi};
 
 /// Security headers on every response; API answers are never cached.
 async fn headers(request: Request, next: Next) -> Response {
@@ -101,6 +101,14 @@ pub fn app(state: AppState) -> Router {
                 .delete(api::delete_rule),
         )
         .route("/api/v1/alerts/history", get(api::alert_history))
+        .route("/api/v1/alerts/preview", post(explore::alert_preview))
+        .route("/api/v1/overview", get(explore::overview))
+        .route("/api/v1/invocations/{id}", get(explore::invocation))
+        .route("/api/v1/security-groups", get(explore::security_groups))
+        .route(
+            "/api/v1/error-groups/{fingerprint}/occurrences",
+            get(explore::error_occurrences),
+        )
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .layer(DefaultBodyLimit::max(1 << 20));
     let dashboard = Router::new()

@@ -6,6 +6,7 @@
 //! error occurrences and security events by a content key, and rollups change only when an
 //! invocation is new. Replaying lines after a restart therefore never double-counts.
 
+mod sketch_fold;
 pub mod sqlite;
 
 use std::fmt;
@@ -178,6 +179,15 @@ pub struct SeriesBucket {
     pub rollup: FunctionRollup,
 }
 
+/// A function's invocations and failures per step over a window (the overview's
+/// sparklines): counts only, from the coarsest rollup tier dividing the step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sparkline {
+    pub function: String,
+    pub invocations: Vec<u64>,
+    pub failures: Vec<u64>,
+}
+
 /// Invocation search. Every field narrows; `text` matches the invocation's log lines.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct InvocationQuery {
@@ -253,6 +263,39 @@ pub struct ErrorGroupRecord {
     pub status: GroupStatus,
     pub resolved_at: Option<String>,
     pub regressions: u64,
+    /// Occurrences inside the window asked for (lists with a window only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_window: Option<u64>,
+}
+
+/// An invocation opened on its own: the record, its log lines in order, and the error it
+/// raised with its stack.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvocationDetail {
+    pub invocation: InvocationRecord,
+    pub lines: Vec<LineRecord>,
+    pub error: Option<OccurrenceRecord>,
+}
+
+/// Security events of one kind in one function over a window, with the latest as a sample.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SecurityGroup {
+    pub kind: String,
+    pub function: String,
+    /// The risk category of the kind (as in the sample).
+    pub risk: String,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub sample: SecurityEventRecord,
+}
+
+/// An error group's occurrences over a window: counts per step and the latest ones.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OccurrenceSeries {
+    pub total: u64,
+    pub counts: Vec<u64>,
+    pub occurrences: Vec<OccurrenceRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -298,6 +341,8 @@ pub struct SecurityEventRecord {
 pub struct LineQuery {
     pub function: Option<String>,
     pub request_id: Option<String>,
+    /// `success`, `failure` or a failure class: lines of invocations that ended so.
+    pub outcome: Option<String>,
     pub text: Option<String>,
     pub window: Option<Window>,
     pub limit: u32,
@@ -469,6 +514,8 @@ pub trait Store: Send + Sync + 'static {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<(Vec<CustomMetric>, bool)>;
+    /// Every function's sparkline; points start at `window.from_ms` rounded down to a step.
+    fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>>;
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>>;
     fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>>;
     fn error_groups(&self, query: &GroupQuery) -> StoreResult<Vec<ErrorGroupRecord>>;
@@ -487,6 +534,18 @@ pub trait Store: Send + Sync + 'static {
     /// Groups created after a server time (alert evaluation).
     fn error_groups_created_after(&self, after_ms: i64) -> StoreResult<Vec<ErrorGroupRecord>>;
     fn security_events(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityEventRecord>>;
+    /// Events grouped by kind and function, most frequent first (`limit` groups).
+    fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>>;
+    /// One invocation with its lines (at most `max_lines`) and error.
+    fn invocation(&self, id: i64, max_lines: u32) -> StoreResult<Option<InvocationDetail>>;
+    /// An error group's occurrences in a window, counted per `step_ms` from `window.from_ms`.
+    fn error_occurrences(
+        &self,
+        fingerprint: &str,
+        window: Window,
+        step_ms: i64,
+        limit: u32,
+    ) -> StoreResult<OccurrenceSeries>;
 
     fn alert_rules(&self) -> StoreResult<Vec<AlertRule>>;
     fn alert_rule(&self, id: i64) -> StoreResult<Option<AlertRule>>;

@@ -15,10 +15,13 @@ use sha2::{Digest, Sha256};
 use warden_logs::time::format_millis;
 use warden_logs::{Emitted, ErrorOccurrence, ErrorRef, Invocation, Outcome, SecurityEvent, Sketch};
 
+use super::sketch_fold::SketchFold;
 use super::*;
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
-/// Numbered migrations, applied in order; a database records the last one applied.
+/// Work a migration does in Rust after its SQL, inside the same transaction.
+type MigrationStep = fn(&Connection) -> rusqlite::Result<()>;
+
 /// Buckets one series may have at most.
 const MAX_SERIES_BUCKETS: i64 = 100_000;
 
@@ -28,20 +31,46 @@ use custom_metrics::{
     first_time_metric, fold_metric, upsert_metric_minutes, MetricMinute, MetricMinuteKey,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/0001_init.sql")),
+/// Numbered migrations, applied in order; a database records the last one applied.
+const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
+    (1, include_str!("../../migrations/0001_init.sql"), None),
     (
         2,
         include_str!("../../migrations/0002_drop_line_request_index.sql"),
+        None,
     ),
     (
         3,
         include_str!("../../migrations/0003_invocation_identity.sql"),
+        None,
     ),
-    (7, include_str!("../../migrations/0007_custom_metrics.sql")),
+    (
+        4,
+        include_str!("../../migrations/0004_rollups_day.sql"),
+        Some(backfill_day_rollups),
+    ),
+    (
+        5,
+        include_str!("../../migrations/0005_line_search.sql"),
+        None,
+    ),
+    (
+        7,
+        include_str!("../../migrations/0007_custom_metrics.sql"),
+        None,
+    ),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// Rollup tiers, coarsest first: a window reads whole days from the day table, whole hours
+/// at its edges from the hour table and the ragged minutes from the minute table.
+const TIERS: [(&str, i64); 3] = [
+    ("rollups_day", DAY_MS),
+    ("rollups_hour", HOUR_MS),
+    ("rollups_minute", MINUTE_MS),
+];
 const MAX_READERS: usize = 8;
 
 pub struct SqliteStore {
@@ -179,13 +208,16 @@ fn configure(connection: &Connection, writer: bool) -> StoreResult<()> {
 
 fn migrate(connection: &Connection) -> StoreResult<()> {
     let current: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for &(version, sql) in MIGRATIONS {
+    for &(version, sql, step) in MIGRATIONS {
         if version <= current {
             continue;
         }
         let apply = || -> rusqlite::Result<()> {
             connection.execute_batch("BEGIN IMMEDIATE")?;
             connection.execute_batch(sql)?;
+            if let Some(step) = step {
+                step(connection)?;
+            }
             connection.pragma_update(None, "user_version", version)?;
             connection.execute_batch("COMMIT")
         };
@@ -224,17 +256,35 @@ fn digest(parts: &[&str]) -> String {
     bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+/// What a user typed as an FTS5 query: every word must occur (in any order), a trailing
+/// `*` makes a word a prefix, and each word is quoted so FTS5 operators and punctuation
+/// (`AND`, `-`, `:`, `"`) are literal. `None` when no word has a letter or digit.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|word| {
+            let (word, prefix) = match word.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (word, false),
+            };
+            if !word.chars().any(char::is_alphanumeric) {
+                return None;
+            }
+            let quoted = format!("\"{}\"", word.replace('"', "\"\""));
+            Some(if prefix { quoted + "*" } else { quoted })
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
+/// INIT_*, RESTORE_*, extension bookkeeping and their JSON `platform.*` twins) are
+/// structure, already in the invocation, and would dominate every search.
+fn searchable(message: &str) -> bool {
+    if message.starts_with('{') {
+        return !message.contains("\"platform.");
     }
-    out.push('%');
-    out
+    warden_logs::platform::parse_platform_text(message).is_none()
 }
 
 /// Where an invocation falls on the time axis: its end, else its start, else arrival.
@@ -324,6 +374,169 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
             durations: decode_sketch(&sketch),
         },
     ))
+}
+
+/// Folds one rollup row (selected with [`ROLLUP_COLUMNS`]) into `into` without building a
+/// row struct or decoding the sketch separately: a 30-day window over 200 functions folds
+/// tens of thousands of rows per request.
+fn fold_row(row: &Row<'_>, fold: &mut RollupFold) -> rusqlite::Result<()> {
+    let into = &mut fold.rollup;
+    if into.log_group.is_empty() {
+        into.log_group = row.get(2)?;
+    }
+    let count =
+        |index: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(index)?.max(0) as u64) };
+    into.invocations += count(3)?;
+    into.error += count(4)?;
+    into.timeout += count(5)?;
+    into.out_of_memory += count(6)?;
+    into.init_error += count(7)?;
+    into.crash += count(8)?;
+    into.cold_starts += count(9)?;
+    into.snapstart_restores += count(10)?;
+    into.incomplete += count(11)?;
+    into.billed_ms += count(12)?;
+    into.cost_usd += row.get::<_, f64>(13)?;
+    into.max_memory_used_mb = max_opt(into.max_memory_used_mb, row.get(14)?);
+    into.memory_size_mb = max_opt(into.memory_size_mb, row.get(15)?);
+    if let Some(max) = row.get::<_, Option<f64>>(16)? {
+        into.duration_max_ms = Some(into.duration_max_ms.map_or(max, |m| m.max(max)));
+    }
+    if let rusqlite::types::ValueRef::Blob(bytes) = row.get_ref(17)? {
+        // A sketch that does not decode counts nothing, as in `decode_sketch`; blobs of
+        // the server's older format (even length) go through `decode_sketch`.
+        if bytes.len() % 2 == 1 {
+            let _ = fold.sketch.add_encoded(bytes);
+        } else {
+            fold.sketch.add_sketch(&decode_sketch(bytes));
+        }
+    }
+    Ok(())
+}
+
+/// A rollup being folded from rows, its sketch kept dense until [`RollupFold::finish`].
+#[derive(Default)]
+struct RollupFold {
+    rollup: FunctionRollup,
+    sketch: SketchFold,
+}
+
+impl RollupFold {
+    fn new(function: &str) -> RollupFold {
+        RollupFold {
+            rollup: FunctionRollup {
+                function: function.to_owned(),
+                ..FunctionRollup::default()
+            },
+            sketch: SketchFold::default(),
+        }
+    }
+
+    fn finish(self) -> FunctionRollup {
+        FunctionRollup {
+            durations: self.sketch.finish(),
+            ..self.rollup
+        }
+    }
+}
+
+/// Migration 4: the day tier starts as the fold of the hour rows already stored.
+fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
+    let mut days: HashMap<(String, i64), RollupFold> = HashMap::new();
+    {
+        let mut statement =
+            connection.prepare(&format!("SELECT {ROLLUP_COLUMNS} FROM rollups_hour"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let function: String = row.get(0)?;
+            let hour: i64 = row.get(1)?;
+            let entry = days
+                .entry((function.clone(), (hour * HOUR_MS).div_euclid(DAY_MS)))
+                .or_insert_with(|| RollupFold::new(&function));
+            fold_row(row, entry)?;
+        }
+    }
+    let mut insert = connection.prepare(&format!(
+        "INSERT OR REPLACE INTO rollups_day ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ))?;
+    for ((function, day), fold) in days {
+        insert.execute(rusqlite::params_from_iter(rollup_params(
+            &function,
+            day,
+            &fold.finish(),
+        )))?;
+    }
+    Ok(())
+}
+
+fn rollup_params(
+    function: &str,
+    bucket: i64,
+    rollup: &FunctionRollup,
+) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let int = |n: u64| Value::Integer(n.min(i64::MAX as u64) as i64);
+    let opt_int = |n: Option<u32>| n.map_or(Value::Null, |n| Value::Integer(i64::from(n)));
+    vec![
+        Value::Text(function.to_owned()),
+        Value::Integer(bucket),
+        Value::Text(rollup.log_group.clone()),
+        int(rollup.invocations),
+        int(rollup.error),
+        int(rollup.timeout),
+        int(rollup.out_of_memory),
+        int(rollup.init_error),
+        int(rollup.crash),
+        int(rollup.cold_starts),
+        int(rollup.snapstart_restores),
+        int(rollup.incomplete),
+        int(rollup.billed_ms),
+        Value::Real(rollup.cost_usd),
+        opt_int(rollup.max_memory_used_mb),
+        opt_int(rollup.memory_size_mb),
+        rollup.duration_max_ms.map_or(Value::Null, Value::Real),
+        Value::Blob(rollup.durations.encode()),
+    ]
+}
+
+/// The coarsest tier whose buckets divide a series step.
+fn series_tier(step_ms: i64) -> (&'static str, i64) {
+    TIERS
+        .into_iter()
+        .find(|&(_, width)| step_ms % width == 0)
+        .unwrap_or(TIERS[TIERS.len() - 1])
+}
+
+/// The bucket ranges, per tier, that cover the minutes `[from_minute, to_minute)` exactly,
+/// using the coarsest tier wherever whole buckets fit: `(table, bucket ms, first, end)`.
+fn cover(from_minute: i64, to_minute: i64) -> Vec<(&'static str, i64, i64, i64)> {
+    fn split(tier: usize, from_ms: i64, to_ms: i64, out: &mut Vec<(&'static str, i64, i64, i64)>) {
+        if from_ms >= to_ms {
+            return;
+        }
+        let (table, width) = TIERS[tier];
+        if tier == TIERS.len() - 1 {
+            out.push((table, width, from_ms / width, to_ms / width));
+            return;
+        }
+        let first = from_ms.div_euclid(width) + i64::from(from_ms.rem_euclid(width) != 0);
+        let end = to_ms.div_euclid(width);
+        if first < end {
+            out.push((table, width, first, end));
+            split(tier + 1, from_ms, first * width, out);
+            split(tier + 1, end * width, to_ms, out);
+        } else {
+            split(tier + 1, from_ms, to_ms, out);
+        }
+    }
+    let mut out = Vec::new();
+    split(
+        0,
+        from_minute.saturating_mul(MINUTE_MS),
+        to_minute.saturating_mul(MINUTE_MS),
+        &mut out,
+    );
+    out
 }
 
 fn upsert_rollups(
@@ -587,6 +800,32 @@ fn insert_security(
         == 1)
 }
 
+fn security_record(row: &Row<'_>) -> rusqlite::Result<SecurityEventRecord> {
+    Ok(SecurityEventRecord {
+        id: row.get(0)?,
+        risk: row.get(1)?,
+        kind: row.get(2)?,
+        function: row.get(3)?,
+        request_id: row.get(4)?,
+        timestamp: time(row.get(5)?),
+        detail: row.get(6)?,
+    })
+}
+
+/// A row of `id, request_id, ts, error_type, message, stack, unhandled`.
+fn occurrence_record(row: &Row<'_>) -> rusqlite::Result<OccurrenceRecord> {
+    let stack: String = row.get(5)?;
+    Ok(OccurrenceRecord {
+        id: row.get(0)?,
+        request_id: row.get(1)?,
+        timestamp: time(row.get(2)?),
+        error_type: row.get(3)?,
+        message: row.get(4)?,
+        stack: serde_json::from_str(&stack).unwrap_or_default(),
+        unhandled: row.get(6)?,
+    })
+}
+
 fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
     let frames: String = row.get(9)?;
     let stack: String = row.get(10)?;
@@ -606,6 +845,7 @@ fn group_record(row: &Row<'_>) -> rusqlite::Result<ErrorGroupRecord> {
         status: GroupStatus::parse(&status).unwrap_or(GroupStatus::Open),
         resolved_at: time(row.get(12)?),
         regressions: row.get::<_, i64>(13)? as u64,
+        in_window: None,
     })
 }
 
@@ -653,105 +893,52 @@ const ALERT_COLUMNS: &str =
     "id, spec, state, last_value, last_notified_at, cursor_at, created_at, updated_at";
 
 impl SqliteStore {
-    fn rollup_rows(
-        &self,
-        connection: &Connection,
-        table: &str,
-        from: i64,
-        to: i64,
-        function: Option<&str>,
-        out: &mut Vec<(i64, FunctionRollup)>,
-    ) -> rusqlite::Result<()> {
-        if from >= to {
-            return Ok(());
-        }
-        match function {
-            Some(function) => {
-                let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
-                for row in statement.query_map(params![function, from, to], read_rollup)? {
-                    out.push(row?);
-                }
-            }
-            None => {
-                // Scanning by bucket across functions: the primary key leads with the
-                // function, so walk the distinct functions and range-scan each. The
-                // functions are found by a skip-scan of the hourly table (one index seek
-                // per function, not a scan of every row).
-                let functions: Vec<String> = connection
-                    .prepare_cached(
-                        "WITH RECURSIVE f(name) AS (SELECT MIN(function) FROM rollups_hour
-                           UNION ALL SELECT (SELECT MIN(function) FROM rollups_hour WHERE function > name) FROM f WHERE name IS NOT NULL)
-                         SELECT name FROM f WHERE name IS NOT NULL",
-                    )?
-                    .query_map([], |row| row.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for function in functions {
-                    self.rollup_rows(connection, table, from, to, Some(&function), out)?;
-                }
-            }
-        }
-        Ok(())
+    /// Every function with rollups: a skip-scan of the hourly table's key (one index seek
+    /// per function, not a scan of every row).
+    fn rollup_functions(connection: &Connection) -> rusqlite::Result<Vec<String>> {
+        connection
+            .prepare_cached(
+                "WITH RECURSIVE f(name) AS (SELECT MIN(function) FROM rollups_hour
+                   UNION ALL SELECT (SELECT MIN(function) FROM rollups_hour WHERE function > name) FROM f WHERE name IS NOT NULL)
+                 SELECT name FROM f WHERE name IS NOT NULL",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect()
     }
 
-    /// Rollup rows covering a window, as (bucket start ms, rollup): whole hours from the
-    /// hourly table, the ragged edges from the minute table.
-    fn window_rows(
+    /// Folds a window's rollups per function, reading the coarsest exact tier for each part
+    /// of the window (see [`cover`]): at most about 30 day rows, 46 hour rows and 118 minute
+    /// rows per function whatever the window's length. Minutes are the finest grain: a
+    /// window's ragged ends count whole minutes.
+    fn fold_window(
         &self,
         connection: &Connection,
         window: Window,
         function: Option<&str>,
-    ) -> rusqlite::Result<Vec<(i64, FunctionRollup)>> {
+    ) -> rusqlite::Result<BTreeMap<String, FunctionRollup>> {
         let from_minute = window.from_ms.div_euclid(MINUTE_MS);
         let to_minute =
             window.to_ms.div_euclid(MINUTE_MS) + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
-        let first_hour = (from_minute + 59).div_euclid(60);
-        let end_hour = to_minute.div_euclid(60);
-        let mut rows = Vec::new();
-        let mut minute_rows = Vec::new();
-        if first_hour < end_hour {
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                from_minute,
-                first_hour * 60,
-                function,
-                &mut minute_rows,
-            )?;
-            self.rollup_rows(
-                connection,
-                "rollups_hour",
-                first_hour,
-                end_hour,
-                function,
-                &mut rows,
-            )?;
-            for row in &mut rows {
-                row.0 *= HOUR_MS;
+        let ranges = cover(from_minute, to_minute);
+        let functions = match function {
+            Some(function) => vec![function.to_owned()],
+            None => Self::rollup_functions(connection)?,
+        };
+        let mut out = BTreeMap::new();
+        for function in functions {
+            let mut fold = RollupFold::new(&function);
+            for &(table, _, first, end) in &ranges {
+                let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+                let mut rows = statement.query(params![function, first, end])?;
+                while let Some(row) = rows.next()? {
+                    fold_row(row, &mut fold)?;
+                }
             }
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                end_hour * 60,
-                to_minute,
-                function,
-                &mut minute_rows,
-            )?;
-        } else {
-            self.rollup_rows(
-                connection,
-                "rollups_minute",
-                from_minute,
-                to_minute,
-                function,
-                &mut minute_rows,
-            )?;
+            if fold.rollup.invocations > 0 {
+                out.insert(function, fold.finish());
+            }
         }
-        rows.extend(
-            minute_rows
-                .into_iter()
-                .map(|(bucket, rollup)| (bucket * MINUTE_MS, rollup)),
-        );
-        Ok(rows)
+        Ok(out)
     }
 }
 
@@ -767,8 +954,10 @@ impl Store for SqliteStore {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO log_lines (id, ts, received_at, log_group, log_stream, function, request_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
+            let mut index =
+                tx.prepare_cached("INSERT INTO log_lines_fts (rowid, message) VALUES (?1, ?2)")?;
             for line in &batch.lines {
-                insert.execute(params![
+                let inserted = insert.execute(params![
                     line.id,
                     line.timestamp_ms,
                     batch.received_at_ms,
@@ -777,7 +966,10 @@ impl Store for SqliteStore {
                     line.function,
                     line.request_id,
                     line.message
-                ])?;
+                ])? == 1;
+                if inserted && searchable(&line.message) {
+                    index.execute(params![line.id, line.message])?;
+                }
             }
         }
         let mut minutes: HashMap<(String, i64), FunctionRollup> = HashMap::new();
@@ -785,6 +977,7 @@ impl Store for SqliteStore {
         let mut metric_minutes: HashMap<MetricMinuteKey, MetricMinute> = HashMap::new();
         // A line's metric points are numbered in the order its push emitted them.
         let mut metric_seq: HashMap<Option<i64>, i64> = HashMap::new();
+        let mut days: HashMap<(String, i64), FunctionRollup> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
@@ -798,6 +991,9 @@ impl Store for SqliteStore {
                             .merge(&rollup);
                         hours
                             .entry((invocation.function.clone(), at.div_euclid(HOUR_MS)))
+                            .or_default()
+                            .merge(&rollup);
+                        days.entry((invocation.function.clone(), at.div_euclid(DAY_MS)))
                             .or_default()
                             .merge(&rollup);
                     }
@@ -834,6 +1030,7 @@ impl Store for SqliteStore {
         upsert_rollups(&tx, "rollups_minute", minutes)?;
         upsert_metric_minutes(&tx, metric_minutes)?;
         upsert_rollups(&tx, "rollups_hour", hours)?;
+        upsert_rollups(&tx, "rollups_day", days)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
@@ -915,18 +1112,10 @@ impl Store for SqliteStore {
 
     fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>> {
         let connection = self.reader()?;
-        let rows = self.window_rows(&connection, window, None)?;
-        let mut by_function: BTreeMap<String, FunctionRollup> = BTreeMap::new();
-        for (_, rollup) in rows {
-            let entry = by_function
-                .entry(rollup.function.clone())
-                .or_insert_with(|| FunctionRollup {
-                    function: rollup.function.clone(),
-                    ..FunctionRollup::default()
-                });
-            entry.merge(&rollup);
-        }
-        Ok(by_function.into_values().collect())
+        Ok(self
+            .fold_window(&connection, window, None)?
+            .into_values()
+            .collect())
     }
 
     fn series(
@@ -948,56 +1137,30 @@ impl Store for SqliteStore {
             )));
         }
         let connection = self.reader()?;
-        let mut rows = Vec::new();
-        if step_ms % HOUR_MS == 0 {
-            let from = window.from_ms.div_euclid(HOUR_MS);
-            let to =
-                window.to_ms.div_euclid(HOUR_MS) + i64::from(window.to_ms.rem_euclid(HOUR_MS) != 0);
-            self.rollup_rows(
-                &connection,
-                "rollups_hour",
-                from,
-                to,
-                Some(function),
-                &mut rows,
-            )?;
-            rows.iter_mut().for_each(|row| row.0 *= HOUR_MS);
-        } else {
-            let from = window.from_ms.div_euclid(MINUTE_MS);
-            let to = window.to_ms.div_euclid(MINUTE_MS)
-                + i64::from(window.to_ms.rem_euclid(MINUTE_MS) != 0);
-            self.rollup_rows(
-                &connection,
-                "rollups_minute",
-                from,
-                to,
-                Some(function),
-                &mut rows,
-            )?;
-            rows.iter_mut().for_each(|row| row.0 *= MINUTE_MS);
-        }
+        let (table, width) = series_tier(step_ms);
+        let from = window.from_ms.div_euclid(width);
+        let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
-        let mut buckets: BTreeMap<i64, FunctionRollup> = BTreeMap::new();
+        let mut buckets: BTreeMap<i64, RollupFold> = BTreeMap::new();
         let mut start = origin;
         while start < window.to_ms {
-            buckets.insert(
-                start,
-                FunctionRollup {
-                    function: function.to_owned(),
-                    ..FunctionRollup::default()
-                },
-            );
+            buckets.insert(start, RollupFold::new(function));
             start += step_ms;
         }
-        for (at, rollup) in rows {
-            let bucket = at.div_euclid(step_ms) * step_ms;
-            if let Some(entry) = buckets.get_mut(&bucket) {
-                entry.merge(&rollup);
+        let mut statement = connection.prepare_cached(&format!("SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+        let mut rows = statement.query(params![function, from, to])?;
+        while let Some(row) = rows.next()? {
+            let at = row.get::<_, i64>(1)? * width;
+            if let Some(entry) = buckets.get_mut(&(at.div_euclid(step_ms) * step_ms)) {
+                fold_row(row, entry)?;
             }
         }
         Ok(buckets
             .into_iter()
-            .map(|(start_ms, rollup)| SeriesBucket { start_ms, rollup })
+            .map(|(start_ms, fold)| SeriesBucket {
+                start_ms,
+                rollup: fold.finish(),
+            })
             .collect())
     }
 
@@ -1009,6 +1172,38 @@ impl Store for SqliteStore {
     ) -> StoreResult<(Vec<CustomMetric>, bool)> {
         let connection = self.reader()?;
         custom_metrics::custom_metrics(&connection, function, window, step_ms)
+    }
+
+    fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>> {
+        let connection = self.reader()?;
+        let (table, width) = series_tier(step_ms);
+        let from = window.from_ms.div_euclid(width);
+        let to = window.to_ms.div_euclid(width) + i64::from(window.to_ms.rem_euclid(width) != 0);
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        let mut out = Vec::new();
+        // Counts only (no sketches): a few integers per row.
+        let mut statement = connection.prepare_cached(&format!("SELECT bucket, invocations, error + timeout + out_of_memory + init_error + crash FROM {table} WHERE function = ?1 AND bucket >= ?2 AND bucket < ?3"))?;
+        for function in Self::rollup_functions(&connection)? {
+            let mut line = Sparkline {
+                function,
+                invocations: vec![0; points],
+                failures: vec![0; points],
+            };
+            let mut rows = statement.query(params![line.function, from, to])?;
+            while let Some(row) = rows.next()? {
+                let at = row.get::<_, i64>(0)? * width;
+                let Ok(index) = usize::try_from((at - origin).div_euclid(step_ms)) else {
+                    continue;
+                };
+                if index < points {
+                    line.invocations[index] += row.get::<_, i64>(1)?.max(0) as u64;
+                    line.failures[index] += row.get::<_, i64>(2)?.max(0) as u64;
+                }
+            }
+            out.push(line);
+        }
+        Ok(out)
     }
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
@@ -1058,7 +1253,10 @@ impl Store for SqliteStore {
             bind(&mut sql, &mut values, " AND ts < ?", to.into());
         }
         if let Some(text) = &query.text {
-            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines WHERE request_id IS NOT NULL AND message LIKE ? ESCAPE '\\'", escape_like(text).into());
+            let Some(matching) = fts_query(text) else {
+                return Ok(Vec::new());
+            };
+            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE log_lines_fts MATCH ? AND request_id IS NOT NULL", matching.into());
             if let Some(function) = &query.function {
                 bind(
                     &mut sql,
@@ -1111,15 +1309,24 @@ impl Store for SqliteStore {
             }
         }
         let query = &query;
-        let mut sql = String::from(
-            "SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE 1 = 1",
-        );
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut sql = match &query.text {
+            // The full-text index drives: newest matches first, then the filters.
+            Some(text) => {
+                let Some(matching) = fts_query(text) else {
+                    return Ok(Vec::new());
+                };
+                let mut sql = String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE");
+                bind(&mut sql, &mut values, " log_lines_fts MATCH ?", matching.into());
+                sql
+            }
+            None => String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines l WHERE 1 = 1"),
+        };
         if let Some(function) = &query.function {
             bind(
                 &mut sql,
                 &mut values,
-                " AND function = ?",
+                " AND l.function = ?",
                 function.clone().into(),
             );
         }
@@ -1127,28 +1334,38 @@ impl Store for SqliteStore {
             bind(
                 &mut sql,
                 &mut values,
-                " AND request_id = ?",
+                " AND l.request_id = ?",
                 request_id.clone().into(),
             );
         }
         if let Some(window) = query.window {
-            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
-            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
-        }
-        if let Some(text) = &query.text {
             bind(
                 &mut sql,
                 &mut values,
-                " AND message LIKE ? ESCAPE '\\'",
-                escape_like(text).into(),
+                " AND l.ts >= ?",
+                window.from_ms.into(),
             );
+            bind(&mut sql, &mut values, " AND l.ts < ?", window.to_ms.into());
         }
-        bind(
-            &mut sql,
-            &mut values,
-            " ORDER BY id DESC LIMIT ?",
-            i64::from(query.limit).into(),
-        );
+        if let Some(outcome) = &query.outcome {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM invocations i WHERE i.request_id = l.request_id AND i.log_stream = l.log_stream AND i.log_group = l.log_group");
+            if outcome == "failure" {
+                sql.push_str(" AND i.outcome <> 'success')");
+            } else {
+                bind(
+                    &mut sql,
+                    &mut values,
+                    " AND i.outcome = ?)",
+                    outcome.clone().into(),
+                );
+            }
+        }
+        let order = if query.text.is_some() {
+            " ORDER BY f.rowid DESC LIMIT ?"
+        } else {
+            " ORDER BY l.id DESC LIMIT ?"
+        };
+        bind(&mut sql, &mut values, order, i64::from(query.limit).into());
         let mut statement = connection.prepare(&sql)?;
         let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
             Ok(LineRecord {
@@ -1183,29 +1400,57 @@ impl Store for SqliteStore {
                 status.as_str().to_owned().into(),
             );
         }
-        if let Some(window) = query.window {
+        let Some(window) = query.window else {
             bind(
                 &mut sql,
                 &mut values,
-                " AND last_seen >= ?",
-                window.from_ms.into(),
+                " ORDER BY count DESC, fingerprint LIMIT ?",
+                i64::from(query.limit).into(),
             );
-            bind(
-                &mut sql,
-                &mut values,
-                " AND first_seen < ?",
-                window.to_ms.into(),
-            );
-        }
+            let mut statement = connection.prepare(&sql)?;
+            let rows =
+                statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
+            return Ok(rows.collect::<rusqlite::Result<_>>()?);
+        };
+        // With a window, a group counts what happened inside it: groups with occurrences
+        // there, most frequent there first.
         bind(
             &mut sql,
             &mut values,
-            " ORDER BY count DESC, fingerprint LIMIT ?",
-            i64::from(query.limit).into(),
+            " AND last_seen >= ?",
+            window.from_ms.into(),
+        );
+        bind(
+            &mut sql,
+            &mut values,
+            " AND first_seen < ?",
+            window.to_ms.into(),
         );
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values.iter()), group_record)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let candidates: Vec<ErrorGroupRecord> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), group_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut count = connection.prepare_cached(
+            "SELECT COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3",
+        )?;
+        let mut groups = Vec::new();
+        for mut group in candidates {
+            let n: i64 = count.query_row(
+                params![group.fingerprint, window.from_ms, window.to_ms],
+                |row| row.get(0),
+            )?;
+            if n > 0 {
+                group.in_window = Some(n as u64);
+                groups.push(group);
+            }
+        }
+        groups.sort_by(|a, b| {
+            b.in_window
+                .cmp(&a.in_window)
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        });
+        groups.truncate(query.limit as usize);
+        Ok(groups)
     }
 
     fn error_group(
@@ -1306,6 +1551,151 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>> {
+        let connection = self.reader()?;
+        let mut sql = String::from("SELECT kind, function, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(function) = &query.function {
+            bind(
+                &mut sql,
+                &mut values,
+                " AND function = ?",
+                function.clone().into(),
+            );
+        }
+        if let Some(risk) = &query.risk {
+            bind(&mut sql, &mut values, " AND risk = ?", risk.clone().into());
+        }
+        if let Some(window) = query.window {
+            bind(&mut sql, &mut values, " AND ts >= ?", window.from_ms.into());
+            bind(&mut sql, &mut values, " AND ts < ?", window.to_ms.into());
+        }
+        bind(
+            &mut sql,
+            &mut values,
+            " GROUP BY kind, function ORDER BY COUNT(*) DESC, kind, function LIMIT ?",
+            i64::from(query.limit).into(),
+        );
+        let mut statement = connection.prepare(&sql)?;
+        let groups: Vec<(String, String, i64, Option<i64>, Option<i64>, i64)> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut sample = connection.prepare_cached(
+            "SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (kind, function, count, first, last, latest) in groups {
+            let sample = sample.query_row(params![latest], security_record)?;
+            out.push(SecurityGroup {
+                kind,
+                function,
+                risk: sample.risk.clone(),
+                count: count as u64,
+                first_seen: time(first),
+                last_seen: time(last),
+                sample,
+            });
+        }
+        Ok(out)
+    }
+
+    fn invocation(&self, id: i64, max_lines: u32) -> StoreResult<Option<InvocationDetail>> {
+        let connection = self.reader()?;
+        let Some(record) = connection
+            .prepare_cached(&format!(
+                "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE id = ?1"
+            ))?
+            .query_row(params![id], read_invocation)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let invocation = &record.invocation;
+        // Lines are found by function and time (the (function, ts) index), then narrowed to
+        // the invocation's stream and request id; a minute either side catches stragglers.
+        let at = invocation.end.or(invocation.start);
+        let from = invocation.start.or(at).map_or(i64::MIN, |t| t - MINUTE_MS);
+        let to = at.map_or(i64::MAX, |t| t + MINUTE_MS);
+        let lines = connection
+            .prepare_cached("SELECT id, ts, function, log_stream, request_id, message FROM log_lines WHERE function = ?1 AND ts >= ?2 AND ts <= ?3 AND log_stream = ?4 AND request_id = ?5 ORDER BY ts, id LIMIT ?6")?
+            .query_map(
+                params![invocation.function, from, to, invocation.log_stream, invocation.request_id, max_lines],
+                |row| {
+                    Ok(LineRecord {
+                        id: row.get(0)?,
+                        timestamp: time(row.get(1)?),
+                        function: row.get(2)?,
+                        log_stream: row.get(3)?,
+                        request_id: row.get(4)?,
+                        message: row.get(5)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let error = match &invocation.error {
+            Some(error) => connection
+                .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND request_id = ?2 ORDER BY id DESC LIMIT 1")?
+                .query_row(params![error.fingerprint, invocation.request_id], occurrence_record)
+                .optional()?,
+            None => None,
+        };
+        Ok(Some(InvocationDetail {
+            invocation: record,
+            lines,
+            error,
+        }))
+    }
+
+    fn error_occurrences(
+        &self,
+        fingerprint: &str,
+        window: Window,
+        step_ms: i64,
+        limit: u32,
+    ) -> StoreResult<OccurrenceSeries> {
+        let connection = self.reader()?;
+        let origin = window.from_ms.div_euclid(step_ms) * step_ms;
+        let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
+        let mut counts = vec![0u64; points];
+        let mut total = 0;
+        {
+            let mut statement = connection.prepare_cached("SELECT (ts - ?2) / ?4, COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?3 AND ts < ?5 GROUP BY 1")?;
+            let mut rows = statement.query(params![
+                fingerprint,
+                origin,
+                window.from_ms,
+                step_ms,
+                window.to_ms
+            ])?;
+            while let Some(row) = rows.next()? {
+                let index: i64 = row.get(0)?;
+                let n = row.get::<_, i64>(1)?.max(0) as u64;
+                total += n;
+                if let Some(slot) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                    *slot += n;
+                }
+            }
+        }
+        let occurrences = connection
+            .prepare_cached("SELECT id, request_id, ts, error_type, message, stack, unhandled FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts DESC, id DESC LIMIT ?4")?
+            .query_map(params![fingerprint, window.from_ms, window.to_ms, limit], occurrence_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(OccurrenceSeries {
+            total,
+            counts,
+            occurrences,
+        })
     }
 
     fn alert_rules(&self) -> StoreResult<Vec<AlertRule>> {
@@ -1436,6 +1826,10 @@ impl Store for SqliteStore {
         connection.execute(
             "DELETE FROM rollups_hour WHERE bucket < ?1",
             params![cutoff.div_euclid(HOUR_MS)],
+        )?;
+        connection.execute(
+            "DELETE FROM rollups_day WHERE bucket < ?1",
+            params![cutoff.div_euclid(DAY_MS)],
         )?;
         connection.execute(
             "DELETE FROM error_occurrences WHERE ts < ?1",

@@ -66,6 +66,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 500.0)]
     ingest_rate: f64,
 
+    /// API requests per second per read/admin token or dashboard session (burst: twice
+    /// that). The dashboard makes one request per page view, a few on a function's page.
+    #[arg(long, value_name = "N", default_value_t = 100.0)]
+    api_rate: f64,
+
     /// SMTP relay for email alerts (password in WARDEN_SMTP_PASSWORD).
     #[arg(long, value_name = "HOST")]
     smtp_host: Option<String>,
@@ -257,6 +262,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ingest_rate: warden_server::auth::RateLimit {
             per_second: args.ingest_rate,
             burst: args.ingest_rate * 2.0,
+        },
+        api_rate: warden_server::auth::RateLimit {
+            per_second: args.api_rate,
+            burst: args.api_rate * 2.0,
         },
         retention: RetentionPolicy {
             days: args.retention_days,
