@@ -275,13 +275,14 @@ const invocationHeaders = ["Time", "Request", "Outcome", { label: "Duration", nu
 async function functionPage(name) {
   const q = rangeQuery();
   const enc = encodeURIComponent(name);
-  const [series, recent, failures, colds, security, posture] = await Promise.all([
+  const [series, recent, failures, colds, security, posture, metrics] = await Promise.all([
     api(`/api/v1/functions/${enc}/series?${q}`),
     api(`/api/v1/invocations?function=${enc}&${q}&limit=25`),
     api(`/api/v1/invocations?function=${enc}&outcome=failure&${q}&limit=25`),
     api(`/api/v1/invocations?function=${enc}&cold_start=true&${q}&limit=25`),
     api(`/api/v1/security-groups?function=${enc}&${q}`),
     api(`/api/v1/functions/${enc}/posture?${q}`).catch(() => null),
+    api(`/api/v1/functions/${enc}/metrics?${q}`),
   ]);
   const labels = series.points.map((p) => p.start);
   const pick = (key) => series.points.map((p) => p[key]);
@@ -298,9 +299,41 @@ async function functionPage(name) {
       chart("Duration", labels, [["p50", "#2e9d5b"], ["p95", "#d08a1e"], ["p99", "#d64545"]].map(([k, color]) => ({ name: k, color, values: pick(k) })), (v) => fmt.ms(v)),
       chart("Cold starts", labels, [{ name: "cold starts", color: "#16a085", values: pick("cold_starts"), bars: true }], (v) => fmt.int(Math.round(v))),
       chart("Cost", labels, [{ name: "USD", color: "#8e44ad", values: pick("cost_usd") }], (v) => fmt.usd(v))),
+    customMetricsPanel(metrics, labels),
     el("h2", {}, "Recent invocations"), table(invocationHeaders, invocationRows(recent.invocations), { id: "recent" }),
     el("h2", {}, "Failures"), table(invocationHeaders, invocationRows(failures.invocations), { id: "failed" }),
     el("h2", {}, "Cold starts"), table(invocationHeaders, invocationRows(colds.invocations), { id: "cold" }));
+}
+
+// Custom metrics the function printed in Embedded Metric Format: one row per namespace, name
+// and dimension set, with a sparkline over the window (sums for counts, averages otherwise).
+function customMetricsPanel(metrics, labels) {
+  const rows = metrics.metrics.map((m) => {
+    const byStart = new Map(m.points.map((p) => [p.start, p]));
+    const counts = m.unit === "Count";
+    const values = labels.map((start) => {
+      const p = byStart.get(start);
+      return p ? (counts ? p.sum : p.average) : 0;
+    });
+    const number = (n) => (n === null || n === undefined ? "–" : Number(n.toPrecision(6)).toLocaleString("en-US"));
+    const dimensions = Object.entries(m.dimensions).map(([k, v]) => `${k}=${v}`).join(", ");
+    return el("tr", { "data-metric": m.name },
+      el("td", {}, el("span", { class: "muted" }, m.namespace ? `${m.namespace} / ` : ""), m.name),
+      el("td", {}, dimensions || el("span", { class: "muted" }, "none")),
+      el("td", {}, m.unit || el("span", { class: "muted" }, "–")),
+      el("td", { class: "num" }, fmt.int(m.count)),
+      el("td", { class: "num" }, number(m.average)),
+      el("td", { class: "num" }, number(m.min)),
+      el("td", { class: "num" }, number(m.max)),
+      el("td", { class: "num" }, number(m.sum)),
+      el("td", {}, sparkline(values)));
+  });
+  return el("section", { id: "custom-metrics" },
+    el("h2", {}, "Custom metrics"),
+    metrics.metrics.length ? table(["Metric", "Dimensions", "Unit", { label: "Values", num: true }, { label: "Average", num: true },
+      { label: "Min", num: true }, { label: "Max", num: true }, { label: "Sum", num: true }, "Over the window"], rows, { id: "metrics" }) :
+      el("p", { class: "muted" }, "No Embedded Metric Format lines from this function in this window."),
+    metrics.truncated ? el("p", { class: "muted" }, "Showing the first 100 metrics by name.") : null);
 }
 
 // Posture next to runtime: the function's findings from `warden scan` beside what its logs

@@ -19,8 +19,8 @@ use crate::clock::now_ms;
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 use crate::store::{
-    AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery, SecurityQuery,
-    Store, Window,
+    AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery,
+    MetricAggregate, SecurityQuery, Store, Window,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -237,6 +237,53 @@ pub async fn series(
     Ok(Json(
         json!({ "function": function, "from": format_millis(window.from_ms), "to": format_millis(window.to_ms), "step_seconds": step_ms / 1000, "points": points }),
     ))
+}
+
+/// A function's custom metrics from Embedded Metric Format documents, per metric (namespace,
+/// name, dimension set) with totals and the buckets of the window that hold values.
+pub async fn custom_metrics(
+    _: ReadAccess,
+    State(state): State<AppState>,
+    AppPath(function): AppPath<String>,
+    AppQuery(params): AppQuery<SeriesParams>,
+) -> Result<Json<Value>, AppError> {
+    let window = window(params.from.as_deref(), params.to.as_deref())?;
+    let step_ms = series_step(params.step, window)?;
+    check_text("function", &Some(function.clone()), 256)?;
+    let name = function.clone();
+    let (metrics, truncated) = blocking(&state, move |store| {
+        store.custom_metrics(&name, window, step_ms)
+    })
+    .await?;
+    let aggregate = |a: &MetricAggregate| json!({ "count": a.count, "sum": a.sum, "min": a.min, "max": a.max, "average": a.average() });
+    let metrics: Vec<Value> = metrics
+        .iter()
+        .map(|m| {
+            let mut total = aggregate(&m.total);
+            total["namespace"] = json!(m.namespace);
+            total["name"] = json!(m.name);
+            total["unit"] = json!(m.unit);
+            total["dimensions"] = json!(m.dimensions);
+            total["points"] = m
+                .buckets
+                .iter()
+                .map(|b| {
+                    let mut point = aggregate(&b.aggregate);
+                    point["start"] = json!(format_millis(b.start_ms));
+                    point
+                })
+                .collect();
+            total
+        })
+        .collect();
+    Ok(Json(json!({
+        "function": function,
+        "from": format_millis(window.from_ms),
+        "to": format_millis(window.to_ms),
+        "step_seconds": step_ms / 1000,
+        "metrics": metrics,
+        "truncated": truncated,
+    })))
 }
 
 #[derive(Deserialize)]

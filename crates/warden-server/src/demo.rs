@@ -288,6 +288,23 @@ fn invocation(
         let (level, text) = line.split_once('\t').unwrap_or(("INFO", &line));
         push(events, group, &stream, t + 2, app(t + 2, level, text));
     }
+    if p.name == "checkout-api" && !error {
+        // What Powertools Metrics prints: one Embedded Metric Format document per
+        // invocation, written raw to stdout.
+        let cents = 500 + rng.below(20_000);
+        push(
+            events,
+            group,
+            &stream,
+            t + 3,
+            format!(
+                r#"{{"_aws":{{"Timestamp":{},"CloudWatchMetrics":[{{"Namespace":"Shop","Dimensions":[["service"]],"Metrics":[{{"Name":"OrderValue","Unit":"None"}},{{"Name":"OrdersPlaced","Unit":"Count"}}]}}]}},"service":"checkout","OrderValue":{}.{:02},"OrdersPlaced":1}}"#,
+                t + 3,
+                cents / 100,
+                cents % 100
+            ),
+        );
+    }
     let end = t + duration as i64;
     let mut status = String::new();
     if error {
@@ -439,5 +456,12 @@ mod tests {
             report.totals.security_events_by_risk
         );
         assert!(!report.error_groups.is_empty());
+        assert!(
+            report
+                .metrics
+                .iter()
+                .any(|m| m.function == "checkout-api" && m.name == "OrdersPlaced"),
+            "the demo's checkout function prints EMF metrics"
+        );
     }
 }

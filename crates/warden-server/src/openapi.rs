@@ -44,6 +44,23 @@ pub fn spec() -> Value {
     let admin = json!([{ "bearer": [] }, { "session": [] }]);
     let rule_id = param("id", "path", "integer", "rule id");
     let fingerprint = param("fingerprint", "path", "string", "error group fingerprint");
+    let aggregate = || {
+        json!({ "count": { "type": "integer" }, "sum": { "type": "number" }, "min": { "type": "number" },
+                "max": { "type": "number" }, "average": { "type": "number" } })
+    };
+    let mut metric = aggregate();
+    metric["namespace"] = json!({ "type": "string" });
+    metric["name"] = json!({ "type": "string" });
+    metric["unit"] = json!({ "type": ["string", "null"] });
+    metric["dimensions"] =
+        json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    let mut point = aggregate();
+    point["start"] = json!({ "type": "string" });
+    metric["points"] = json!({ "type": "array", "items": obj(point) });
+    let custom_metrics = obj(
+        json!({ "function": { "type": "string" }, "step_seconds": { "type": "integer" },
+        "truncated": { "type": "boolean" }, "metrics": { "type": "array", "items": obj(metric) } }),
+    );
     let dashboard = dashboard_paths(&admin);
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -142,6 +159,9 @@ pub fn spec() -> Value {
             "/api/v1/functions/{function}/series": { "get": { "summary": "a function's time series",
                 "parameters": with(window_params(), vec![param("function", "path", "string", "function name"), param("step", "query", "integer", "seconds per point, a multiple of 60")]),
                 "responses": ok("series", json!({ "type": "object" })) } },
+            "/api/v1/functions/{function}/metrics": { "get": { "summary": "a function's custom metrics from Embedded Metric Format documents: per namespace, name and dimension set, count/sum/min/max/average over the window and per bucket that holds values; at most 100 series (`truncated` says when more exist)",
+                "parameters": with(window_params(), vec![param("function", "path", "string", "function name"), param("step", "query", "integer", "seconds per point, a multiple of 60")]),
+                "responses": ok("custom metrics", custom_metrics) } },
             "/api/v1/invocations": { "get": { "summary": "invocation search",
                 "parameters": with(window_params(), vec![param("function", "query", "string", ""), param("outcome", "query", "string", "success, failure or a class"),
                     param("request_id", "query", "string", ""), param("text", "query", "string", "words in the invocation's log lines (full-text: every word, `word*` for a prefix)"), param("cold_start", "query", "boolean", ""), param("limit", "query", "integer", "1..1000")]),

@@ -80,6 +80,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/functions", get(api::functions))
         .route("/api/v1/functions/{function}/series", get(api::series))
+        .route(
+            "/api/v1/functions/{function}/metrics",
+            get(api::custom_metrics),
+        )
         .route("/api/v1/invocations", get(api::invocations))
         .route("/api/v1/lines", get(api::lines))
         .route("/api/v1/error-groups", get(api::error_groups))

@@ -457,6 +457,69 @@ pub struct RetentionReport {
     pub size_bytes: u64,
 }
 
+/// Custom metric series one answer holds at most (per function and window).
+pub const MAX_CUSTOM_METRICS: usize = 100;
+
+/// Count, sum, minimum and maximum of a metric's values.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MetricAggregate {
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Default for MetricAggregate {
+    fn default() -> Self {
+        MetricAggregate {
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl MetricAggregate {
+    pub fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    pub fn merge(&mut self, other: &MetricAggregate) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    pub fn average(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+/// One time bucket of a custom metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricBucket {
+    pub start_ms: i64,
+    pub aggregate: MetricAggregate,
+}
+
+/// A custom metric (EMF) of one function: namespace, name and one dimension set, CloudWatch's
+/// identity of a metric, with its values over a window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomMetric {
+    pub namespace: String,
+    pub name: String,
+    pub unit: Option<String>,
+    pub dimensions: std::collections::BTreeMap<String, String>,
+    pub total: MetricAggregate,
+    /// Buckets that hold values, in time order.
+    pub buckets: Vec<MetricBucket>,
+}
+
 /// Counts for the status endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
@@ -485,6 +548,14 @@ pub trait Store: Send + Sync + 'static {
         window: Window,
         step_ms: i64,
     ) -> StoreResult<Vec<SeriesBucket>>;
+    /// A function's custom metrics (EMF) in a window, bucketed by `step_ms`; the flag says
+    /// whether series beyond [`MAX_CUSTOM_METRICS`] were left out.
+    fn custom_metrics(
+        &self,
+        function: &str,
+        window: Window,
+        step_ms: i64,
+    ) -> StoreResult<(Vec<CustomMetric>, bool)>;
     /// Every function's sparkline; points start at `window.from_ms` rounded down to a step.
     fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>>;
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>>;

@@ -26,6 +26,12 @@ const MAX_SERIES_BUCKETS: i64 = 100_000;
 /// Work a migration does in Rust after its SQL, inside the same transaction.
 type MigrationStep = fn(&Connection) -> rusqlite::Result<()>;
 
+mod custom_metrics;
+
+use custom_metrics::{
+    first_time_metric, fold_metric, upsert_metric_minutes, MetricMinute, MetricMinuteKey,
+};
+
 /// Numbered migrations, applied in order; a database records the last one applied.
 const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
     (1, include_str!("../../migrations/0001_init.sql"), None),
@@ -50,6 +56,11 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         None,
     ),
     (6, include_str!("../../migrations/0006_findings.sql"), None),
+    (
+        7,
+        include_str!("../../migrations/0007_custom_metrics.sql"),
+        None,
+    ),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -1272,6 +1283,9 @@ impl Store for SqliteStore {
             }
         }
         let mut changes = RollupChanges::default();
+        let mut metric_minutes: HashMap<MetricMinuteKey, MetricMinute> = HashMap::new();
+        // A line's metric points are numbered in the order its push emitted them.
+        let mut metric_seq: HashMap<Option<i64>, i64> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
                 Emitted::Invocation(invocation) => {
@@ -1304,11 +1318,18 @@ impl Store for SqliteStore {
                 Emitted::Amended(amendment) => {
                     amend_stored(&tx, &amendment.previous, &amendment.current, &mut changes)?
                 }
-                // Custom metrics are not stored yet.
-                Emitted::Metric(_) => {}
+                Emitted::Metric(point) => {
+                    let seq = metric_seq.entry(*origin_line).or_insert(0);
+                    let place = origin_line.map(|line| (line, *seq));
+                    *seq += 1;
+                    if first_time_metric(&tx, place, batch.received_at_ms)? {
+                        fold_metric(&mut metric_minutes, point, batch.received_at_ms);
+                    }
+                }
             }
         }
         let oldest_touched = changes.write(&tx)?;
+        upsert_metric_minutes(&tx, metric_minutes)?;
         for mark in &batch.marks {
             match mark {
                 StreamMark::Open {
@@ -1443,6 +1464,16 @@ impl Store for SqliteStore {
                 rollup: fold.finish(),
             })
             .collect())
+    }
+
+    fn custom_metrics(
+        &self,
+        function: &str,
+        window: Window,
+        step_ms: i64,
+    ) -> StoreResult<(Vec<CustomMetric>, bool)> {
+        let connection = self.reader()?;
+        custom_metrics::custom_metrics(&connection, function, window, step_ms)
     }
 
     fn sparklines(&self, window: Window, step_ms: i64) -> StoreResult<Vec<Sparkline>> {
@@ -2146,6 +2177,7 @@ impl Store for SqliteStore {
             params![cutoff],
         )?;
         connection.execute("DELETE FROM security_events WHERE ts < ?1", params![cutoff])?;
+        custom_metrics::apply_retention(&connection, cutoff)?;
         // Firehose retries come within hours; a day of delivery ids is plenty.
         connection.execute(
             "DELETE FROM ingest_requests WHERE received_at < ?1",
