@@ -1,0 +1,1 @@
+//! Live findings back to the local template.
