@@ -164,7 +164,13 @@ impl Calls {
                     },
                     format!(
                         "not analysed: `{}` {what} in {} for {count} {} ({reason})",
-                        key.action, key.region, key.subject
+                        key.action,
+                        key.region,
+                        if *count == 1 {
+                            key.subject.trim_end_matches('s')
+                        } else {
+                            key.subject
+                        }
                     ),
                 );
                 notice.path = Some(key.action.to_string());

@@ -1,0 +1,247 @@
+//! Seeds moto through the SDK with a small account: a weak function (public URL, admin
+//! role, secret in its environment) deployed by stack `orders-prod`, a quiet one, a public
+//! bucket of the same stack and a hardened one.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls;
+
+pub const STACK: &str = "orders-prod";
+
+pub fn config(endpoint: &str) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https();
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .http_client(http_client)
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            Credentials::new("testing", "testing", None, None, "seed"),
+        ))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .build()
+}
+
+fn cfn_tags(logical_id: &str) -> [(&'static str, String); 2] {
+    [
+        ("aws:cloudformation:stack-name", STACK.to_string()),
+        ("aws:cloudformation:logical-id", logical_id.to_string()),
+    ]
+}
+
+/// An empty zip archive: moto stores the code, it never runs it here.
+const EMPTY_ZIP: &[u8] = &[
+    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+pub async fn role(config: &SdkConfig, name: &str, logical_id: Option<&str>) -> String {
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut request = iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST_LAMBDA);
+    if let Some(logical_id) = logical_id {
+        for (key, value) in cfn_tags(logical_id) {
+            request = request.tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .unwrap(),
+            );
+        }
+    }
+    request.send().await.unwrap().role().unwrap().arn().to_string()
+}
+
+pub async fn function(
+    config: &SdkConfig,
+    name: &str,
+    role_arn: &str,
+    logical_id: Option<&str>,
+    variables: &[(&str, &str)],
+) -> String {
+    let lambda = aws_sdk_lambda::Client::new(config);
+    let mut request = lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .handler("app.handler")
+        .role(role_arn)
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(EMPTY_ZIP))
+                .build(),
+        );
+    if !variables.is_empty() {
+        let mut environment = aws_sdk_lambda::types::Environment::builder();
+        for (key, value) in variables {
+            environment = environment.variables(*key, *value);
+        }
+        request = request.environment(environment.build());
+    }
+    if let Some(logical_id) = logical_id {
+        for (key, value) in cfn_tags(logical_id) {
+            request = request.tags(key, value);
+        }
+    }
+    request
+        .send()
+        .await
+        .unwrap()
+        .function_arn()
+        .unwrap()
+        .to_string()
+}
+
+/// The account every moto test audits.
+pub async fn orders_account(config: &SdkConfig) {
+    let iam = aws_sdk_iam::Client::new(config);
+    let lambda = aws_sdk_lambda::Client::new(config);
+    let s3 = aws_sdk_s3::Client::new(&aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
+
+    let orders_role = role(config, "orders-role", Some("OrdersFunctionRole")).await;
+    iam.put_role_policy()
+        .role_name("orders-role")
+        .policy_name("everything")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let wide = iam
+        .create_policy()
+        .policy_name("wide-dynamodb")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("orders-role")
+        .policy_arn(wide.policy().unwrap().arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("orders-role")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+        .send()
+        .await
+        .unwrap();
+    function(
+        config,
+        "orders",
+        &orders_role,
+        Some("OrdersFunction"),
+        &[("STRIPE_API_KEY", "sk_live_51H8fKjLmNoPqRsTuVwXyZ0123456789abcd")],
+    )
+    .await;
+    lambda
+        .create_function_url_config()
+        .function_name("orders")
+        .auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .add_permission()
+        .function_name("orders")
+        .statement_id("FunctionURLAllowPublicAccess")
+        .action("lambda:InvokeFunctionUrl")
+        .principal("*")
+        .function_url_auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+
+    let quiet_role = role(config, "quiet-role", None).await;
+    iam.put_role_policy()
+        .role_name("quiet-role")
+        .policy_name("logs")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/quiet:*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    function(config, "quiet", &quiet_role, None, &[]).await;
+    lambda
+        .put_function_concurrency()
+        .function_name("quiet")
+        .reserved_concurrent_executions(5)
+        .send()
+        .await
+        .unwrap();
+
+    s3.create_bucket().bucket("orders-public").send().await.unwrap();
+    s3.put_bucket_tagging()
+        .bucket("orders-public")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .set_tag_set(Some(
+                    cfn_tags("OrdersBucket")
+                        .into_iter()
+                        .map(|(key, value)| {
+                            aws_sdk_s3::types::Tag::builder()
+                                .key(key)
+                                .value(value)
+                                .build()
+                                .unwrap()
+                        })
+                        .collect(),
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_acl()
+        .bucket("orders-public")
+        .acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead)
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_policy()
+        .bucket("orders-public")
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::orders-public/*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+
+    s3.create_bucket().bucket("orders-private").send().await.unwrap();
+    s3.put_public_access_block()
+        .bucket("orders-private")
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket("orders-private")
+        .server_side_encryption_configuration(
+            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
