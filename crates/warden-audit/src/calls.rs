@@ -42,6 +42,7 @@ const ABSENT_CODES: &[&str] = &[
     "NoSuchEntity",
     "NoSuchTagSet",
     "NoSuchTagSetError",
+    "OwnershipControlsNotFoundError",
 ];
 
 /// Error codes that mean "the credentials may not do this".

@@ -106,6 +106,7 @@ async fn read_role(iam: &Client, calls: &Calls, role: &Role) -> (LiveResource, V
         arn: role.arn().to_string(),
         region: GLOBAL.to_string(),
         stack,
+        parent: None,
         properties: Value::Object(properties),
     };
     (resource, to_read)
@@ -222,6 +223,7 @@ async fn read_managed_policy(
         arn: policy_arn.to_string(),
         region: GLOBAL.to_string(),
         stack: None,
+        parent: None,
         properties: json!({
             "ManagedPolicyName": name,
             "PolicyDocument": document,

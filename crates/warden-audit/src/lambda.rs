@@ -23,7 +23,11 @@ pub(crate) async fn read_functions(
                 "lambda:ListFunctions",
                 region,
                 "function lists",
-                lambda.list_functions().set_marker(marker.take()).send(),
+                lambda
+                    .list_functions()
+                    .max_items(50)
+                    .set_marker(marker.take())
+                    .send(),
             )
             .await;
         let Some(page) = page.found() else { break };
@@ -59,6 +63,7 @@ async fn read_event_source_mappings(
                 "event source mapping lists",
                 lambda
                     .list_event_source_mappings()
+                    .max_items(100)
                     .set_marker(marker.take())
                     .send(),
             )
@@ -126,6 +131,7 @@ async fn read_function(
         arn: arn.to_string(),
         region: region.to_string(),
         stack,
+        parent: None,
         properties: Value::Object(properties),
     }];
     if let Some(url) = url.found() {
@@ -157,6 +163,7 @@ async fn read_function(
             arn: url.function_url().to_string(),
             region: region.to_string(),
             stack: None,
+            parent: Some(arn.to_string()),
             properties: Value::Object(url_properties),
         });
     }
@@ -181,6 +188,7 @@ async fn read_function(
                 arn: format!("{arn}#{sid}"),
                 region: region.to_string(),
                 stack: None,
+                parent: Some(arn.to_string()),
                 properties: permission_properties(arn, statement),
             });
         }
@@ -236,6 +244,7 @@ async fn read_function(
                 .map_or_else(|| format!("{arn}#mapping-{uuid}"), str::to_string),
             region: region.to_string(),
             stack: None,
+            parent: Some(arn.to_string()),
             properties: Value::Object(esm),
         });
     }

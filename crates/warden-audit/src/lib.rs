@@ -100,6 +100,9 @@ pub struct LiveResource {
     pub region: String,
     /// The `aws:cloudformation:stack-name` and `aws:cloudformation:logical-id` tags.
     pub stack: Option<StackTag>,
+    /// The ARN of the resource this one belongs to (a function's URL, permissions and
+    /// mappings; a bucket's policy): these carry no tags, and map through their owner.
+    pub parent: Option<String>,
     /// The properties, in CloudFormation's names. `{"$arn": ARN}` stands for a reference to
     /// another live resource by its ARN; the document turns it into `Ref`/`Fn::GetAtt`.
     pub properties: serde_json::Value,

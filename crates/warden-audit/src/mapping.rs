@@ -8,6 +8,7 @@
 //! is weaker than its template, and the message gives both values.
 
 use warden_diagnostics::{Finding, SourceMap, Span};
+use warden_iac::analysis::refers_to;
 use warden_iac::{Node, Resource, Template, Value};
 
 use crate::document::LoadedLive;
@@ -38,20 +39,7 @@ pub fn locate(
 ) -> Finding {
     let mapped = stack.and_then(|stack| {
         let index = live.resource_at(finding.span)?;
-        let tag = model.resources[index].stack.as_ref()?;
-        if tag.stack_name != stack.stack {
-            return None;
-        }
-        let local = stack
-            .template
-            .resource(&tag.logical_id)
-            .or_else(|| {
-                stack
-                    .template
-                    .resources
-                    .iter()
-                    .find(|r| r.origin.id == tag.logical_id)
-            })?;
+        let local = local_resource(model, index, stack)?;
         let live_resource = live.template.resource(&live.ids[index])?;
         Some((live_resource, local))
     });
@@ -62,7 +50,8 @@ pub fn locate(
     let path = path_to(&live_resource.properties, finding.span);
     let (template_span, complete) = follow(local, &path);
     let shared = stack.findings.iter().any(|other| {
-        other.code == finding.code && (other.resource == local.id || other.resource == local.origin.id)
+        other.code == finding.code
+            && (other.resource == local.id || other.resource == local.origin.id)
     });
     let mut mapped = finding.clone();
     mapped.span = template_span;
@@ -73,7 +62,10 @@ pub fn locate(
     }
     if !shared {
         mapped.message = if path.is_empty() {
-            format!("drift: {} (the template does not have this weakness)", finding.message)
+            format!(
+                "drift: {} (the template does not have this weakness)",
+                finding.message
+            )
         } else {
             let live_value = excerpt(sources, finding.span);
             let template_value = if complete {
@@ -98,6 +90,55 @@ pub fn locate(
     mapped
 }
 
+/// The template's resource for live resource `index`: by its CloudFormation tags, or, for
+/// a resource without tags (a function's URL, a bucket's policy), the template's resource
+/// of the same type that belongs to its owner.
+fn local_resource<'t>(
+    model: &LiveModel,
+    index: usize,
+    stack: &StackTemplate<'t>,
+) -> Option<&'t Resource> {
+    let template = stack.template;
+    let by_logical_id = |logical_id: &str| {
+        template.resource(logical_id).or_else(|| {
+            template
+                .resources
+                .iter()
+                .find(|r| r.origin.id == logical_id)
+        })
+    };
+    let resource = &model.resources[index];
+    if let Some(tag) = &resource.stack {
+        return (tag.stack_name == stack.stack)
+            .then(|| by_logical_id(&tag.logical_id))
+            .flatten();
+    }
+    let parent_arn = resource.parent.as_deref()?;
+    let parent = model.resources.iter().find(|r| r.arn == parent_arn)?;
+    let tag = parent
+        .stack
+        .as_ref()
+        .filter(|tag| tag.stack_name == stack.stack)?;
+    let owner = template.resource(&tag.logical_id)?;
+    let link = match resource.resource_type {
+        "AWS::Lambda::Url" => "TargetFunctionArn",
+        "AWS::S3::BucketPolicy" => "Bucket",
+        _ => "FunctionName",
+    };
+    let mut candidates = template
+        .resources_of_type(resource.resource_type)
+        .filter(|r| r.prop(link).is_some_and(|node| refers_to(node, &owner.id)));
+    let action = resource
+        .properties
+        .get("Action")
+        .and_then(serde_json::Value::as_str);
+    let all: Vec<&Resource> = candidates.by_ref().collect();
+    all.iter()
+        .find(|r| action.is_some() && r.prop("Action").and_then(Node::as_str) == action)
+        .or(all.first())
+        .copied()
+}
+
 /// The steps from a resource's properties to the deepest node that holds `span`.
 fn path_to(properties: &Node, span: Span) -> Vec<Step> {
     let mut path = Vec::new();
@@ -106,8 +147,7 @@ fn path_to(properties: &Node, span: Span) -> Vec<Step> {
         let next = match &node.value {
             Value::Map(map) => map.entries.iter().find_map(|(key, child)| {
                 let holds = |s: Span| s.start <= span.start && span.end <= s.end;
-                (holds(child.span) || holds(key.span))
-                    .then(|| (Step::Key(key.name.clone()), child))
+                (holds(child.span) || holds(key.span)).then(|| (Step::Key(key.name.clone()), child))
             }),
             Value::Seq(items) => items.iter().enumerate().find_map(|(index, child)| {
                 (child.span.start <= span.start && span.end <= child.span.end)
@@ -134,9 +174,18 @@ fn follow(resource: &Resource, path: &[Step]) -> (Span, bool) {
         let next = match (step, &node.value) {
             (Step::Key(name), Value::Map(map)) => map.get_entry(name).map(|(key, child)| {
                 // A scalar points at its value; a missing child at its parent's key.
-                (child, if depth + 1 == path.len() { child.span } else { key.span })
+                (
+                    child,
+                    if depth + 1 == path.len() {
+                        child.span
+                    } else {
+                        key.span
+                    },
+                )
             }),
-            (Step::Index(index), Value::Seq(items)) => items.get(*index).map(|child| (child, child.span)),
+            (Step::Index(index), Value::Seq(items)) => {
+                items.get(*index).map(|child| (child, child.span))
+            }
             _ => None,
         };
         match next {

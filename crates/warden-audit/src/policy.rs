@@ -19,6 +19,7 @@ pub const ACTIONS: &[&str] = &[
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
+    "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
     "s3:GetBucketTagging",

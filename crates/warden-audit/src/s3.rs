@@ -1,5 +1,6 @@
 //! S3: buckets with their ACL (as the canned `AccessControl` it amounts to), policy, Block
-//! Public Access, default encryption, versioning and access logging.
+//! Public Access, object ownership (whether ACLs apply), default encryption, versioning and
+//! access logging.
 
 use std::collections::BTreeMap;
 
@@ -91,7 +92,7 @@ async fn bucket_region(s3: &Client, home_region: &str, calls: &Calls, name: &str
 }
 
 async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Vec<LiveResource> {
-    let (tags, acl, policy, block, encryption, logging, versioning) = tokio::join!(
+    let (tags, acl, ownership, policy, block, encryption, logging, versioning) = tokio::join!(
         calls.run(
             "s3:GetBucketTagging",
             region,
@@ -103,6 +104,12 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
             region,
             "buckets",
             s3.get_bucket_acl().bucket(name).send()
+        ),
+        calls.run(
+            "s3:GetBucketOwnershipControls",
+            region,
+            "buckets",
+            s3.get_bucket_ownership_controls().bucket(name).send()
         ),
         calls.run(
             "s3:GetBucketPolicy",
@@ -144,6 +151,29 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
     if let Some(acl) = acl.found() {
         if let Some(canned) = canned_acl(acl.grants()) {
             properties.insert("AccessControl".into(), json!(canned));
+        }
+    }
+    match ownership {
+        Answer::Found(ownership) => {
+            let rules: Vec<Value> = ownership
+                .ownership_controls()
+                .map(|controls| controls.rules())
+                .unwrap_or_default()
+                .iter()
+                .map(|rule| json!({ "ObjectOwnership": rule.object_ownership().as_str() }))
+                .collect();
+            properties.insert("OwnershipControls".into(), json!({ "Rules": rules }));
+        }
+        // A bucket without ownership controls (made before April 2023) honours ACLs, as
+        // `ObjectWriter` does; a template without them gets `BucketOwnerEnforced`.
+        Answer::Absent => {
+            properties.insert(
+                "OwnershipControls".into(),
+                json!({ "Rules": [{ "ObjectOwnership": "ObjectWriter" }] }),
+            );
+        }
+        Answer::Failed => {
+            properties.insert("OwnershipControls".into(), unknown());
         }
     }
     match block {
@@ -249,6 +279,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         arn: arn.clone(),
         region: region.to_string(),
         stack,
+        parent: None,
         properties: Value::Object(properties),
     }];
     if let Some(document) = policy
@@ -261,6 +292,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
             arn: format!("{arn}#policy"),
             region: region.to_string(),
             stack: None,
+            parent: Some(arn.clone()),
             properties: json!({ "Bucket": arn_ref(&arn), "PolicyDocument": document }),
         });
     }

@@ -63,7 +63,10 @@ impl Moto {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(moto)
@@ -77,7 +80,10 @@ impl Moto {
             ("AWS_REGION", "us-east-1".into()),
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_CONFIG_FILE", "/nonexistent/warden-test-config".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/warden-test-credentials".into()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/warden-test-credentials".into(),
+            ),
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
             ("AWS_MAX_ATTEMPTS", "1".into()),
         ]

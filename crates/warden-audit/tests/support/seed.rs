@@ -10,16 +10,20 @@ pub const STACK: &str = "orders-prod";
 
 pub fn config(endpoint: &str) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
         .build_https();
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .http_client(http_client)
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            Credentials::new("testing", "testing", None, None, "seed"),
-        ))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "testing", "testing", None, None, "seed",
+            )),
+        )
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
         .build()
 }
@@ -55,7 +59,14 @@ pub async fn role(config: &SdkConfig, name: &str, logical_id: Option<&str>) -> S
             );
         }
     }
-    request.send().await.unwrap().role().unwrap().arn().to_string()
+    request
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_string()
 }
 
 pub async fn function(
@@ -102,7 +113,11 @@ pub async fn function(
 pub async fn orders_account(config: &SdkConfig) {
     let iam = aws_sdk_iam::Client::new(config);
     let lambda = aws_sdk_lambda::Client::new(config);
-    let s3 = aws_sdk_s3::Client::new(&aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
 
     let orders_role = role(config, "orders-role", Some("OrdersFunctionRole")).await;
     iam.put_role_policy()
@@ -136,7 +151,10 @@ pub async fn orders_account(config: &SdkConfig) {
         "orders",
         &orders_role,
         Some("OrdersFunction"),
-        &[("STRIPE_API_KEY", "sk_live_51H8fKjLmNoPqRsTuVwXyZ0123456789abcd")],
+        &[(
+            "STRIPE_API_KEY",
+            "sk_live_51H8fKjLmNoPqRsTuVwXyZ0123456789abcd",
+        )],
     )
     .await;
     lambda
@@ -174,13 +192,18 @@ pub async fn orders_account(config: &SdkConfig) {
         .await
         .unwrap();
 
-    s3.create_bucket().bucket("orders-public").send().await.unwrap();
+    s3.create_bucket()
+        .bucket("orders-public")
+        .send()
+        .await
+        .unwrap();
     s3.put_bucket_tagging()
         .bucket("orders-public")
         .tagging(
             aws_sdk_s3::types::Tagging::builder()
                 .set_tag_set(Some(
-                    cfn_tags("OrdersBucket")
+                    // S3 refuses `aws:` tags from anyone but CloudFormation.
+                    [("team", "orders".to_string())]
                         .into_iter()
                         .map(|(key, value)| {
                             aws_sdk_s3::types::Tag::builder()
@@ -210,7 +233,11 @@ pub async fn orders_account(config: &SdkConfig) {
         .await
         .unwrap();
 
-    s3.create_bucket().bucket("orders-private").send().await.unwrap();
+    s3.create_bucket()
+        .bucket("orders-private")
+        .send()
+        .await
+        .unwrap();
     s3.put_public_access_block()
         .bucket("orders-private")
         .public_access_block_configuration(
@@ -240,6 +267,18 @@ pub async fn orders_account(config: &SdkConfig) {
                 )
                 .build()
                 .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // moto answers PutBucketLogging from the Rust SDK with a 500 page: logging is covered
+    // by the recorded answers.
+    s3.put_bucket_versioning()
+        .bucket("orders-private")
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
         )
         .send()
         .await

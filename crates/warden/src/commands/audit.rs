@@ -124,7 +124,11 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     // The local template first: the live document joins its source map.
     let mut loaded = match &args.template {
         Some(path) => {
-            anyhow::ensure!(path.exists(), "{}: no such file or directory", path.display());
+            anyhow::ensure!(
+                path.exists(),
+                "{}: no such file or directory",
+                path.display()
+            );
             load_paths(
                 std::slice::from_ref(path),
                 &LoadOptions::default(),
@@ -137,11 +141,15 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         (Some(_), [template]) => Some(template),
         (Some(stack), []) => anyhow::bail!(
             "no template of stack `{stack}` in {}",
-            args.template.as_ref().map_or(String::new(), |p| p.display().to_string())
+            args.template
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string())
         ),
         (Some(stack), _) => anyhow::bail!(
             "{} holds several templates: name the file of stack `{stack}`",
-            args.template.as_ref().map_or(String::new(), |p| p.display().to_string())
+            args.template
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string())
         ),
         (None, _) => None,
     };
@@ -189,7 +197,13 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         warden_rules::check_template(&live.template, &enabled, &check_options)
             .into_iter()
             .map(|finding| {
-                mapping::locate(finding, &audit.model, &live, stack.as_ref(), &loaded.sources)
+                mapping::locate(
+                    finding,
+                    &audit.model,
+                    &live,
+                    stack.as_ref(),
+                    &loaded.sources,
+                )
             })
             .collect();
     findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
@@ -237,13 +251,27 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
                 std::fs::File::create(path)
                     .with_context(|| format!("cannot create {}", path.display()))?,
             );
-            render(args.format, &report, &loaded.sources, rules, &render_options, &mut file)?;
+            render(
+                args.format,
+                &report,
+                &loaded.sources,
+                rules,
+                &render_options,
+                &mut file,
+            )?;
             file.flush()?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render(args.format, &report, &loaded.sources, rules, &render_options, &mut out)?;
+            render(
+                args.format,
+                &report,
+                &loaded.sources,
+                rules,
+                &render_options,
+                &mut out,
+            )?;
             out.flush()?;
         }
     }
