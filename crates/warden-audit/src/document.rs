@@ -80,8 +80,16 @@ impl LiveModel {
         matches!((&self.resources[index].stack, stack), (Some(tag), Some(stack)) if tag.stack_name == stack)
     }
 
-    /// Writes the document, adds it and every resource's text to `sources`, and loads it.
-    pub fn load(&self, sources: &mut SourceMap, stack: Option<&str>) -> anyhow::Result<LoadedLive> {
+    /// Writes the document, adds it and every resource's text to `sources`, and loads it;
+    /// `None` for an account without resources.
+    pub fn load(
+        &self,
+        sources: &mut SourceMap,
+        stack: Option<&str>,
+    ) -> anyhow::Result<Option<LoadedLive>> {
+        if self.resources.is_empty() {
+            return Ok(None);
+        }
         let ids = self.logical_ids(stack);
         let by_arn: HashMap<&str, &str> = self
             .resources
@@ -122,11 +130,11 @@ impl LiveModel {
                     anyhow::anyhow!("the live document did not load: {}", error.message)
                 })?
                 .ok_or_else(|| anyhow::anyhow!("the live document is not a template"))?;
-        Ok(LoadedLive {
+        Ok(Some(LoadedLive {
             template,
             ids,
             pieces,
-        })
+        }))
     }
 }
 

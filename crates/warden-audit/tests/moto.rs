@@ -191,7 +191,7 @@ fn the_template_rules_run_on_the_live_account() {
     let Some(moto) = Moto::start() else { return };
     let audit = audit_orders(&moto);
     let mut sources = SourceMap::new();
-    let live = audit.model.load(&mut sources, None).unwrap();
+    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
     let security = |meta: &warden_rules::RuleMeta| {
         warden_diagnostics::Profile::Security.includes(meta.profile)
     };

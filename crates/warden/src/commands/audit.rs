@@ -193,19 +193,15 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
-    let mut findings: Vec<Finding> =
-        warden_rules::check_template(&live.template, &enabled, &check_options)
+    let mut findings: Vec<Finding> = match &live {
+        Some(live) => warden_rules::check_template(&live.template, &enabled, &check_options)
             .into_iter()
             .map(|finding| {
-                mapping::locate(
-                    finding,
-                    &audit.model,
-                    &live,
-                    stack.as_ref(),
-                    &loaded.sources,
-                )
+                mapping::locate(finding, &audit.model, live, stack.as_ref(), &loaded.sources)
             })
-            .collect();
+            .collect(),
+        None => Vec::new(),
+    };
     findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
     let errors = std::mem::take(&mut loaded.errors);
     let failing = findings

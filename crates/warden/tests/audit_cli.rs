@@ -1,0 +1,210 @@
+//! `warden audit` against moto's server: the read-only policy, findings on live resources,
+//! their mapping back to the template, drift, and every output format of `scan`.
+
+#[path = "../../warden-audit/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::moto::Moto;
+use support::seed;
+
+const TEMPLATE: &str = "tests/fixtures/audit/orders.yaml";
+
+fn audit(moto: &Moto, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+        .arg("audit")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(moto.environment())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn seeded() -> Option<Moto> {
+    let moto = Moto::start()?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(seed::orders_account(&seed::config(&moto.endpoint)));
+    Some(moto)
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn finding<'a>(report: &'a Value, rule: &str, resource: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["resource"] == resource)
+        .unwrap_or_else(|| panic!("no {rule} on {resource} in {report:#}"))
+}
+
+#[test]
+fn print_policy_is_the_list_of_actions_called() {
+    let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "--print-policy"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let policy: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(actions, warden_audit::policy::ACTIONS);
+    assert_eq!(policy["Statement"][0]["Effect"], "Allow");
+}
+
+#[test]
+fn live_findings_point_at_the_template_line_and_drift_shows_both_values() {
+    let Some(moto) = seeded() else { return };
+    let output = audit(
+        &moto,
+        &[TEMPLATE, "--stack", seed::STACK, "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+
+    // The URL is public live, `AWS_IAM` in the template: drift, at the template's value.
+    let url = finding(&report, "WD201", "OrdersFunction");
+    assert_eq!(url["file"], TEMPLATE);
+    assert_eq!(
+        (url["line"].as_u64(), url["column"].as_u64()),
+        (Some(15), Some(19))
+    );
+    let message = url["message"].as_str().unwrap();
+    assert!(message.starts_with("drift: "), "{message}");
+    assert!(
+        message.contains("live: `\"NONE\"`; template: `AWS_IAM`"),
+        "{message}"
+    );
+
+    // A secret the template never had: the template's `Variables` is where it would go.
+    let secret = finding(&report, "WD101", "OrdersFunction");
+    assert_eq!(secret["file"], TEMPLATE);
+    assert_eq!(secret["line"].as_u64(), Some(17));
+    assert!(secret["message"]
+        .as_str()
+        .unwrap()
+        .contains("template: not set"));
+
+    // The role was widened by hand: its finding points into the template too.
+    let admin = finding(&report, "WD113", "OrdersFunction");
+    assert_eq!(admin["file"], TEMPLATE);
+    assert!(admin["message"].as_str().unwrap().starts_with("drift: "));
+
+    // The bucket has no CloudFormation tags: its findings carry its ARN and region.
+    let acl = finding(&report, "WD701", "orders-public");
+    assert_eq!(acl["file"], "arn:aws:s3:::orders-public (us-east-1)");
+    assert!(!acl["message"].as_str().unwrap().starts_with("drift"));
+}
+
+#[test]
+fn without_a_template_findings_carry_the_arn() {
+    let Some(moto) = seeded() else { return };
+    let output = audit(&moto, &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let url = finding(&report, "WD201", "orders-url");
+    let file = url["file"].as_str().unwrap();
+    assert!(file.contains("lambda-url"), "{file}");
+    let secret = finding(&report, "WD101", "orders");
+    assert_eq!(
+        secret["file"],
+        "arn:aws:lambda:us-east-1:123456789012:function:orders"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| !f["message"].as_str().unwrap().starts_with("drift")));
+}
+
+#[test]
+fn every_output_format_of_scan_renders_an_audit() {
+    let Some(moto) = seeded() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (format, expected) in [
+        ("text", "WD201"),
+        ("sarif", "\"version\": \"2.1.0\""),
+        (
+            "github",
+            "::error file=tests/fixtures/audit/orders.yaml,line=15",
+        ),
+        ("junit", "<testsuite"),
+        ("json", "\"findings\""),
+    ] {
+        let path = dir.path().join(format);
+        let output = audit(
+            &moto,
+            &[
+                TEMPLATE,
+                "--stack",
+                seed::STACK,
+                "--format",
+                format,
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(Path::new(&path)).unwrap();
+        assert!(text.contains(expected), "{format}: {text}");
+        assert!(text.contains("drift"), "{format} loses the drift message");
+    }
+}
+
+#[test]
+fn an_empty_account_is_clean() {
+    let Some(moto) = Moto::start() else { return };
+    let output = audit(&moto, &["--format", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        report["notices"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_stack_needs_its_template() {
+    let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "--stack", "orders-prod"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
