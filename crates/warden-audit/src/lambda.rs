@@ -160,7 +160,8 @@ async fn read_function(
         resources.push(LiveResource {
             name: format!("{name}-url"),
             resource_type: "AWS::Lambda::Url",
-            arn: url.function_url().to_string(),
+            // A URL config has no ARN of its own: its function's, marked.
+            arn: format!("{arn}#url"),
             region: region.to_string(),
             stack: None,
             parent: Some(arn.to_string()),

@@ -15,6 +15,7 @@ use warden_iac::{load_paths, LoadOptions};
 use warden_output::{render, Format, RenderOptions, Report, SeverityCounts};
 
 use super::config::selector_matches;
+use super::scan::ColorChoice;
 
 #[derive(Args)]
 pub struct AuditArgs {
@@ -74,6 +75,9 @@ pub struct AuditArgs {
     /// Skip these rules (code prefixes or names, comma-separated).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
     /// Print the number of API calls and the time taken to standard error.
     #[arg(long)]
     stats: bool,
@@ -235,9 +239,15 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         profile: Some(profile),
     };
     let render_options = RenderOptions {
-        color: args.output.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none(),
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                args.output.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
+            }
+        },
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let rules = super::rules::all_infos();

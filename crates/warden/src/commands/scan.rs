@@ -92,7 +92,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
