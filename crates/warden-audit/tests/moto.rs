@@ -228,10 +228,11 @@ fn the_template_rules_run_on_the_live_account() {
     let url_finding = findings.iter().find(|f| f.code == "WD201").unwrap();
     let relocated = live.relocate_finding(url_finding.clone());
     let location = sources.locate(relocated.span).unwrap();
-    assert!(
-        location.file.starts_with("https://") || location.file.contains("lambda-url"),
-        "{location:?}"
+    assert_eq!(
+        location.file,
+        "arn:aws:lambda:us-east-1:123456789012:function:orders#url"
     );
+    assert_eq!((location.line, location.column), (3, 17));
     let text = &sources.get(relocated.span.file).unwrap().text;
     assert_eq!(
         &text[relocated.span.start as usize..relocated.span.end as usize],
