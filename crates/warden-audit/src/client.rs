@@ -95,6 +95,26 @@ impl Clients {
         aws_sdk_iam::Client::new(&self.in_region(region))
     }
 
+    pub fn sqs(&self, region: &str) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.in_region(region))
+    }
+
+    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.in_region(region))
+    }
+
+    pub fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.in_region(region))
+    }
+
+    pub fn secrets_manager(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.in_region(region))
+    }
+
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.in_region(region))
+    }
+
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.in_region(region))
             .force_path_style(self.path_style)

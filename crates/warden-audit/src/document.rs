@@ -61,7 +61,16 @@ impl LiveModel {
                 (Some(tag), Some(stack)) if tag.stack_name == stack => tag.logical_id.clone(),
                 _ => resource.name.clone(),
             };
+            // A name two resources share: the type tells them apart, then the region.
             let mut id = preferred.clone();
+            if used.contains(&id) {
+                let kind = resource
+                    .resource_type
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or_default();
+                id = format!("{preferred} ({kind})");
+            }
             if used.contains(&id) {
                 id = format!("{preferred}@{}", resource.region);
             }
@@ -156,7 +165,19 @@ fn link(value: &Value, key: Option<&str>, by_arn: &HashMap<&str, &str>) -> Value
         Value::Object(map) => {
             if let (1, Some(Value::String(arn))) = (map.len(), map.get("$arn")) {
                 return match by_arn.get(arn.as_str()) {
-                    Some(id) if matches!(key, Some("Role" | "TargetFunctionArn")) => {
+                    Some(id)
+                        if matches!(
+                            key,
+                            Some(
+                                "Role"
+                                    | "TargetFunctionArn"
+                                    | "EventSourceArn"
+                                    | "deadLetterTargetArn"
+                                    | "TargetArn"
+                                    | "Endpoint"
+                            )
+                        ) =>
+                    {
                         json!({ "Fn::GetAtt": [id, "Arn"] })
                     }
                     Some(id) => json!({ "Ref": id }),
@@ -207,5 +228,72 @@ impl LoadedLive {
             related.span = self.relocate(related.span);
         }
         finding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(name: &str, resource_type: &'static str, region: &str) -> LiveResource {
+        LiveResource {
+            name: name.to_string(),
+            resource_type,
+            arn: format!("arn:{resource_type}:{region}:{name}"),
+            region: region.to_string(),
+            stack: None,
+            parent: None,
+            properties: json!({}),
+        }
+    }
+
+    #[test]
+    fn shared_names_are_told_apart_by_type_then_region() {
+        let model = LiveModel::new(vec![
+            live("orders", "AWS::Lambda::Function", "us-east-1"),
+            live("orders", "AWS::DynamoDB::Table", "us-east-1"),
+            live("orders", "AWS::Lambda::Function", "eu-west-1"),
+        ]);
+        let ids = model.logical_ids(None);
+        let named: Vec<(&str, &str, &str)> = model
+            .resources
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| (r.resource_type, r.region.as_str(), id.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("AWS::DynamoDB::Table", "us-east-1", "orders"),
+                ("AWS::Lambda::Function", "eu-west-1", "orders (Function)"),
+                ("AWS::Lambda::Function", "us-east-1", "orders@us-east-1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn stack_members_take_their_template_names() {
+        let mut function = live(
+            "orders-prod-OrdersFunction-1X2Y",
+            "AWS::Lambda::Function",
+            "us-east-1",
+        );
+        function.stack = Some(crate::StackTag {
+            stack_name: "orders-prod".into(),
+            logical_id: "OrdersFunction".into(),
+        });
+        let model = LiveModel::new(vec![
+            function,
+            live("OrdersFunction", "AWS::Lambda::Function", "us-east-1"),
+        ]);
+        let ids = model.logical_ids(Some("orders-prod"));
+        let by_name: Vec<(&str, &str)> = model
+            .resources
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| (r.name.as_str(), id.as_str()))
+            .collect();
+        assert!(by_name.contains(&("orders-prod-OrdersFunction-1X2Y", "OrdersFunction")));
+        assert!(by_name.contains(&("OrdersFunction", "OrdersFunction (Function)")));
     }
 }

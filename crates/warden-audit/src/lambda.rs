@@ -202,7 +202,7 @@ async fn read_function(
         let mut esm = Map::new();
         esm.insert("FunctionName".into(), arn_ref(arn));
         if let Some(source) = mapping.event_source_arn() {
-            esm.insert("EventSourceArn".into(), json!(source));
+            esm.insert("EventSourceArn".into(), arn_ref(source));
         }
         if let Some(size) = mapping.batch_size() {
             esm.insert("BatchSize".into(), json!(size));
@@ -317,7 +317,7 @@ fn function_properties(function: &FunctionConfiguration) -> Map<String, Value> {
         put("Architectures", json!(architectures));
     }
     if let Some(target) = function.dead_letter_config().and_then(|d| d.target_arn()) {
-        put("DeadLetterConfig", json!({ "TargetArn": target }));
+        put("DeadLetterConfig", json!({ "TargetArn": arn_ref(target) }));
     }
     if let Some(logging) = function.logging_config() {
         let mut config = Map::new();

@@ -14,11 +14,16 @@
 pub mod calls;
 mod client;
 pub mod document;
+mod dynamodb;
 mod iam;
 mod lambda;
+mod logs;
 pub mod mapping;
 pub mod policy;
 mod s3;
+mod secrets;
+mod sns;
+mod sqs;
 
 use std::time::Duration;
 
@@ -58,25 +63,26 @@ pub struct Audit {
     pub regions: Vec<String>,
 }
 
-/// Reads the account: IAM roles and S3 buckets once, Lambda in every region.
+/// Reads the account: IAM roles and S3 buckets once; Lambda, SQS, SNS, DynamoDB, Secrets
+/// Manager and CloudWatch Logs in every region.
 pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
     let clients = Clients::load(options).await?;
     let calls = calls::Calls::new(options.concurrency.unwrap_or(16));
     let regions = clients.regions.clone();
     let mut resources = Vec::new();
     let global_region = regions.first().cloned().unwrap_or_default();
-    let (roles, buckets, functions) = tokio::join!(
+    let (roles, buckets, regional) = tokio::join!(
         iam::read_roles(clients.iam(&global_region), &calls),
         s3::read_buckets(&clients, &global_region, &calls),
-        futures::future::join_all(regions.iter().map(|region| lambda::read_functions(
-            clients.lambda(region),
-            region,
-            &calls
-        ))),
+        futures::future::join_all(
+            regions
+                .iter()
+                .map(|region| read_region(&clients, region, &calls))
+        ),
     );
     resources.extend(roles);
     resources.extend(buckets);
-    for region_resources in functions {
+    for region_resources in regional {
         resources.extend(region_resources);
     }
     Ok(Audit {
@@ -86,6 +92,19 @@ pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
         actions_called: calls.actions_called(),
         regions,
     })
+}
+
+/// The regional services of one region, read side by side.
+async fn read_region(clients: &Clients, region: &str, calls: &calls::Calls) -> Vec<LiveResource> {
+    let (functions, queues, topics, tables, secrets, log_groups) = tokio::join!(
+        lambda::read_functions(clients.lambda(region), region, calls),
+        sqs::read_queues(clients.sqs(region), region, calls),
+        sns::read_topics(clients.sns(region), region, calls),
+        dynamodb::read_tables(clients.dynamodb(region), region, calls),
+        secrets::read_secrets(clients.secrets_manager(region), region, calls),
+        logs::read_log_groups(clients.logs(region), region, calls),
+    );
+    [functions, queues, topics, tables, secrets, log_groups].concat()
 }
 
 /// One resource as it is in the account, in CloudFormation's vocabulary.
@@ -136,6 +155,12 @@ impl StackTag {
 /// A reference to another live resource by ARN, for [`LiveResource::properties`].
 pub(crate) fn arn_ref(arn: &str) -> serde_json::Value {
     serde_json::json!({ "$arn": arn })
+}
+
+/// A value the audit could not read; the document writes it as an unresolvable reference,
+/// which `warden-iac` loads as unknown, so that no rule concludes from it.
+pub(crate) fn unknown() -> serde_json::Value {
+    serde_json::json!({ "Fn::ImportValue": "not-read-from-the-account" })
 }
 
 /// IAM and S3 answer policy documents URL-encoded (IAM) or as JSON text (S3, Lambda).

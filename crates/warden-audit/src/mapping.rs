@@ -123,11 +123,20 @@ fn local_resource<'t>(
     let link = match resource.resource_type {
         "AWS::Lambda::Url" => "TargetFunctionArn",
         "AWS::S3::BucketPolicy" => "Bucket",
+        "AWS::SQS::QueuePolicy" => "Queues",
+        "AWS::SNS::TopicPolicy" => "Topics",
+        "AWS::SNS::Subscription" => "TopicArn",
+        "AWS::SecretsManager::RotationSchedule" | "AWS::SecretsManager::ResourcePolicy" => {
+            "SecretId"
+        }
         _ => "FunctionName",
+    };
+    let names_owner = |node: &Node| {
+        refers_to(node, &owner.id) || node.items().iter().any(|item| refers_to(item, &owner.id))
     };
     let mut candidates = template
         .resources_of_type(resource.resource_type)
-        .filter(|r| r.prop(link).is_some_and(|node| refers_to(node, &owner.id)));
+        .filter(|r| r.prop(link).is_some_and(names_owner));
     let action = resource
         .properties
         .get("Action")

@@ -3,6 +3,10 @@
 
 /// Every IAM action the audit calls, sorted.
 pub const ACTIONS: &[&str] = &[
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeTable",
+    "dynamodb:ListTables",
+    "dynamodb:ListTagsOfResource",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRolePolicy",
@@ -16,6 +20,8 @@ pub const ACTIONS: &[&str] = &[
     "lambda:ListEventSourceMappings",
     "lambda:ListFunctions",
     "lambda:ListTags",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
@@ -26,6 +32,16 @@ pub const ACTIONS: &[&str] = &[
     "s3:GetBucketVersioning",
     "s3:GetEncryptionConfiguration",
     "s3:ListAllMyBuckets",
+    "secretsmanager:GetResourcePolicy",
+    "secretsmanager:ListSecrets",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptions",
+    "sns:ListTagsForResource",
+    "sns:ListTopics",
+    "sqs:GetQueueAttributes",
+    "sqs:ListQueueTags",
+    "sqs:ListQueues",
 ];
 
 /// The policy document `warden audit --print-policy` prints.
@@ -52,6 +68,11 @@ mod tests {
         include_str!("lambda.rs"),
         include_str!("iam.rs"),
         include_str!("s3.rs"),
+        include_str!("sqs.rs"),
+        include_str!("sns.rs"),
+        include_str!("dynamodb.rs"),
+        include_str!("secrets.rs"),
+        include_str!("logs.rs"),
     ];
 
     /// S3 operations whose IAM action has another name.
@@ -116,7 +137,9 @@ mod tests {
         for action in ACTIONS {
             let (_, name) = action.split_once(':').unwrap();
             assert!(
-                name.starts_with("Get") || name.starts_with("List"),
+                ["Get", "List", "Describe"]
+                    .iter()
+                    .any(|verb| name.starts_with(verb)),
                 "{action} is not read-only"
             );
         }

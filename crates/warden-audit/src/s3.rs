@@ -173,7 +173,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
             );
         }
         Answer::Failed => {
-            properties.insert("OwnershipControls".into(), unknown());
+            properties.insert("OwnershipControls".into(), crate::unknown());
         }
     }
     match block {
@@ -208,7 +208,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         }
         // Unknown: the rules must not conclude from a missing property.
         Answer::Failed => {
-            properties.insert("PublicAccessBlockConfiguration".into(), unknown());
+            properties.insert("PublicAccessBlockConfiguration".into(), crate::unknown());
         }
     }
     match encryption {
@@ -239,7 +239,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         }
         Answer::Absent => {}
         Answer::Failed => {
-            properties.insert("BucketEncryption".into(), unknown());
+            properties.insert("BucketEncryption".into(), crate::unknown());
         }
     }
     match logging {
@@ -256,7 +256,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         }
         Answer::Absent => {}
         Answer::Failed => {
-            properties.insert("LoggingConfiguration".into(), unknown());
+            properties.insert("LoggingConfiguration".into(), crate::unknown());
         }
     }
     match versioning {
@@ -270,7 +270,7 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         }
         Answer::Absent => {}
         Answer::Failed => {
-            properties.insert("VersioningConfiguration".into(), unknown());
+            properties.insert("VersioningConfiguration".into(), crate::unknown());
         }
     }
     let mut resources = vec![LiveResource {
@@ -297,12 +297,6 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         });
     }
     resources
-}
-
-/// A value the audit could not read; the document writes it as an unresolvable reference,
-/// which `warden-iac` loads as unknown.
-fn unknown() -> Value {
-    json!({ "Fn::ImportValue": "not-read-from-the-account" })
 }
 
 /// The canned ACL that grants what these grants give to everyone or to any AWS account.

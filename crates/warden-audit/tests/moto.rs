@@ -273,3 +273,72 @@ fn every_page_of_functions_and_roles_is_read() {
         audit.actions_called
     );
 }
+
+#[test]
+fn queues_topics_tables_secrets_and_log_groups_reach_their_rules() {
+    let Some(moto) = Moto::start() else { return };
+    let runtime = runtime();
+    runtime.block_on(seed::messaging_account(&seed::config(&moto.endpoint)));
+    let audit = runtime.block_on(read_account(&options(&moto))).unwrap();
+    assert!(audit.notices.is_empty(), "{:?}", audit.notices);
+
+    let queue = resource(&audit, "AWS::SQS::Queue", "jobs");
+    assert_eq!(queue.properties["QueueName"], "jobs");
+    resource(&audit, "AWS::SQS::QueuePolicy", "jobs-policy");
+    let topic_policy = resource(&audit, "AWS::SNS::TopicPolicy", "events-policy");
+    assert_eq!(
+        topic_policy.properties["PolicyDocument"]["Statement"][0]["Action"],
+        "sns:Publish"
+    );
+    let subscription = audit
+        .model
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "AWS::SNS::Subscription")
+        .expect("the subscription");
+    assert_eq!(subscription.properties["Protocol"], "sqs");
+    assert_eq!(
+        subscription.properties["Endpoint"]["$arn"],
+        "arn:aws:sqs:us-east-1:123456789012:jobs"
+    );
+    let table = resource(&audit, "AWS::DynamoDB::Table", "order-items");
+    assert_eq!(
+        table.properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        false
+    );
+    resource(&audit, "AWS::SecretsManager::Secret", "stripe");
+    resource(
+        &audit,
+        "AWS::SecretsManager::ResourcePolicy",
+        "stripe-policy",
+    );
+    let group = resource(&audit, "AWS::Logs::LogGroup", "/aws/app/jobs");
+    assert!(group.properties.get("RetentionInDays").is_none());
+
+    let mut sources = SourceMap::new();
+    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    let findings = warden_rules::check_template(
+        &live.template,
+        &|_: &warden_rules::RuleMeta| true,
+        &warden_rules::CheckOptions::default(),
+    );
+    let found: BTreeSet<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.code, f.resource.as_str()))
+        .collect();
+    for expected in [
+        ("WD706", "jobs-policy"),   // public queue policy
+        ("WD708", "events-policy"), // public topic policy
+        ("WD707", "events"),        // topic without KMS
+        ("WD709", "order-items"),   // no point-in-time recovery
+        ("WD719", "order-items"),   // no deletion protection
+        ("WD604", "stripe"),        // secret without rotation
+        ("WD605", "stripe-policy"), // public secret policy
+        ("WD801", "/aws/app/jobs"), // log group kept forever
+    ] {
+        assert!(
+            found.contains(&expected),
+            "{expected:?} missing from {found:?}"
+        );
+    }
+}

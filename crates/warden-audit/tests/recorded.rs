@@ -51,8 +51,29 @@ fn s3_error(code: &'static str) -> Reply {
     xml(404, body)
 }
 
-/// The recorded answer to a request.
-fn answer(method: &str, target: &str, body: &str) -> Reply {
+/// The recorded answer to a request; `operation` is the `X-Amz-Target` header of JSON
+/// protocols.
+fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
+    // The services this account does not use answer empty lists.
+    match operation {
+        "DynamoDB_20120810.ListTables" => return json(200, r#"{"TableNames":[]}"#),
+        "secretsmanager.ListSecrets" => return json(200, r#"{"SecretList":[]}"#),
+        "Logs_20140328.DescribeLogGroups" => return json(200, r#"{"logGroups":[]}"#),
+        "AmazonSQS.ListQueues" => return json(200, r#"{"QueueUrls":[]}"#),
+        _ => {}
+    }
+    if body.contains("Action=ListTopics") {
+        return xml(
+            200,
+            r#"<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ListTopicsResult><Topics/></ListTopicsResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></ListTopicsResponse>"#,
+        );
+    }
+    if body.contains("Action=ListSubscriptions") {
+        return xml(
+            200,
+            r#"<ListSubscriptionsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ListSubscriptionsResult><Subscriptions/></ListSubscriptionsResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></ListSubscriptionsResponse>"#,
+        );
+    }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let has = |name: &str| {
         query
@@ -120,6 +141,7 @@ fn serve(stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
             return;
         }
         let mut content_length = 0;
+        let mut operation = String::new();
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -132,6 +154,9 @@ fn serve(stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
                 if name.eq_ignore_ascii_case("content-length") {
                     content_length = value.trim().parse().unwrap_or(0);
                 }
+                if name.eq_ignore_ascii_case("x-amz-target") {
+                    operation = value.trim().to_string();
+                }
             }
         }
         let mut body = vec![0; content_length];
@@ -142,7 +167,7 @@ fn serve(stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
         log.lock()
             .unwrap()
             .push(format!("{method} {target} {body}"));
-        let reply = answer(method, target, &body);
+        let reply = answer(method, target, &operation, &body);
         let mut head = format!(
             "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             reply.status,
@@ -292,7 +317,7 @@ fn a_recorded_event_source_mapping_reaches_the_stream_rule() {
         .find(|r| r.resource_type == "AWS::Lambda::EventSourceMapping")
         .expect("the mapping");
     assert_eq!(
-        mapping.properties["EventSourceArn"],
+        mapping.properties["EventSourceArn"]["$arn"],
         "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
     );
     assert_eq!(mapping.properties["MaximumRetryAttempts"], -1);

@@ -31,7 +31,11 @@ fn seeded() -> Option<Moto> {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(seed::orders_account(&seed::config(&moto.endpoint)));
+        .block_on(async {
+            let config = seed::config(&moto.endpoint);
+            seed::orders_account(&config).await;
+            seed::messaging_account(&config).await;
+        });
     Some(moto)
 }
 
@@ -132,6 +136,11 @@ fn without_a_template_findings_carry_the_arn() {
     assert_eq!(
         file,
         "arn:aws:lambda:us-east-1:123456789012:function:orders#url"
+    );
+    let queue = finding(&report, "WD706", "jobs-policy");
+    assert_eq!(
+        queue["file"],
+        "arn:aws:sqs:us-east-1:123456789012:jobs#policy"
     );
     let secret = finding(&report, "WD101", "orders");
     assert_eq!(

@@ -284,3 +284,97 @@ pub async fn orders_account(config: &SdkConfig) {
         .await
         .unwrap();
 }
+
+const PUBLIC_STATEMENT: &str =
+    r#"{"Effect":"Allow","Principal":"*","Action":"ACTION","Resource":"RESOURCE"}"#;
+
+fn public_policy(action: &str, resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        PUBLIC_STATEMENT
+            .replace("ACTION", action)
+            .replace("RESOURCE", resource)
+    )
+}
+
+/// A public queue, a public topic with a Lambda subscription, a table without backups, a
+/// public secret without rotation and a log group that keeps everything forever.
+pub async fn messaging_account(config: &SdkConfig) {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let sns = aws_sdk_sns::Client::new(config);
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let secrets = aws_sdk_secretsmanager::Client::new(config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+
+    let queue = sqs.create_queue().queue_name("jobs").send().await.unwrap();
+    let queue_arn = "arn:aws:sqs:us-east-1:123456789012:jobs";
+    sqs.set_queue_attributes()
+        .queue_url(queue.queue_url().unwrap())
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::Policy,
+            public_policy("sqs:SendMessage", queue_arn),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let topic = sns.create_topic().name("events").send().await.unwrap();
+    let topic_arn = topic.topic_arn().unwrap();
+    sns.set_topic_attributes()
+        .topic_arn(topic_arn)
+        .attribute_name("Policy")
+        .attribute_value(public_policy("sns:Publish", topic_arn))
+        .send()
+        .await
+        .unwrap();
+    sns.subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .unwrap();
+
+    dynamodb
+        .create_table()
+        .table_name("order-items")
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+
+    let secret = secrets
+        .create_secret()
+        .name("stripe")
+        .secret_string("sk_live_51H8fKjLmNoPqRsTuVwXyZ0123456789abcd")
+        .send()
+        .await
+        .unwrap();
+    secrets
+        .put_resource_policy()
+        .secret_id(secret.arn().unwrap())
+        .resource_policy(public_policy("secretsmanager:GetSecretValue", "*"))
+        .send()
+        .await
+        .unwrap();
+
+    logs.create_log_group()
+        .log_group_name("/aws/app/jobs")
+        .send()
+        .await
+        .unwrap();
+}
