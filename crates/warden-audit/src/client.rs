@@ -115,6 +115,14 @@ impl Clients {
         aws_sdk_cloudwatchlogs::Client::new(&self.in_region(region))
     }
 
+    pub fn apigateway(&self, region: &str) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.in_region(region))
+    }
+
+    pub fn apigatewayv2(&self, region: &str) -> aws_sdk_apigatewayv2::Client {
+        aws_sdk_apigatewayv2::Client::new(&self.in_region(region))
+    }
+
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.in_region(region))
             .force_path_style(self.path_style)

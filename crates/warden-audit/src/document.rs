@@ -175,6 +175,8 @@ fn link(value: &Value, key: Option<&str>, by_arn: &HashMap<&str, &str>) -> Value
                                     | "deadLetterTargetArn"
                                     | "TargetArn"
                                     | "Endpoint"
+                                    | "IntegrationUri"
+                                    | "Uri"
                             )
                         ) =>
                     {

@@ -11,6 +11,8 @@
 //! Every call goes through [`calls::Calls`], which names its IAM action: [`policy::ACTIONS`]
 //! is the read-only policy `--print-policy` prints.
 
+mod apigateway;
+mod apigatewayv2;
 pub mod calls;
 mod client;
 pub mod document;
@@ -63,8 +65,8 @@ pub struct Audit {
     pub regions: Vec<String>,
 }
 
-/// Reads the account: IAM roles and S3 buckets once; Lambda, SQS, SNS, DynamoDB, Secrets
-/// Manager and CloudWatch Logs in every region.
+/// Reads the account: IAM roles and S3 buckets once; Lambda, API Gateway (REST, HTTP and
+/// WebSocket), SQS, SNS, DynamoDB, Secrets Manager and CloudWatch Logs in every region.
 pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
     let clients = Clients::load(options).await?;
     let calls = calls::Calls::new(options.concurrency.unwrap_or(16));
@@ -96,15 +98,20 @@ pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
 
 /// The regional services of one region, read side by side.
 async fn read_region(clients: &Clients, region: &str, calls: &calls::Calls) -> Vec<LiveResource> {
-    let (functions, queues, topics, tables, secrets, log_groups) = tokio::join!(
+    let (functions, queues, topics, tables, secrets, log_groups, http_apis, rest_apis) = tokio::join!(
         lambda::read_functions(clients.lambda(region), region, calls),
         sqs::read_queues(clients.sqs(region), region, calls),
         sns::read_topics(clients.sns(region), region, calls),
         dynamodb::read_tables(clients.dynamodb(region), region, calls),
         secrets::read_secrets(clients.secrets_manager(region), region, calls),
         logs::read_log_groups(clients.logs(region), region, calls),
+        apigatewayv2::read_apis(clients.apigatewayv2(region), region, calls),
+        apigateway::read_rest_apis(clients.apigateway(region), region, calls),
     );
-    [functions, queues, topics, tables, secrets, log_groups].concat()
+    [
+        functions, queues, topics, tables, secrets, log_groups, http_apis, rest_apis,
+    ]
+    .concat()
 }
 
 /// One resource as it is in the account, in CloudFormation's vocabulary.
@@ -155,6 +162,24 @@ impl StackTag {
 /// A reference to another live resource by ARN, for [`LiveResource::properties`].
 pub(crate) fn arn_ref(arn: &str) -> serde_json::Value {
     serde_json::json!({ "$arn": arn })
+}
+
+/// An integration's target: a reference to the function when the URI invokes one
+/// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`, or the
+/// function's ARN itself), else the URI as it is.
+pub(crate) fn integration_target(uri: &str) -> serde_json::Value {
+    let function = uri
+        .split_once("/functions/")
+        .and_then(|(_, rest)| rest.strip_suffix("/invocations"))
+        .or_else(|| {
+            uri.contains(":lambda:")
+                .then_some(uri)
+                .filter(|u| u.contains(":function:"))
+        });
+    match function {
+        Some(arn) => arn_ref(arn),
+        None => serde_json::json!(uri),
+    }
 }
 
 /// A value the audit could not read; the document writes it as an unresolvable reference,

@@ -129,6 +129,13 @@ fn local_resource<'t>(
         "AWS::SecretsManager::RotationSchedule" | "AWS::SecretsManager::ResourcePolicy" => {
             "SecretId"
         }
+        "AWS::ApiGatewayV2::Route"
+        | "AWS::ApiGatewayV2::Integration"
+        | "AWS::ApiGatewayV2::Stage" => "ApiId",
+        "AWS::ApiGateway::Method"
+        | "AWS::ApiGateway::Resource"
+        | "AWS::ApiGateway::Stage"
+        | "AWS::ApiGateway::RequestValidator" => "RestApiId",
         _ => "FunctionName",
     };
     let names_owner = |node: &Node| {

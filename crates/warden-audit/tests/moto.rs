@@ -342,3 +342,67 @@ fn queues_topics_tables_secrets_and_log_groups_reach_their_rules() {
         );
     }
 }
+
+#[test]
+fn rest_http_and_websocket_routes_reach_the_route_rules() {
+    let Some(moto) = Moto::start() else { return };
+    let runtime = runtime();
+    runtime.block_on(seed::apis_account(&seed::config(&moto.endpoint)));
+    let audit = runtime.block_on(read_account(&options(&moto))).unwrap();
+    assert!(audit.notices.is_empty(), "{:?}", audit.notices);
+
+    let method = audit
+        .model
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "AWS::ApiGateway::Method")
+        .expect("the REST method");
+    assert_eq!(method.properties["AuthorizationType"], "NONE");
+    assert_eq!(
+        method.properties["Integration"]["Uri"]["$arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:api-handler"
+    );
+    let path = audit
+        .model
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "AWS::ApiGateway::Resource")
+        .expect("the /orders resource");
+    assert_eq!(path.properties["PathPart"], "orders");
+
+    let mut sources = SourceMap::new();
+    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    // The routes, as the template analysis sees them: path, auth and function.
+    let routes: BTreeSet<(String, String, Option<String>)> = live
+        .template
+        .analysis
+        .routes
+        .iter()
+        .map(|route| {
+            (
+                format!("{} {}", route.method, route.path),
+                format!("{:?}", route.auth),
+                route.function.clone(),
+            )
+        })
+        .collect();
+    let handler = Some("api-handler".to_string());
+    assert!(
+        routes.contains(&("GET /orders".into(), "None".into(), handler.clone())),
+        "{routes:?}"
+    );
+    assert!(
+        routes.contains(&("$connect ".into(), "None".into(), None)),
+        "{routes:?}"
+    );
+
+    let findings = warden_rules::check_template(
+        &live.template,
+        &|_: &warden_rules::RuleMeta| true,
+        &warden_rules::CheckOptions::default(),
+    );
+    let codes: BTreeSet<&str> = findings.iter().map(|f| f.code).collect();
+    for code in ["WD301", "WD401", "WD404", "WD402"] {
+        assert!(codes.contains(code), "{code} missing from {codes:?}");
+    }
+}

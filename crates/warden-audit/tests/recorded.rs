@@ -92,6 +92,8 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
             json(200, LIST_MAPPINGS)
         }
         ("GET", p) if p.starts_with("/2017-03-31/tags/") => json(200, r#"{"Tags":{}}"#),
+        ("GET", "/restapis") => json(200, r#"{"item":[]}"#),
+        ("GET", "/v2/apis") => json(200, r#"{"items":[]}"#),
         ("GET", p) if p.ends_with("/concurrency") => json(200, "{}"),
         ("GET", p) if p.starts_with("/2021-10-31/functions/") && p.ends_with("/url") => Reply {
             headers: &[("x-amzn-ErrorType", "AccessDeniedException")],

@@ -220,3 +220,49 @@ fn a_stack_needs_its_template() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_route_whose_authorization_was_removed_is_drift_at_the_template_line() {
+    let Some(moto) = Moto::start() else { return };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(seed::apis_account(&seed::config(&moto.endpoint)));
+    let template = "tests/fixtures/audit/shop-http.yaml";
+    let output = audit(
+        &moto,
+        &[template, "--stack", seed::STACK, "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let route = finding(&report, "WD401", "OrdersRoute");
+    assert_eq!(route["file"], template);
+    assert_eq!(
+        (route["line"].as_u64(), route["column"].as_u64()),
+        (Some(14), Some(26))
+    );
+    let message = route["message"].as_str().unwrap();
+    assert!(
+        message.contains("live: `\"NONE\"`; template: `AWS_IAM`"),
+        "{message}"
+    );
+    // The REST API has no CloudFormation tags: its route is reported at its ARN.
+    let rest = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "WD301")
+        .unwrap_or_else(|| panic!("no WD301 in {report:#}"));
+    let file = rest["file"].as_str().unwrap();
+    assert!(
+        file.starts_with("arn:aws:apigateway:us-east-1::/restapis/"),
+        "{file}"
+    );
+    assert!(file.ends_with("-GET"), "{file}");
+}

@@ -378,3 +378,119 @@ pub async fn messaging_account(config: &SdkConfig) {
         .await
         .unwrap();
 }
+
+/// A REST API and an HTTP API, each with an unauthenticated route to one function, and a
+/// WebSocket API whose `$connect` route has no authorization.
+pub async fn apis_account(config: &SdkConfig) {
+    let rest = aws_sdk_apigateway::Client::new(config);
+    let http = aws_sdk_apigatewayv2::Client::new(config);
+    let role = role(config, "api-role", None).await;
+    let function_arn = function(config, "api-handler", &role, None, &[]).await;
+    let invocation = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    );
+
+    let api = rest.create_rest_api().name("shop").send().await.unwrap();
+    let api_id = api.id().unwrap();
+    let resources = rest
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_string();
+    let orders = rest
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(&root)
+        .path_part("orders")
+        .send()
+        .await
+        .unwrap();
+    rest.put_method()
+        .rest_api_id(api_id)
+        .resource_id(orders.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    rest.put_integration()
+        .rest_api_id(api_id)
+        .resource_id(orders.id().unwrap())
+        .http_method("GET")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(&invocation)
+        .send()
+        .await
+        .unwrap();
+    rest.create_deployment()
+        .rest_api_id(api_id)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+
+    let api = http
+        .create_api()
+        .name("shop-http")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .set_tags(Some(
+            cfn_tags("ShopHttpApi")
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    let integration = http
+        .create_integration()
+        .api_id(api_id)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::AwsProxy)
+        .integration_uri(&function_arn)
+        .payload_format_version("2.0")
+        .send()
+        .await
+        .unwrap();
+    http.create_route()
+        .api_id(api_id)
+        .route_key("GET /orders")
+        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::None)
+        .target(format!(
+            "integrations/{}",
+            integration.integration_id().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    http.create_stage()
+        .api_id(api_id)
+        .stage_name("$default")
+        .send()
+        .await
+        .unwrap();
+
+    let socket = http
+        .create_api()
+        .name("shop-socket")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap();
+    http.create_route()
+        .api_id(socket.api_id().unwrap())
+        .route_key("$connect")
+        .send()
+        .await
+        .unwrap();
+}
