@@ -67,6 +67,8 @@ struct FailureKey {
 pub struct Calls {
     limit: Semaphore,
     made: AtomicU64,
+    /// Calls the service answered, "not found" included.
+    answered: AtomicU64,
     failures: Mutex<BTreeMap<FailureKey, (usize, String)>>,
     actions_called: Mutex<BTreeMap<&'static str, u64>>,
 }
@@ -76,6 +78,7 @@ impl Calls {
         Calls {
             limit: Semaphore::new(concurrency.max(1)),
             made: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
             failures: Mutex::new(BTreeMap::new()),
             actions_called: Mutex::new(BTreeMap::new()),
         }
@@ -106,7 +109,10 @@ impl Calls {
             call.await
         };
         match result {
-            Ok(value) => Answer::Found(value),
+            Ok(value) => {
+                self.answered.fetch_add(1, Ordering::Relaxed);
+                Answer::Found(value)
+            }
             Err(error) => {
                 let code = match &error {
                     SdkError::ServiceError(service) => service.err().code().map(str::to_string),
@@ -142,6 +148,11 @@ impl Calls {
     /// Calls made so far.
     pub fn count(&self) -> u64 {
         self.made.load(Ordering::Relaxed)
+    }
+
+    /// Calls the services answered (found or not found).
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
     }
 
     /// The IAM actions called, with how many times each.

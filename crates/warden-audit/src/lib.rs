@@ -60,6 +60,8 @@ pub struct Audit {
     pub notices: Vec<warden_diagnostics::Notice>,
     /// API calls made.
     pub calls: u64,
+    /// Calls the services answered (found or not found): none means nothing was read.
+    pub answered: u64,
     /// The IAM actions called, with how many times each.
     pub actions_called: std::collections::BTreeMap<&'static str, u64>,
     pub regions: Vec<String>,
@@ -91,6 +93,7 @@ pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
         model: LiveModel::new(resources),
         notices: calls.notices(),
         calls: calls.count(),
+        answered: calls.answered(),
         actions_called: calls.actions_called(),
         regions,
     })

@@ -266,3 +266,125 @@ fn a_route_whose_authorization_was_removed_is_drift_at_the_template_line() {
     );
     assert!(file.ends_with("-GET"), "{file}");
 }
+
+#[test]
+fn credentials_come_from_a_named_profile_and_regions_from_the_flag() {
+    let Some(moto) = Moto::start() else { return };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let east = seed::config_in(&moto.endpoint, "us-east-1");
+            let west = seed::config_in(&moto.endpoint, "eu-west-1");
+            let role = seed::role(&east, "region-role", None).await;
+            seed::function(
+                &east,
+                "east",
+                &role,
+                None,
+                &[("API_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")],
+            )
+            .await;
+            seed::function(
+                &west,
+                "west",
+                &role,
+                None,
+                &[("API_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")],
+            )
+            .await;
+        });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile audit]\nregion = us-east-1\naws_access_key_id = fromprofile\naws_secret_access_key = fromprofile\n",
+    )
+    .unwrap();
+    // No credentials in the environment: only the profile has them.
+    let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "audit",
+            "--profile",
+            "audit",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--format",
+            "json",
+        ])
+        .args(["--endpoint-url", &moto.endpoint, "--max-attempts", "1"])
+        .env_clear()
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let east = finding(&report, "WD101", "east");
+    assert_eq!(
+        east["file"],
+        "arn:aws:lambda:us-east-1:123456789012:function:east"
+    );
+    let west = finding(&report, "WD101", "west");
+    assert_eq!(
+        west["file"],
+        "arn:aws:lambda:eu-west-1:123456789012:function:west"
+    );
+}
+
+#[test]
+fn a_role_is_assumed_with_its_external_id() {
+    let Some(moto) = seeded() else { return };
+    let output = audit(
+        &moto,
+        &[
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/warden-audit",
+            "--external-id",
+            "X-42",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    finding(&json(&output), "WD201", "orders-url");
+}
+
+#[test]
+fn without_credentials_the_audit_is_an_error_not_a_clean_account() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "audit",
+            "--regions",
+            "us-east-1",
+            "--format",
+            "json",
+            "--max-attempts",
+            "1",
+        ])
+        .args(["--endpoint-url", &moto.endpoint])
+        .env_clear()
+        .env("AWS_CONFIG_FILE", dir.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no AWS call succeeded"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

@@ -9,6 +9,10 @@ use aws_smithy_http_client::tls;
 pub const STACK: &str = "orders-prod";
 
 pub fn config(endpoint: &str) -> SdkConfig {
+    config_in(endpoint, "us-east-1")
+}
+
+pub fn config_in(endpoint: &str, region: &str) -> SdkConfig {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
@@ -16,7 +20,7 @@ pub fn config(endpoint: &str) -> SdkConfig {
         .build_https();
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .endpoint_url(endpoint)
         .http_client(http_client)
         .credentials_provider(

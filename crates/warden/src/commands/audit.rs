@@ -186,6 +186,17 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             started.elapsed().as_secs_f64()
         );
     }
+    // Not one answer: wrong credentials, endpoint or region, not a clean account.
+    if audit.calls > 0 && audit.answered == 0 {
+        let first = audit
+            .notices
+            .first()
+            .map_or_else(String::new, |notice| format!(": {}", notice.message));
+        anyhow::bail!(
+            "no AWS call succeeded ({} tried){first}; check the credentials, --profile, --regions and --endpoint-url",
+            audit.calls
+        );
+    }
     let live = audit
         .model
         .load(&mut loaded.sources, args.stack.as_deref())?;
