@@ -177,6 +177,9 @@ fn link(value: &Value, key: Option<&str>, by_arn: &HashMap<&str, &str>) -> Value
                                     | "Endpoint"
                                     | "IntegrationUri"
                                     | "Uri"
+                                    | "Function"
+                                    | "Queue"
+                                    | "Destination"
                             )
                         ) =>
                     {

@@ -1,5 +1,6 @@
 //! Lambda: functions with their configuration, reserved concurrency, URL, resource policy
-//! (as `AWS::Lambda::Permission`s) and event source mappings.
+//! (as `AWS::Lambda::Permission`s), asynchronous invocation settings and event source
+//! mappings.
 
 use std::collections::HashMap;
 
@@ -88,7 +89,7 @@ async fn read_function(
     let (Some(name), Some(arn)) = (function.function_name(), function.function_arn()) else {
         return Vec::new();
     };
-    let (tags, concurrency, url, policy) = tokio::join!(
+    let (tags, concurrency, url, policy, invoke_config) = tokio::join!(
         calls.run(
             "lambda:ListTags",
             region,
@@ -112,6 +113,15 @@ async fn read_function(
             region,
             "functions",
             lambda.get_policy().function_name(name).send()
+        ),
+        calls.run(
+            "lambda:GetFunctionEventInvokeConfig",
+            region,
+            "functions",
+            lambda
+                .get_function_event_invoke_config()
+                .function_name(name)
+                .send()
         ),
     );
     let tags: HashMap<String, String> = tags

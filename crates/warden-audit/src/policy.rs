@@ -16,6 +16,7 @@ pub const ACTIONS: &[&str] = &[
     "iam:ListRoleTags",
     "iam:ListRoles",
     "lambda:GetFunctionConcurrency",
+    "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
     "lambda:GetPolicy",
     "lambda:ListEventSourceMappings",
@@ -26,6 +27,7 @@ pub const ACTIONS: &[&str] = &[
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
     "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
@@ -83,6 +85,10 @@ mod tests {
         ("s3:ListBuckets", "s3:ListAllMyBuckets"),
         ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
         ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+        (
+            "s3:GetBucketNotificationConfiguration",
+            "s3:GetBucketNotification",
+        ),
     ];
 
     /// Each `calls.run("svc:Action", region, subject, client.operation()...)`: the action

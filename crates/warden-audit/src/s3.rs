@@ -1,6 +1,6 @@
 //! S3: buckets with their ACL (as the canned `AccessControl` it amounts to), policy, Block
-//! Public Access, object ownership (whether ACLs apply), default encryption, versioning and
-//! access logging.
+//! Public Access, object ownership (whether ACLs apply), default encryption, versioning,
+//! access logging and event notifications (which make the bucket a function's trigger).
 
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ async fn bucket_region(s3: &Client, home_region: &str, calls: &Calls, name: &str
 }
 
 async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Vec<LiveResource> {
-    let (tags, acl, ownership, policy, block, encryption, logging, versioning) = tokio::join!(
+    let (tags, acl, ownership, policy, block, encryption, logging, versioning, notifications) = tokio::join!(
         calls.run(
             "s3:GetBucketTagging",
             region,
@@ -140,6 +140,14 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
             region,
             "buckets",
             s3.get_bucket_versioning().bucket(name).send()
+        ),
+        calls.run(
+            "s3:GetBucketNotification",
+            region,
+            "buckets",
+            s3.get_bucket_notification_configuration()
+                .bucket(name)
+                .send()
         ),
     );
     let arn = format!("arn:aws:s3:::{name}");
@@ -271,6 +279,48 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
         Answer::Absent => {}
         Answer::Failed => {
             properties.insert("VersioningConfiguration".into(), crate::unknown());
+        }
+    }
+    if let Some(notifications) = notifications.found() {
+        let mut configuration = Map::new();
+        let functions: Vec<Value> = notifications
+            .lambda_function_configurations()
+            .iter()
+            .flat_map(|target| {
+                target.events().iter().map(|event| {
+                    json!({ "Event": event.as_str(), "Function": arn_ref(target.lambda_function_arn()) })
+                })
+            })
+            .collect();
+        if !functions.is_empty() {
+            configuration.insert("LambdaConfigurations".into(), Value::Array(functions));
+        }
+        let queues: Vec<Value> = notifications
+            .queue_configurations()
+            .iter()
+            .flat_map(|target| {
+                target.events().iter().map(|event| {
+                    json!({ "Event": event.as_str(), "Queue": arn_ref(target.queue_arn()) })
+                })
+            })
+            .collect();
+        if !queues.is_empty() {
+            configuration.insert("QueueConfigurations".into(), Value::Array(queues));
+        }
+        let topics: Vec<Value> = notifications
+            .topic_configurations()
+            .iter()
+            .flat_map(|target| {
+                target.events().iter().map(|event| {
+                    json!({ "Event": event.as_str(), "Topic": arn_ref(target.topic_arn()) })
+                })
+            })
+            .collect();
+        if !topics.is_empty() {
+            configuration.insert("TopicConfigurations".into(), Value::Array(topics));
+        }
+        if !configuration.is_empty() {
+            properties.insert("NotificationConfiguration".into(), Value::Object(configuration));
         }
     }
     let mut resources = vec![LiveResource {

@@ -132,6 +132,30 @@ fn functions_roles_and_buckets_become_the_resource_model() {
         "aws:kms"
     );
 
+    // Asynchronous invocation settings, and the bucket notification that makes the bucket
+    // a trigger of `quiet`.
+    let invoke = resource(&audit, "AWS::Lambda::EventInvokeConfig", "quiet-invoke-config");
+    assert_eq!(invoke.properties["MaximumRetryAttempts"], 0);
+    assert_eq!(
+        private.properties["NotificationConfiguration"]["LambdaConfigurations"][0]["Function"]
+            ["$arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:quiet"
+    );
+    let mut sources = SourceMap::new();
+    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    let quiet = live
+        .template
+        .analysis
+        .functions
+        .iter()
+        .find(|info| info.resource(&live.template).id == "quiet")
+        .unwrap();
+    assert!(quiet.event_invoke_config.is_some());
+    assert!(quiet
+        .triggers
+        .iter()
+        .any(|trigger| trigger.kind == warden_iac::TriggerKind::S3));
+
     // Every action called is in the printed policy.
     assert!(audit.calls > 0);
     for action in audit.actions_called.keys() {

@@ -275,6 +275,31 @@ pub async fn orders_account(config: &SdkConfig) {
         .send()
         .await
         .unwrap();
+    lambda
+        .put_function_event_invoke_config()
+        .function_name("quiet")
+        .maximum_retry_attempts(0)
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_notification_configuration()
+        .bucket("orders-private")
+        .notification_configuration(
+            aws_sdk_s3::types::NotificationConfiguration::builder()
+                .lambda_function_configurations(
+                    aws_sdk_s3::types::LambdaFunctionConfiguration::builder()
+                        .lambda_function_arn(
+                            "arn:aws:lambda:us-east-1:123456789012:function:quiet",
+                        )
+                        .events(aws_sdk_s3::types::Event::S3ObjectCreated)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     // moto answers PutBucketLogging from the Rust SDK with a 500 page: logging is covered
     // by the recorded answers.
     s3.put_bucket_versioning()
