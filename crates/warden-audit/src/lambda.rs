@@ -178,6 +178,43 @@ async fn read_function(
             properties: Value::Object(url_properties),
         });
     }
+    // Asynchronous invocations: retries, age and destinations (none configured = absent).
+    if let Some(config) = invoke_config.found() {
+        let mut properties = Map::new();
+        properties.insert("FunctionName".into(), arn_ref(arn));
+        properties.insert("Qualifier".into(), json!("$LATEST"));
+        if let Some(attempts) = config.maximum_retry_attempts() {
+            properties.insert("MaximumRetryAttempts".into(), json!(attempts));
+        }
+        if let Some(age) = config.maximum_event_age_in_seconds() {
+            properties.insert("MaximumEventAgeInSeconds".into(), json!(age));
+        }
+        if let Some(destinations) = config.destination_config() {
+            let mut config = Map::new();
+            if let Some(target) = destinations.on_failure().and_then(|d| d.destination()) {
+                config.insert(
+                    "OnFailure".into(),
+                    json!({ "Destination": arn_ref(target) }),
+                );
+            }
+            if let Some(target) = destinations.on_success().and_then(|d| d.destination()) {
+                config.insert(
+                    "OnSuccess".into(),
+                    json!({ "Destination": arn_ref(target) }),
+                );
+            }
+            properties.insert("DestinationConfig".into(), Value::Object(config));
+        }
+        resources.push(LiveResource {
+            name: format!("{name}-invoke-config"),
+            resource_type: "AWS::Lambda::EventInvokeConfig",
+            arn: format!("{arn}#invoke-config"),
+            region: region.to_string(),
+            stack: None,
+            parent: Some(arn.to_string()),
+            properties: Value::Object(properties),
+        });
+    }
     if let Some(policy) = policy
         .found()
         .and_then(|p| p.policy().and_then(policy_json))

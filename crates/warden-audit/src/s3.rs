@@ -320,7 +320,10 @@ async fn read_bucket(s3: &Client, region: &str, calls: &Calls, name: &str) -> Ve
             configuration.insert("TopicConfigurations".into(), Value::Array(topics));
         }
         if !configuration.is_empty() {
-            properties.insert("NotificationConfiguration".into(), Value::Object(configuration));
+            properties.insert(
+                "NotificationConfiguration".into(),
+                Value::Object(configuration),
+            );
         }
     }
     let mut resources = vec![LiveResource {

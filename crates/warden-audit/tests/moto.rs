@@ -134,7 +134,11 @@ fn functions_roles_and_buckets_become_the_resource_model() {
 
     // Asynchronous invocation settings, and the bucket notification that makes the bucket
     // a trigger of `quiet`.
-    let invoke = resource(&audit, "AWS::Lambda::EventInvokeConfig", "quiet-invoke-config");
+    let invoke = resource(
+        &audit,
+        "AWS::Lambda::EventInvokeConfig",
+        "quiet-invoke-config",
+    );
     assert_eq!(invoke.properties["MaximumRetryAttempts"], 0);
     assert_eq!(
         private.properties["NotificationConfiguration"]["LambdaConfigurations"][0]["Function"]

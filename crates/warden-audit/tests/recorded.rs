@@ -95,6 +95,11 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
         ("GET", "/restapis") => json(200, r#"{"item":[]}"#),
         ("GET", "/v2/apis") => json(200, r#"{"items":[]}"#),
         ("GET", p) if p.ends_with("/concurrency") => json(200, "{}"),
+        // No asynchronous invocation settings: a 404, which is "absent".
+        ("GET", p) if p.ends_with("/event-invoke-config") => Reply {
+            headers: &[("x-amzn-ErrorType", "ResourceNotFoundException")],
+            ..json(404, NOT_FOUND_JSON)
+        },
         ("GET", p) if p.starts_with("/2021-10-31/functions/") && p.ends_with("/url") => Reply {
             headers: &[("x-amzn-ErrorType", "AccessDeniedException")],
             ..json(403, DENIED_JSON)
@@ -121,6 +126,11 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
                 s3_error("ServerSideEncryptionConfigurationNotFoundError")
             } else if has("logging") {
                 xml(200, r#"<?xml version="1.0" encoding="UTF-8"?><BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LoggingEnabled><TargetBucket>rec-logs</TargetBucket><TargetPrefix>rec/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>"#)
+            } else if has("notification") {
+                xml(
+                    200,
+                    r#"<?xml version="1.0" encoding="UTF-8"?><NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>"#,
+                )
             } else if has("ownershipControls") {
                 s3_error("OwnershipControlsNotFoundError")
             } else if has("versioning") {

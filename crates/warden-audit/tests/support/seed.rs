@@ -288,9 +288,7 @@ pub async fn orders_account(config: &SdkConfig) {
             aws_sdk_s3::types::NotificationConfiguration::builder()
                 .lambda_function_configurations(
                     aws_sdk_s3::types::LambdaFunctionConfiguration::builder()
-                        .lambda_function_arn(
-                            "arn:aws:lambda:us-east-1:123456789012:function:quiet",
-                        )
+                        .lambda_function_arn("arn:aws:lambda:us-east-1:123456789012:function:quiet")
                         .events(aws_sdk_s3::types::Event::S3ObjectCreated)
                         .build()
                         .unwrap(),
