@@ -127,14 +127,16 @@ for name in functions:
     calls += [(lam.list_tags, {"Resource": f"arn:aws:lambda:us-east-1:123456789012:function:{name}"}),
               (lam.get_function_concurrency, {"FunctionName": name}),
               (lam.get_function_url_config, {"FunctionName": name}),
-              (lam.get_policy, {"FunctionName": name})]
+              (lam.get_policy, {"FunctionName": name}),
+              (lam.get_function_event_invoke_config, {"FunctionName": name})]
 for name in roles:
     calls += [(iam.list_role_tags, {"RoleName": name}), (iam.list_role_policies, {"RoleName": name}),
               (iam.list_attached_role_policies, {"RoleName": name})]
 for name in buckets:
     for op in (s3.get_bucket_tagging, s3.get_bucket_acl, s3.get_bucket_ownership_controls,
                s3.get_bucket_policy, s3.get_public_access_block, s3.get_bucket_encryption,
-               s3.get_bucket_logging, s3.get_bucket_versioning):
+               s3.get_bucket_logging, s3.get_bucket_versioning,
+               s3.get_bucket_notification_configuration):
         calls.append((op, {"Bucket": name}))
 start = time.monotonic()
 with ThreadPoolExecutor(int(os.environ["CONCURRENCY"])) as pool:
