@@ -1,5 +1,6 @@
 pub mod baseline;
 pub mod config;
+pub mod connect;
 pub mod logs;
 pub mod policy;
 pub mod rules;
