@@ -10,8 +10,9 @@ const FIREHOSE_PATH: &str = "/ingest/firehose";
 /// Firehose's limit on an HTTP endpoint URL.
 const URL_MAX_LEN: usize = 1000;
 
-/// Warden's Firehose endpoint: `https`, no credentials, no fragment, ending in
-/// `/ingest/firehose` (appended to a bare origin or base path).
+/// Warden's Firehose endpoint: `https` on port 443 (the only port Firehose delivers to), no
+/// credentials, no fragment, ending in `/ingest/firehose` (appended to a bare origin or base
+/// path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint(String);
 
@@ -29,6 +30,11 @@ impl Endpoint {
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(error("no host"));
+        }
+        if let Some(port) = url.port() {
+            return Err(error(&format!(
+                "Firehose delivers only to port 443, not {port}: bind Warden to 443 or put a TLS proxy there"
+            )));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(error(
@@ -165,8 +171,8 @@ mod tests {
                 "https://warden.example.com/ingest/firehose",
             ),
             (
-                "https://warden.example.com:8443/ingest/firehose",
-                "https://warden.example.com:8443/ingest/firehose",
+                "https://warden.example.com:443/ingest/firehose",
+                "https://warden.example.com/ingest/firehose",
             ),
             (
                 "https://proxy.example.com/warden/",
@@ -185,6 +191,10 @@ mod tests {
     fn endpoint_rejects_what_firehose_cannot_use() {
         for (input, reason) in [
             ("http://warden.example.com", "HTTPS"),
+            (
+                "https://warden.example.com:8443",
+                "only to port 443, not 8443",
+            ),
             ("warden.example.com", "relative URL"),
             ("https://user:pw@warden.example.com", "credentials"),
             ("https://warden.example.com/#x", "fragment"),

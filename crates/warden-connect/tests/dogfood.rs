@@ -6,7 +6,6 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::path::Path;
 
 use warden_connect::Format;
 use warden_diagnostics::{Date, Finding, Severity};

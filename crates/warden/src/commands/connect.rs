@@ -11,7 +11,7 @@ use warden_connect::{ConnectOptions, Endpoint, Format, LogGroupName, StackName, 
 
 #[derive(Args)]
 pub struct ConnectArgs {
-    /// Warden's public HTTPS address (`https://HOST[:PORT][/BASE]`); `/ingest/firehose` is
+    /// Warden's public HTTPS address on port 443 (`https://HOST[/BASE]`); `/ingest/firehose` is
     /// appended unless the URL already ends with it.
     #[arg(long, value_name = "URL")]
     endpoint: String,
