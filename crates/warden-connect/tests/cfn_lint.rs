@@ -1,6 +1,7 @@
 //! `cfn-lint` (AWS's CloudFormation linter, from PyPI) on every generated CloudFormation
-//! stack: no error, warning or informational message. `.ci/run` installs it into
-//! `/opt/warden-venv`; `WARDEN_CFN_LINT` names another. Without it the test prints one line
+//! stack: no error, warning or informational message. `.ci/run` installs it into the
+//! workspace's `.venv-moto` (beside moto) and exports `WARDEN_CFN_LINT`; otherwise
+//! `/opt/warden-venv` and `PATH` are searched. Without it the test prints one line
 //! and passes, except under `CI=true`, where it fails.
 
 mod support;
@@ -14,9 +15,14 @@ fn cfn_lint() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("WARDEN_CFN_LINT") {
         return Some(PathBuf::from(path));
     }
-    let venv = PathBuf::from("/opt/warden-venv/bin/cfn-lint");
-    if venv.is_file() {
-        return Some(venv);
+    let workspace = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    for venv in [
+        workspace.join(".venv-moto/bin/cfn-lint"),
+        PathBuf::from("/opt/warden-venv/bin/cfn-lint"),
+    ] {
+        if venv.is_file() {
+            return Some(venv);
+        }
     }
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -29,7 +35,7 @@ fn lint(files: &[PathBuf]) -> Option<(bool, String)> {
     let Some(linter) = cfn_lint() else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "cfn-lint not found: .ci/run installs it into /opt/warden-venv"
+            "cfn-lint not found: .ci/run installs it into .venv-moto"
         );
         eprintln!("skipped: cfn-lint not found (python3 -m venv /opt/warden-venv && /opt/warden-venv/bin/pip install cfn-lint)");
         return None;

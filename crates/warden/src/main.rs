@@ -22,6 +22,9 @@ enum Command {
     /// Scan CloudFormation/SAM, Serverless Framework and Terraform templates, and the
     /// handler code they point to, for serverless security weaknesses.
     Scan(commands::scan::ScanArgs),
+    /// Audit a live AWS account, read-only, with the same rules; with `--stack`, point
+    /// findings at the local template and report drift.
+    Audit(commands::audit::AuditArgs),
     /// Print the least-privilege policy a function's code needs (from its AWS SDK calls).
     Policy(commands::policy::PolicyArgs),
     /// List the posture rules.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => commands::scan::run(args),
+        Command::Audit(args) => commands::audit::run(args),
         Command::Policy(args) => commands::policy::run(args),
         Command::Rules(args) => commands::rules::list(args),
         Command::Rule(args) => commands::rules::show(args),

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod baseline;
 pub mod config;
 pub mod connect;

@@ -92,20 +92,20 @@ pub struct ScanArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 /// Lists the formats in `--help` and parses the choice.
-fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+pub(crate) fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(["text", "json", "sarif", "github", "junit"])
         .try_map(|name| name.parse::<Format>())
 }
 
-fn parse_threshold(text: &str) -> anyhow::Result<Option<Severity>> {
+pub(crate) fn parse_threshold(text: &str) -> anyhow::Result<Option<Severity>> {
     if text.eq_ignore_ascii_case("none") {
         return Ok(None);
     }

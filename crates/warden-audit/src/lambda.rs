@@ -1,0 +1,436 @@
+//! Lambda: functions with their configuration, reserved concurrency, URL, resource policy
+//! (as `AWS::Lambda::Permission`s), asynchronous invocation settings and event source
+//! mappings.
+
+use std::collections::HashMap;
+
+use aws_sdk_lambda::types::FunctionConfiguration;
+use aws_sdk_lambda::Client;
+use serde_json::{json, Map, Value};
+
+use crate::calls::{Answer, Calls};
+use crate::{arn_ref, policy_json, LiveResource, StackTag};
+
+pub(crate) async fn read_functions(
+    lambda: Client,
+    region: &str,
+    calls: &Calls,
+) -> Vec<LiveResource> {
+    let mut functions = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = calls
+            .run(
+                "lambda:ListFunctions",
+                region,
+                "function lists",
+                lambda
+                    .list_functions()
+                    .max_items(50)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await;
+        let Some(page) = page.found() else { break };
+        functions.extend(page.functions().iter().cloned());
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    let lambda = &lambda;
+    let mappings = read_event_source_mappings(lambda, region, calls).await;
+    let per_function = futures::future::join_all(
+        functions
+            .iter()
+            .map(|function| read_function(lambda, region, calls, function, &mappings)),
+    )
+    .await;
+    per_function.into_iter().flatten().collect()
+}
+
+async fn read_event_source_mappings(
+    lambda: &Client,
+    region: &str,
+    calls: &Calls,
+) -> Vec<aws_sdk_lambda::types::EventSourceMappingConfiguration> {
+    let mut mappings = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = calls
+            .run(
+                "lambda:ListEventSourceMappings",
+                region,
+                "event source mapping lists",
+                lambda
+                    .list_event_source_mappings()
+                    .max_items(100)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await;
+        let Some(page) = page.found() else { break };
+        mappings.extend(page.event_source_mappings().iter().cloned());
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    mappings
+}
+
+async fn read_function(
+    lambda: &Client,
+    region: &str,
+    calls: &Calls,
+    function: &FunctionConfiguration,
+    mappings: &[aws_sdk_lambda::types::EventSourceMappingConfiguration],
+) -> Vec<LiveResource> {
+    let (Some(name), Some(arn)) = (function.function_name(), function.function_arn()) else {
+        return Vec::new();
+    };
+    let (tags, concurrency, url, policy, invoke_config) = tokio::join!(
+        calls.run(
+            "lambda:ListTags",
+            region,
+            "functions",
+            lambda.list_tags().resource(arn).send()
+        ),
+        calls.run(
+            "lambda:GetFunctionConcurrency",
+            region,
+            "functions",
+            lambda.get_function_concurrency().function_name(name).send()
+        ),
+        calls.run(
+            "lambda:GetFunctionUrlConfig",
+            region,
+            "functions",
+            lambda.get_function_url_config().function_name(name).send()
+        ),
+        calls.run(
+            "lambda:GetPolicy",
+            region,
+            "functions",
+            lambda.get_policy().function_name(name).send()
+        ),
+        calls.run(
+            "lambda:GetFunctionEventInvokeConfig",
+            region,
+            "functions",
+            lambda
+                .get_function_event_invoke_config()
+                .function_name(name)
+                .send()
+        ),
+    );
+    let tags: HashMap<String, String> = tags
+        .found()
+        .and_then(|tags| tags.tags().cloned())
+        .unwrap_or_default();
+    let stack = StackTag::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut properties = function_properties(function);
+    if let Answer::Found(concurrency) = &concurrency {
+        if let Some(reserved) = concurrency.reserved_concurrent_executions() {
+            properties.insert("ReservedConcurrentExecutions".into(), json!(reserved));
+        }
+    }
+    let mut resources = vec![LiveResource {
+        name: name.to_string(),
+        resource_type: "AWS::Lambda::Function",
+        arn: arn.to_string(),
+        region: region.to_string(),
+        stack,
+        parent: None,
+        properties: Value::Object(properties),
+    }];
+    if let Some(url) = url.found() {
+        let mut url_properties = Map::new();
+        url_properties.insert("TargetFunctionArn".into(), arn_ref(arn));
+        url_properties.insert("AuthType".into(), json!(url.auth_type().as_str()));
+        if let Some(cors) = url.cors() {
+            let mut cors_json = Map::new();
+            if !cors.allow_origins().is_empty() {
+                cors_json.insert("AllowOrigins".into(), json!(cors.allow_origins()));
+            }
+            if let Some(credentials) = cors.allow_credentials() {
+                cors_json.insert("AllowCredentials".into(), json!(credentials));
+            }
+            if !cors.allow_methods().is_empty() {
+                cors_json.insert("AllowMethods".into(), json!(cors.allow_methods()));
+            }
+            if !cors.allow_headers().is_empty() {
+                cors_json.insert("AllowHeaders".into(), json!(cors.allow_headers()));
+            }
+            url_properties.insert("Cors".into(), Value::Object(cors_json));
+        }
+        if let Some(mode) = url.invoke_mode() {
+            url_properties.insert("InvokeMode".into(), json!(mode.as_str()));
+        }
+        resources.push(LiveResource {
+            name: format!("{name}-url"),
+            resource_type: "AWS::Lambda::Url",
+            // A URL config has no ARN of its own: its function's, marked.
+            arn: format!("{arn}#url"),
+            region: region.to_string(),
+            stack: None,
+            parent: Some(arn.to_string()),
+            properties: Value::Object(url_properties),
+        });
+    }
+    if let Some(policy) = policy
+        .found()
+        .and_then(|p| p.policy().and_then(policy_json))
+    {
+        for (index, statement) in policy
+            .get("Statement")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let sid = statement
+                .get("Sid")
+                .and_then(Value::as_str)
+                .map_or_else(|| index.to_string(), str::to_string);
+            resources.push(LiveResource {
+                name: format!("{name}-permission-{sid}"),
+                resource_type: "AWS::Lambda::Permission",
+                arn: format!("{arn}#{sid}"),
+                region: region.to_string(),
+                stack: None,
+                parent: Some(arn.to_string()),
+                properties: permission_properties(arn, statement),
+            });
+        }
+    }
+    for mapping in mappings
+        .iter()
+        .filter(|mapping| mapping.function_arn() == Some(arn))
+    {
+        let uuid = mapping.uuid().unwrap_or_default();
+        let mut esm = Map::new();
+        esm.insert("FunctionName".into(), arn_ref(arn));
+        if let Some(source) = mapping.event_source_arn() {
+            esm.insert("EventSourceArn".into(), arn_ref(source));
+        }
+        if let Some(size) = mapping.batch_size() {
+            esm.insert("BatchSize".into(), json!(size));
+        }
+        if let Some(attempts) = mapping.maximum_retry_attempts() {
+            esm.insert("MaximumRetryAttempts".into(), json!(attempts));
+        }
+        if let Some(bisect) = mapping.bisect_batch_on_function_error() {
+            esm.insert("BisectBatchOnFunctionError".into(), json!(bisect));
+        }
+        if let Some(position) = mapping.starting_position() {
+            esm.insert("StartingPosition".into(), json!(position.as_str()));
+        }
+        if let Some(destination) = mapping
+            .destination_config()
+            .and_then(|config| config.on_failure())
+            .and_then(|failure| failure.destination())
+        {
+            esm.insert(
+                "DestinationConfig".into(),
+                json!({ "OnFailure": { "Destination": destination } }),
+            );
+        }
+        if let Some(state) = mapping.state() {
+            esm.insert("Enabled".into(), json!(state != "Disabled"));
+        }
+        let types: Vec<&str> = mapping
+            .function_response_types()
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        if !types.is_empty() {
+            esm.insert("FunctionResponseTypes".into(), json!(types));
+        }
+        resources.push(LiveResource {
+            name: format!("{name}-mapping-{uuid}"),
+            resource_type: "AWS::Lambda::EventSourceMapping",
+            arn: mapping
+                .event_source_mapping_arn()
+                .map_or_else(|| format!("{arn}#mapping-{uuid}"), str::to_string),
+            region: region.to_string(),
+            stack: None,
+            parent: Some(arn.to_string()),
+            properties: Value::Object(esm),
+        });
+    }
+    resources
+}
+
+fn function_properties(function: &FunctionConfiguration) -> Map<String, Value> {
+    let mut properties = Map::new();
+    let mut put = |key: &str, value: Value| {
+        properties.insert(key.to_string(), value);
+    };
+    if let Some(name) = function.function_name() {
+        put("FunctionName", json!(name));
+    }
+    if let Some(runtime) = function.runtime() {
+        put("Runtime", json!(runtime.as_str()));
+    }
+    if let Some(handler) = function.handler() {
+        put("Handler", json!(handler));
+    }
+    if let Some(role) = function.role() {
+        put("Role", arn_ref(role));
+    }
+    if let Some(timeout) = function.timeout() {
+        put("Timeout", json!(timeout));
+    }
+    if let Some(memory) = function.memory_size() {
+        put("MemorySize", json!(memory));
+    }
+    if let Some(package_type) = function.package_type() {
+        put("PackageType", json!(package_type.as_str()));
+    }
+    if let Some(variables) = function.environment().and_then(|e| e.variables()) {
+        // Sorted, so that the live text (and line numbers) do not depend on hash order.
+        let sorted: std::collections::BTreeMap<_, _> = variables.iter().collect();
+        put("Environment", json!({ "Variables": sorted }));
+    }
+    if let Some(key) = function.kms_key_arn() {
+        put("KmsKeyArn", json!(key));
+    }
+    if let Some(mode) = function.tracing_config().and_then(|t| t.mode()) {
+        put("TracingConfig", json!({ "Mode": mode.as_str() }));
+    }
+    if let Some(vpc) = function.vpc_config() {
+        if !vpc.subnet_ids().is_empty() {
+            put(
+                "VpcConfig",
+                json!({
+                    "SubnetIds": vpc.subnet_ids(),
+                    "SecurityGroupIds": vpc.security_group_ids(),
+                }),
+            );
+        }
+    }
+    let layers: Vec<&str> = function
+        .layers()
+        .iter()
+        .filter_map(|layer| layer.arn())
+        .collect();
+    if !layers.is_empty() {
+        put("Layers", json!(layers));
+    }
+    let architectures: Vec<&str> = function
+        .architectures()
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    if !architectures.is_empty() {
+        put("Architectures", json!(architectures));
+    }
+    if let Some(target) = function.dead_letter_config().and_then(|d| d.target_arn()) {
+        put("DeadLetterConfig", json!({ "TargetArn": arn_ref(target) }));
+    }
+    if let Some(logging) = function.logging_config() {
+        let mut config = Map::new();
+        if let Some(group) = logging.log_group() {
+            config.insert("LogGroup".into(), json!(group));
+        }
+        if let Some(format) = logging.log_format() {
+            config.insert("LogFormat".into(), json!(format.as_str()));
+        }
+        put("LoggingConfig", Value::Object(config));
+    }
+    properties
+}
+
+/// One statement of a function's resource policy as the `AWS::Lambda::Permission` that
+/// would have created it.
+fn permission_properties(function_arn: &str, statement: &Value) -> Value {
+    let mut properties = Map::new();
+    properties.insert("FunctionName".into(), arn_ref(function_arn));
+    if let Some(action) = statement.get("Action") {
+        let action = match action {
+            Value::Array(actions) if actions.len() == 1 => actions[0].clone(),
+            other => other.clone(),
+        };
+        properties.insert("Action".into(), action);
+    }
+    let principal = match statement.get("Principal") {
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(Value::Object(map)) => map
+            .get("Service")
+            .or_else(|| map.get("AWS"))
+            .and_then(Value::as_str)
+            .map(|principal| {
+                // `arn:aws:iam::123456789012:root` is how an account id comes back.
+                principal
+                    .strip_prefix("arn:aws:iam::")
+                    .and_then(|rest| rest.strip_suffix(":root"))
+                    .unwrap_or(principal)
+                    .to_string()
+            }),
+        _ => None,
+    };
+    if let Some(principal) = principal {
+        properties.insert("Principal".into(), json!(principal));
+    }
+    let condition = statement.get("Condition");
+    let condition_value = |operator: &str, key: &str| {
+        condition
+            .and_then(|c| c.get(operator))
+            .and_then(|c| c.get(key))
+            .cloned()
+    };
+    if let Some(source) = condition_value("ArnLike", "AWS:SourceArn")
+        .or(condition_value("ArnEquals", "AWS:SourceArn"))
+    {
+        properties.insert("SourceArn".into(), source);
+    }
+    if let Some(account) = condition_value("StringEquals", "AWS:SourceAccount") {
+        properties.insert("SourceAccount".into(), account);
+    }
+    if let Some(auth) = condition_value("StringEquals", "lambda:FunctionUrlAuthType") {
+        properties.insert("FunctionUrlAuthType".into(), auth);
+    }
+    if let Some(org) = condition_value("StringEquals", "aws:PrincipalOrgID") {
+        properties.insert("PrincipalOrgID".into(), org);
+    }
+    Value::Object(properties)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_url_statement_becomes_a_public_url_permission() {
+        let statement = json!({
+            "Sid": "FunctionURLAllowPublicAccess",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "lambda:InvokeFunctionUrl",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+        });
+        let properties = permission_properties("arn:f", &statement);
+        assert_eq!(properties["Principal"], "*");
+        assert_eq!(properties["Action"], "lambda:InvokeFunctionUrl");
+        assert_eq!(properties["FunctionUrlAuthType"], "NONE");
+        assert_eq!(properties["FunctionName"], json!({"$arn": "arn:f"}));
+    }
+
+    #[test]
+    fn an_account_principal_becomes_its_account_id() {
+        let statement = json!({
+            "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+            "Action": ["lambda:InvokeFunction"],
+            "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:1:abc/*"}}
+        });
+        let properties = permission_properties("arn:f", &statement);
+        assert_eq!(properties["Principal"], "999988887777");
+        assert_eq!(properties["Action"], "lambda:InvokeFunction");
+        assert_eq!(
+            properties["SourceArn"],
+            "arn:aws:execute-api:us-east-1:1:abc/*"
+        );
+    }
+}
