@@ -1,6 +1,8 @@
 //! `warden logs pull` against moto's server: the report is the one `warden logs analyze`
 //! prints for the same events, and a log group that does not exist is a notice.
 
+// Only the moto harness and `seed::config` are used here.
+#[allow(dead_code)]
 #[path = "../../warden-audit/tests/support/mod.rs"]
 mod support;
 
