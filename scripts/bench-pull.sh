@@ -5,7 +5,7 @@
 # not what an account will give: there, 5 requests per second × up to 10,000 events per
 # page is the ceiling.
 #
-#   scripts/bench-pull.sh                          # 1 group and 100 groups, 2,000 events each
+#   scripts/bench-pull.sh                          # 1 group of 20,000 events; 100 groups of 2,000
 #   LOG_GROUPS=20 EVENTS=5000 scripts/bench-pull.sh
 #   WARDEN=target/debug/warden scripts/bench-pull.sh   # an already built binary
 #
@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MANY=${LOG_GROUPS:-100}
 EVENTS=${EVENTS:-2000}
+ONE_EVENTS=${ONE_EVENTS:-20000}
 VENV=${VENV:-$ROOT/.venv-moto}
 if [ -z "${WARDEN:-}" ]; then
   export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target-pull}
@@ -29,18 +30,18 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-eas
 export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
 
-"$VENV/bin/python" - "$PORT" "$MANY" "$EVENTS" <<'PY'
+"$VENV/bin/python" - "$PORT" "$MANY" "$EVENTS" "$ONE_EVENTS" <<'PY'
 import socket, sys, time, boto3
-port, groups, events = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+port, groups, events, one_events = (int(a) for a in sys.argv[1:5])
 for _ in range(300):
     try:
         socket.create_connection(("127.0.0.1", port)).close()
         break
     except OSError:
         time.sleep(0.1)
-logs = boto3.client("logs", endpoint_url=f"http://127.0.0.1:{port}")
+logs = boto3.client("logs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
 start = int(time.time() * 1000) - 30 * 60_000
-def fill(prefix, count):
+def fill(prefix, count, events):
     for g in range(count):
         group = f"{prefix}{g}"
         logs.create_log_group(logGroupName=group)
@@ -57,8 +58,8 @@ def fill(prefix, count):
             ]
         for i in range(0, len(batch), 5000):
             logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=batch[i:i + 5000])
-fill("/aws/lambda/one-", 1)
-fill("/aws/lambda/many-", groups)
+fill("/aws/lambda/one-", 1, one_events)
+fill("/aws/lambda/many-", groups, events)
 PY
 
 run() {

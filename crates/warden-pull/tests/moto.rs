@@ -2,6 +2,10 @@
 //! of every group read, the events assembled by the same engine as `warden logs analyze`
 //! into exactly the invocations that were written; a deleted group and a spent budget are
 //! notices. moto is found as for the audit tests (`.venv-moto`, `WARDEN_MOTO_SERVER`).
+//!
+//! What moto (5.x) does not model, so these tests cannot show: throttling, IAM denials
+//! (without its opt-in auth mode), ingestion delay, empty pages that still carry a
+//! `nextToken`, and CloudWatch's 56-digit event ids (moto numbers events `0`, `1`, …).
 
 #[path = "../../warden-audit/tests/support/moto.rs"]
 mod moto;

@@ -1,8 +1,9 @@
-//! `warden logs`: Lambda log analytics over files, stdin or a growing file.
+//! `warden logs`: Lambda log analytics over files, stdin, a growing file or CloudWatch Logs.
 //!
 //! `analyze` reads every input to the end and prints the per-function report; `tail`
-//! follows one input and prints each invocation as it completes. Both are glue over
-//! `warden_logs::Pipeline`.
+//! follows one input and prints each invocation as it completes; `pull` reads log groups
+//! from CloudWatch Logs (`warden_pull`) and prints the report `analyze` would. All are glue
+//! over `warden_logs::Pipeline`.
 //!
 //! Exit codes: 0 done; 1 when `--fail-on` matched; 2 when an input could not be read, had
 //! records that could not be decoded, or held log lines from which nothing (no invocation,
