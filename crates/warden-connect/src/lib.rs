@@ -62,7 +62,8 @@ pub const BACKUP_DAYS: u32 = 30;
 const SELECTION_CRITERIA_MAX_BYTES: usize = 25 * 1024;
 
 /// Every IAM action `warden audit` calls, sorted: the audit role grants exactly these.
-/// `warden audit --print-policy` prints the same list.
+/// `warden audit --print-policy` prints the same list (`crates/warden/tests/connect_cli.rs`
+/// keeps the two equal; this crate does not depend on the SDK that `warden-audit` does).
 pub const AUDIT_ACTIONS: &[&str] = &[
     "apigateway:GET",
     "dynamodb:DescribeContinuousBackups",
@@ -77,6 +78,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "iam:ListRoleTags",
     "iam:ListRoles",
     "lambda:GetFunctionConcurrency",
+    "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
     "lambda:GetPolicy",
     "lambda:ListEventSourceMappings",
@@ -87,6 +89,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
     "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",

@@ -140,3 +140,26 @@ fn output_file_and_usage_errors() {
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// The audit role grants exactly what `warden audit` calls, no more, no less.
+#[test]
+fn audit_role_grants_the_printed_audit_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = warden(&["audit", "--print-policy"], dir.path());
+    assert!(printed.status.success());
+    let policy = common::json(&printed);
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(warden_connect::AUDIT_ACTIONS, actions.as_slice());
+    let yaml = connect(
+        &["--endpoint", "https://w.example.com", "--audit-role"],
+        dir.path(),
+    );
+    for action in actions {
+        assert!(yaml.contains(&format!("                  - {action}\n")), "{action}");
+    }
+}
