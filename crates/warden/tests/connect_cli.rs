@@ -160,6 +160,9 @@ fn audit_role_grants_the_printed_audit_policy() {
         dir.path(),
     );
     for action in actions {
-        assert!(yaml.contains(&format!("                  - {action}\n")), "{action}");
+        assert!(
+            yaml.contains(&format!("                  - {action}\n")),
+            "{action}"
+        );
     }
 }
