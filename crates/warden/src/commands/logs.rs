@@ -1,8 +1,9 @@
-//! `warden logs`: Lambda log analytics over files, stdin or a growing file.
+//! `warden logs`: Lambda log analytics over files, stdin, a growing file or CloudWatch Logs.
 //!
 //! `analyze` reads every input to the end and prints the per-function report; `tail`
-//! follows one input and prints each invocation as it completes. Both are glue over
-//! `warden_logs::Pipeline`.
+//! follows one input and prints each invocation as it completes; `pull` reads log groups
+//! from CloudWatch Logs (`warden_pull`) and prints the report `analyze` would. All are glue
+//! over `warden_logs::Pipeline`.
 //!
 //! Exit codes: 0 done; 1 when `--fail-on` matched; 2 when an input could not be read, had
 //! records that could not be decoded, or held log lines from which nothing (no invocation,
@@ -32,6 +33,69 @@ pub enum LogsCommand {
     /// Follow a growing log file (or stdin) and print each invocation as it completes,
     /// failures highlighted.
     Tail(TailArgs),
+    /// Read Lambda logs from CloudWatch Logs (FilterLogEvents over a time window) and
+    /// print the same report as `analyze`.
+    Pull(PullArgs),
+}
+
+#[derive(Args)]
+pub struct PullArgs {
+    /// Read every log group whose name starts with this (DescribeLogGroups).
+    #[arg(long, value_name = "PREFIX", required_unless_present = "log_group")]
+    log_group_prefix: Option<String>,
+    /// Read this log group (repeatable), as well as those the prefix finds.
+    #[arg(long, value_name = "NAME")]
+    log_group: Vec<String>,
+    /// Start of the window: a duration before now (`90s`, `30m`, `1h`, `2d`).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    since: String,
+    /// End of the window: a duration before now [default: now].
+    #[arg(long, value_name = "DURATION")]
+    until: Option<String>,
+    /// AWS region to read, and to price [default: the configured region].
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// AWS profile of the shared config files [default: the credential chain's].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Role to assume before reading.
+    #[arg(long, value_name = "ARN")]
+    role_arn: Option<String>,
+    /// External id for `--role-arn`.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    external_id: Option<String>,
+    /// One endpoint for every AWS service (a local AWS API); `AWS_ENDPOINT_URL` works too.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Requests per second, all calls together (CloudWatch Logs allows 5 FilterLogEvents
+    /// per second per account and region by default).
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    requests_per_second: f64,
+    /// Stop after this many requests; what was not read is reported.
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// Events per FilterLogEvents page [default: the service's, 10,000].
+    #[arg(long, value_name = "N", hide = true)]
+    page_size: Option<i32>,
+
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Exit with 1 when the logs show failed invocations, security events, or either.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    fail_on: Option<FailOn>,
+
+    /// Architecture for cost: x86_64 or arm64.
+    #[arg(long, value_name = "ARCH", default_value = "x86_64")]
+    arch: String,
+
+    /// Do not scan log lines for security events.
+    #[arg(long)]
+    no_security: bool,
+
+    /// When to color the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Args)]
@@ -133,38 +197,50 @@ enum ColorChoice {
     Never,
 }
 
+fn assembler_config(
+    function: Option<String>,
+    arch: &str,
+    region: &str,
+    no_security: bool,
+) -> anyhow::Result<AssemblerConfig> {
+    let Some(architecture) = Architecture::parse(arch) else {
+        bail!("unknown architecture `{arch}` (expected x86_64 or arm64)");
+    };
+    let Some(cost) = CostModel::new(architecture, region) else {
+        let known: Vec<&str> = CostModel::known_regions().collect();
+        bail!(
+            "no Lambda prices for region `{region}` (known: {})",
+            known.join(", ")
+        );
+    };
+    Ok(AssemblerConfig {
+        default_function: function,
+        cost,
+        scan_security: !no_security,
+        ..AssemblerConfig::default()
+    })
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
 impl CommonArgs {
     fn config(&self) -> anyhow::Result<AssemblerConfig> {
-        let Some(architecture) = Architecture::parse(&self.arch) else {
-            bail!(
-                "unknown architecture `{}` (expected x86_64 or arm64)",
-                self.arch
-            );
-        };
-        let Some(cost) = CostModel::new(architecture, &self.region) else {
-            let known: Vec<&str> = CostModel::known_regions().collect();
-            bail!(
-                "no Lambda prices for region `{}` (known: {})",
-                self.region,
-                known.join(", ")
-            );
-        };
-        Ok(AssemblerConfig {
-            default_function: self.function.clone(),
-            cost,
-            scan_security: !self.no_security,
-            ..AssemblerConfig::default()
-        })
+        assembler_config(
+            self.function.clone(),
+            &self.arch,
+            &self.region,
+            self.no_security,
+        )
     }
 
     fn color(&self) -> bool {
-        match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        }
+        use_color(self.color)
     }
 }
 
@@ -172,6 +248,7 @@ pub fn run(command: LogsCommand) -> anyhow::Result<ExitCode> {
     match command {
         LogsCommand::Analyze(args) => analyze(args),
         LogsCommand::Tail(args) => tail(args),
+        LogsCommand::Pull(args) => pull(args),
     }
 }
 
@@ -212,19 +289,39 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             write_ndjson(&mut out, &pipeline.take_emitted())?;
         }
     }
+    finish_report(
+        pipeline,
+        &mut out,
+        args.format,
+        color,
+        args.fail_on,
+        unreadable,
+    )
+}
+
+/// Ends the input, prints the report in `format` and decides the exit code (`analyze` and
+/// `pull` alike).
+fn finish_report(
+    mut pipeline: Pipeline,
+    out: &mut impl Write,
+    format: Format,
+    color: bool,
+    fail_on: Option<FailOn>,
+    unreadable: u64,
+) -> anyhow::Result<ExitCode> {
     pipeline.finish();
-    if streaming {
-        write_ndjson(&mut out, &pipeline.take_emitted())?;
+    if format == Format::Ndjson {
+        write_ndjson(out, &pipeline.take_emitted())?;
     }
     report_problems(pipeline.problems(), pipeline.problem_count());
     let report = pipeline.report();
     for warning in &report.warnings {
         eprintln!("warden: warning: {warning}");
     }
-    match args.format {
-        Format::Text => write_report(&report, &mut out, color)?,
+    match format {
+        Format::Text => write_report(&report, out, color)?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
         Format::Ndjson => {}
@@ -242,9 +339,111 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     );
     Ok(exit_code(
         &report,
-        args.fail_on,
+        fail_on,
         unreadable + pipeline.problem_count() + not_understood,
     ))
+}
+
+/// `90s`, `30m`, `1h`, `2d` as milliseconds.
+fn parse_ago(text: &str) -> anyhow::Result<i64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("`{text}` is not a duration such as 30m, 1h or 2d"))?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => bail!("`{text}`: the unit must be s, m, h or d"),
+    };
+    number
+        .checked_mul(unit_ms)
+        .with_context(|| format!("`{text}` is too long"))
+}
+
+fn pull(args: PullArgs) -> anyhow::Result<ExitCode> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the clock is before 1970")?
+        .as_millis() as i64;
+    let start_ms = now_ms - parse_ago(&args.since)?;
+    let end_ms = match &args.until {
+        Some(until) => now_ms - parse_ago(until)?,
+        None => now_ms,
+    };
+    if start_ms >= end_ms {
+        bail!("--since must be further back than --until");
+    }
+    let options = warden_pull::PullOptions {
+        aws: warden_audit::AuditOptions {
+            regions: args.region.iter().cloned().collect(),
+            profile: args.profile.clone(),
+            role_arn: args.role_arn.clone(),
+            external_id: args.external_id.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            attempt_timeout: Some(Duration::from_secs(30)),
+            ..warden_audit::AuditOptions::default()
+        },
+        log_group_prefix: args.log_group_prefix.clone(),
+        log_groups: args.log_group.clone(),
+        start_ms,
+        end_ms,
+        requests_per_second: args.requests_per_second,
+        max_requests: args.max_requests,
+        page_size: args.page_size,
+        ..warden_pull::PullOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    // Priced in the region read; a region without a price table is priced as us-east-1.
+    let pricing_region = args.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let config = assembler_config(None, &args.arch, &pricing_region, args.no_security)
+        .or_else(|_| assembler_config(None, &args.arch, "us-east-1", args.no_security))?;
+    let streaming = args.format == Format::Ndjson;
+    let mut pipeline = Pipeline::new(config).keep_emitted(streaming);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut write_error = None;
+    let summary = runtime.block_on(warden_pull::pull(&options, &mut |event| {
+        pipeline.push(event);
+        if streaming && write_error.is_none() {
+            if let Err(error) = write_ndjson(&mut out, &pipeline.take_emitted()) {
+                write_error = Some(error);
+            }
+        }
+    }))?;
+    if let Some(error) = write_error {
+        return Err(error);
+    }
+    for notice in &summary.notices {
+        eprintln!("warden: notice: {notice}");
+    }
+    eprintln!(
+        "warden: pulled {} events from {} log groups in {} ({} requests, {} throttled)",
+        summary.events(),
+        summary.groups.len(),
+        summary.region,
+        summary.calls,
+        summary.throttled
+    );
+    if summary.groups.is_empty() {
+        eprintln!("warden: warning: no log group matched");
+    }
+    finish_report(
+        pipeline,
+        &mut out,
+        args.format,
+        use_color(args.color),
+        args.fail_on,
+        0,
+    )
 }
 
 /// One object per invocation; an amended invocation is printed again with the same `key`

@@ -1,6 +1,7 @@
 pub mod audit;
 pub mod baseline;
 pub mod config;
+pub mod connect;
 pub mod logs;
 pub mod policy;
 pub mod rules;
