@@ -160,6 +160,7 @@ pub fn summary(rollup: &FunctionRollup) -> FunctionSummary {
         },
         cold_starts: rollup.cold_starts,
         snapstart_restores: rollup.snapstart_restores,
+        memory_at_limit: rollup.memory_at_limit,
         incomplete: rollup.incomplete,
         duration_ms: rollup.durations.percentiles(),
         percentiles: if rollup.durations.is_exact() {

@@ -115,6 +115,8 @@ pub struct FunctionRollup {
     pub crash: u64,
     pub cold_starts: u64,
     pub snapstart_restores: u64,
+    /// Invocations whose max memory used reached the memory size.
+    pub memory_at_limit: u64,
     pub incomplete: u64,
     pub billed_ms: u64,
     pub cost_usd: f64,
@@ -152,6 +154,7 @@ impl FunctionRollup {
         self.crash += other.crash;
         self.cold_starts += other.cold_starts;
         self.snapstart_restores += other.snapstart_restores;
+        self.memory_at_limit += other.memory_at_limit;
         self.incomplete += other.incomplete;
         self.billed_ms += other.billed_ms;
         self.cost_usd += other.cost_usd;
@@ -180,6 +183,7 @@ impl FunctionRollup {
         self.snapstart_restores = self
             .snapstart_restores
             .saturating_sub(other.snapstart_restores);
+        self.memory_at_limit = self.memory_at_limit.saturating_sub(other.memory_at_limit);
         self.incomplete = self.incomplete.saturating_sub(other.incomplete);
         self.billed_ms = self.billed_ms.saturating_sub(other.billed_ms);
         self.cost_usd = (self.cost_usd - other.cost_usd).max(0.0);

@@ -61,6 +61,11 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         include_str!("../../migrations/0007_custom_metrics.sql"),
         None,
     ),
+    (
+        8,
+        include_str!("../../migrations/0008_memory_at_limit.sql"),
+        None,
+    ),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -383,6 +388,7 @@ fn rollup_of(invocation: &Invocation) -> FunctionRollup {
         invocations: 1,
         cold_starts: u64::from(invocation.cold_start),
         snapstart_restores: u64::from(invocation.snapstart_restore),
+        memory_at_limit: u64::from(warden_logs::aggregate::memory_at_limit(invocation)),
         incomplete: u64::from(!invocation.complete),
         billed_ms: invocation.billed_duration_ms.unwrap_or(0),
         cost_usd: invocation.cost_usd.unwrap_or(0.0),
@@ -405,7 +411,9 @@ fn rollup_of(invocation: &Invocation) -> FunctionRollup {
     rollup
 }
 
-const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
+const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch, memory_at_limit";
+/// The rollup columns as migration 4 found them (before `memory_at_limit`).
+const ROLLUP_COLUMNS_V4: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
 
 /// A stored duration sketch. Blobs written before the server used `warden_logs::Sketch`
 /// are 6-byte (i16 bucket index, u32 count) records: always an even length, where the
@@ -453,6 +461,7 @@ fn read_rollup(row: &Row<'_>) -> rusqlite::Result<(i64, FunctionRollup)> {
             memory_size_mb: row.get(15)?,
             duration_max_ms: row.get(16)?,
             durations: decode_sketch(&sketch),
+            memory_at_limit: row.get::<_, i64>(18)?.max(0) as u64,
         },
     ))
 }
@@ -475,6 +484,7 @@ fn fold_row(row: &Row<'_>, fold: &mut RollupFold) -> rusqlite::Result<()> {
     into.crash += count(8)?;
     into.cold_starts += count(9)?;
     into.snapstart_restores += count(10)?;
+    into.memory_at_limit += count(18)?;
     into.incomplete += count(11)?;
     into.billed_ms += count(12)?;
     into.cost_usd += row.get::<_, f64>(13)?;
@@ -555,7 +565,7 @@ fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
     let mut days: HashMap<(String, i64), RollupFold> = HashMap::new();
     {
         let mut statement =
-            connection.prepare(&format!("SELECT {ROLLUP_COLUMNS} FROM rollups_hour"))?;
+            connection.prepare(&format!("SELECT {ROLLUP_COLUMNS_V4}, 0 FROM rollups_hour"))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             let function: String = row.get(0)?;
@@ -567,14 +577,12 @@ fn backfill_day_rollups(connection: &Connection) -> rusqlite::Result<()> {
         }
     }
     let mut insert = connection.prepare(&format!(
-        "INSERT OR REPLACE INTO rollups_day ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+        "INSERT OR REPLACE INTO rollups_day ({ROLLUP_COLUMNS_V4}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     ))?;
     for ((function, day), fold) in days {
-        insert.execute(rusqlite::params_from_iter(rollup_params(
-            &function,
-            day,
-            &fold.finish(),
-        )))?;
+        let mut values = rollup_params(&function, day, &fold.finish());
+        values.truncate(18);
+        insert.execute(rusqlite::params_from_iter(values))?;
     }
     Ok(())
 }
@@ -606,6 +614,7 @@ fn rollup_params(
         opt_int(rollup.memory_size_mb),
         rollup.duration_max_ms.map_or(Value::Null, Value::Real),
         Value::Blob(rollup.durations.encode()),
+        int(rollup.memory_at_limit),
     ]
 }
 
@@ -659,7 +668,7 @@ fn upsert_rollups(
         "SELECT {ROLLUP_COLUMNS} FROM {table} WHERE function = ?1 AND bucket = ?2"
     ))?;
     let mut insert = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {table} ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+        "INSERT OR REPLACE INTO {table} ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
     ))?;
     for ((function, bucket), rollup) in rollups {
         let mut merged = select
@@ -690,6 +699,7 @@ fn upsert_rollups(
             merged.memory_size_mb,
             merged.duration_max_ms,
             merged.durations.encode(),
+            merged.memory_at_limit as i64,
         ])?;
     }
     Ok(())
