@@ -460,6 +460,7 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
     let base = format!("http://{}/", server.addr);
     let pages = [
         ("function", format!("{base}#/function/auth-service?w=24h")),
+        ("metrics", format!("{base}#/function/checkout-api?w=24h")),
         ("invocation", format!("{base}#/invocation/{invocation}")),
         (
             "search",
@@ -499,6 +500,21 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
     );
     // Invocation rows open the drill-down.
     assert!(function.contains("href=\"#/invocation/"), "{function}");
+
+    // Custom metrics (EMF) the demo's checkout function prints, one row per metric.
+    let metrics = &dom["metrics"];
+    let table = metrics.split("id=\"metrics\"").nth(1).unwrap_or("");
+    assert!(
+        table.contains("data-metric=\"OrderValue\"")
+            && table.contains("data-metric=\"OrdersPlaced\""),
+        "{metrics}"
+    );
+    assert!(table.contains("service=checkout"), "{metrics}");
+    let other = &dom["function"];
+    assert!(
+        other.contains("No Embedded Metric Format lines from this function"),
+        "{other}"
+    );
 
     // The drill-down: its lines, the timeline, memory and the error with its stack.
     let page = &dom["invocation"];
