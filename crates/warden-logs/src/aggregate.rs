@@ -12,7 +12,7 @@ use warden_diagnostics::Risk;
 
 use crate::assembler::{AssemblerStats, Emitted};
 use crate::invocation::{serialize_time, ErrorOccurrence, Invocation, Outcome};
-use crate::metrics::MetricPoint;
+use crate::metrics::{MetricPoint, MetricStats};
 use crate::percentiles::{DurationDistribution, Method, Percentiles};
 use crate::pricing::{CostModel, PRICE_TABLE_SOURCE, PRICE_TABLE_VERSION};
 use crate::security::SecurityEvent;
@@ -243,11 +243,8 @@ struct FunctionState {
 
 #[derive(Default)]
 struct SeriesState {
-    count: u64,
-    sum: f64,
-    min: f64,
-    max: f64,
-    buckets: BTreeMap<i64, (u64, f64, f64, f64)>,
+    total: MetricStats,
+    buckets: BTreeMap<i64, MetricStats>,
     unbucketed: u64,
 }
 
@@ -410,14 +407,7 @@ impl Aggregator {
         }
         let series = self.metrics.entry(key).or_default();
         for &v in &point.values {
-            if series.count == 0 {
-                series.min = v;
-                series.max = v;
-            }
-            series.count += 1;
-            series.sum += v;
-            series.min = series.min.min(v);
-            series.max = series.max.max(v);
+            series.total.add(v);
             let bucket = point
                 .timestamp
                 .map(|ts| ts.div_euclid(METRIC_BUCKET_MS) * METRIC_BUCKET_MS);
@@ -426,11 +416,7 @@ impl Aggregator {
                     if series.buckets.contains_key(&start)
                         || series.buckets.len() < MAX_METRIC_BUCKETS =>
                 {
-                    let b = series.buckets.entry(start).or_insert((0, 0.0, v, v));
-                    b.0 += 1;
-                    b.1 += v;
-                    b.2 = b.2.min(v);
-                    b.3 = b.3.max(v);
+                    series.buckets.entry(start).or_default().add(v);
                 }
                 _ => series.unbucketed += 1,
             }
@@ -588,20 +574,20 @@ impl Aggregator {
                     name: name.clone(),
                     unit: unit.clone(),
                     dimensions: dimensions.clone(),
-                    count: s.count,
-                    sum: s.sum,
-                    min: s.min,
-                    max: s.max,
+                    count: s.total.count,
+                    sum: s.total.sum,
+                    min: s.total.min,
+                    max: s.total.max,
                     bucket_seconds: METRIC_BUCKET_MS / 1000,
                     buckets: s
                         .buckets
                         .iter()
-                        .map(|(&start, &(count, sum, min, max))| MetricBucket {
+                        .map(|(&start, b)| MetricBucket {
                             start,
-                            count,
-                            sum,
-                            min,
-                            max,
+                            count: b.count,
+                            sum: b.sum,
+                            min: b.min,
+                            max: b.max,
                         })
                         .collect(),
                     unbucketed: s.unbucketed,

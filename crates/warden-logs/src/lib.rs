@@ -66,7 +66,7 @@ pub use assembler::{Assembler, AssemblerConfig, AssemblerStats, Emitted};
 pub use event::{EventSink, InputProblem, LogEvent, OwnedLogEvent};
 pub use input::{decode_reader, SourceContext, StreamDecoder};
 pub use invocation::{Amendment, ErrorOccurrence, ErrorRef, Invocation, Outcome};
-pub use metrics::MetricPoint;
+pub use metrics::{MetricPoint, MetricStats};
 pub use percentiles::{Method, Percentiles, Sketch};
 pub use pipeline::Pipeline;
 pub use pricing::{Architecture, CostModel};

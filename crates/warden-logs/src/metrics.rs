@@ -37,6 +37,47 @@ pub struct MetricPoint {
     pub request_id: Option<String>,
 }
 
+/// Count, sum, minimum and maximum of a metric's values: what `warden logs` reports per
+/// series and bucket and what the server keeps per minute.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MetricStats {
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Default for MetricStats {
+    fn default() -> Self {
+        MetricStats {
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl MetricStats {
+    pub fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    pub fn merge(&mut self, other: &MetricStats) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    pub fn average(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
 /// The metric points of an EMF document (without function and request id, which the
 /// caller knows). Empty when the document is not EMF or names no metric with a value.
 pub fn emf_points(document: &Value, fallback_ms: Option<i64>) -> Vec<MetricPoint> {

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use warden_logs::time::format_millis;
-use warden_logs::{Failures, FunctionSummary, Method};
+use warden_logs::{Failures, FunctionSummary, Method, MetricStats};
 
 use crate::alert_rules::{AlertRuleSpec, Channel, FAILURE_CLASSES};
 use crate::auth::{AdminAccess, ReadAccess};
@@ -19,8 +19,8 @@ use crate::clock::now_ms;
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 use crate::store::{
-    AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery,
-    MetricAggregate, SecurityQuery, Store, Window,
+    AlertRule, FunctionRollup, GroupQuery, GroupStatus, InvocationQuery, LineQuery, SecurityQuery,
+    Store, Window,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -256,7 +256,7 @@ pub async fn custom_metrics(
         store.custom_metrics(&name, window, step_ms)
     })
     .await?;
-    let aggregate = |a: &MetricAggregate| json!({ "count": a.count, "sum": a.sum, "min": a.min, "max": a.max, "average": a.average() });
+    let aggregate = |a: &MetricStats| json!({ "count": a.count, "sum": a.sum, "min": a.min, "max": a.max, "average": a.average() });
     let metrics: Vec<Value> = metrics
         .iter()
         .map(|m| {

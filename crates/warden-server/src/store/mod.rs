@@ -12,7 +12,7 @@ pub mod sqlite;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use warden_logs::{Emitted, Invocation, Sketch};
+use warden_logs::{Emitted, Invocation, MetricStats, Sketch};
 
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
@@ -464,51 +464,11 @@ pub struct RetentionReport {
 /// Custom metric series one answer holds at most (per function and window).
 pub const MAX_CUSTOM_METRICS: usize = 100;
 
-/// Count, sum, minimum and maximum of a metric's values.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct MetricAggregate {
-    pub count: u64,
-    pub sum: f64,
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Default for MetricAggregate {
-    fn default() -> Self {
-        MetricAggregate {
-            count: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
-    }
-}
-
-impl MetricAggregate {
-    pub fn add(&mut self, value: f64) {
-        self.count += 1;
-        self.sum += value;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-    }
-
-    pub fn merge(&mut self, other: &MetricAggregate) {
-        self.count += other.count;
-        self.sum += other.sum;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-    }
-
-    pub fn average(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum / self.count as f64)
-    }
-}
-
 /// One time bucket of a custom metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricBucket {
     pub start_ms: i64,
-    pub aggregate: MetricAggregate,
+    pub aggregate: MetricStats,
 }
 
 /// A custom metric (EMF) of one function: namespace, name and one dimension set, CloudWatch's
@@ -519,7 +479,7 @@ pub struct CustomMetric {
     pub name: String,
     pub unit: Option<String>,
     pub dimensions: std::collections::BTreeMap<String, String>,
-    pub total: MetricAggregate,
+    pub total: MetricStats,
     /// Buckets that hold values, in time order.
     pub buckets: Vec<MetricBucket>,
 }

@@ -4,12 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection, Transaction};
-use warden_logs::MetricPoint;
+use warden_logs::{MetricPoint, MetricStats};
 
 use super::MINUTE_MS;
-use crate::store::{
-    CustomMetric, MetricAggregate, MetricBucket, StoreResult, Window, MAX_CUSTOM_METRICS,
-};
+use crate::store::{CustomMetric, MetricBucket, StoreResult, Window, MAX_CUSTOM_METRICS};
 
 /// Function, namespace, name, dimensions (JSON), minute.
 pub(super) type MetricMinuteKey = (String, String, String, String, i64);
@@ -17,7 +15,7 @@ pub(super) type MetricMinuteKey = (String, String, String, String, i64);
 #[derive(Debug, Default)]
 pub(super) struct MetricMinute {
     unit: Option<String>,
-    aggregate: MetricAggregate,
+    aggregate: MetricStats,
 }
 
 /// Records that the `seq`-th point of a stored line was counted; false when it already was.
@@ -124,7 +122,7 @@ pub(super) fn custom_metrics(
         let key: (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
         let minute: i64 = row.get(3)?;
         let unit: Option<String> = row.get(4)?;
-        let aggregate = MetricAggregate {
+        let aggregate = MetricStats {
             count: row.get::<_, i64>(5)?.max(0) as u64,
             sum: row.get(6)?,
             min: row.get(7)?,
@@ -144,7 +142,7 @@ pub(super) fn custom_metrics(
                     name: key.1.clone(),
                     unit: None,
                     dimensions,
-                    total: MetricAggregate::default(),
+                    total: MetricStats::default(),
                     buckets: Vec::new(),
                 },
             );
