@@ -411,9 +411,14 @@ fn rollup_of(invocation: &Invocation) -> FunctionRollup {
     rollup
 }
 
-const ROLLUP_COLUMNS: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch, memory_at_limit";
 /// The rollup columns as migration 4 found them (before `memory_at_limit`).
-const ROLLUP_COLUMNS_V4: &str = "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch";
+macro_rules! rollup_columns_v4 {
+    () => {
+        "function, bucket, log_group, invocations, error, timeout, out_of_memory, init_error, crash, cold_starts, snapstart_restores, incomplete, billed_ms, cost_usd, max_memory_used_mb, memory_size_mb, duration_max_ms, duration_sketch"
+    };
+}
+const ROLLUP_COLUMNS_V4: &str = rollup_columns_v4!();
+const ROLLUP_COLUMNS: &str = concat!(rollup_columns_v4!(), ", memory_at_limit");
 
 /// A stored duration sketch. Blobs written before the server used `warden_logs::Sketch`
 /// are 6-byte (i16 bucket index, u32 count) records: always an even length, where the
