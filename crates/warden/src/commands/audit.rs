@@ -1,7 +1,7 @@
 //! `warden audit`: read a live AWS account (read-only), run the template rules on it, and
 //! point findings at the local template when the user names the stack.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use warden_audit::mapping::{self, StackTemplate};
 use warden_audit::AuditOptions;
 use warden_diagnostics::{Date, Finding, Profile, Severity};
 use warden_iac::{load_paths, LoadOptions};
-use warden_output::{render, Format, RenderOptions, Report, SeverityCounts};
+use warden_output::{Format, Report, SeverityCounts};
 
 use super::config::selector_matches;
 use super::scan::ColorChoice;
@@ -249,49 +249,13 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         as_of: Some(as_of),
         profile: Some(profile),
     };
-    let render_options = RenderOptions {
-        color: match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                args.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-            }
-        },
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let rules = super::rules::all_infos();
-    match &args.output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?,
-            );
-            render(
-                args.format,
-                &report,
-                &loaded.sources,
-                rules,
-                &render_options,
-                &mut file,
-            )?;
-            file.flush()?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            render(
-                args.format,
-                &report,
-                &loaded.sources,
-                rules,
-                &render_options,
-                &mut out,
-            )?;
-            out.flush()?;
-        }
-    }
+    super::scan::write_report(
+        args.format,
+        &report,
+        &loaded.sources,
+        args.color,
+        args.output.as_deref(),
+    )?;
     Ok(if failing {
         ExitCode::from(1)
     } else {

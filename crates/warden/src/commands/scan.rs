@@ -294,50 +294,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         as_of: Some(as_of),
         profile: Some(profile),
     };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    let render_options = RenderOptions {
-        color,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let rules = super::rules::all_infos();
-    match &args.output {
-        Some(path) => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?,
-            );
-            render(
-                args.format,
-                &report,
-                &loaded.sources,
-                rules,
-                &render_options,
-                &mut file,
-            )?;
-            file.flush()?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            render(
-                args.format,
-                &report,
-                &loaded.sources,
-                rules,
-                &render_options,
-                &mut out,
-            )?;
-            out.flush()?;
-        }
-    }
+    write_report(
+        args.format,
+        &report,
+        &loaded.sources,
+        args.color,
+        args.output.as_deref(),
+    )?;
     // A path that does not exist is an I/O error (exit 2), reported after everything else
     // was scanned, as ripgrep does.
     Ok(if missing_paths {
@@ -497,4 +460,45 @@ fn split_overrides(text: &str) -> Vec<String> {
         items.push(current);
     }
     items
+}
+
+/// Renders a report to `output` (or stdout), in colour when `color` says so — `auto`: only
+/// on a terminal and without `NO_COLOR`. Shared by `scan` and `audit`.
+pub(super) fn write_report(
+    format: Format,
+    report: &Report,
+    sources: &warden_diagnostics::SourceMap,
+    color: ColorChoice,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let options = RenderOptions {
+        color,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    render(
+        format,
+        report,
+        sources,
+        super::rules::all_infos(),
+        &options,
+        &mut out,
+    )?;
+    out.flush()?;
+    Ok(())
 }
