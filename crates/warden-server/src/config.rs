@@ -1,12 +1,13 @@
 //! Server configuration: what `warden serve`'s flags become.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use warden_logs::AssemblerConfig;
 
 use crate::auth::{Credentials, RateLimit};
-use crate::store::RetentionPolicy;
+use crate::store::{RetentionPolicy, Store};
 
 /// What one request, and all ingest together, may cost. See README "Limits".
 #[derive(Clone, Copy, Debug)]
@@ -55,10 +56,22 @@ pub struct TlsConfig {
     pub key_pem: PathBuf,
 }
 
+/// A store built outside the server crate (`warden serve --store clickhouse://…`).
+#[derive(Clone)]
+pub struct ExternalStore(pub Arc<dyn Store>);
+
+impl std::fmt::Debug for ExternalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalStore")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// `None`: an in-memory store (tests).
+    /// `None`: an in-memory store (tests). Unused when `store` is given.
     pub data_dir: Option<PathBuf>,
+    /// A store opened by the caller; the SQLite store in `data_dir` otherwise.
+    pub store: Option<ExternalStore>,
     pub credentials: Credentials,
     /// No tokens at all; only allowed on a loopback address (checked by [`crate::launch::start`]).
     pub insecure_no_auth: bool,
@@ -82,6 +95,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             data_dir: None,
+            store: None,
             credentials: Credentials::default(),
             insecure_no_auth: false,
             tls: None,

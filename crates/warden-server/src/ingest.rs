@@ -403,7 +403,8 @@ async fn commit(state: &AppState, decoded: Decoded) -> Result<(usize, bool), App
     let result = match state.ingest.submit(events, key).await {
         Ok(receipt) => Ok((receipt.events, receipt.duplicate)),
         Err(IngestFailure::Unavailable) => Err(AppError::Unavailable),
-        Err(IngestFailure::Storage) => Err(AppError::Internal("commit failed".into())),
+        // Nothing was stored: the store may be restarting, so the client should retry.
+        Err(IngestFailure::Storage) => Err(AppError::Unavailable),
     };
     drop(memory);
     result

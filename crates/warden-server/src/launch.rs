@@ -71,8 +71,9 @@ pub async fn start(
             "no credentials configured: give ingest/read/admin tokens or --insecure-no-auth".into(),
         ));
     }
-    let store: Arc<dyn Store> = match &config.data_dir {
-        Some(dir) => {
+    let store: Arc<dyn Store> = match (&config.store, &config.data_dir) {
+        (Some(external), _) => external.0.clone(),
+        (None, Some(dir)) => {
             let dir = dir.clone();
             Arc::new(
                 tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
@@ -81,7 +82,7 @@ pub async fn start(
                     .map_err(|e| StartError(e.to_string()))?,
             )
         }
-        None => Arc::new(SqliteStore::in_memory().map_err(|e| StartError(e.to_string()))?),
+        (None, None) => Arc::new(SqliteStore::in_memory().map_err(|e| StartError(e.to_string()))?),
     };
     let ingest = {
         let store = store.clone();

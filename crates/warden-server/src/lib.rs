@@ -48,7 +48,7 @@ pub mod state;
 pub mod store;
 pub mod tls;
 
-pub use config::{Limits, ServerConfig, TlsConfig};
+pub use config::{ExternalStore, Limits, ServerConfig, TlsConfig};
 pub use launch::{start, RunningServer};
 pub use server::app;
 pub use state::AppState;

@@ -39,6 +39,10 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Start the server on 127.0.0.1 with bundled sample data and open the dashboard.
     Demo(commands::serve::DemoArgs),
+    /// Store maintenance: `warden store migrate --store clickhouse://…` creates or upgrades
+    /// the schema.
+    #[command(subcommand)]
+    Store(commands::store::StoreCommand),
     /// Print the CloudFormation or Terraform stack that sends an account's Lambda logs to
     /// Warden (CloudWatch Logs subscription -> Firehose HTTP endpoint -> /ingest/firehose).
     Connect(commands::connect::ConnectArgs),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Logs(command) => commands::logs::run(command),
         Command::Serve(args) => commands::serve::serve(args),
         Command::Demo(args) => commands::serve::demo(args),
+        Command::Store(command) => commands::store::run(command),
         Command::Connect(args) => commands::connect::run(args),
     };
     match result {

@@ -7,3 +7,4 @@ pub mod policy;
 pub mod rules;
 pub mod scan;
 pub mod serve;
+pub mod store;

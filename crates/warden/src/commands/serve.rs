@@ -29,6 +29,18 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8686")]
     bind: SocketAddr,
 
+    /// The store: `sqlite:///DIR` (the default: SQLite in --data-dir) or
+    /// `clickhouse://user:password@host:8123/database`, which several nodes may share (run
+    /// `warden store migrate` first). Credentials still come from --data-dir or the
+    /// environment.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+
+    /// The ClickHouse cluster the schema was migrated `ON CLUSTER` (reads and writes go
+    /// through its `Distributed` tables).
+    #[arg(long, value_name = "NAME", requires = "store")]
+    clickhouse_cluster: Option<String>,
+
     /// Serve without any token. Only allowed on a loopback address.
     #[arg(long)]
     insecure_no_auth: bool,
@@ -241,10 +253,19 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.insecure_no_auth && !args.bind.ip().is_loopback() {
         bail!("--insecure-no-auth only binds to a loopback address such as 127.0.0.1");
     }
+    let (data_dir, store) = match args.store.as_deref().map(super::store::StoreUrl::parse) {
+        None => (args.data_dir, None),
+        Some(Ok(super::store::StoreUrl::Sqlite(dir))) => (dir, None),
+        Some(Ok(super::store::StoreUrl::ClickHouse(url))) => {
+            let store = super::store::open_clickhouse(&url, args.clickhouse_cluster.as_deref())?;
+            (args.data_dir, Some(warden_server::ExternalStore(store)))
+        }
+        Some(Err(error)) => return Err(error),
+    };
     let credentials = if args.insecure_no_auth {
         Credentials::default()
     } else {
-        credentials(&args.data_dir)?
+        credentials(&data_dir)?
     };
     let smtp = args.smtp_host.map(|host| SmtpConfig {
         host,
@@ -260,7 +281,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let defaults = ServerConfig::default();
     let config = ServerConfig {
-        data_dir: Some(args.data_dir),
+        data_dir: Some(data_dir),
+        store,
         credentials,
         insecure_no_auth: args.insecure_no_auth,
         tls: args

@@ -1,0 +1,213 @@
+//! A real ClickHouse server for tests: Debian's `clickhouse-server` started on free
+//! loopback ports in a temporary directory, one fresh database per test.
+//!
+//! Without the server the tests skip (with a note), except under `CI=true`, where they fail:
+//! `.ci/run` installs it.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use warden_clickhouse::{ClickHouseStore, ClickHouseUrl};
+
+pub const SERVER: &str = "clickhouse-server";
+
+/// Whether tests can run; panics under CI when the server is missing.
+pub fn available() -> bool {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(SERVER).is_file()))
+        .unwrap_or(false)
+        || Path::new("/usr/sbin/clickhouse-server").is_file();
+    if !found {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{SERVER} is missing under CI=true: .ci/run installs it (apt-get install clickhouse-server)");
+        }
+        eprintln!("skipped: {SERVER} is not installed");
+    }
+    found
+}
+
+fn server_binary() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(SERVER))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| PathBuf::from("/usr/sbin/clickhouse-server"))
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One ClickHouse server process.
+pub struct ClickHouse {
+    pub dir: tempfile::TempDir,
+    pub http_port: u16,
+    pub tcp_port: u16,
+    child: Option<Child>,
+    /// Extra `<yandex>` config (remote_servers for a cluster).
+    extra: String,
+}
+
+impl ClickHouse {
+    pub fn start() -> ClickHouse {
+        Self::start_with(free_port(), free_port(), String::new())
+    }
+
+    pub fn start_with(http_port: u16, tcp_port: u16, extra: String) -> ClickHouse {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = ClickHouse {
+            dir,
+            http_port,
+            tcp_port,
+            child: None,
+            extra,
+        };
+        server.write_config();
+        server.launch();
+        server
+    }
+
+    fn write_config(&self) {
+        let root = self.dir.path();
+        std::fs::write(
+            root.join("config.xml"),
+            format!(
+                r#"<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>{root}/server.log</log><errorlog>{root}/error.log</errorlog></logger>
+  <http_port>{http}</http_port>
+  <tcp_port>{tcp}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>{root}/data/</path>
+  <tmp_path>{root}/tmp/</tmp_path>
+  <users_config>{root}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+  <uncompressed_cache_size>8388608</uncompressed_cache_size>
+  <max_concurrent_queries>50</max_concurrent_queries>
+  {extra}
+</yandex>
+"#,
+                root = root.display(),
+                http = self.http_port,
+                tcp = self.tcp_port,
+                extra = self.extra,
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("users.xml"),
+            r#"<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+"#,
+        )
+        .unwrap();
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(server_binary())
+            .arg(format!(
+                "--config-file={}/config.xml",
+                self.dir.path().display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting clickhouse-server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.ping() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default();
+        panic!(
+            "clickhouse-server did not answer on port {}: {log}",
+            self.http_port
+        );
+    }
+
+    pub fn ping(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.http_port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.write_all(b"GET /ping HTTP/1.0\r\n\r\n");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer.ends_with("Ok.\n")
+    }
+
+    /// SIGKILL, then wait until the port is free.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same ports and data.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// A fresh database's URL.
+    pub fn url(&self) -> ClickHouseUrl {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        ClickHouseUrl::parse(&format!(
+            "clickhouse://default@127.0.0.1:{}/warden_{}_{n}",
+            self.http_port,
+            std::process::id()
+        ))
+        .unwrap()
+    }
+
+    /// A migrated store in a fresh database.
+    pub fn store(&self) -> ClickHouseStore {
+        let url = self.url();
+        let store = ClickHouseStore::connect(&url, None).unwrap();
+        store.migrate().unwrap();
+        ClickHouseStore::open(&url, None).unwrap()
+    }
+
+    /// Runs SQL and returns its text answer.
+    pub fn query(&self, sql: &str) -> String {
+        let http = warden_clickhouse::http::Http::new(
+            ClickHouseUrl::parse(&format!(
+                "clickhouse://127.0.0.1:{}/default",
+                self.http_port
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        http.text(sql).unwrap()
+    }
+}
+
+impl Drop for ClickHouse {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
