@@ -100,6 +100,8 @@ fn percent_decode(text: &str) -> Option<String> {
 pub struct Http {
     url: ClickHouseUrl,
     agent: ureq::Agent,
+    /// Every statement and its answer, one JSON object a line (see [`Http::log_to`]).
+    log: Option<std::sync::Mutex<std::fs::File>>,
 }
 
 impl Http {
@@ -108,7 +110,25 @@ impl Http {
             .timeout_connect(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
             .build();
-        Ok(Http { url, agent })
+        Ok(Http {
+            url,
+            agent,
+            log: None,
+        })
+    }
+
+    /// Appends every statement sent from now on, with its answer, to `file` as JSON lines
+    /// (`{"sql", "answer"}`, or `{"insert", "rows"}`): the exact SQL Warden runs, for
+    /// checking it against another ClickHouse version.
+    pub fn log_to(&mut self, file: std::fs::File) {
+        self.log = Some(std::sync::Mutex::new(file));
+    }
+
+    fn record(&self, entry: serde_json::Value) {
+        if let Some(log) = &self.log {
+            let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(file, "{entry}");
+        }
     }
 
     pub fn url(&self) -> &ClickHouseUrl {
@@ -164,7 +184,11 @@ impl Http {
     }
 
     fn send(&self, sql: &str) -> StoreResult<String> {
-        self.answer(self.request(None).send_string(sql), sql)
+        let answer = self.answer(self.request(None).send_string(sql), sql);
+        if let Ok(text) = &answer {
+            self.record(serde_json::json!({"sql": sql, "answer": text}));
+        }
+        answer
     }
 
     /// Runs a statement that returns nothing (DDL, ALTER).
@@ -211,7 +235,9 @@ impl Http {
             .request(Some(&query))
             .set("Content-Encoding", "gzip")
             .send_bytes(&body);
-        self.answer(result, &query).map(|_| ())
+        self.answer(result, &query)?;
+        self.record(serde_json::json!({"insert": table, "rows": rows}));
+        Ok(())
     }
 }
 

@@ -464,6 +464,11 @@ impl ClickHouseStore {
         })
     }
 
+    /// Logs every statement from now on (see [`Http::log_to`]).
+    pub fn log_statements(&mut self, file: std::fs::File) {
+        self.http.log_to(file);
+    }
+
     pub fn layout(&self) -> &Layout {
         &self.layout
     }

@@ -164,7 +164,12 @@ async fn clickhouse_answers_every_question_as_sqlite() {
         return;
     }
     let server = support::ClickHouse::start();
-    let clickhouse: Arc<dyn Store> = Arc::new(server.store());
+    let statements = tempfile::tempdir().unwrap();
+    let log = statements.path().join("statements.jsonl");
+    let mut store = server.store();
+    let database = store.layout().database.clone();
+    store.log_statements(std::fs::File::create(&log).unwrap());
+    let clickhouse: Arc<dyn Store> = Arc::new(store);
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
     let now = warden_server::clock::now_ms();
     let events = warden_server::demo::generate(now - HOUR, 90, 0.15, 11);
@@ -179,6 +184,31 @@ async fn clickhouse_answers_every_question_as_sqlite() {
     tokio::task::spawn_blocking(move || compare(s.as_ref(), c.as_ref(), now))
         .await
         .unwrap();
+
+    // Every statement of this test, replayed on a current ClickHouse (chdb) over the schema
+    // generated for it, answers as 18.16 did.
+    if let Some(python) = support::chdb_python() {
+        let schema = statements.path().join("schema.sql");
+        let layout = warden_clickhouse::schema::Layout {
+            database,
+            cluster: None,
+            features: warden_clickhouse::schema::Features::of_version("26.1"),
+        };
+        std::fs::write(&schema, layout.statements().join(";\n") + ";\n").unwrap();
+        let output = std::process::Command::new(python)
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chdb_replay.py"))
+            .arg(&schema)
+            .arg(&log)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{report}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        eprintln!("{report}");
+    }
 }
 
 fn compare(sqlite: &dyn Store, clickhouse: &dyn Store, now: i64) {

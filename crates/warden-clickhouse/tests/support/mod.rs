@@ -31,6 +31,30 @@ pub fn available() -> bool {
     found
 }
 
+/// A Python with `chdb` (a current ClickHouse, in-process): `WARDEN_CHDB_PYTHON`, else the
+/// workspace's `.venv-moto`, where `.ci/run` installs it. `None` (a note) when missing,
+/// a panic under `CI=true`.
+pub fn chdb_python() -> Option<PathBuf> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = std::env::var_os("WARDEN_CHDB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join(".venv-moto/bin/python"));
+    let works = Command::new(&python)
+        .args(["-c", "import chdb"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if works {
+        return Some(python);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("no Python with chdb at {} under CI=true: .ci/run installs it into .venv-moto", python.display());
+    }
+    eprintln!("skipped the chdb check: no Python with chdb at {}", python.display());
+    None
+}
+
 fn server_binary() -> PathBuf {
     std::env::var_os("PATH")
         .and_then(|paths| {
