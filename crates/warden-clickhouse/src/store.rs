@@ -632,11 +632,11 @@ impl ClickHouseStore {
         // One JOIN per SELECT: 18.16 supports no more.
         let sql = format!(
             "SELECT fingerprint, function, error_type, message, masked_message, frames, created_at, count, unhandled, first_seen, last_seen, sample_stack, status, resolved_at, regressions FROM (
-                SELECT fingerprint, function, error_type, message, masked_message, frames, created_at, count, unhandled, first_seen, last_seen, sample_stack FROM (SELECT fingerprint, function, error_type, message, masked_message, frames, created_at FROM {groups} FINAL)
+                SELECT fingerprint, function, error_type, message, masked_message, frames, created_at, count, unhandled, first_seen, last_seen, sample_stack FROM (SELECT fingerprint, function, error_type, message, masked_message, frames, created_at FROM {groups} FINAL) AS g
                 ANY LEFT JOIN (SELECT fingerprint, toUInt64(count()) AS count, toUInt64(sum(unhandled)) AS unhandled, min(ts) AS first_seen, max(ts) AS last_seen,
                                       if(countIf(stack != '[]') > 0, argMinIf(stack, seq, stack != '[]'), '[]') AS sample_stack
-                               FROM {occurrences} FINAL GROUP BY fingerprint) USING fingerprint)
-             ANY LEFT JOIN (SELECT fingerprint, status, resolved_at, regressions FROM {status} FINAL) USING fingerprint
+                               FROM {occurrences} FINAL GROUP BY fingerprint) AS o USING fingerprint) AS go
+             ANY LEFT JOIN (SELECT fingerprint, status, resolved_at, regressions FROM {status} FINAL) AS s USING fingerprint
              WHERE {filter} {order_limit}",
             groups = self.t("error_groups"),
             status = self.t("error_group_status"),
@@ -933,8 +933,8 @@ impl ClickHouseStore {
             .join(", ");
         let rows: Vec<Row> = self.rows(&format!(
             "SELECT fingerprint, status, regressions, last_seen
-             FROM (SELECT fingerprint, status, regressions FROM {} FINAL WHERE fingerprint IN ({list}))
-             ANY LEFT JOIN (SELECT fingerprint, max(ts) AS last_seen FROM {} WHERE fingerprint IN ({list}) GROUP BY fingerprint) USING fingerprint",
+             FROM (SELECT fingerprint, status, regressions FROM {} FINAL WHERE fingerprint IN ({list})) AS s
+             ANY LEFT JOIN (SELECT fingerprint, max(ts) AS last_seen FROM {} WHERE fingerprint IN ({list}) GROUP BY fingerprint) AS o USING fingerprint",
             self.t("error_group_status"),
             self.t("error_occurrences"),
         ))?;

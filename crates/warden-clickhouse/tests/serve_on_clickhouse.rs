@@ -114,7 +114,11 @@ async fn a_clickhouse_restart_makes_ingest_retryable_and_loses_nothing_acknowled
 
     clickhouse.kill();
     let response = post(&base, invocation("during", now - 30_000)).await;
-    assert_eq!(response.status(), 503, "a commit that cannot be stored is retryable");
+    assert_eq!(
+        response.status(),
+        503,
+        "a commit that cannot be stored is retryable"
+    );
     assert!(response.headers().contains_key("retry-after"));
 
     clickhouse.restart();

@@ -49,9 +49,15 @@ pub fn chdb_python() -> Option<PathBuf> {
         return Some(python);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("no Python with chdb at {} under CI=true: .ci/run installs it into .venv-moto", python.display());
+        panic!(
+            "no Python with chdb at {} under CI=true: .ci/run installs it into .venv-moto",
+            python.display()
+        );
     }
-    eprintln!("skipped the chdb check: no Python with chdb at {}", python.display());
+    eprintln!(
+        "skipped the chdb check: no Python with chdb at {}",
+        python.display()
+    );
     None
 }
 
