@@ -124,11 +124,20 @@ impl Http {
         self.log = Some(std::sync::Mutex::new(file));
     }
 
-    fn record(&self, entry: serde_json::Value) {
-        if let Some(log) = &self.log {
-            let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = writeln!(file, "{entry}");
-        }
+    /// Runs `call` and logs its entry when it succeeds. With a log, statements run one at
+    /// a time, so the log's order is the order the server applied them in.
+    fn logged(
+        &self,
+        call: impl FnOnce() -> StoreResult<String>,
+        entry: impl FnOnce(&str) -> serde_json::Value,
+    ) -> StoreResult<String> {
+        let Some(log) = &self.log else {
+            return call();
+        };
+        let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
+        let answer = call()?;
+        let _ = writeln!(file, "{}", entry(&answer));
+        Ok(answer)
     }
 
     pub fn url(&self) -> &ClickHouseUrl {
@@ -184,11 +193,10 @@ impl Http {
     }
 
     fn send(&self, sql: &str) -> StoreResult<String> {
-        let answer = self.answer(self.request(None).send_string(sql), sql);
-        if let Ok(text) = &answer {
-            self.record(serde_json::json!({"sql": sql, "answer": text}));
-        }
-        answer
+        self.logged(
+            || self.answer(self.request(None).send_string(sql), sql),
+            |answer| serde_json::json!({"sql": sql, "answer": answer}),
+        )
     }
 
     /// Runs a statement that returns nothing (DDL, ALTER).
@@ -231,13 +239,17 @@ impl Http {
             .finish()
             .map_err(|e| StoreError::Backend(format!("compressing: {e}")))?;
         let query = format!("INSERT INTO {table} FORMAT JSONEachRow");
-        let result = self
-            .request(Some(&query))
-            .set("Content-Encoding", "gzip")
-            .send_bytes(&body);
-        self.answer(result, &query)?;
-        self.record(serde_json::json!({"insert": table, "rows": rows}));
-        Ok(())
+        self.logged(
+            || {
+                let result = self
+                    .request(Some(&query))
+                    .set("Content-Encoding", "gzip")
+                    .send_bytes(&body);
+                self.answer(result, &query)
+            },
+            |_| serde_json::json!({"insert": table, "rows": rows}),
+        )
+        .map(|_| ())
     }
 }
 

@@ -69,6 +69,7 @@ struct Table {
 }
 
 const DAY_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(at_ms, 1000)))";
+const STAGED_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(staged_at_us, 1000000)))";
 
 const TABLES: &[Table] = &[
     Table {
@@ -182,6 +183,24 @@ const TABLES: &[Table] = &[
         partition: None,
         order_by: "name",
         shard_key: "cityHash64(name)",
+    },
+    // Events ingest nodes staged for the shared assembler, raw (redaction happens when
+    // they are assembled); kept a day.
+    Table {
+        name: "staged",
+        columns: "node String, id Int64, staged_at_us Int64, request_key String, timestamp_ms Nullable(Int64), message String {zstd}, log_group String, log_stream String, event_id Nullable(String), account Nullable(String), region Nullable(String)",
+        engine: "ReplacingMergeTree()",
+        partition: Some(STAGED_PARTITION),
+        order_by: "(staged_at_us, node, id)",
+        shard_key: "cityHash64(node, id)",
+    },
+    Table {
+        name: "assembly_positions",
+        columns: "node String, position Int64, version Int64",
+        engine: "ReplacingMergeTree(version)",
+        partition: None,
+        order_by: "node",
+        shard_key: "cityHash64(node)",
     },
     Table {
         name: "schema_migrations",
@@ -343,7 +362,7 @@ impl Layout {
     pub fn partitioned_tables(&self) -> Vec<String> {
         TABLES
             .iter()
-            .filter(|t| t.partition == Some(DAY_PARTITION))
+            .filter(|t| matches!(t.partition, Some(DAY_PARTITION | STAGED_PARTITION)))
             .map(|t| t.name.to_owned())
             .collect()
     }

@@ -41,6 +41,8 @@ pub struct ClickHouseStore {
     /// Versions for `ReplacingMergeTree` rows: strictly increasing in this process and
     /// seeded from the clock, so a later write from any node wins.
     version: AtomicI64,
+    /// Staged events before this (µs) are assembled (see [`STAGED_MARGIN_US`]).
+    staged_low_water: AtomicI64,
     /// One write at a time from this process (the pipeline thread is the only writer;
     /// the lock keeps the amendment read-then-write steps of one batch together).
     writer: Mutex<()>,
@@ -460,6 +462,7 @@ impl ClickHouseStore {
             http,
             layout,
             version: AtomicI64::new(now_ms() * 1000),
+            staged_low_water: AtomicI64::new(0),
             writer: Mutex::new(()),
         })
     }
@@ -1015,7 +1018,195 @@ fn sketch_of(values: &[f64]) -> Sketch {
     sketch
 }
 
+/// Staged events older than the newest one assembled by this margin are taken as
+/// assembled: a node's staging insert lands well within it (or fails).
+const STAGED_MARGIN_US: i64 = 10 * 60 * 1_000_000;
+/// Staged events are dropped after a day: the assembler is never that far behind.
+const STAGED_KEPT_DAYS: i64 = 1;
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+#[derive(Deserialize)]
+struct StagedRow {
+    node: String,
+    id: i64,
+    staged_at_us: i64,
+    request_key: String,
+    timestamp_ms: Option<i64>,
+    message: String,
+    log_group: String,
+    log_stream: String,
+    event_id: Option<String>,
+    account: Option<String>,
+    region: Option<String>,
+}
+
+impl ClickHouseStore {
+    /// Staged events not yet assembled (for tests and the status of a deployment).
+    pub fn unassembled(&self) -> StoreResult<u64> {
+        let positions = self.assembly_positions()?;
+        self.count(&format!(
+            "SELECT count() AS n FROM {} WHERE id > {}",
+            self.t("staged"),
+            position_expression(&positions)
+        ))
+    }
+
+    fn lease(&self, name: &str) -> StoreResult<Option<(String, i64)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            holder: String,
+            until_ms: i64,
+        }
+        let rows: Vec<Row> = self.rows(&format!(
+            "SELECT holder, until_ms FROM {} FINAL WHERE name = {}",
+            self.t("leases"),
+            quote(name)
+        ))?;
+        Ok(rows.into_iter().next().map(|r| (r.holder, r.until_ms)))
+    }
+}
+
+/// `multiIf(node = 'a', 12, …, -1)`: the position of each row's node.
+fn position_expression(positions: &warden_server::store::AssemblyPositions) -> String {
+    if positions.is_empty() {
+        return "toInt64(-1)".to_owned();
+    }
+    let arms: Vec<String> = positions
+        .iter()
+        .map(|(node, position)| format!("node = {}, toInt64({position})", quote(node)))
+        .collect();
+    format!("multiIf({}, toInt64(-1))", arms.join(", "))
+}
+
 impl Store for ClickHouseStore {
+    fn shared_assembly(&self) -> bool {
+        true
+    }
+
+    fn stage_events(
+        &self,
+        events: &[warden_server::store::StagedEvent],
+        request_keys: &[String],
+        staged_at_ms: i64,
+    ) -> StoreResult<()> {
+        // Microseconds, taken just before the insert: staging order across nodes.
+        let staged_at_us = now_us();
+        let rows: Vec<Value> = events
+            .iter()
+            .map(|staged| {
+                json!({
+                    "node": staged.node,
+                    "id": staged.id,
+                    "staged_at_us": staged_at_us,
+                    "request_key": staged.request_key.as_deref().unwrap_or(""),
+                    "timestamp_ms": staged.event.timestamp_ms,
+                    "message": staged.event.message,
+                    "log_group": staged.event.log_group,
+                    "log_stream": staged.event.log_stream,
+                    "event_id": staged.event.id,
+                    "account": staged.event.account,
+                    "region": staged.event.region,
+                })
+            })
+            .collect();
+        self.http.insert(&self.t("staged"), &rows)?;
+        let requests: Vec<Value> = request_keys
+            .iter()
+            .map(|key| json!({"request_key": key, "at_ms": staged_at_ms}))
+            .collect();
+        self.http.insert(&self.t("ingest_requests"), &requests)
+    }
+
+    fn staged_events(
+        &self,
+        after: &warden_server::store::AssemblyPositions,
+        limit: usize,
+    ) -> StoreResult<Vec<warden_server::store::StagedEvent>> {
+        let low = self.staged_low_water.load(Ordering::Relaxed);
+        let rows: Vec<StagedRow> = self.rows(&format!(
+            "SELECT node, id, staged_at_us, request_key, timestamp_ms, message, log_group, log_stream, event_id, account, region
+             FROM {} WHERE staged_at_us >= {low} AND id > {} ORDER BY staged_at_us, node, id LIMIT {limit}",
+            self.t("staged"),
+            position_expression(after)
+        ))?;
+        if let Some(newest) = rows.iter().map(|r| r.staged_at_us).max() {
+            self.staged_low_water
+                .fetch_max(newest - STAGED_MARGIN_US, Ordering::Relaxed);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| warden_server::store::StagedEvent {
+                node: row.node,
+                id: row.id,
+                request_key: (!row.request_key.is_empty()).then_some(row.request_key),
+                event: warden_logs::OwnedLogEvent {
+                    timestamp_ms: row.timestamp_ms,
+                    message: row.message,
+                    log_group: row.log_group,
+                    log_stream: row.log_stream,
+                    id: row.event_id,
+                    account: row.account,
+                    region: row.region,
+                },
+            })
+            .collect())
+    }
+
+    fn assembly_positions(&self) -> StoreResult<warden_server::store::AssemblyPositions> {
+        #[derive(Deserialize)]
+        struct Row {
+            node: String,
+            position: i64,
+        }
+        let rows: Vec<Row> = self.rows(&format!(
+            "SELECT node, position FROM {} FINAL",
+            self.t("assembly_positions")
+        ))?;
+        // A new holder rescans from the oldest staged event kept.
+        self.staged_low_water.store(0, Ordering::Relaxed);
+        Ok(rows.into_iter().map(|r| (r.node, r.position)).collect())
+    }
+
+    fn save_assembly_positions(
+        &self,
+        positions: &warden_server::store::AssemblyPositions,
+    ) -> StoreResult<()> {
+        let version = self.next_version();
+        let rows: Vec<Value> = positions
+            .iter()
+            .map(|(node, position)| json!({"node": node, "position": position, "version": version}))
+            .collect();
+        self.http.insert(&self.t("assembly_positions"), &rows)
+    }
+
+    fn try_lease(&self, name: &str, holder: &str, now_ms: i64, ttl_ms: i64) -> StoreResult<bool> {
+        let current = self.lease(name)?;
+        if let Some((other, until)) = &current {
+            if other != holder && *until > now_ms {
+                return Ok(false);
+            }
+        }
+        let claiming = current.as_ref().is_none_or(|(other, _)| other != holder);
+        self.http.insert(
+            &self.t("leases"),
+            &[json!({"name": name, "holder": holder, "until_ms": now_ms + ttl_ms, "version": self.next_version()})],
+        )?;
+        if claiming {
+            // Nodes that claimed an expired lease at the same time: the latest claim wins,
+            // and every claimant sees which after the others' claims have landed.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            return Ok(self
+                .lease(name)?
+                .is_some_and(|(winner, _)| winner == holder));
+        }
+        Ok(true)
+    }
+
     fn write_batch(&self, batch: &WriteBatch) -> StoreResult<WriteSummary> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut summary = WriteSummary {
@@ -1815,7 +2006,16 @@ impl Store for ClickHouseStore {
             quote(&self.layout.database)
         ))?;
         let mut report = RetentionReport::default();
+        let staged_cutoff: u32 = format_millis(now_ms - STAGED_KEPT_DAYS * DAY_MS)[..10]
+            .replace('-', "")
+            .parse()
+            .unwrap_or(0);
         for part in parts {
+            let cutoff_day = if part.table.trim_end_matches("_local") == "staged" {
+                staged_cutoff
+            } else {
+                cutoff_day
+            };
             let day: u32 = part
                 .partition
                 .trim_matches('\'')

@@ -10,6 +10,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use warden_clickhouse::ClickHouseStore;
 use warden_logs::AssemblerConfig;
 use warden_server::alert_rules::{AlertRuleSpec, AlertState};
 use warden_server::store::sqlite::SqliteStore;
@@ -20,7 +21,13 @@ use warden_server::store::{
 
 const HOUR: i64 = 3_600_000;
 
-async fn ingest(store: Arc<dyn Store>, events: &[warden_logs::OwnedLogEvent]) {
+/// Feeds the events through a pipeline; with `clickhouse`, waits until the shared assembler
+/// has assembled them and closed what went idle.
+async fn ingest(
+    store: Arc<dyn Store>,
+    events: &[warden_logs::OwnedLogEvent],
+    clickhouse: Option<Arc<ClickHouseStore>>,
+) {
     let handle = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || {
@@ -41,6 +48,9 @@ async fn ingest(store: Arc<dyn Store>, events: &[warden_logs::OwnedLogEvent]) {
     }
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     handle.close_idle(1).await;
+    if let Some(clickhouse) = clickhouse {
+        support::wait_until_assembled(clickhouse).await;
+    }
 }
 
 /// A rollup as comparable JSON: counts exact, cost to the micro-dollar, and the duration
@@ -169,16 +179,17 @@ async fn clickhouse_answers_every_question_as_sqlite() {
     let mut store = server.store();
     let database = store.layout().database.clone();
     store.log_statements(std::fs::File::create(&log).unwrap());
-    let clickhouse: Arc<dyn Store> = Arc::new(store);
+    let shared = Arc::new(store);
+    let clickhouse: Arc<dyn Store> = shared.clone();
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
     let now = warden_server::clock::now_ms();
     let events = warden_server::demo::generate(now - HOUR, 90, 0.15, 11);
     assert!(events.len() > 1_000, "{}", events.len());
-    ingest(sqlite.clone(), &events).await;
-    ingest(clickhouse.clone(), &events).await;
-    // The same lines again (a restarted forwarder): stored once on both.
-    ingest(sqlite.clone(), &events[..600]).await;
-    ingest(clickhouse.clone(), &events[..600]).await;
+    ingest(sqlite.clone(), &events, None).await;
+    ingest(clickhouse.clone(), &events, Some(shared.clone())).await;
+    // The first lines again (a restarted forwarder without delivery ids).
+    ingest(sqlite.clone(), &events[..600], None).await;
+    ingest(clickhouse.clone(), &events[..600], Some(shared.clone())).await;
 
     let (s, c) = (sqlite.clone(), clickhouse.clone());
     tokio::task::spawn_blocking(move || compare(s.as_ref(), c.as_ref(), now))

@@ -144,6 +144,11 @@ async fn a_clickhouse_restart_makes_ingest_retryable_and_loses_nothing_acknowled
         );
         acknowledged += 1;
     }
+    // Assembly follows staging by a poll or two.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while invocations(&base).await < acknowledged && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(invocations(&base).await, acknowledged);
     server.stop().await;
 }

@@ -351,16 +351,40 @@ fn join_error(error: tokio::task::JoinError) -> crate::store::StoreError {
 
 /// Runs evaluations every `interval`, and early when the pipeline reports new error
 /// groups or security events.
+/// The lease whose holder evaluates alert rules when several nodes share a store.
+pub const ALERTS_LEASE: &str = "alerts";
+
 pub async fn run(
     store: Arc<dyn Store>,
     notifier: Notifier,
     interval: Duration,
     activity: Arc<tokio::sync::Notify>,
 ) {
+    // Nodes sharing a store take turns by lease: one evaluates (and notifies) at a time.
+    let lease_ms = (interval.as_millis() as i64).saturating_mul(3).max(10_000);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = activity.notified() => {}
+        }
+        let lease = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.try_lease(ALERTS_LEASE, crate::pipeline::node_id(), now_ms(), lease_ms)
+            })
+            .await
+        };
+        match lease {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => continue,
+            Ok(Err(error)) => {
+                eprintln!("warden serve: alert lease: {error}");
+                continue;
+            }
+            Err(error) => {
+                eprintln!("warden serve: alert lease task failed: {error}");
+                continue;
+            }
         }
         if let Err(error) = evaluate_all(store.clone(), &notifier, now_ms()).await {
             eprintln!("warden serve: alert evaluation failed: {error}");

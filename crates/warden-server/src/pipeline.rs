@@ -17,15 +17,19 @@
 //! its REPORT alone.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 use warden_logs::{Assembler, AssemblerConfig, Emitted, OwnedLogEvent};
 
 use crate::clock::now_ms;
-use crate::store::{BatchItem, Store, StoredLine, StreamMark, WriteBatch, WriteSummary};
+use crate::store::{
+    AssemblyPositions, BatchItem, StagedEvent, Store, StoredLine, StreamMark, WriteBatch,
+    WriteSummary,
+};
 
 /// Lines per commit at most; more waiting jobs go into the next one.
 const MAX_BATCH_LINES: usize = 50_000;
@@ -140,6 +144,9 @@ pub fn start(
     store: Arc<dyn Store>,
     config: AssemblerConfig,
 ) -> Result<IngestHandle, crate::store::StoreError> {
+    if store.shared_assembly() {
+        return start_shared(store, config);
+    }
     let metrics = Arc::new(PipelineMetrics::default());
     let activity = Arc::new(Notify::new());
     let mut worker = Worker {
@@ -165,6 +172,291 @@ pub fn start(
         metrics,
         activity,
     })
+}
+
+/// The lease whose holder assembles staged events (stores several nodes share).
+pub const ASSEMBLER_LEASE: &str = "assembler";
+/// How long a lease outlives its holder's last renewal: the hand-off time after a node dies.
+pub const LEASE_TTL_MS: i64 = 5_000;
+/// How often the shared assembler looks for staged events (and renews its lease).
+const ASSEMBLER_POLL: Duration = Duration::from_millis(100);
+/// Staged events one assembler round reads at most.
+const MAX_STAGED_PER_ROUND: usize = 50_000;
+/// Delivery ids the shared assembler remembers, to drop a delivery staged by two nodes.
+const MAX_REMEMBERED_KEYS: usize = 100_000;
+
+/// This process's name among the nodes that share a store: random, fixed for its life.
+pub fn node_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let mut bytes = [0u8; 6];
+        getrandom::getrandom(&mut bytes).expect("the OS random number generator is available");
+        let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("node-{random}")
+    })
+}
+
+/// A store several nodes share: this node stages what it takes in (acknowledged once
+/// staged), and whichever node holds the assembler lease assembles every node's staged
+/// events in staging order with the same [`Worker`] a single node uses. So the answers
+/// equal a single node's however deliveries were spread, and a node's death loses
+/// nothing acknowledged: the next holder continues from the stored positions.
+fn start_shared(
+    store: Arc<dyn Store>,
+    config: AssemblerConfig,
+) -> Result<IngestHandle, crate::store::StoreError> {
+    let metrics = Arc::new(PipelineMetrics::default());
+    let activity = Arc::new(Notify::new());
+    let idle_ms = Arc::new(AtomicI64::new(i64::MAX));
+    let stopped = Arc::new(AtomicBool::new(false));
+    let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+    let stager = Stager {
+        store: store.clone(),
+        next_id: now_ms() << 20,
+        metrics: metrics.clone(),
+        idle_ms: idle_ms.clone(),
+        stopped: stopped.clone(),
+    };
+    let assembler = SharedAssembler {
+        worker: Worker {
+            assembler: Assembler::new(config.clone()),
+            store,
+            config,
+            streams: HashMap::new(),
+            next_line_id: 0,
+            metrics: metrics.clone(),
+            activity: activity.clone(),
+            emitted: Vec::new(),
+        },
+        idle_ms,
+        stopped,
+        holding: false,
+        positions: AssemblyPositions::new(),
+        delivered_by: HashMap::new(),
+    };
+    let spawn_error =
+        |e: std::io::Error| crate::store::StoreError::Backend(format!("starting a thread: {e}"));
+    thread::Builder::new()
+        .name("warden-stage".into())
+        .spawn(move || stager.run(receiver))
+        .map_err(spawn_error)?;
+    thread::Builder::new()
+        .name("warden-assemble".into())
+        .spawn(move || assembler.run())
+        .map_err(spawn_error)?;
+    Ok(IngestHandle {
+        sender,
+        metrics,
+        activity,
+    })
+}
+
+/// Takes ingest jobs and stages their events (one insert per group of waiting jobs).
+struct Stager {
+    store: Arc<dyn Store>,
+    /// Line ids start at this node's start time × 2^20: unique across nodes unless two
+    /// start in the same millisecond or one stages a million lines per millisecond since.
+    next_id: i64,
+    metrics: Arc<PipelineMetrics>,
+    idle_ms: Arc<AtomicI64>,
+    stopped: Arc<AtomicBool>,
+}
+
+type Reply = oneshot::Sender<Result<IngestReceipt, IngestFailure>>;
+
+impl Stager {
+    fn run(mut self, mut receiver: mpsc::Receiver<Command>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut staged: Vec<StagedEvent> = Vec::new();
+            let mut keys: Vec<String> = Vec::new();
+            let mut replies: Vec<(Reply, IngestReceipt)> = Vec::new();
+            let mut idle_done = Vec::new();
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Ingest(job) => self.take(job, &mut staged, &mut keys, &mut replies),
+                    Command::CloseIdle { idle_ms, done } => {
+                        // The assembler closes idle streams; it learns the timeout here.
+                        self.idle_ms.store(idle_ms, Ordering::Relaxed);
+                        idle_done.push(done);
+                    }
+                }
+                if staged.len() < MAX_BATCH_LINES {
+                    next = receiver.try_recv().ok();
+                }
+            }
+            let result = if staged.is_empty() && keys.is_empty() {
+                Ok(())
+            } else {
+                self.store.stage_events(&staged, &keys, now_ms())
+            };
+            match result {
+                Ok(()) => {
+                    self.metrics.commits.fetch_add(1, Ordering::Relaxed);
+                    self.metrics
+                        .lines
+                        .fetch_add(staged.len() as u64, Ordering::Relaxed);
+                    for (reply, receipt) in replies {
+                        let _ = reply.send(Ok(receipt));
+                    }
+                }
+                Err(error) => {
+                    eprintln!("warden serve: staging failed, requests not acknowledged: {error}");
+                    self.metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
+                    for (reply, _) in replies {
+                        let _ = reply.send(Err(IngestFailure::Storage));
+                    }
+                }
+            }
+            for done in idle_done {
+                let _ = done.send(());
+            }
+        }
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    fn take(
+        &mut self,
+        job: Job,
+        staged: &mut Vec<StagedEvent>,
+        keys: &mut Vec<String>,
+        replies: &mut Vec<(Reply, IngestReceipt)>,
+    ) {
+        let events = job.events.len();
+        if let Some(key) = &job.request_key {
+            if keys.contains(key) || self.store.request_seen(key).unwrap_or(false) {
+                replies.push((
+                    job.reply,
+                    IngestReceipt {
+                        events,
+                        duplicate: true,
+                    },
+                ));
+                return;
+            }
+            keys.push(key.clone());
+        }
+        for event in job.events {
+            staged.push(StagedEvent {
+                node: node_id().to_owned(),
+                id: self.next_id,
+                request_key: job.request_key.clone(),
+                event,
+            });
+            self.next_id += 1;
+        }
+        replies.push((
+            job.reply,
+            IngestReceipt {
+                events,
+                duplicate: false,
+            },
+        ));
+    }
+}
+
+/// Assembles every node's staged events while this node holds the assembler lease.
+struct SharedAssembler {
+    worker: Worker,
+    idle_ms: Arc<AtomicI64>,
+    stopped: Arc<AtomicBool>,
+    holding: bool,
+    positions: AssemblyPositions,
+    /// Delivery id → the node whose staging of it is assembled.
+    delivered_by: HashMap<String, String>,
+}
+
+impl SharedAssembler {
+    fn run(mut self) {
+        while !self.stopped.load(Ordering::Relaxed) {
+            thread::sleep(ASSEMBLER_POLL);
+            let store = self.worker.store.clone();
+            match store.try_lease(ASSEMBLER_LEASE, node_id(), now_ms(), LEASE_TTL_MS) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.holding = false;
+                    continue;
+                }
+                Err(error) => {
+                    eprintln!("warden serve: assembler lease: {error}");
+                    self.holding = false;
+                    continue;
+                }
+            }
+            if !self.holding {
+                // Taking over (or recovering): rebuild open streams from what is stored.
+                let positions = self
+                    .worker
+                    .rebuild()
+                    .and_then(|()| store.assembly_positions());
+                match positions {
+                    Ok(positions) => {
+                        self.positions = positions;
+                        self.delivered_by.clear();
+                        self.holding = true;
+                    }
+                    Err(error) => {
+                        eprintln!("warden serve: taking over assembly failed: {error}");
+                        continue;
+                    }
+                }
+            }
+            if let Err(error) = self.round() {
+                eprintln!("warden serve: assembling staged events failed: {error}");
+                self.holding = false;
+            }
+        }
+    }
+
+    fn round(&mut self) -> Result<(), crate::store::StoreError> {
+        let store = self.worker.store.clone();
+        let staged = store.staged_events(&self.positions, MAX_STAGED_PER_ROUND)?;
+        let mut batch = WriteBatch {
+            received_at_ms: now_ms(),
+            ..WriteBatch::default()
+        };
+        let mut positions = self.positions.clone();
+        self.worker.assembler.set_now(now_ms());
+        if self.delivered_by.len() > MAX_REMEMBERED_KEYS {
+            self.delivered_by.clear();
+        }
+        for event in &staged {
+            let position = positions.entry(event.node.clone()).or_insert(event.id);
+            *position = (*position).max(event.id);
+            if let Some(key) = &event.request_key {
+                // The same delivery staged by two nodes (a retry racing the first try).
+                let first = self
+                    .delivered_by
+                    .entry(key.clone())
+                    .or_insert_with(|| event.node.clone());
+                if *first != event.node {
+                    continue;
+                }
+            }
+            self.worker.feed(event.id, &event.event, &mut batch, true);
+        }
+        let idle_ms = self.idle_ms.load(Ordering::Relaxed);
+        if idle_ms < i64::MAX {
+            self.worker.close_idle(idle_ms, &mut batch);
+        }
+        if batch.lines.is_empty() && batch.items.is_empty() && batch.marks.is_empty() {
+            return Ok(());
+        }
+        let summary = store.write_batch(&batch)?;
+        store.save_assembly_positions(&positions)?;
+        self.positions = positions;
+        self.worker
+            .metrics
+            .invocations
+            .fetch_add(summary.new_invocations, Ordering::Relaxed);
+        if !summary.new_error_groups.is_empty()
+            || !summary.reopened_error_groups.is_empty()
+            || summary.new_security_events > 0
+        {
+            self.worker.activity.notify_one();
+        }
+        Ok(())
+    }
 }
 
 /// The function a stream belongs to, by the rule the assembler and the CLI use.

@@ -236,6 +236,28 @@ impl ClickHouse {
     }
 }
 
+/// Waits until every staged event is assembled, then for two more assembler rounds (idle
+/// streams close in a round after the events).
+pub async fn wait_until_assembled(store: std::sync::Arc<ClickHouseStore>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let probe = store.clone();
+        let left = tokio::task::spawn_blocking(move || probe.unassembled())
+            .await
+            .unwrap()
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} staged events still not assembled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+}
+
 impl Drop for ClickHouse {
     fn drop(&mut self) {
         self.kill();

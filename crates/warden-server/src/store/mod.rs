@@ -12,7 +12,7 @@ pub mod sqlite;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use warden_logs::{Emitted, Invocation, MetricStats, Sketch};
+use warden_logs::{Emitted, Invocation, MetricStats, OwnedLogEvent, Sketch};
 
 use crate::alert_rules::{AlertRuleSpec, AlertState};
 
@@ -494,8 +494,70 @@ pub struct StoreStats {
     pub size_bytes: u64,
 }
 
+/// An event an ingest node staged for the shared assembler (see
+/// [`Store::shared_assembly`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StagedEvent {
+    /// The node that took it in.
+    pub node: String,
+    /// The id its line is stored under: unique across nodes, increasing per node.
+    pub id: i64,
+    /// The delivery it came in, when the source names one (Firehose request id).
+    pub request_key: Option<String>,
+    pub event: OwnedLogEvent,
+}
+
+/// Per-node positions (the last staged id) up to which staged events are assembled.
+pub type AssemblyPositions = std::collections::BTreeMap<String, i64>;
+
+fn not_shared() -> StoreError {
+    StoreError::Backend("this store does not stage events for a shared assembler".into())
+}
+
 /// The storage backend. Methods are blocking; the server calls them off the async runtime.
 pub trait Store: Send + Sync + 'static {
+    /// Whether several `warden serve` nodes share this store. Ingest then stages events
+    /// ([`Store::stage_events`]) and one node at a time, the holder of the `assembler`
+    /// lease, assembles them in order: the answers do not depend on which node got which
+    /// line. A store for one node assembles in the ingesting node (the default).
+    fn shared_assembly(&self) -> bool {
+        false
+    }
+    /// Makes events (and their delivery ids) durable for the assembler.
+    fn stage_events(
+        &self,
+        _events: &[StagedEvent],
+        _request_keys: &[String],
+        _staged_at_ms: i64,
+    ) -> StoreResult<()> {
+        Err(not_shared())
+    }
+    /// Staged events after `after`, in staging order, at most `limit`.
+    fn staged_events(
+        &self,
+        _after: &AssemblyPositions,
+        _limit: usize,
+    ) -> StoreResult<Vec<StagedEvent>> {
+        Err(not_shared())
+    }
+    fn assembly_positions(&self) -> StoreResult<AssemblyPositions> {
+        Ok(AssemblyPositions::new())
+    }
+    fn save_assembly_positions(&self, _positions: &AssemblyPositions) -> StoreResult<()> {
+        Err(not_shared())
+    }
+    /// Takes or renews the lease `name` for `holder` until `now_ms + ttl_ms`; false while
+    /// another holder's lease runs. A store only one node uses grants every lease.
+    fn try_lease(
+        &self,
+        _name: &str,
+        _holder: &str,
+        _now_ms: i64,
+        _ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        Ok(true)
+    }
+
     /// Commits a batch atomically: when this returns `Ok`, all of it is durable.
     fn write_batch(&self, batch: &WriteBatch) -> StoreResult<WriteSummary>;
     /// Whether a delivery id was already committed.
