@@ -33,7 +33,7 @@ pub struct MigrateArgs {
 pub struct PrintSqlArgs {
     /// The ClickHouse version to generate for (`18.16.1`, `24.8`).
     #[arg(long, default_value = "18.16.1")]
-    version: String,
+    server_version: String,
     #[arg(long, default_value = "warden")]
     database: String,
     #[arg(long, value_name = "NAME")]
@@ -103,7 +103,7 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
             let layout = Layout {
                 database: args.database,
                 cluster: args.clickhouse_cluster,
-                features: Features::of_version(&args.version),
+                features: Features::of_version(&args.server_version),
             };
             for statement in layout.statements() {
                 println!("{statement};");
