@@ -915,10 +915,7 @@ impl ClickHouseStore {
     }
 
     /// (status, last seen, regressions) of stored groups.
-    fn group_states(
-        &self,
-        fingerprints: &[String],
-    ) -> StoreResult<HashMap<String, (String, Option<i64>, u64)>> {
+    fn group_states(&self, fingerprints: &[String]) -> StoreResult<HashMap<String, GroupState>> {
         #[derive(Deserialize)]
         struct Row {
             fingerprint: String,
@@ -988,6 +985,9 @@ impl ClickHouseStore {
         Ok(())
     }
 }
+
+/// A stored error group's (status, last seen, regressions).
+type GroupState = (String, Option<i64>, u64);
 
 /// What the stored incomplete `previous` becomes with its late REPORT-only `report`
 /// (as the SQLite store does).
