@@ -180,6 +180,8 @@ fn link(value: &Value, key: Option<&str>, by_arn: &HashMap<&str, &str>) -> Value
                                     | "Function"
                                     | "Queue"
                                     | "Destination"
+                                    | "SourceArn"
+                                    | "DestinationArn"
                             )
                         ) =>
                     {

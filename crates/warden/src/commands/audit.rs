@@ -35,6 +35,9 @@ pub struct AuditArgs {
     /// Regions to read, comma-separated [default: the configured region].
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     regions: Vec<String>,
+    /// Read every region enabled for the account (`account:ListRegions`).
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
     /// Role to assume before reading.
     #[arg(long, value_name = "ARN")]
     role_arn: Option<String>,
@@ -163,6 +166,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
     let options = AuditOptions {
         regions: args.regions.clone(),
+        all_regions: args.all_regions,
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),
         external_id: args.external_id.clone(),

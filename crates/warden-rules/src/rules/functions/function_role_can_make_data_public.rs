@@ -97,12 +97,12 @@ impl Rule for FunctionRoleCanMakeDataPublic {
                     acls_enabled(bucket) == Some(true)
                         && ["BlockPublicAcls", "IgnorePublicAcls"]
                             .iter()
-                            .all(|flag| public_access_flag(bucket, flag) == Some(false))
+                            .all(|flag| public_access_flag(template, bucket, flag) == Some(false))
                 });
                 let policy_open = targets.iter().any(|bucket| {
                     ["BlockPublicPolicy", "RestrictPublicBuckets"]
                         .iter()
-                        .all(|flag| public_access_flag(bucket, flag) == Some(false))
+                        .all(|flag| public_access_flag(template, bucket, flag) == Some(false))
                 });
                 let mut actions: Vec<&str> = SAFETY_NET_ACTIONS.to_vec();
                 if acl_open {

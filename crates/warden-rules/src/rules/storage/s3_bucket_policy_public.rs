@@ -75,7 +75,7 @@ impl Rule for S3BucketPolicyPublic {
             };
             let blocked = ["BlockPublicPolicy", "RestrictPublicBuckets"]
                 .iter()
-                .any(|flag| public_access_flag(target, flag) != Some(false));
+                .any(|flag| public_access_flag(template, target, flag) != Some(false));
             if blocked {
                 continue;
             }

@@ -60,7 +60,7 @@ impl Rule for S3BucketPublicAcl {
             let effective = acls_enabled(bucket) == Some(true)
                 && ["BlockPublicAcls", "IgnorePublicAcls"]
                     .iter()
-                    .all(|flag| public_access_flag(bucket, flag) == Some(false));
+                    .all(|flag| public_access_flag(template, bucket, flag) == Some(false));
             if !effective {
                 continue;
             }
