@@ -370,7 +370,7 @@ fn a_recorded_event_source_mapping_reaches_the_stream_rule() {
     );
     assert_eq!(mapping.properties["MaximumRetryAttempts"], -1);
     let mut sources = SourceMap::new();
-    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    let live = audit.model.load(&mut sources, &[]).unwrap().unwrap();
     let findings = warden_rules::check_template(
         &live.template,
         &|_: &warden_rules::RuleMeta| true,
@@ -452,7 +452,7 @@ fn a_recorded_code_signing_configuration_and_account_block_are_read() {
         false
     );
     let mut sources = SourceMap::new();
-    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    let live = audit.model.load(&mut sources, &[]).unwrap().unwrap();
     let findings = warden_rules::check_template(
         &live.template,
         &|_: &warden_rules::RuleMeta| true,

@@ -74,7 +74,7 @@ declare_rule! {
         name: "function-role-can-make-data-public",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove S3 ACL, bucket policy and Block Public Access actions from the role (use `S3CrudPolicy` rather than `S3FullAccessPolicy`).",
     }
 }

@@ -40,7 +40,7 @@ declare_rule! {
         name: "lambda-data-events-not-logged",
         risk: InsufficientLogging,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Add an event selector with `DataResources: [{Type: AWS::Lambda::Function, Values: [arn:aws:lambda]}]` to the trail.",
     }

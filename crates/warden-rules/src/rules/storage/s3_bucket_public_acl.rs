@@ -40,7 +40,7 @@ declare_rule! {
         name: "bucket-public-acl",
         risk: InsecureConfiguration,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove the public canned ACL and serve public content through CloudFront with origin access control.",
     }
 }

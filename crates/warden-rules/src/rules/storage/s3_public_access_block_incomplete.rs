@@ -45,7 +45,7 @@ declare_rule! {
         name: "bucket-public-access-block-incomplete",
         risk: InsecureConfiguration,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set all four `PublicAccessBlockConfiguration` flags to `true`, or remove the property to keep S3's default.",
     }
 }
