@@ -64,9 +64,6 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
         "secretsmanager.ListSecrets" => return json(200, r#"{"SecretList":[]}"#),
         "Logs_20140328.DescribeLogGroups" => return json(200, r#"{"logGroups":[]}"#),
         "AmazonSQS.ListQueues" => return json(200, r#"{"QueueUrls":[]}"#),
-        _ => {}
-    }
-    match operation {
         "CloudTrail_20131101.DescribeTrails" => return json(200, r#"{"trailList":[]}"#),
         _ => {}
     }

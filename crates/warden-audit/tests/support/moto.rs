@@ -10,6 +10,9 @@
 //! also play a region the account has not enabled ([`Moto::disable_region`]) and serve a
 //! recorded AWS answer for an API moto does not have ([`Moto::record`]).
 
+// Shared by the test crates of warden-audit, warden and warden-pull; each uses a part.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -2,6 +2,9 @@
 //! role, secret in its environment) deployed by stack `orders-prod`, a quiet one, a public
 //! bucket of the same stack and a hardened one.
 
+// Shared by the test crates of warden-audit, warden and warden-pull; each uses a part.
+#![allow(dead_code)]
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls;
