@@ -5,7 +5,7 @@
 #
 #   scripts/bench-audit.sh          FUNCTIONS=1000 ROLES=1000 APIS=100 BUCKETS=200 RUNS=3
 #
-# Needs moto (python3 -m venv .venv-moto && .venv-moto/bin/pip install 'moto[server]', or
+# Needs moto (python3 -m venv .venv-moto && .venv-moto/bin/pip install 'moto[server]>=5.2.6', or
 # WARDEN_MOTO_SERVER) and GNU time. PROFILE=debug measures the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,7 +128,10 @@ for name in functions:
               (lam.get_function_concurrency, {"FunctionName": name}),
               (lam.get_function_url_config, {"FunctionName": name}),
               (lam.get_policy, {"FunctionName": name}),
-              (lam.get_function_event_invoke_config, {"FunctionName": name})]
+              (lam.get_function_event_invoke_config, {"FunctionName": name}),
+              (lam.get_function_code_signing_config, {"FunctionName": name}),
+              (lam.list_versions_by_function, {"FunctionName": name}),
+              (lam.list_aliases, {"FunctionName": name})]
 for name in roles:
     calls += [(iam.list_role_tags, {"RoleName": name}), (iam.list_role_policies, {"RoleName": name}),
               (iam.list_attached_role_policies, {"RoleName": name})]

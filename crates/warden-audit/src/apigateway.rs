@@ -1,6 +1,7 @@
 //! API Gateway REST APIs: resources and methods (authorization, API key, request validator,
-//! integration), request validators, stages (logging, tracing, throttling, caching, access
-//! logs) and their WAF web ACL.
+//! integration), authorizers, request validators, stages (logging, tracing, throttling,
+//! caching, access logs) and their WAF web ACL; and the region's custom domain names (TLS
+//! security policy, endpoint type).
 
 use aws_sdk_apigateway::types::{Method, Resource, RestApi, Stage};
 use aws_sdk_apigateway::Client;
@@ -37,12 +38,110 @@ pub(crate) async fn read_rest_apis(
             _ => break,
         }
     }
-    let read = futures::future::join_all(
-        apis.iter()
-            .map(|api| read_rest_api(client, region, calls, api)),
-    )
-    .await;
-    read.into_iter().flatten().collect()
+    let (read, domains) = tokio::join!(
+        futures::future::join_all(
+            apis.iter()
+                .map(|api| read_rest_api(client, region, calls, api)),
+        ),
+        read_domain_names(client, region, calls),
+    );
+    let mut resources: Vec<LiveResource> = read.into_iter().flatten().collect();
+    resources.extend(domains);
+    resources
+}
+
+/// Custom domain names (shared by REST APIs and, in the v1 API, listed with them).
+async fn read_domain_names(client: &Client, region: &str, calls: &Calls) -> Vec<LiveResource> {
+    let mut resources = Vec::new();
+    let mut position = None;
+    loop {
+        let page = calls
+            .run(
+                "apigateway:GET",
+                region,
+                "domain name lists",
+                client
+                    .get_domain_names()
+                    .limit(500)
+                    .set_position(position.take())
+                    .send(),
+            )
+            .await;
+        let Some(page) = page.found() else { break };
+        for domain in page.items() {
+            let Some(name) = domain.domain_name() else {
+                continue;
+            };
+            let mut properties = Map::new();
+            properties.insert("DomainName".into(), json!(name));
+            if let Some(policy) = domain.security_policy() {
+                properties.insert("SecurityPolicy".into(), json!(policy.as_str()));
+            }
+            if let Some(configuration) = domain.endpoint_configuration() {
+                let types: Vec<&str> = configuration.types().iter().map(|t| t.as_str()).collect();
+                properties.insert("EndpointConfiguration".into(), json!({ "Types": types }));
+            }
+            if let Some(certificate) = domain.regional_certificate_arn() {
+                properties.insert("RegionalCertificateArn".into(), json!(certificate));
+            }
+            if let Some(certificate) = domain.certificate_arn() {
+                properties.insert("CertificateArn".into(), json!(certificate));
+            }
+            let stack = domain.tags().and_then(|tags| {
+                StackTag::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            });
+            resources.push(LiveResource {
+                name: name.to_string(),
+                resource_type: "AWS::ApiGateway::DomainName",
+                arn: domain.domain_name_arn().map_or_else(
+                    || format!("arn:aws:apigateway:{region}::/domainnames/{name}"),
+                    str::to_string,
+                ),
+                region: region.to_string(),
+                stack,
+                parent: None,
+                properties: Value::Object(properties),
+            });
+        }
+        match page.position() {
+            Some(next) if !next.is_empty() => position = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    resources
+}
+
+/// Every page of an API's authorizers.
+async fn list_authorizers(
+    client: &Client,
+    region: &str,
+    calls: &Calls,
+    api_id: &str,
+) -> Vec<aws_sdk_apigateway::types::Authorizer> {
+    let mut items = Vec::new();
+    let mut position = None;
+    loop {
+        let page = calls
+            .run(
+                "apigateway:GET",
+                region,
+                "REST APIs",
+                client
+                    .get_authorizers()
+                    .rest_api_id(api_id)
+                    .limit(500)
+                    .set_position(position.take())
+                    .send(),
+            )
+            .await;
+        let Some(page) = page.found() else { break };
+        items.extend(page.items().iter().cloned());
+        match page.position() {
+            Some(next) if !next.is_empty() => position = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    items
 }
 
 async fn read_rest_api(
@@ -55,7 +154,7 @@ async fn read_rest_api(
         return Vec::new();
     };
     let api_arn = format!("arn:aws:apigateway:{region}::/restapis/{id}");
-    let (paths, validators, stages) = tokio::join!(
+    let (paths, validators, stages, authorizers) = tokio::join!(
         list_resources(client, region, calls, id),
         calls.run(
             "apigateway:GET",
@@ -73,6 +172,7 @@ async fn read_rest_api(
             "REST APIs",
             client.get_stages().rest_api_id(id).send()
         ),
+        list_authorizers(client, region, calls, id),
     );
     let name = api.name().unwrap_or(id);
     let stack = api
@@ -113,6 +213,37 @@ async fn read_rest_api(
             parent: Some(api_arn.clone()),
             properties,
         };
+    for authorizer in &authorizers {
+        let Some(authorizer_id) = authorizer.id() else {
+            continue;
+        };
+        let mut properties = Map::new();
+        properties.insert("RestApiId".into(), arn_ref(&api_arn));
+        if let Some(name) = authorizer.name() {
+            properties.insert("Name".into(), json!(name));
+        }
+        if let Some(kind) = authorizer.r#type() {
+            properties.insert("Type".into(), json!(kind.as_str()));
+        }
+        if let Some(uri) = authorizer.authorizer_uri() {
+            properties.insert("AuthorizerUri".into(), crate::integration_target(uri));
+        }
+        if let Some(source) = authorizer.identity_source() {
+            properties.insert("IdentitySource".into(), json!(source));
+        }
+        if !authorizer.provider_arns().is_empty() {
+            properties.insert("ProviderARNs".into(), json!(authorizer.provider_arns()));
+        }
+        if let Some(ttl) = authorizer.authorizer_result_ttl_in_seconds() {
+            properties.insert("AuthorizerResultTtlInSeconds".into(), json!(ttl));
+        }
+        resources.push(child(
+            "authorizer",
+            authorizer_id,
+            "AWS::ApiGateway::Authorizer",
+            Value::Object(properties),
+        ));
+    }
     for validator in validators.found().iter().flat_map(|page| page.items()) {
         let Some(validator_id) = validator.id() else {
             continue;
@@ -241,7 +372,10 @@ fn method_properties(
         properties.insert("AuthorizationType".into(), json!(kind));
     }
     if let Some(authorizer) = method.authorizer_id() {
-        properties.insert("AuthorizerId".into(), json!(authorizer));
+        properties.insert(
+            "AuthorizerId".into(),
+            arn_ref(&format!("{api_arn}/authorizers/{authorizer}")),
+        );
     }
     if let Some(required) = method.api_key_required() {
         properties.insert("ApiKeyRequired".into(), json!(required));

@@ -1,5 +1,6 @@
-//! API Gateway v2: HTTP and WebSocket APIs with their routes (authorization), integrations
-//! (the function they invoke) and stages (access logs, throttling).
+//! API Gateway v2: HTTP and WebSocket APIs with their routes (authorization), the
+//! authorizers the routes use, integrations (the function they invoke) and stages (access
+//! logs, throttling); and the region's custom domain names (TLS security policy).
 
 use aws_sdk_apigatewayv2::Client;
 use serde_json::{json, Map, Value};
@@ -27,10 +28,75 @@ pub(crate) async fn read_apis(apis: Client, region: &str, calls: &Calls) -> Vec<
             _ => break,
         }
     }
-    let read =
-        futures::future::join_all(apis.iter().map(|api| read_api(client, region, calls, api)))
+    let (read, domains) = tokio::join!(
+        futures::future::join_all(apis.iter().map(|api| read_api(client, region, calls, api))),
+        read_domain_names(client, region, calls),
+    );
+    let mut resources: Vec<LiveResource> = read.into_iter().flatten().collect();
+    resources.extend(domains);
+    resources
+}
+
+async fn read_domain_names(client: &Client, region: &str, calls: &Calls) -> Vec<LiveResource> {
+    let mut resources = Vec::new();
+    let mut token = None;
+    loop {
+        let page = calls
+            .run(
+                "apigateway:GET",
+                region,
+                "domain name lists",
+                client
+                    .get_domain_names()
+                    .set_next_token(token.take())
+                    .send(),
+            )
             .await;
-    read.into_iter().flatten().collect()
+        let Some(page) = page.found() else { break };
+        for domain in page.items() {
+            let Some(name) = domain.domain_name() else {
+                continue;
+            };
+            let configurations: Vec<Value> = domain
+                .domain_name_configurations()
+                .iter()
+                .map(|configuration| {
+                    let mut out = Map::new();
+                    if let Some(policy) = configuration.security_policy() {
+                        out.insert("SecurityPolicy".into(), json!(policy.as_str()));
+                    }
+                    if let Some(kind) = configuration.endpoint_type() {
+                        out.insert("EndpointType".into(), json!(kind.as_str()));
+                    }
+                    if let Some(certificate) = configuration.certificate_arn() {
+                        out.insert("CertificateArn".into(), json!(certificate));
+                    }
+                    Value::Object(out)
+                })
+                .collect();
+            let stack = domain.tags().and_then(|tags| {
+                StackTag::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            });
+            resources.push(LiveResource {
+                // The v1 API lists REST domains under the same names: told apart by type.
+                name: name.to_string(),
+                resource_type: "AWS::ApiGatewayV2::DomainName",
+                arn: format!("arn:aws:apigateway:{region}::/domainnames/{name}#v2"),
+                region: region.to_string(),
+                stack,
+                parent: None,
+                properties: json!({
+                    "DomainName": name,
+                    "DomainNameConfigurations": configurations,
+                }),
+            });
+        }
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    resources
 }
 
 async fn read_api(
@@ -60,6 +126,27 @@ async fn read_api(
     if let Some(disabled) = api.disable_execute_api_endpoint() {
         properties.insert("DisableExecuteApiEndpoint".into(), json!(disabled));
     }
+    // The authorizers the routes use, one `GetAuthorizer` each (moto 5 does not serve the
+    // `GetAuthorizers` list; AWS serves both).
+    let mut used: Vec<&str> = routes
+        .iter()
+        .filter_map(|route| route.authorizer_id())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let authorizers = futures::future::join_all(used.iter().map(|authorizer| {
+        calls.run(
+            "apigateway:GET",
+            region,
+            "HTTP APIs",
+            client
+                .get_authorizer()
+                .api_id(id)
+                .authorizer_id(*authorizer)
+                .send(),
+        )
+    }))
+    .await;
     let mut resources = vec![LiveResource {
         name: name.to_string(),
         resource_type: "AWS::ApiGatewayV2::Api",
@@ -79,6 +166,40 @@ async fn read_api(
             parent: Some(api_arn.clone()),
             properties,
         };
+    for authorizer in authorizers.into_iter().filter_map(|answer| answer.found()) {
+        let Some(authorizer_id) = authorizer.authorizer_id() else {
+            continue;
+        };
+        let mut properties = Map::new();
+        properties.insert("ApiId".into(), arn_ref(&api_arn));
+        if let Some(name) = authorizer.name() {
+            properties.insert("Name".into(), json!(name));
+        }
+        if let Some(kind) = authorizer.authorizer_type() {
+            properties.insert("AuthorizerType".into(), json!(kind.as_str()));
+        }
+        if let Some(uri) = authorizer.authorizer_uri() {
+            properties.insert("AuthorizerUri".into(), crate::integration_target(uri));
+        }
+        if !authorizer.identity_source().is_empty() {
+            properties.insert("IdentitySource".into(), json!(authorizer.identity_source()));
+        }
+        if let Some(jwt) = authorizer.jwt_configuration() {
+            properties.insert(
+                "JwtConfiguration".into(),
+                json!({ "Audience": jwt.audience(), "Issuer": jwt.issuer() }),
+            );
+        }
+        if let Some(simple) = authorizer.enable_simple_responses() {
+            properties.insert("EnableSimpleResponses".into(), json!(simple));
+        }
+        resources.push(child(
+            "authorizer",
+            authorizer_id,
+            "AWS::ApiGatewayV2::Authorizer",
+            Value::Object(properties),
+        ));
+    }
     for integration in &integrations {
         let Some(integration_id) = integration.integration_id() else {
             continue;
@@ -112,7 +233,10 @@ async fn read_api(
             properties.insert("AuthorizationType".into(), json!(kind.as_str()));
         }
         if let Some(authorizer) = route.authorizer_id() {
-            properties.insert("AuthorizerId".into(), json!(authorizer));
+            properties.insert(
+                "AuthorizerId".into(),
+                arn_ref(&format!("{api_arn}/authorizers/{authorizer}")),
+            );
         }
         if let Some(required) = route.api_key_required() {
             properties.insert("ApiKeyRequired".into(), json!(required));

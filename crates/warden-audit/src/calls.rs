@@ -70,6 +70,9 @@ pub struct Calls {
     /// Calls the service answered, "not found" included.
     answered: AtomicU64,
     failures: Mutex<BTreeMap<FailureKey, (usize, String)>>,
+    /// Calls answered per region (found or not found): a region that answered none was
+    /// not read at all.
+    answered_in: Mutex<BTreeMap<String, u64>>,
     actions_called: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -80,6 +83,7 @@ impl Calls {
             made: AtomicU64::new(0),
             answered: AtomicU64::new(0),
             failures: Mutex::new(BTreeMap::new()),
+            answered_in: Mutex::new(BTreeMap::new()),
             actions_called: Mutex::new(BTreeMap::new()),
         }
     }
@@ -110,7 +114,7 @@ impl Calls {
         };
         match result {
             Ok(value) => {
-                self.answered.fetch_add(1, Ordering::Relaxed);
+                self.count_answer(region);
                 Answer::Found(value)
             }
             Err(error) => {
@@ -122,6 +126,7 @@ impl Calls {
                     .as_deref()
                     .is_some_and(|code| ABSENT_CODES.contains(&code))
                 {
+                    self.count_answer(region);
                     return Answer::Absent;
                 }
                 let denied = code
@@ -145,6 +150,16 @@ impl Calls {
         }
     }
 
+    fn count_answer(&self, region: &str) {
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        *self
+            .answered_in
+            .lock()
+            .expect("not poisoned")
+            .entry(region.to_string())
+            .or_default() += 1;
+    }
+
     /// Calls made so far.
     pub fn count(&self) -> u64 {
         self.made.load(Ordering::Relaxed)
@@ -161,11 +176,38 @@ impl Calls {
     }
 
     /// One notice per action, region and kind of failure: "not analysed: `lambda:GetPolicy`
-    /// denied in eu-west-1 for 3 functions".
+    /// denied in eu-west-1 for 3 functions". A region of `regions` that answered no call at
+    /// all (not enabled for the account, or denied by a policy) is one notice instead.
     pub fn notices(&self) -> Vec<Notice> {
         let failures = self.failures.lock().expect("not poisoned");
-        failures
+        let answered_in = self.answered_in.lock().expect("not poisoned");
+        let mut silent: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for (key, (count, reason)) in failures.iter() {
+            if key.region != "global" && !answered_in.contains_key(&key.region) {
+                let entry = silent.entry(&key.region).or_insert((0, reason));
+                entry.0 += count;
+            }
+        }
+        let mut notices: Vec<Notice> = silent
             .iter()
+            .map(|(region, (count, reason))| {
+                let mut notice = Notice::new(
+                    "live-region-not-read",
+                    format!(
+                        "not analysed: region {region} answered none of {count} calls ({reason})"
+                    ),
+                );
+                notice.path = Some((*region).to_string());
+                notice.help = Some(
+                    "the region is not enabled for this account, or the credentials may not use it (an SCP or a region condition)"
+                        .to_string(),
+                );
+                notice
+            })
+            .collect();
+        notices.extend(failures
+            .iter()
+            .filter(|(key, _)| !silent.contains_key(key.region.as_str()))
             .map(|(key, (count, reason))| {
                 let what = if key.denied { "denied" } else { "failed" };
                 let mut notice = Notice::new(
@@ -192,8 +234,8 @@ impl Calls {
                     "the service did not answer this call as expected; the settings it reads were not checked".to_string()
                 });
                 notice
-            })
-            .collect()
+            }));
+        notices
     }
 }
 

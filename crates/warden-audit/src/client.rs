@@ -14,6 +14,8 @@ use crate::AuditOptions;
 pub struct Clients {
     config: SdkConfig,
     pub regions: Vec<String>,
+    /// Where global services are asked.
+    pub home_region: String,
     /// Buckets are addressed by path (`endpoint/bucket`) when the endpoint is not AWS's.
     path_style: bool,
 }
@@ -62,20 +64,32 @@ impl Clients {
                 )
                 .build();
         }
-        let regions = if options.regions.is_empty() {
-            let region = config
-                .region()
-                .context("no region: pass --regions, or set AWS_REGION or a profile's `region`")?;
+        let regions = if options.all_regions {
+            // Found by `ListRegions` once the credentials are known.
+            Vec::new()
+        } else if options.regions.is_empty() {
+            let region = config.region().context(
+                "no region: pass --regions or --all-regions, or set AWS_REGION or a profile's `region`",
+            )?;
             vec![region.to_string()]
         } else {
             options.regions.clone()
         };
+        // Global services (IAM, the bucket list, the account) are asked through one region:
+        // the first named, else the configured one, else the partition's first.
+        let home_region = options
+            .regions
+            .first()
+            .cloned()
+            .or_else(|| config.region().map(|region| region.to_string()))
+            .unwrap_or_else(|| "us-east-1".to_string());
         let path_style = options.endpoint_url.is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         Ok(Clients {
             config,
             regions,
+            home_region,
             path_style,
         })
     }
@@ -123,10 +137,60 @@ impl Clients {
         aws_sdk_apigatewayv2::Client::new(&self.in_region(region))
     }
 
+    pub fn account(&self, region: &str) -> aws_sdk_account::Client {
+        aws_sdk_account::Client::new(&self.in_region(region))
+    }
+
+    pub fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.in_region(region))
+    }
+
+    pub fn s3control(&self, region: &str) -> aws_sdk_s3control::Client {
+        let mut config = aws_sdk_s3control::config::Builder::from(&self.in_region(region));
+        // On AWS the account id is a host label (`ACCOUNT.s3-control.REGION.amazonaws.com`);
+        // a local endpoint cannot resolve such names, so it is addressed as given (the
+        // account id travels in the `x-amz-account-id` header either way), as buckets are
+        // addressed by path there.
+        if self.path_style {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL_S3_CONTROL")
+                .ok()
+                .or_else(|| self.config.endpoint_url().map(str::to_string));
+            if let Some(endpoint) = endpoint {
+                config = config.endpoint_resolver(EndpointAsGiven(endpoint));
+            }
+        }
+        aws_sdk_s3control::Client::from_conf(config.build())
+    }
+
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        aws_sdk_cloudtrail::Client::new(&self.in_region(region))
+    }
+
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&self.in_region(region))
+    }
+
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.in_region(region))
             .force_path_style(self.path_style)
             .build();
         aws_sdk_s3::Client::from_conf(config)
+    }
+}
+
+/// An S3 Control endpoint used as it is, without the account id as a host label.
+#[derive(Debug)]
+struct EndpointAsGiven(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for EndpointAsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
     }
 }

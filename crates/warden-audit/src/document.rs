@@ -47,18 +47,18 @@ impl LiveModel {
         LiveModel { resources }
     }
 
-    /// Logical IDs: the resource's name, or its logical ID in `stack` when it was deployed
-    /// by that stack (so that messages name what the template names); made unique.
-    pub fn logical_ids(&self, stack: Option<&str>) -> Vec<String> {
+    /// Logical IDs: the resource's name, or its logical ID when it was deployed by one of
+    /// `stacks` (so that messages name what the template names); made unique.
+    pub fn logical_ids(&self, stacks: &[&str]) -> Vec<String> {
         let mut used = HashSet::new();
         let mut ids = vec![String::new(); self.resources.len()];
         // Stack members first: their template names win over a same-named resource.
         let mut order: Vec<usize> = (0..self.resources.len()).collect();
-        order.sort_by_key(|&index| !self.in_stack(index, stack));
+        order.sort_by_key(|&index| !self.in_stack(index, stacks));
         for index in order {
             let resource = &self.resources[index];
-            let preferred = match (&resource.stack, stack) {
-                (Some(tag), Some(stack)) if tag.stack_name == stack => tag.logical_id.clone(),
+            let preferred = match &resource.stack {
+                Some(tag) if stacks.contains(&tag.stack_name.as_str()) => tag.logical_id.clone(),
                 _ => resource.name.clone(),
             };
             // A name two resources share: the type tells them apart, then the region.
@@ -85,8 +85,11 @@ impl LiveModel {
         ids
     }
 
-    fn in_stack(&self, index: usize, stack: Option<&str>) -> bool {
-        matches!((&self.resources[index].stack, stack), (Some(tag), Some(stack)) if tag.stack_name == stack)
+    fn in_stack(&self, index: usize, stacks: &[&str]) -> bool {
+        self.resources[index]
+            .stack
+            .as_ref()
+            .is_some_and(|tag| stacks.contains(&tag.stack_name.as_str()))
     }
 
     /// Writes the document, adds it and every resource's text to `sources`, and loads it;
@@ -94,12 +97,12 @@ impl LiveModel {
     pub fn load(
         &self,
         sources: &mut SourceMap,
-        stack: Option<&str>,
+        stacks: &[&str],
     ) -> anyhow::Result<Option<LoadedLive>> {
         if self.resources.is_empty() {
             return Ok(None);
         }
-        let ids = self.logical_ids(stack);
+        let ids = self.logical_ids(stacks);
         let by_arn: HashMap<&str, &str> = self
             .resources
             .iter()
@@ -180,6 +183,8 @@ fn link(value: &Value, key: Option<&str>, by_arn: &HashMap<&str, &str>) -> Value
                                     | "Function"
                                     | "Queue"
                                     | "Destination"
+                                    | "SourceArn"
+                                    | "DestinationArn"
                             )
                         ) =>
                     {
@@ -259,7 +264,7 @@ mod tests {
             live("orders", "AWS::DynamoDB::Table", "us-east-1"),
             live("orders", "AWS::Lambda::Function", "eu-west-1"),
         ]);
-        let ids = model.logical_ids(None);
+        let ids = model.logical_ids(&[]);
         let named: Vec<(&str, &str, &str)> = model
             .resources
             .iter()
@@ -291,7 +296,7 @@ mod tests {
             function,
             live("OrdersFunction", "AWS::Lambda::Function", "us-east-1"),
         ]);
-        let ids = model.logical_ids(Some("orders-prod"));
+        let ids = model.logical_ids(&["orders-prod"]);
         let by_name: Vec<(&str, &str)> = model
             .resources
             .iter()

@@ -1,7 +1,7 @@
 //! `warden audit`: reads a live AWS account, read-only, into the resource model the rules
 //! already run on.
 //!
-//! Readers (`lambda`, `iam`, `s3`) turn the answers of the AWS APIs into CloudFormation
+//! Readers (`lambda`, `iam`, `s3`, ... one module per service) turn the answers of the AWS APIs into CloudFormation
 //! resources ([`LiveResource`]); [`document`] writes them as one CloudFormation document that
 //! `warden-iac` loads like any template, so no rule is written twice. Each resource's text
 //! becomes its own source file named by its ARN, so that a finding points at the live value;
@@ -11,10 +11,13 @@
 //! Every call goes through [`calls::Calls`], which names its IAM action: [`policy::ACTIONS`]
 //! is the read-only policy `--print-policy` prints.
 
+pub mod account;
 mod apigateway;
 mod apigatewayv2;
 pub mod calls;
 mod client;
+mod cloudtrail;
+mod cloudwatch;
 pub mod document;
 mod dynamodb;
 mod iam;
@@ -22,6 +25,7 @@ mod lambda;
 mod logs;
 pub mod mapping;
 pub mod policy;
+mod regions;
 mod s3;
 mod secrets;
 mod sns;
@@ -29,6 +33,9 @@ mod sqs;
 
 use std::time::Duration;
 
+use futures::StreamExt;
+
+pub use account::ACCOUNT_PUBLIC_ACCESS_BLOCK;
 pub use client::Clients;
 pub use document::LiveModel;
 
@@ -37,6 +44,8 @@ pub use document::LiveModel;
 pub struct AuditOptions {
     /// Regions to read; empty: the configured default region.
     pub regions: Vec<String>,
+    /// Read every region enabled for the account (`account:ListRegions`) instead.
+    pub all_regions: bool,
     /// A named profile of the shared config files.
     pub profile: Option<String>,
     /// A role to assume first (with an optional external id).
@@ -67,31 +76,59 @@ pub struct Audit {
     pub regions: Vec<String>,
 }
 
-/// Reads the account: IAM roles and S3 buckets once; Lambda, API Gateway (REST, HTTP and
-/// WebSocket), SQS, SNS, DynamoDB, Secrets Manager and CloudWatch Logs in every region.
+/// Regions read side by side; the calls within them are bounded by `concurrency` as well.
+const REGIONS_IN_FLIGHT: usize = 4;
+
+/// Reads the account: IAM roles, S3 buckets and the account's settings once; Lambda, API
+/// Gateway (REST, HTTP and WebSocket), SQS, SNS, DynamoDB, Secrets Manager, CloudWatch Logs,
+/// CloudWatch alarms and CloudTrail in every region (with `all_regions`, every region
+/// enabled for the account).
 pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
-    let clients = Clients::load(options).await?;
+    let mut clients = Clients::load(options).await?;
     let calls = calls::Calls::new(options.concurrency.unwrap_or(16));
+    let home = clients.home_region.clone();
+    let mut region_notices = Vec::new();
+    if options.all_regions {
+        clients.regions = match regions::enabled_regions(clients.account(&home), &calls).await {
+            Some(regions) if !regions.is_empty() => regions,
+            _ => {
+                let mut notice = warden_diagnostics::Notice::new(
+                    "live-regions-not-listed",
+                    format!(
+                        "--all-regions: the enabled regions could not be listed; only {home} was read"
+                    ),
+                );
+                notice.help = Some(
+                    "grant `account:ListRegions`, or name the regions with --regions".to_string(),
+                );
+                region_notices.push(notice);
+                vec![home.clone()]
+            }
+        };
+    }
+    let clients = &clients;
+    let calls = &calls;
     let regions = clients.regions.clone();
-    let mut resources = Vec::new();
-    let global_region = regions.first().cloned().unwrap_or_default();
-    let (roles, buckets, regional) = tokio::join!(
-        iam::read_roles(clients.iam(&global_region), &calls),
-        s3::read_buckets(&clients, &global_region, &calls),
-        futures::future::join_all(
-            regions
-                .iter()
-                .map(|region| read_region(&clients, region, &calls))
-        ),
+    let (roles, buckets, account_settings, regional) = tokio::join!(
+        iam::read_roles(clients.iam(&home), calls),
+        s3::read_buckets(clients, &home, calls),
+        account::read_account_settings(clients, &home, calls),
+        futures::stream::iter(regions.iter())
+            .map(|region| read_region(clients, region, calls))
+            .buffered(REGIONS_IN_FLIGHT)
+            .collect::<Vec<_>>(),
     );
+    let mut resources = Vec::new();
     resources.extend(roles);
     resources.extend(buckets);
+    resources.extend(account_settings);
     for region_resources in regional {
         resources.extend(region_resources);
     }
+    region_notices.extend(calls.notices());
     Ok(Audit {
         model: LiveModel::new(resources),
-        notices: calls.notices(),
+        notices: region_notices,
         calls: calls.count(),
         answered: calls.answered(),
         actions_called: calls.actions_called(),
@@ -101,7 +138,18 @@ pub async fn read_account(options: &AuditOptions) -> anyhow::Result<Audit> {
 
 /// The regional services of one region, read side by side.
 async fn read_region(clients: &Clients, region: &str, calls: &calls::Calls) -> Vec<LiveResource> {
-    let (functions, queues, topics, tables, secrets, log_groups, http_apis, rest_apis) = tokio::join!(
+    let (
+        functions,
+        queues,
+        topics,
+        tables,
+        secrets,
+        log_groups,
+        http_apis,
+        rest_apis,
+        alarms,
+        trails,
+    ) = tokio::join!(
         lambda::read_functions(clients.lambda(region), region, calls),
         sqs::read_queues(clients.sqs(region), region, calls),
         sns::read_topics(clients.sns(region), region, calls),
@@ -110,9 +158,12 @@ async fn read_region(clients: &Clients, region: &str, calls: &calls::Calls) -> V
         logs::read_log_groups(clients.logs(region), region, calls),
         apigatewayv2::read_apis(clients.apigatewayv2(region), region, calls),
         apigateway::read_rest_apis(clients.apigateway(region), region, calls),
+        cloudwatch::read_alarms(clients.cloudwatch(region), region, calls),
+        cloudtrail::read_trails(clients.cloudtrail(region), region, calls),
     );
     [
-        functions, queues, topics, tables, secrets, log_groups, http_apis, rest_apis,
+        functions, queues, topics, tables, secrets, log_groups, http_apis, rest_apis, alarms,
+        trails,
     ]
     .concat()
 }

@@ -34,19 +34,19 @@ pub fn locate(
     finding: Finding,
     model: &LiveModel,
     live: &LoadedLive,
-    stack: Option<&StackTemplate<'_>>,
+    stacks: &[StackTemplate<'_>],
     sources: &SourceMap,
 ) -> Finding {
-    let mapped = stack.and_then(|stack| {
-        let index = live.resource_at(finding.span)?;
-        let local = local_resource(model, index, stack)?;
+    let mapped = live.resource_at(finding.span).and_then(|index| {
         let live_resource = live.template.resource(&live.ids[index])?;
-        Some((live_resource, local))
+        stacks.iter().find_map(|stack| {
+            let local = local_resource(model, index, stack)?;
+            Some((stack, live_resource, local))
+        })
     });
-    let Some((live_resource, local)) = mapped else {
+    let Some((stack, live_resource, local)) = mapped else {
         return live.relocate_finding(finding);
     };
-    let stack = stack.expect("mapped only with a stack");
     let path = path_to(&live_resource.properties, finding.span);
     let (template_span, complete) = follow(local, &path);
     let shared = stack.findings.iter().any(|other| {
@@ -131,11 +131,15 @@ fn local_resource<'t>(
         }
         "AWS::ApiGatewayV2::Route"
         | "AWS::ApiGatewayV2::Integration"
-        | "AWS::ApiGatewayV2::Stage" => "ApiId",
+        | "AWS::ApiGatewayV2::Stage"
+        | "AWS::ApiGatewayV2::Authorizer" => "ApiId",
         "AWS::ApiGateway::Method"
         | "AWS::ApiGateway::Resource"
         | "AWS::ApiGateway::Stage"
-        | "AWS::ApiGateway::RequestValidator" => "RestApiId",
+        | "AWS::ApiGateway::RequestValidator"
+        | "AWS::ApiGateway::Authorizer" => "RestApiId",
+        "AWS::Logs::SubscriptionFilter" => "LogGroupName",
+        // Versions, aliases, permissions, URLs, mappings, invoke configs.
         _ => "FunctionName",
     };
     let names_owner = |node: &Node| {

@@ -3,7 +3,14 @@
 
 /// Every IAM action the audit calls, sorted.
 pub const ACTIONS: &[&str] = &[
+    "account:ListRegions",
     "apigateway:GET",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:ListTags",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTable",
     "dynamodb:ListTables",
@@ -15,15 +22,21 @@ pub const ACTIONS: &[&str] = &[
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
     "iam:ListRoles",
+    "lambda:GetCodeSigningConfig",
+    "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetFunctionConcurrency",
     "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
     "lambda:GetPolicy",
+    "lambda:ListAliases",
     "lambda:ListEventSourceMappings",
     "lambda:ListFunctions",
     "lambda:ListTags",
+    "lambda:ListVersionsByFunction",
     "logs:DescribeLogGroups",
+    "logs:DescribeSubscriptionFilters",
     "logs:ListTagsForResource",
+    "s3:GetAccountPublicAccessBlock",
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
@@ -45,6 +58,7 @@ pub const ACTIONS: &[&str] = &[
     "sqs:GetQueueAttributes",
     "sqs:ListQueueTags",
     "sqs:ListQueues",
+    "sts:GetCallerIdentity",
 ];
 
 /// The policy document `warden audit --print-policy` prints.
@@ -78,10 +92,18 @@ mod tests {
         include_str!("logs.rs"),
         include_str!("apigatewayv2.rs"),
         include_str!("apigateway.rs"),
+        include_str!("regions.rs"),
+        include_str!("account.rs"),
+        include_str!("cloudtrail.rs"),
+        include_str!("cloudwatch.rs"),
     ];
 
-    /// S3 operations whose IAM action has another name.
+    /// Operations whose IAM action has another name (S3 Control's are named by client).
     const RENAMED: &[(&str, &str)] = &[
+        (
+            "s3control:GetPublicAccessBlock",
+            "s3:GetAccountPublicAccessBlock",
+        ),
         ("s3:ListBuckets", "s3:ListAllMyBuckets"),
         ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
         ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
@@ -111,7 +133,12 @@ mod tests {
                         })
                     })
                     .collect();
-                let mut called = format!("{}:{operation}", &capture[1]);
+                let service = if &capture[3] == "s3control" {
+                    "s3control"
+                } else {
+                    &capture[1]
+                };
+                let mut called = format!("{service}:{operation}");
                 if let Some((_, action)) = RENAMED.iter().find(|(op, _)| *op == called) {
                     called = action.to_string();
                 }

@@ -12,7 +12,7 @@ struct Reply {
     status: u16,
     content_type: &'static str,
     headers: &'static [(&'static str, &'static str)],
-    body: &'static str,
+    body: &'static [u8],
 }
 
 const fn json(status: u16, body: &'static str) -> Reply {
@@ -20,7 +20,7 @@ const fn json(status: u16, body: &'static str) -> Reply {
         status,
         content_type: "application/json",
         headers: &[],
-        body,
+        body: body.as_bytes(),
     }
 }
 
@@ -29,7 +29,7 @@ const fn xml(status: u16, body: &'static str) -> Reply {
         status,
         content_type: "application/xml",
         headers: &[],
-        body,
+        body: body.as_bytes(),
     }
 }
 
@@ -42,6 +42,10 @@ const NOT_FOUND_JSON: &str =
 const IAM_DENIED: &str = r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:ListRoles</Message></Error><RequestId>7a62c49f</RequestId></ErrorResponse>"#;
 const LIST_BUCKETS: &str = r#"<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID></Owner><Buckets><Bucket><Name>rec-bucket</Name><CreationDate>2024-05-01T10:00:00.000Z</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket></Buckets></ListAllMyBucketsResult>"#;
 const S3_ACL: &str = r#"<?xml version="1.0" encoding="UTF-8"?><AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>75aa</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>75aa</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>"#;
+
+const GET_CALLER_IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:assumed-role/audit/warden-audit</Arn><UserId>AROAEXAMPLE:warden-audit</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#;
+const LIST_VERSIONS: &str = r#"{"Versions":[{"FunctionName":"rec","FunctionArn":"arn:aws:lambda:us-east-1:123456789012:function:rec:$LATEST","Runtime":"python3.12","Version":"$LATEST"}]}"#;
+const GET_CODE_SIGNING_CONFIG: &str = r#"{"CodeSigningConfig":{"CodeSigningConfigId":"csc-0f6f0e7c9f2a1b3c4","CodeSigningConfigArn":"arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0f6f0e7c9f2a1b3c4","Description":"release signing","AllowedPublishers":{"SigningProfileVersionArns":["arn:aws:signer:us-east-1:123456789012:/signing-profiles/release/abcdef0123"]},"CodeSigningPolicies":{"UntrustedArtifactOnDeployment":"Warn"},"LastModified":"2024-05-01T10:00:00.000+0000"}}"#;
 
 fn s3_error(code: &'static str) -> Reply {
     let body: &'static str = Box::leak(
@@ -60,7 +64,11 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
         "secretsmanager.ListSecrets" => return json(200, r#"{"SecretList":[]}"#),
         "Logs_20140328.DescribeLogGroups" => return json(200, r#"{"logGroups":[]}"#),
         "AmazonSQS.ListQueues" => return json(200, r#"{"QueueUrls":[]}"#),
+        "CloudTrail_20131101.DescribeTrails" => return json(200, r#"{"trailList":[]}"#),
         _ => {}
+    }
+    if body.contains("Action=GetCallerIdentity") {
+        return xml(200, GET_CALLER_IDENTITY);
     }
     if body.contains("Action=ListTopics") {
         return xml(
@@ -92,6 +100,33 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
             json(200, LIST_MAPPINGS)
         }
         ("GET", p) if p.starts_with("/2017-03-31/tags/") => json(200, r#"{"Tags":{}}"#),
+        // CloudWatch speaks Smithy RPC v2 CBOR: an empty map is "no alarms".
+        ("POST", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms") => Reply {
+            status: 200,
+            content_type: "application/cbor",
+            headers: &[("smithy-protocol", "rpc-v2-cbor")],
+            body: &[0xa0],
+        },
+        // Never configured at account level.
+        // S3 Control wraps its errors, unlike S3.
+        ("GET", "/v20180820/configuration/publicAccessBlock") => xml(
+            404,
+            r#"<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>NoSuchPublicAccessBlockConfiguration</Code><Message>The public access block configuration was not found</Message><AccountId>123456789012</AccountId></Error><RequestId>R2</RequestId><HostId>H2</HostId></ErrorResponse>"#,
+        ),
+        ("GET", "/domainnames") => json(200, r#"{"item":[]}"#),
+        ("GET", "/v2/domainnames") => json(200, r#"{"items":[]}"#),
+        ("GET", p) if p.ends_with("/versions") => json(200, LIST_VERSIONS),
+        ("GET", p) if p.ends_with("/aliases") => json(200, r#"{"Aliases":[]}"#),
+        ("GET", "/2020-06-30/functions/rec/code-signing-config") => json(
+            200,
+            r#"{"CodeSigningConfigArn":"arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0f6f0e7c9f2a1b3c4","FunctionName":"rec"}"#,
+        ),
+        ("GET", "/2020-06-30/functions/rec2/code-signing-config") => {
+            json(200, r#"{"CodeSigningConfigArn":"","FunctionName":"rec2"}"#)
+        }
+        ("GET", p) if p.starts_with("/2020-04-22/code-signing-configs/") => {
+            json(200, GET_CODE_SIGNING_CONFIG)
+        }
         ("GET", "/restapis") => json(200, r#"{"item":[]}"#),
         ("GET", "/v2/apis") => json(200, r#"{"items":[]}"#),
         ("GET", p) if p.ends_with("/concurrency") => json(200, "{}"),
@@ -135,12 +170,12 @@ fn answer(method: &str, target: &str, operation: &str, body: &str) -> Reply {
                 s3_error("OwnershipControlsNotFoundError")
             } else if has("versioning") {
                 // What moto answers: a page, not the document the SDK reads.
-                Reply { status: 500, content_type: "text/html", headers: &[], body: "<!doctype html><html><body>Internal Server Error</body></html>" }
+                Reply { status: 500, content_type: "text/html", headers: &[], body: b"<!doctype html><html><body>Internal Server Error</body></html>" }
             } else {
-                Reply { status: 400, content_type: "text/plain", headers: &[], body: "unexpected" }
+                Reply { status: 400, content_type: "text/plain", headers: &[], body: b"unexpected" }
             }
         }
-        _ => Reply { status: 400, content_type: "text/plain", headers: &[], body: "unexpected" },
+        _ => Reply { status: 400, content_type: "text/plain", headers: &[], body: b"unexpected" },
     }
 }
 
@@ -190,9 +225,7 @@ fn serve(stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        if stream.write_all(head.as_bytes()).is_err()
-            || stream.write_all(reply.body.as_bytes()).is_err()
-        {
+        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(reply.body).is_err() {
             return;
         }
     }
@@ -334,7 +367,7 @@ fn a_recorded_event_source_mapping_reaches_the_stream_rule() {
     );
     assert_eq!(mapping.properties["MaximumRetryAttempts"], -1);
     let mut sources = SourceMap::new();
-    let live = audit.model.load(&mut sources, None).unwrap().unwrap();
+    let live = audit.model.load(&mut sources, &[]).unwrap().unwrap();
     let findings = warden_rules::check_template(
         &live.template,
         &|_: &warden_rules::RuleMeta| true,
@@ -365,4 +398,67 @@ fn a_recorded_event_source_mapping_reaches_the_stream_rule() {
     assert!(codes.contains(&("WD701", "rec-bucket")), "{codes:?}");
     // Versioning could not be read: the versioning rule must not conclude.
     assert!(!findings.iter().any(|f| f.code == "WD716"), "{codes:?}");
+}
+
+#[test]
+fn a_recorded_code_signing_configuration_and_account_block_are_read() {
+    // moto has no code signing configurations and no account-level answer without one.
+    let audit = audit_recorded();
+    let config = audit
+        .model
+        .resources
+        .iter()
+        .find(|r| r.resource_type == "AWS::Lambda::CodeSigningConfig")
+        .expect("the code signing configuration");
+    assert_eq!(
+        config.properties["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"],
+        "Warn"
+    );
+    let function = |name: &str| {
+        audit
+            .model
+            .resources
+            .iter()
+            .find(|r| r.resource_type == "AWS::Lambda::Function" && r.name == name)
+            .unwrap()
+    };
+    assert_eq!(
+        function("rec").properties["CodeSigningConfigArn"]["$arn"],
+        config.arn.as_str()
+    );
+    // An empty ARN is "none".
+    assert!(function("rec2")
+        .properties
+        .get("CodeSigningConfigArn")
+        .is_none());
+    // `$LATEST` is the function, not a version.
+    assert!(!audit
+        .model
+        .resources
+        .iter()
+        .any(|r| r.resource_type == "AWS::Lambda::Version"));
+    // NoSuchPublicAccessBlockConfiguration at account level: nothing blocked.
+    let block = audit
+        .model
+        .resources
+        .iter()
+        .find(|r| r.resource_type == warden_audit::ACCOUNT_PUBLIC_ACCESS_BLOCK)
+        .expect("the account-level block");
+    assert_eq!(
+        block.properties["PublicAccessBlockConfiguration"]["BlockPublicAcls"],
+        false
+    );
+    let mut sources = SourceMap::new();
+    let live = audit.model.load(&mut sources, &[]).unwrap().unwrap();
+    let findings = warden_rules::check_template(
+        &live.template,
+        &|_: &warden_rules::RuleMeta| true,
+        &warden_rules::CheckOptions::default(),
+    );
+    let unsigned: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.code == "WD124")
+        .map(|f| f.resource.as_str())
+        .collect();
+    assert_eq!(unsigned, ["rec2"]);
 }

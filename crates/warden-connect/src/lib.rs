@@ -65,7 +65,14 @@ const SELECTION_CRITERIA_MAX_BYTES: usize = 25 * 1024;
 /// `warden audit --print-policy` prints the same list (`crates/warden/tests/connect_cli.rs`
 /// keeps the two equal; this crate does not depend on the SDK that `warden-audit` does).
 pub const AUDIT_ACTIONS: &[&str] = &[
+    "account:ListRegions",
     "apigateway:GET",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:ListTags",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTable",
     "dynamodb:ListTables",
@@ -77,15 +84,21 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
     "iam:ListRoles",
+    "lambda:GetCodeSigningConfig",
+    "lambda:GetFunctionCodeSigningConfig",
     "lambda:GetFunctionConcurrency",
     "lambda:GetFunctionEventInvokeConfig",
     "lambda:GetFunctionUrlConfig",
     "lambda:GetPolicy",
+    "lambda:ListAliases",
     "lambda:ListEventSourceMappings",
     "lambda:ListFunctions",
     "lambda:ListTags",
+    "lambda:ListVersionsByFunction",
     "logs:DescribeLogGroups",
+    "logs:DescribeSubscriptionFilters",
     "logs:ListTagsForResource",
+    "s3:GetAccountPublicAccessBlock",
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
@@ -107,6 +120,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "sqs:GetQueueAttributes",
     "sqs:ListQueueTags",
     "sqs:ListQueues",
+    "sts:GetCallerIdentity",
 ];
 
 /// Why options cannot make a stack.

@@ -10,7 +10,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// One or two sentences on how to fix a finding.
     pub help: &'static str,
-    /// Input formats the rule supports.
+    /// Input formats the rule supports: the template formats, and `live` when `warden
+    /// audit` reads everything the rule looks at (only those rules run on a live account).
     pub formats: &'static [&'static str],
     /// The report the rule belongs to: the security risks, or well-architected hygiene.
     pub profile: Profile,

@@ -388,3 +388,120 @@ fn without_credentials_the_audit_is_an_error_not_a_clean_account() {
     assert!(stderr.contains("no AWS call succeeded"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn warden_toml_maps_stacks_and_template_comments_suppress_live_findings() {
+    let Some(moto) = seeded() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(TEMPLATE))
+        .unwrap()
+        .replace(
+            "AuthType: AWS_IAM",
+            "AuthType: AWS_IAM # warden:ignore WD201 reviewed: the URL is signed by CloudFront",
+        );
+    std::fs::write(dir.path().join("orders.yaml"), template).unwrap();
+    let config = dir.path().join("warden.toml");
+    std::fs::write(
+        &config,
+        format!("[audit.stacks]\n{} = \"orders.yaml\"\n", seed::STACK),
+    )
+    .unwrap();
+    let output = audit(
+        &moto,
+        &["--config", config.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    // Mapped through warden.toml: the secret points at the template's line.
+    let secret = finding(&report, "WD101", "OrdersFunction");
+    let file = dir.path().join("orders.yaml");
+    assert_eq!(secret["file"], file.to_str().unwrap());
+    assert_eq!(secret["line"].as_u64(), Some(17));
+    // The public URL's drift lands on the commented line: suppressed, and counted.
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "WD201"),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1, "{report:#}");
+}
+
+#[test]
+fn a_baseline_of_an_account_holds_back_known_live_findings() {
+    let Some(moto) = seeded() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let written = audit(&moto, &["--write-baseline", baseline.to_str().unwrap()]);
+    assert_eq!(written.status.code(), Some(0));
+    let known: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let count = known["findings"].as_array().unwrap().len();
+    assert!(count > 5, "{known:#}");
+    // Live findings are named by their ARN.
+    assert!(known["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|entry| entry["file"] == "arn:aws:lambda:us-east-1:123456789012:function:orders#url"));
+    let output = audit(
+        &moto,
+        &["--baseline", baseline.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report = json(&output);
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"].as_u64(), Some(count as u64));
+}
+
+#[test]
+fn all_regions_reads_the_regions_the_account_lists() {
+    let Some(moto) = Moto::start() else { return };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let east = seed::config_in(&moto.endpoint, "us-east-1");
+            let role = seed::role(&east, "r", None).await;
+            for region in ["us-east-1", "eu-west-1"] {
+                let config = seed::config_in(&moto.endpoint, region);
+                seed::function(&config, &format!("fn-{region}"), &role, None, &[]).await;
+            }
+        });
+    // moto has no AWS Account API: a recorded `ListRegions` answer.
+    moto.record(
+        "POST /listRegions",
+        200,
+        r#"{"Regions":[{"RegionName":"eu-west-1","RegionOptStatus":"ENABLED"},{"RegionName":"us-east-1","RegionOptStatus":"ENABLED_BY_DEFAULT"}]}"#,
+    );
+    let output = audit(&moto, &["--all-regions", "--stats", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("in eu-west-1, us-east-1 with"), "{stderr}");
+    // Both functions are in the report (findings shared by both list the other as a related
+    // place).
+    let text = String::from_utf8_lossy(&output.stdout);
+    json(&output);
+    for region in ["us-east-1", "eu-west-1"] {
+        let arn = format!("arn:aws:lambda:{region}:123456789012:function:fn-{region}");
+        assert!(text.contains(&arn), "{arn} not in {text}");
+    }
+    // `--regions` and `--all-regions` do not go together.
+    let both = audit(&moto, &["--all-regions", "--regions", "us-east-1"]);
+    assert_eq!(both.status.code(), Some(2));
+}

@@ -2,6 +2,9 @@
 //! role, secret in its environment) deployed by stack `orders-prod`, a quiet one, a public
 //! bucket of the same stack and a hardened one.
 
+// Shared by the test crates of warden-audit, warden and warden-pull; each uses a part.
+#![allow(dead_code)]
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls;
@@ -520,4 +523,332 @@ pub async fn apis_account(config: &SdkConfig) {
         .send()
         .await
         .unwrap();
+}
+
+/// Everything around functions that the rules read besides the functions themselves: a
+/// published version with a public alias, an error alarm on one function, a stopped trail
+/// that would record Lambda data events, a log subscription, permissions with and without
+/// their source, a REST API behind a Lambda authorizer with an old-TLS domain, an HTTP API
+/// behind a JWT authorizer, and account-level Block Public Access over a public bucket.
+pub async fn operations_account(config: &SdkConfig) {
+    let lambda = aws_sdk_lambda::Client::new(config);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
+    let role_arn = role(config, "ops-role", None).await;
+    let checkout = function(config, "checkout", &role_arn, None, &[]).await;
+    let watched = function(config, "watched", &role_arn, None, &[]).await;
+
+    // Version 1 of `checkout`, and an alias anyone may invoke.
+    let version = lambda
+        .publish_version()
+        .function_name("checkout")
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_alias()
+        .function_name("checkout")
+        .name("live")
+        .function_version(version.version().unwrap())
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .add_permission()
+        .function_name("checkout")
+        .qualifier("live")
+        .statement_id("public-alias")
+        .action("lambda:InvokeFunction")
+        .principal("*")
+        .send()
+        .await
+        .unwrap();
+    // A bucket may invoke `watched` (named by ARN and owner); SNS may, from any topic.
+    s3.create_bucket().bucket("uploads").send().await.unwrap();
+    lambda
+        .add_permission()
+        .function_name("watched")
+        .statement_id("from-uploads")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .source_arn("arn:aws:s3:::uploads")
+        .source_account("123456789012")
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .add_permission()
+        .function_name("watched")
+        .statement_id("from-any-topic")
+        .action("lambda:InvokeFunction")
+        .principal("sns.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+
+    // An error alarm that notifies, on `watched` only.
+    aws_sdk_cloudwatch::Client::new(config)
+        .put_metric_alarm()
+        .alarm_name("watched-errors")
+        .namespace("AWS/Lambda")
+        .metric_name("Errors")
+        .dimensions(
+            aws_sdk_cloudwatch::types::Dimension::builder()
+                .name("FunctionName")
+                .value("watched")
+                .build(),
+        )
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(
+            aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+        )
+        .alarm_actions("arn:aws:sns:us-east-1:123456789012:oncall")
+        .send()
+        .await
+        .unwrap();
+
+    // A trail that selects Lambda data events but was never started.
+    s3.create_bucket()
+        .bucket("trail-logs")
+        .send()
+        .await
+        .unwrap();
+    let cloudtrail = aws_sdk_cloudtrail::Client::new(config);
+    cloudtrail
+        .create_trail()
+        .name("audit-trail")
+        .s3_bucket_name("trail-logs")
+        .is_multi_region_trail(true)
+        .send()
+        .await
+        .unwrap();
+    cloudtrail
+        .put_event_selectors()
+        .trail_name("audit-trail")
+        .event_selectors(
+            aws_sdk_cloudtrail::types::EventSelector::builder()
+                .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                .include_management_events(true)
+                .data_resources(
+                    aws_sdk_cloudtrail::types::DataResource::builder()
+                        .r#type("AWS::Lambda::Function")
+                        .values("arn:aws:lambda")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // `checkout`'s log group streams to `watched`.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    logs.create_log_group()
+        .log_group_name("/aws/lambda/checkout")
+        .send()
+        .await
+        .unwrap();
+    logs.put_subscription_filter()
+        .log_group_name("/aws/lambda/checkout")
+        .filter_name("errors-to-watched")
+        .filter_pattern("ERROR")
+        .destination_arn(&watched)
+        .send()
+        .await
+        .unwrap();
+
+    // A REST API whose only method needs a Lambda authorizer, and an old-TLS domain.
+    let rest = aws_sdk_apigateway::Client::new(config);
+    let api = rest
+        .create_rest_api()
+        .name("payments")
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.id().unwrap();
+    let authorizer = rest
+        .create_authorizer()
+        .rest_api_id(api_id)
+        .name("token-check")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::Token)
+        .identity_source("method.request.header.Authorization")
+        .authorizer_uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{watched}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let resources = rest
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_string();
+    let pay = rest
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(root)
+        .path_part("pay")
+        .send()
+        .await
+        .unwrap();
+    rest.put_method()
+        .rest_api_id(api_id)
+        .resource_id(pay.id().unwrap())
+        .http_method("POST")
+        .authorization_type("CUSTOM")
+        .authorizer_id(authorizer.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    rest.put_integration()
+        .rest_api_id(api_id)
+        .resource_id(pay.id().unwrap())
+        .http_method("POST")
+        .r#type(aws_sdk_apigateway::types::IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{checkout}/invocations"
+        ))
+        .send()
+        .await
+        .unwrap();
+    rest.create_domain_name()
+        .domain_name("pay.example.com")
+        .security_policy(aws_sdk_apigateway::types::SecurityPolicy::Tls10)
+        .regional_certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/pay")
+        .endpoint_configuration(
+            aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                .types(aws_sdk_apigateway::types::EndpointType::Regional)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // An HTTP API whose route needs a JWT, and an old-TLS domain of its own.
+    let http = aws_sdk_apigatewayv2::Client::new(config);
+    let api = http
+        .create_api()
+        .name("orders-http")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
+    let api_id = api.api_id().unwrap();
+    let jwt = http
+        .create_authorizer()
+        .api_id(api_id)
+        .name("cognito")
+        .authorizer_type(aws_sdk_apigatewayv2::types::AuthorizerType::Jwt)
+        .identity_source("$request.header.Authorization")
+        .jwt_configuration(
+            aws_sdk_apigatewayv2::types::JwtConfiguration::builder()
+                .audience("orders-client")
+                .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    http.create_route()
+        .api_id(api_id)
+        .route_key("GET /orders")
+        .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::Jwt)
+        .authorizer_id(jwt.authorizer_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    http.create_domain_name()
+        .domain_name("orders.example.com")
+        .domain_name_configurations(
+            aws_sdk_apigatewayv2::types::DomainNameConfiguration::builder()
+                .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/orders")
+                .endpoint_type(aws_sdk_apigatewayv2::types::EndpointType::Regional)
+                .security_policy(aws_sdk_apigatewayv2::types::SecurityPolicy::Tls10)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // A bucket with a public ACL, under account-level Block Public Access.
+    s3.create_bucket()
+        .bucket("legacy-public")
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_ownership_controls()
+        .bucket("legacy-public")
+        .ownership_controls(
+            aws_sdk_s3::types::OwnershipControls::builder()
+                .rules(
+                    aws_sdk_s3::types::OwnershipControlsRule::builder()
+                        .object_ownership(aws_sdk_s3::types::ObjectOwnership::ObjectWriter)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_acl()
+        .bucket("legacy-public")
+        .acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead)
+        .send()
+        .await
+        .unwrap();
+    s3control(config)
+        .put_public_access_block()
+        .account_id("123456789012")
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// S3 Control addressed at moto itself (the account id is a host label only on AWS).
+pub fn s3control(config: &SdkConfig) -> aws_sdk_s3control::Client {
+    #[derive(Debug)]
+    struct AsGiven(String);
+    impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+        fn resolve_endpoint<'a>(
+            &'a self,
+            _params: &'a aws_sdk_s3control::config::endpoint::Params,
+        ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+            aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+                aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                    .url(self.0.clone())
+                    .build(),
+            ))
+        }
+    }
+    let endpoint = config.endpoint_url().unwrap().to_string();
+    aws_sdk_s3control::Client::from_conf(
+        aws_sdk_s3control::config::Builder::from(config)
+            .endpoint_resolver(AsGiven(endpoint))
+            .build(),
+    )
 }

@@ -14,7 +14,8 @@ use warden_diagnostics::{Date, Finding, Profile, Severity};
 use warden_iac::{load_paths, LoadOptions};
 use warden_output::{Format, Report, SeverityCounts};
 
-use super::config::selector_matches;
+use super::baseline::Baseline;
+use super::config::{selector_matches, Config};
 use super::scan::ColorChoice;
 
 #[derive(Args)]
@@ -35,6 +36,9 @@ pub struct AuditArgs {
     /// Regions to read, comma-separated [default: the configured region].
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     regions: Vec<String>,
+    /// Read every region enabled for the account (`account:ListRegions`).
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
     /// Role to assume before reading.
     #[arg(long, value_name = "ARN")]
     role_arn: Option<String>,
@@ -57,15 +61,16 @@ pub struct AuditArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Fail (exit 1) when a finding at or above this severity remains, or `none`.
-    #[arg(long, value_name = "SEVERITY", default_value = "high")]
-    fail_on: String,
+    /// Fail (exit 1) when a finding at or above this severity remains, or `none` [default:
+    /// high].
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
     /// Report only findings at or above this severity [default: medium in text].
     #[arg(long, value_name = "SEVERITY")]
     min_severity: Option<String>,
-    /// Rules to run: `security` or `well-architected`.
-    #[arg(long, value_name = "PROFILE", default_value = "security")]
-    rule_profile: String,
+    /// Rules to run: `security` or `well-architected` [default: security].
+    #[arg(long, value_name = "PROFILE")]
+    rule_profile: Option<String>,
     /// Judge date-dependent rules as of this day, `YYYY-MM-DD` [default: today].
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
@@ -78,6 +83,16 @@ pub struct AuditArgs {
     /// When to use colour in text output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// Configuration file (default: ./warden.toml when present): rules, severities, and
+    /// `[audit.stacks]`, the template of each stack.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write the current findings to this baseline file (and exit 0).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Print the number of API calls and the time taken to standard error.
     #[arg(long)]
     stats: bool,
@@ -89,80 +104,128 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         writeln!(std::io::stdout().lock(), "{policy}")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let fail_on = super::scan::parse_threshold(&args.fail_on)?;
+    let (config, config_path) = Config::load(args.config.as_deref())?;
+    let fail_on = super::scan::parse_threshold(
+        args.fail_on
+            .as_deref()
+            .or(config.fail_on.as_deref())
+            .unwrap_or("high"),
+    )?;
     let min_severity = match &args.min_severity {
         Some(text) => Some(text.parse::<Severity>().map_err(anyhow::Error::msg)?),
-        None => None,
+        None => config.min_severity()?,
     };
     let view_severity = match (min_severity, args.format) {
         (Some(min), _) => Some(min),
         (None, Format::Text) => Some(Severity::Medium),
         (None, _) => None,
     };
-    let profile = args
-        .rule_profile
-        .parse::<Profile>()
-        .map_err(anyhow::Error::msg)?;
-    let as_of = match &args.as_of {
+    let profile = match args.rule_profile.as_deref().or(config.profile.as_deref()) {
+        Some(text) => text.parse::<Profile>().map_err(anyhow::Error::msg)?,
+        None => Profile::Security,
+    };
+    let as_of = match args.as_of.as_deref().or(config.as_of.as_deref()) {
         Some(text) => text
             .parse::<Date>()
             .map_err(|error| anyhow::anyhow!("--as-of: {error}"))?,
         None => Date::today(),
     };
+    let select: Vec<String> = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select.clone()
+    };
+    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
     let metas = super::rules::all_metas();
-    for selector in args.select.iter().chain(&args.ignore) {
+    for selector in select.iter().chain(&ignore) {
         if !metas.iter().any(|meta| selector_matches(selector, meta)) {
             anyhow::bail!("`{selector}` matches no rule (see `warden rules`)");
         }
     }
-    let enabled = |meta: &warden_rules::RuleMeta| {
-        let chosen = if args.select.is_empty() {
+    let chosen = |meta: &warden_rules::RuleMeta| {
+        let chosen = if select.is_empty() {
             profile.includes(meta.profile)
         } else {
-            args.select.iter().any(|s| selector_matches(s, meta))
+            select.iter().any(|s| selector_matches(s, meta))
         };
-        chosen && !args.ignore.iter().any(|s| selector_matches(s, meta))
+        chosen && !ignore.iter().any(|s| selector_matches(s, meta))
     };
+    // On the account, only the rules whose inputs the audit reads (`live`); on the stacks'
+    // templates, the chosen rules as `scan` runs them, to tell drift from shared findings.
+    let enabled_live =
+        |meta: &warden_rules::RuleMeta| chosen(meta) && meta.formats.contains(&"live");
     let check_options = warden_rules::CheckOptions { as_of };
 
-    // The local template first: the live document joins its source map.
-    let mut loaded = match &args.template {
-        Some(path) => {
-            anyhow::ensure!(
-                path.exists(),
-                "{}: no such file or directory",
-                path.display()
-            );
-            load_paths(
-                std::slice::from_ref(path),
-                &LoadOptions::default(),
-                &|_: &std::path::Path| false,
-            )
+    // The stacks' templates: `TEMPLATE --stack NAME`, else `[audit.stacks]` of warden.toml
+    // (paths relative to it). They load first: the live document joins their source map.
+    let stack_files: Vec<(String, PathBuf)> = match (&args.stack, &args.template) {
+        (Some(stack), Some(path)) => vec![(stack.clone(), path.clone())],
+        _ => {
+            let base = config_path
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            config
+                .audit
+                .stacks
+                .iter()
+                .map(|(stack, path)| (stack.clone(), base.join(path)))
+                .collect()
         }
-        None => warden_iac::Loaded::default(),
     };
-    let stack_template = match (&args.stack, loaded.templates.as_slice()) {
-        (Some(_), [template]) => Some(template),
-        (Some(stack), []) => anyhow::bail!(
-            "no template of stack `{stack}` in {}",
-            args.template
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string())
-        ),
-        (Some(stack), _) => anyhow::bail!(
-            "{} holds several templates: name the file of stack `{stack}`",
-            args.template
-                .as_ref()
-                .map_or(String::new(), |p| p.display().to_string())
-        ),
-        (None, _) => None,
+    for (stack, path) in &stack_files {
+        anyhow::ensure!(
+            path.exists(),
+            "{}: no such file or directory (the template of stack `{stack}`)",
+            path.display()
+        );
+    }
+    let paths: Vec<PathBuf> = stack_files.iter().map(|(_, path)| path.clone()).collect();
+    let mut loaded = if paths.is_empty() {
+        warden_iac::Loaded::default()
+    } else {
+        load_paths(&paths, &LoadOptions::default(), &|_: &std::path::Path| {
+            false
+        })
     };
-    let template_findings = stack_template
-        .map(|template| warden_rules::check_template(template, &enabled, &check_options))
-        .unwrap_or_default();
+    // Each stack's template: the one template loaded from its path.
+    let mut stack_indices = Vec::new();
+    for (stack, path) in &stack_files {
+        let path = path.strip_prefix("./").unwrap_or(path);
+        let owned: Vec<usize> = (0..loaded.templates.len())
+            .filter(|&index| {
+                loaded
+                    .sources
+                    .get(loaded.templates[index].file)
+                    .is_some_and(|file| {
+                        file.path
+                            .strip_prefix("./")
+                            .unwrap_or(&file.path)
+                            .starts_with(path)
+                    })
+            })
+            .collect();
+        match owned.as_slice() {
+            [index] => stack_indices.push((stack.clone(), *index)),
+            [] if !loaded.errors.is_empty() => {}
+            [] => anyhow::bail!("no template of stack `{stack}` in {}", path.display()),
+            _ => anyhow::bail!(
+                "{} holds several templates: name the file of stack `{stack}`",
+                path.display()
+            ),
+        }
+    }
+    let template_findings: Vec<Vec<Finding>> = stack_indices
+        .iter()
+        .map(|(_, index)| {
+            warden_rules::check_template(&loaded.templates[*index], &chosen, &check_options)
+        })
+        .collect();
 
     let options = AuditOptions {
         regions: args.regions.clone(),
+        all_regions: args.all_regions,
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),
         external_id: args.external_id.clone(),
@@ -197,28 +260,66 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             audit.calls
         );
     }
-    let live = audit
-        .model
-        .load(&mut loaded.sources, args.stack.as_deref())?;
-    let stack = match (&args.stack, stack_template) {
-        (Some(stack), Some(template)) => Some(StackTemplate {
+    let stack_names: Vec<&str> = stack_indices
+        .iter()
+        .map(|(stack, _)| stack.as_str())
+        .collect();
+    let live = audit.model.load(&mut loaded.sources, &stack_names)?;
+    let stacks: Vec<StackTemplate<'_>> = stack_indices
+        .iter()
+        .zip(&template_findings)
+        .map(|((stack, index), findings)| StackTemplate {
             stack,
-            template,
-            findings: &template_findings,
-        }),
-        _ => None,
-    };
-    let mut findings: Vec<Finding> = match &live {
-        Some(live) => warden_rules::check_template(&live.template, &enabled, &check_options)
+            template: &loaded.templates[*index],
+            findings,
+        })
+        .collect();
+    let located: Vec<Finding> = match &live {
+        Some(live) => warden_rules::check_template(&live.template, &enabled_live, &check_options)
             .into_iter()
-            .map(|finding| {
-                mapping::locate(finding, &audit.model, live, stack.as_ref(), &loaded.sources)
-            })
+            .map(|finding| mapping::locate(finding, &audit.model, live, &stacks, &loaded.sources))
             .collect(),
         None => Vec::new(),
     };
+    // A finding at a template's line is suppressed as `scan` would suppress it there
+    // (`Metadata.warden.skip`, `# warden:ignore` comments); the others stay.
+    let mut suppressed = 0;
+    let mut problems = Vec::new();
+    let mut findings = Vec::new();
+    let mut rest = located;
+    for stack in &stacks {
+        let (here, elsewhere): (Vec<Finding>, Vec<Finding>) = rest
+            .into_iter()
+            .partition(|finding| finding.span.file == stack.template.file);
+        let filtered = warden_rules::suppression::apply(stack.template, &loaded.sources, here);
+        suppressed += filtered.suppressed;
+        problems.extend(filtered.problems);
+        findings.extend(filtered.findings);
+        rest = elsewhere;
+    }
+    findings.extend(rest);
     findings.retain(|finding| min_severity.is_none_or(|min| finding.severity >= min));
-    let errors = std::mem::take(&mut loaded.errors);
+    // Live findings carry fingerprints like scan findings (their file is the resource's
+    // ARN), so a baseline of an account keeps working from one audit to the next.
+    if let Some(path) = &args.write_baseline {
+        Baseline::of(&findings, &loaded.sources).write(path)?;
+        eprintln!(
+            "warden: wrote {} findings to baseline {}",
+            findings.len(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        let known = Baseline::read(path)?;
+        let before = findings.len();
+        findings.retain(|finding| {
+            !known.contains(&warden_output::fingerprint(finding, &loaded.sources))
+        });
+        suppressed += before - findings.len();
+    }
+    let mut errors = std::mem::take(&mut loaded.errors);
+    errors.extend(problems);
     let failing = findings
         .iter()
         .any(|finding| fail_on.is_some_and(|threshold| finding.severity >= threshold))
@@ -240,7 +341,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let report = Report {
         findings,
         errors,
-        suppressed: 0,
+        suppressed,
         files_scanned: loaded.files_scanned,
         resources_scanned: audit.model.resources.len(),
         notices,

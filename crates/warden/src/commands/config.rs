@@ -10,6 +10,8 @@
 //! exclude = ["tests/**", "legacy/*.yaml"]
 //! [parameters]
 //! Stage = "prod"
+//! [audit.stacks]                   # `warden audit`: the template each stack deployed
+//! orders-prod = "infra/orders.yaml"  # (relative to this file)
 //! ```
 
 use std::collections::HashMap;
@@ -35,6 +37,18 @@ pub struct Config {
     pub exclude: Vec<String>,
     #[serde(default)]
     pub parameters: HashMap<String, toml::Value>,
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// The `[audit]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AuditConfig {
+    /// CloudFormation stack name → its template, so that `warden audit` points live findings
+    /// at the template's lines.
+    #[serde(default)]
+    pub stacks: std::collections::BTreeMap<String, PathBuf>,
 }
 
 impl Config {

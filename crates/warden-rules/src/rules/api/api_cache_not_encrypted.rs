@@ -32,7 +32,7 @@ declare_rule! {
         name: "api-cache-not-encrypted",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam", "terraform"],
+        formats: ["cloudformation", "sam", "terraform", "live"],
         help: "Set `CacheDataEncrypted: true` wherever `CachingEnabled: true`.",
     }
 }

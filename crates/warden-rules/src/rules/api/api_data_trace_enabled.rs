@@ -34,7 +34,7 @@ declare_rule! {
         name: "api-data-trace-enabled",
         risk: InsecureSecrets,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove `DataTraceEnabled: true`; rely on access logs and `LoggingLevel: ERROR` or `INFO`.",
     }
 }

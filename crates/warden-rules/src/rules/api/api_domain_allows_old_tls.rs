@@ -35,7 +35,7 @@ declare_rule! {
         name: "api-domain-allows-old-tls",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `SecurityPolicy: TLS_1_2` (or a newer policy) on the custom domain.",
     }
 }

@@ -40,7 +40,7 @@ declare_rule! {
         name: "api-endpoint-not-private",
         risk: InsecureConfiguration,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Use a `PRIVATE` endpoint with a VPC endpoint for APIs only called from inside a VPC; suppress with a reason for public APIs.",
     }

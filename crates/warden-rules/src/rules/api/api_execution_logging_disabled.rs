@@ -33,7 +33,7 @@ declare_rule! {
         name: "api-execution-logging-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add a `MethodSettings` entry with `HttpMethod: \"*\"`, `ResourcePath: \"/*\"` and `LoggingLevel: ERROR` or `INFO`.",
     }
 }

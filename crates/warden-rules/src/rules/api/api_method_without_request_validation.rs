@@ -39,7 +39,7 @@ declare_rule! {
         name: "api-method-without-request-validation",
         risk: EventInjection,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Attach a request validator and a model (SAM `RequestModel` with `ValidateBody: true`, or `RequestValidatorId`).",
     }
 }

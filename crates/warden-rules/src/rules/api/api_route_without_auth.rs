@@ -44,7 +44,7 @@ declare_rule! {
         name: "api-route-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set an authorizer (Cognito, Lambda or `AWS_IAM`) on the API or the route, or suppress with a reason when the route is public by design.",
     }
 }

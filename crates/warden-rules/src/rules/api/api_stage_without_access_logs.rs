@@ -35,7 +35,7 @@ declare_rule! {
         name: "api-stage-without-access-logs",
         risk: InsufficientLogging,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `AccessLogSetting.DestinationArn` to a log group ARN, with a `Format` that records the caller, route and status.",
     }
 }

@@ -38,7 +38,7 @@ declare_rule! {
         name: "api-stage-without-throttling",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add a `MethodSettings` entry with `HttpMethod: \"*\"`, `ResourcePath: \"/*\"`, `ThrottlingRateLimit` and `ThrottlingBurstLimit`.",
     }
 }

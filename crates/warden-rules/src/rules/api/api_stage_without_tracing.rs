@@ -32,7 +32,7 @@ declare_rule! {
         name: "api-stage-without-tracing",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `TracingEnabled: true` on the stage.",
     }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "http-route-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set a JWT, Lambda or `AWS_IAM` authorizer on the API or the route, or suppress with a reason when the route is public by design.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "http-stage-without-access-logs",
         risk: InsufficientLogging,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `AccessLogSettings.DestinationArn` to a log group ARN, with a `Format` that records the caller, route and status.",
     }
 }

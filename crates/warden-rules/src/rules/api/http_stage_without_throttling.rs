@@ -37,7 +37,7 @@ declare_rule! {
         name: "http-stage-without-throttling",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `DefaultRouteSettings.ThrottlingRateLimit` and `ThrottlingBurstLimit` on the stage.",
     }
 }

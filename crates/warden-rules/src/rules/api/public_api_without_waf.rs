@@ -44,7 +44,7 @@ declare_rule! {
         name: "public-api-without-waf",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Associate a regional AWS WAF web ACL with the stage (`AWS::WAFv2::WebACLAssociation`), or suppress with a reason when it is attached elsewhere.",
     }
 }

@@ -48,7 +48,7 @@ declare_rule! {
         name: "rest-api-without-authorizer",
         risk: BrokenAuthentication,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Define an authorizer (Cognito, Lambda or `AWS_IAM`) for the API and make it the default, marking intentionally public routes `NONE`.",
     }
 }

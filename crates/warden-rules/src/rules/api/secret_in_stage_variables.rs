@@ -36,7 +36,7 @@ declare_rule! {
         name: "secret-in-stage-variables",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam", "terraform"],
+        formats: ["cloudformation", "sam", "terraform", "live"],
         help: "Move the secret to Secrets Manager or SSM SecureString, read it at runtime, and rotate the leaked value.",
     }
 }

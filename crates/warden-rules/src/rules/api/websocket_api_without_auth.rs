@@ -39,7 +39,7 @@ declare_rule! {
         name: "websocket-api-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Authorize the `$connect` route (`AWS_IAM` or a Lambda `CUSTOM` authorizer): the other routes run on the connections it accepts.",
     }
 }

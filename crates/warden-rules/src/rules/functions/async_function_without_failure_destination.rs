@@ -39,7 +39,7 @@ declare_rule! {
         name: "async-function-without-failure-destination",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add an on-failure destination (`EventInvokeConfig`) or a dead-letter queue, and alarm on it.",
     }
 }

@@ -38,7 +38,7 @@ declare_rule! {
         name: "code-signing-not-enforced",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `CodeSigningConfigArn` to a code signing configuration with `UntrustedArtifactOnDeployment: Enforce`.",
     }

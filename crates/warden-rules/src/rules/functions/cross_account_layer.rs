@@ -56,7 +56,7 @@ declare_rule! {
         name: "cross-account-layer",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Package the dependency yourself or copy the reviewed layer into your account.",
     }
 }

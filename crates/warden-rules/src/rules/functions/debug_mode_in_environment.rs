@@ -55,7 +55,7 @@ declare_rule! {
         name: "debug-mode-in-environment",
         risk: ImproperErrorHandling,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Use production settings (`NODE_ENV: production`, `LOG_LEVEL: INFO`) and enable debugging per stage only when needed.",
     }
 }

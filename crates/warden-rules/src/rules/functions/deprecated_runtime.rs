@@ -38,7 +38,7 @@ declare_rule! {
         name: "deprecated-runtime",
         risk: InsecureConfiguration,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Upgrade to the successor runtime named in the finding and redeploy.",
     }
 }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "environment-without-customer-managed-key",
         risk: InsecureSecrets,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `KmsKeyArn` to a customer managed KMS key that only the function's role may use to decrypt.",
     }

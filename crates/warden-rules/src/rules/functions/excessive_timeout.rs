@@ -35,7 +35,7 @@ declare_rule! {
         name: "excessive-timeout",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Lower `Timeout` to a little above the longest run you expect, and split long jobs into steps.",
     }
 }

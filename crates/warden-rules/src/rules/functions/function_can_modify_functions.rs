@@ -57,7 +57,7 @@ declare_rule! {
         name: "function-can-modify-functions",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove Lambda write actions from the role, or scope them to the one function it must manage.",
     }
 }

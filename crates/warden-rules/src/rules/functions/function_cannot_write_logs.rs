@@ -43,7 +43,7 @@ declare_rule! {
         name: "function-cannot-write-logs",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Attach `AWSLambdaBasicExecutionRole` or allow `logs:CreateLogStream` and `logs:PutLogEvents` on the function's log group.",
     }
 }

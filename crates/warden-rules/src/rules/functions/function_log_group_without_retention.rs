@@ -42,7 +42,7 @@ declare_rule! {
         name: "function-log-group-without-retention",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Declare the function's log group in the stack with `RetentionInDays`.",
     }

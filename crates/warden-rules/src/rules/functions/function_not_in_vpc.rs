@@ -60,7 +60,7 @@ declare_rule! {
         name: "function-not-in-vpc",
         risk: InsecureConfiguration,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Attach the function to the data store's VPC with `VpcConfig`, or remove the permission it does not use.",
     }

@@ -56,7 +56,7 @@ declare_rule! {
         name: "function-on-x86-architecture",
         risk: Cost,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `Architectures: [arm64]` after checking native dependencies: arm64 duration costs about 20% less.",
     }
 }

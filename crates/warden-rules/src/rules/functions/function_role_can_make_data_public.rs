@@ -74,7 +74,7 @@ declare_rule! {
         name: "function-role-can-make-data-public",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove S3 ACL, bucket policy and Block Public Access actions from the role (use `S3CrudPolicy` rather than `S3FullAccessPolicy`).",
     }
 }
@@ -97,12 +97,12 @@ impl Rule for FunctionRoleCanMakeDataPublic {
                     acls_enabled(bucket) == Some(true)
                         && ["BlockPublicAcls", "IgnorePublicAcls"]
                             .iter()
-                            .all(|flag| public_access_flag(bucket, flag) == Some(false))
+                            .all(|flag| public_access_flag(template, bucket, flag) == Some(false))
                 });
                 let policy_open = targets.iter().any(|bucket| {
                     ["BlockPublicPolicy", "RestrictPublicBuckets"]
                         .iter()
-                        .all(|flag| public_access_flag(bucket, flag) == Some(false))
+                        .all(|flag| public_access_flag(template, bucket, flag) == Some(false))
                 });
                 let mut actions: Vec<&str> = SAFETY_NET_ACTIONS.to_vec();
                 if acl_open {

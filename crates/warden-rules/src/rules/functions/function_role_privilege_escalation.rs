@@ -74,7 +74,7 @@ declare_rule! {
         name: "function-role-privilege-escalation",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove IAM write actions from the role and scope `iam:PassRole`/`sts:AssumeRole` to specific role ARNs.",
     }
 }

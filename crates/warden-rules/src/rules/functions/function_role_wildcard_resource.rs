@@ -73,7 +73,7 @@ declare_rule! {
         name: "function-role-wildcard-resource",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Scope the statement to the ARNs of the resources the function uses.",
     }
 }

@@ -38,7 +38,7 @@ declare_rule! {
         name: "function-role-with-admin-access",
         risk: OverPrivileged,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Replace the administrator permissions with the specific actions and resources the function uses.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "function-role-with-service-wildcard",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "List the specific actions the function calls instead of `service:*`.",
     }
 }

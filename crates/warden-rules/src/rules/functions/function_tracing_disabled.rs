@@ -34,7 +34,7 @@ declare_rule! {
         name: "function-tracing-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `TracingConfig.Mode: Active` (SAM: `Tracing: Active`).",
     }

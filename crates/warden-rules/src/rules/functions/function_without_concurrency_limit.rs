@@ -36,7 +36,7 @@ declare_rule! {
         name: "function-without-concurrency-limit",
         risk: DenialOfWallet,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `ReservedConcurrentExecutions` to the concurrency the function needs at most.",
     }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "secret-in-function-environment",
         risk: InsecureSecrets,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Move the secret to Secrets Manager or SSM SecureString, pass its ARN, read it at runtime, and rotate the leaked value.",
     }
 }

@@ -46,7 +46,7 @@ declare_rule! {
         name: "secret-named-variable-not-from-secret-store",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Pass the ARN or name of a Secrets Manager secret or SSM SecureString and read it at runtime, or use a `NoEcho` parameter without `Default`.",
     }
 }

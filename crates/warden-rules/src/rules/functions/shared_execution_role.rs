@@ -48,7 +48,7 @@ declare_rule! {
         name: "shared-execution-role",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Give each function its own execution role with only the permissions it needs.",
     }
 }

@@ -45,7 +45,7 @@ declare_rule! {
         name: "sqs-visibility-timeout-below-function-timeout",
         risk: Reliability,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set the queue's `VisibilityTimeout` to at least six times the function's `Timeout`.",
     }
 }

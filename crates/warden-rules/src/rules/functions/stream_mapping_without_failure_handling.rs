@@ -40,7 +40,7 @@ declare_rule! {
         name: "stream-mapping-without-failure-handling",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `MaximumRetryAttempts`, `BisectBatchOnFunctionError` and an on-failure destination on the event source mapping.",
     }
 }

@@ -44,7 +44,7 @@ declare_rule! {
         name: "timeout-exceeds-api-integration-timeout",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Lower the function's `Timeout` to the API's integration timeout, or make long requests asynchronous.",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "timeout-left-at-default",
         risk: Reliability,
         severity: Info,
-        formats: ["cloudformation", "sam", "terraform"],
+        formats: ["cloudformation", "sam", "terraform", "live"],
         help: "Set `Timeout` explicitly (SAM: `Globals.Function.Timeout`) from the function's measured duration.",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "vpc-function-single-subnet",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "List subnets in at least two Availability Zones in `VpcConfig.SubnetIds`.",
     }
 }

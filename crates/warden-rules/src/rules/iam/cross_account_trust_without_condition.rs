@@ -48,7 +48,7 @@ declare_rule! {
         name: "cross-account-trust-without-condition",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add an `sts:ExternalId`, `aws:PrincipalOrgID` or MFA condition to the cross-account trust statement.",
     }
 }

@@ -65,7 +65,7 @@ declare_rule! {
         name: "elevated-managed-policy-attached",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Replace the managed policy with a policy that grants only the needed actions on the needed resources.",
     }
 }

@@ -42,7 +42,7 @@ declare_rule! {
         name: "policy-allows-full-admin",
         risk: OverPrivileged,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Replace `Action: \"*\"` on `Resource: \"*\"` with the actions and resources the principal needs.",
     }
 }

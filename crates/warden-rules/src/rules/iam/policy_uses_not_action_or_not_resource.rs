@@ -36,7 +36,7 @@ declare_rule! {
         name: "policy-uses-not-action-or-not-resource",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Use `Action`, `Resource` and `Principal` with explicit lists in `Allow` statements; keep negations for `Deny`.",
     }
 }

@@ -70,7 +70,7 @@ declare_rule! {
         name: "principal-can-escalate-through-functions",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Scope Lambda code and configuration changes and IAM role changes to the deployment pipeline's role; give other principals read-only Lambda access.",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "trust-policy-too-open",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Name the accounts, roles or services that may assume the role, or add an `aws:PrincipalOrgID` / `sts:ExternalId` condition.",
     }
 }

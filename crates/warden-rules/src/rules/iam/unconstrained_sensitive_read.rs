@@ -47,7 +47,7 @@ declare_rule! {
         name: "unconstrained-sensitive-read",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Scope credential and data reads to the ARNs of the secrets, parameters, keys, buckets or tables needed.",
     }
 }

@@ -46,7 +46,7 @@ declare_rule! {
         name: "function-without-error-alarm",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Add an `AWS::CloudWatch::Alarm` on `AWS/Lambda` `Errors` with a `FunctionName` dimension for the function and `AlarmActions`.",
     }

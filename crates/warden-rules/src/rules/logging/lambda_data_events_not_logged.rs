@@ -9,8 +9,8 @@ declare_rule! {
     /// `EventSelectors[].DataResources[]` entry of `Type: AWS::Lambda::Function`, or an
     /// `AdvancedEventSelectors` entry that selects `eventCategory: Data` with `resources.type:
     /// AWS::Lambda::Function`. Stacks without a trail are not judged (the account's trail usually
-    /// lives elsewhere), and selectors the scanner cannot read count as recording. Reported at
-    /// `info` severity.
+    /// lives elsewhere), and selectors the scanner cannot read count as recording. A trail
+    /// with `IsLogging: false` (stopped) records nothing. Reported at `info` severity.
     ///
     /// ## Why is this bad?
     /// Management events show who changed a function, not who invoked it. Without data
@@ -40,7 +40,7 @@ declare_rule! {
         name: "lambda-data-events-not-logged",
         risk: InsufficientLogging,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Add an event selector with `DataResources: [{Type: AWS::Lambda::Function, Values: [arn:aws:lambda]}]` to the trail.",
     }
@@ -72,6 +72,13 @@ impl Rule for LambdaDataEventsNotLogged {
 }
 
 fn records_lambda_data(trail: &Resource) -> bool {
+    // A stopped trail records nothing (a live audit reads `IsLogging` from the trail status).
+    if trail
+        .prop("IsLogging")
+        .is_some_and(|logging| logging.as_bool() == Some(false))
+    {
+        return false;
+    }
     let basic = trail.prop("EventSelectors").is_some_and(|selectors| {
         !selectors.is_fully_known()
             || selectors.items().iter().any(|selector| {

@@ -33,7 +33,7 @@ declare_rule! {
         name: "log-group-not-encrypted",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `KmsKeyId` on the log group to a customer managed key that CloudWatch Logs may use.",
     }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "log-group-without-retention",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `RetentionInDays` on the log group.",
     }

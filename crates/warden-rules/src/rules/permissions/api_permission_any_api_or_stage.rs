@@ -41,7 +41,7 @@ declare_rule! {
         name: "api-permission-any-api-or-stage",
         risk: BrokenAuthentication,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Scope `SourceArn` to the API (and its stage, method and path): `arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`.",
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
         name: "function-url-wildcard-cors",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "List the allowed origins in `Cors.AllowOrigins` instead of `*`, and require `AuthType: AWS_IAM` where possible.",
     }
 }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "function-url-without-auth",
         risk: BrokenAuthentication,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `AuthType: AWS_IAM` and sign requests, or authenticate every request in the function and suppress with a reason.",
     }
 }

@@ -46,7 +46,7 @@ declare_rule! {
         name: "invoke-permission-from-unknown-account",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Verify the account, grant a specific role of it or add `PrincipalOrgID`, and suppress with a reason once trusted.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "permission-grants-more-than-invoke",
         risk: OverPrivileged,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Use `Action: lambda:InvokeFunction` or `lambda:InvokeFunctionUrl`; grant other actions through IAM policies.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "public-function-url-without-concurrency-limit",
         risk: DenialOfWallet,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `ReservedConcurrentExecutions` on the function, or require `AuthType: AWS_IAM` on its URL.",
     }
 }

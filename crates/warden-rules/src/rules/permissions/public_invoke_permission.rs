@@ -39,7 +39,7 @@ declare_rule! {
         name: "public-invoke-permission",
         risk: BrokenAuthentication,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Name the principal that may invoke the function and scope it with `SourceArn`, `SourceAccount` or `PrincipalOrgID`.",
     }
 }

@@ -44,7 +44,7 @@ declare_rule! {
         name: "service-permission-without-source",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add `SourceArn` (the resource that sends the events) and, for S3, `SourceAccount: !Ref AWS::AccountId`.",
     }
 }

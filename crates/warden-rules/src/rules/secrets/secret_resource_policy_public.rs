@@ -37,7 +37,7 @@ declare_rule! {
         name: "secret-resource-policy-public",
         risk: InsecureSecrets,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Name the principals that need the secret or add an `aws:PrincipalOrgID` condition, and set `BlockPublicPolicy: true`.",
     }
 }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "secret-without-customer-managed-key",
         risk: InsecureSecrets,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `KmsKeyId` to a customer managed KMS key whose policy limits who may decrypt.",
     }

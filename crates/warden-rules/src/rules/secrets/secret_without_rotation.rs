@@ -40,7 +40,7 @@ declare_rule! {
         name: "secret-without-rotation",
         risk: InsecureSecrets,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add an `AWS::SecretsManager::RotationSchedule` for the secret that rotates it every 90 days or less.",
     }
 }

@@ -38,7 +38,7 @@ declare_rule! {
         name: "bucket-access-logging-disabled",
         risk: InsufficientLogging,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `LoggingConfiguration.DestinationBucketName` to a log bucket, or record S3 data events with CloudTrail.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "bucket-versioning-disabled",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `VersioningConfiguration.Status: Enabled` and expire noncurrent versions with a lifecycle rule.",
     }
 }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "bucket-without-encryption-configuration",
         risk: InsecureConfiguration,
         severity: Info,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `BucketEncryption` with `SSEAlgorithm: aws:kms` and a KMS key (or `AES256` to make the default explicit).",
     }

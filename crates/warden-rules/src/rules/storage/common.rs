@@ -182,7 +182,16 @@ pub(crate) fn sns_subscriptions(template: &Template) -> Vec<SnsSubscription<'_>>
 /// `PublicAccessBlockConfiguration` is absent (S3 turns all four on for every new bucket
 /// since April 2023), the flag's value when it is present (an omitted flag is `false`),
 /// `None` when it cannot be known.
-pub(crate) fn public_access_flag(bucket: &Resource, flag: &str) -> Option<bool> {
+/// Account-level Block Public Access (`AWS::S3::AccountPublicAccessBlock`, which a live
+/// audit reads from S3 Control) turns a flag on for every bucket of the account.
+pub(crate) fn public_access_flag(
+    template: &Template,
+    bucket: &Resource,
+    flag: &str,
+) -> Option<bool> {
+    if account_blocks(template, flag) {
+        return Some(true);
+    }
     let Some(config) = bucket.prop("PublicAccessBlockConfiguration") else {
         return Some(true);
     };
@@ -202,6 +211,19 @@ pub(crate) fn public_access_flag(bucket: &Resource, flag: &str) -> Option<bool> 
     }
     // Undecided conditions: the flag is on only if every branch turns it on.
     Some(values.iter().all(|value| *value))
+}
+
+/// True when the account's Block Public Access turns `flag` on for every bucket.
+pub(crate) fn account_blocks(template: &Template, flag: &str) -> bool {
+    template
+        .resources_of_type("AWS::S3::AccountPublicAccessBlock")
+        .any(|block| {
+            block
+                .prop("PublicAccessBlockConfiguration")
+                .and_then(|config| config.get(flag))
+                .and_then(Node::as_bool)
+                == Some(true)
+        })
 }
 
 /// True when S3 honours ACLs on the bucket: `OwnershipControls` says `ObjectWriter` or

@@ -37,7 +37,7 @@ declare_rule! {
         name: "dynamodb-deletion-protection-disabled",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `DeletionProtectionEnabled: true` on the table.",
     }
 }

@@ -33,7 +33,7 @@ declare_rule! {
         name: "dynamodb-point-in-time-recovery-disabled",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true` on the table.",
     }
 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "dynamodb-without-customer-managed-key",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         profile: WellArchitected,
         help: "Set `SSESpecification` with `SSEEnabled: true`, `SSEType: KMS` and a customer managed `KMSMasterKeyId`.",
     }

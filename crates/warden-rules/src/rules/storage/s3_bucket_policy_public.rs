@@ -47,7 +47,7 @@ declare_rule! {
         name: "bucket-policy-public",
         risk: InsecureConfiguration,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Serve public content through CloudFront with origin access control, or name the principals that need the bucket.",
     }
 }
@@ -75,7 +75,7 @@ impl Rule for S3BucketPolicyPublic {
             };
             let blocked = ["BlockPublicPolicy", "RestrictPublicBuckets"]
                 .iter()
-                .any(|flag| public_access_flag(target, flag) != Some(false));
+                .any(|flag| public_access_flag(template, target, flag) != Some(false));
             if blocked {
                 continue;
             }

@@ -40,7 +40,7 @@ declare_rule! {
         name: "bucket-public-acl",
         risk: InsecureConfiguration,
         severity: Critical,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove the public canned ACL and serve public content through CloudFront with origin access control.",
     }
 }
@@ -60,7 +60,7 @@ impl Rule for S3BucketPublicAcl {
             let effective = acls_enabled(bucket) == Some(true)
                 && ["BlockPublicAcls", "IgnorePublicAcls"]
                     .iter()
-                    .all(|flag| public_access_flag(bucket, flag) == Some(false));
+                    .all(|flag| public_access_flag(template, bucket, flag) == Some(false));
             if !effective {
                 continue;
             }

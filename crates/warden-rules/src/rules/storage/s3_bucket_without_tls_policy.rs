@@ -41,7 +41,7 @@ declare_rule! {
         name: "bucket-without-tls-policy",
         risk: InsecureConfiguration,
         severity: Medium,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Add a `Deny` statement for `s3:*` with `Condition: {Bool: {aws:SecureTransport: false}}` to the bucket policy.",
     }
 }

@@ -1,6 +1,6 @@
 use warden_iac::Template;
 
-use super::common::explicit_false;
+use super::common::{account_blocks, explicit_false};
 use crate::{add_related, declare_rule, Checker, Rule, RuleMeta};
 
 const FLAGS: &[&str] = &[
@@ -15,7 +15,9 @@ declare_rule! {
     /// Flags S3 buckets whose `PublicAccessBlockConfiguration` sets any of
     /// `BlockPublicAcls`, `BlockPublicPolicy`, `IgnorePublicAcls` or `RestrictPublicBuckets`
     /// to `false`. A bucket without the property is not flagged: since April 2023 S3 turns
-    /// all four settings on for every new bucket, so only an explicit `false` opens it.
+    /// all four settings on for every new bucket, so only an explicit `false` opens it. A
+    /// flag that the account's Block Public Access turns on (read by `warden audit`) is
+    /// not flagged either.
     ///
     /// ## Why is this bad?
     /// Block Public Access is the safety net that stops a public ACL or bucket policy,
@@ -43,7 +45,7 @@ declare_rule! {
         name: "bucket-public-access-block-incomplete",
         risk: InsecureConfiguration,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set all four `PublicAccessBlockConfiguration` flags to `true`, or remove the property to keep S3's default.",
     }
 }
@@ -60,7 +62,12 @@ impl Rule for S3PublicAccessBlockIncomplete {
             };
             // One bucket, one cause: the flags it turns off are one finding.
             let mut off: Vec<(&str, &warden_iac::Node)> = Vec::new();
-            for flag in FLAGS {
+            // A flag the account's Block Public Access turns on is on for every bucket.
+            for flag in FLAGS
+                .iter()
+                .copied()
+                .filter(|flag| !account_blocks(template, flag))
+            {
                 for value in explicit_false(block.get(flag)) {
                     off.push((flag, value));
                 }

@@ -35,7 +35,7 @@ declare_rule! {
         name: "sns-subscription-over-http",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Use `Protocol: https` with an `https://` endpoint.",
     }
 }

@@ -39,7 +39,7 @@ declare_rule! {
         name: "sns-subscription-without-redrive",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `RedrivePolicy.deadLetterTargetArn` on the subscription (SAM: on the `SNS` event) to a dead-letter queue.",
     }
 }

@@ -30,7 +30,7 @@ declare_rule! {
         name: "sns-topic-not-encrypted",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Set `KmsMasterKeyId` on the topic and allow the publishers to use the key.",
     }
 }

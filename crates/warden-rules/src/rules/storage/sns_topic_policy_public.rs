@@ -36,7 +36,7 @@ declare_rule! {
         name: "sns-topic-policy-public",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Name the principals that need the topic, or add an `aws:SourceArn` / `aws:SourceAccount` / `aws:PrincipalOrgID` condition.",
     }
 }

@@ -34,7 +34,7 @@ declare_rule! {
         name: "sqs-queue-not-encrypted",
         risk: InsecureConfiguration,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Remove `SqsManagedSseEnabled: false`, or set `KmsMasterKeyId` to a customer managed key.",
     }
 }

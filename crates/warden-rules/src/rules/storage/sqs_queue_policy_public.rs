@@ -37,7 +37,7 @@ declare_rule! {
         name: "sqs-queue-policy-public",
         risk: OverPrivileged,
         severity: High,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Name the principals that need the queue, or add an `aws:SourceArn` / `aws:PrincipalOrgID` condition.",
     }
 }

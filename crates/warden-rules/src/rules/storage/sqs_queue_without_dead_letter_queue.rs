@@ -41,7 +41,7 @@ declare_rule! {
         name: "sqs-queue-without-dead-letter-queue",
         risk: Reliability,
         severity: Low,
-        formats: ["cloudformation", "sam", "serverless", "terraform"],
+        formats: ["cloudformation", "sam", "serverless", "terraform", "live"],
         help: "Give the queue a `RedrivePolicy` with a `deadLetterTargetArn` and a `maxReceiveCount`, and alarm on the DLQ.",
     }
 }
