@@ -19,7 +19,9 @@
 # several minutes), BENCH_FUNCTIONS (200), BENCH_LINES (1000000), BENCH_API_REQUESTS (100
 # per endpoint and window), BENCH_SEARCH_REQUESTS (200), BENCH_CONCURRENCY (4),
 # BENCH_BATCH (5000 lines per request), BENCH_DIR (where the temporary directory goes;
-# default $TMPDIR).
+# default $TMPDIR), BENCH_DATA_DIR (a data directory already seeded by
+# `target/release/examples/seed DIR N F`: used, and changed, in place instead of seeding;
+# it is not deleted).
 # The issue's figure: BENCH_INVOCATIONS=10000000 BENCH_FUNCTIONS=200 BENCH_LINES=2000000 \
 #   BENCH_API_REQUESTS=100 BENCH_SEARCH_REQUESTS=200 scripts/bench-serve.sh
 set -euo pipefail
@@ -52,14 +54,20 @@ export WARDEN_READ_TOKENS=bench-read-token-0123456789
 export WARDEN_ADMIN_TOKENS=bench-admin-token-0123456789
 
 echo "== load before seeding ($(nproc) cores): $(uptime)"
-echo "== seeding $INVOCATIONS invocations over 30 days in $FUNCTIONS functions"
-SEED_START=$(date +%s)
-"$BIN/examples/seed" "$WORK/data" "$INVOCATIONS" "$FUNCTIONS"
-echo "seeding took $(( $(date +%s) - SEED_START ))s"
-SEED_BYTES=$(du -sb "$WORK/data" | cut -f1)
+if [ -n "${BENCH_DATA_DIR:-}" ]; then
+  DATA="$BENCH_DATA_DIR"
+  echo "== using the data directory $DATA as seeded (BENCH_INVOCATIONS and BENCH_FUNCTIONS are what it was seeded with)"
+else
+  DATA="$WORK/data"
+  echo "== seeding $INVOCATIONS invocations over 30 days in $FUNCTIONS functions"
+  SEED_START=$(date +%s)
+  "$BIN/examples/seed" "$DATA" "$INVOCATIONS" "$FUNCTIONS"
+  echo "seeding took $(( $(date +%s) - SEED_START ))s"
+fi
+SEED_BYTES=$(du -sb "$DATA" | cut -f1)
 
 : > "$WORK/server.out"
-"$BIN/warden" serve --data-dir "$WORK/data" --bind 127.0.0.1:0 --ingest-rate 100000 --api-rate 100000 \
+"$BIN/warden" serve --data-dir "$DATA" --bind 127.0.0.1:0 --ingest-rate 100000 --api-rate 100000 \
   > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 600); do
@@ -98,7 +106,7 @@ STATUS=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$URL/api/v1/st
 STORED_LINES=$(echo "$STATUS" | sed -n 's/.*"store":{[^}]*"lines":\([0-9]*\).*/\1/p')
 PEAK_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVER_PID/status")
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-DB_BYTES=$(du -sb "$WORK/data" | cut -f1)
+DB_BYTES=$(du -sb "$DATA" | cut -f1)
 echo "== resources (load at the end: $(uptime))"
 echo "peak RSS of the server: $(( PEAK_KB / 1024 )) MiB"
 echo "database: $SEED_BYTES bytes after seeding, $DB_BYTES after ingest of $STORED_LINES lines: $(( (DB_BYTES - SEED_BYTES) * 1000000 / (STORED_LINES > 0 ? STORED_LINES : 1) )) bytes per million lines (lines, search index, their invocations and rollups)"
