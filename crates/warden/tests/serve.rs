@@ -420,14 +420,12 @@ struct Devtools {
 
 impl Devtools {
     fn launch(browser: &str, profile: &Path) -> Devtools {
-        use std::os::fd::{AsRawFd, OwnedFd};
-        use std::os::unix::process::CommandExt;
-        let (browser_reads, we_write) = std::io::pipe().unwrap();
-        let (we_read, browser_writes) = std::io::pipe().unwrap();
-        let (read_fd, write_fd) = (browser_reads.as_raw_fd(), browser_writes.as_raw_fd());
-        let mut command = Command::new(browser);
-        command
+        // The shell hands the browser our pipes as its fds 3 and 4 (and nothing else).
+        let mut child = Command::new("sh")
             .args([
+                "-c",
+                r#"exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null 2>/dev/null"#,
+                browser,
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
@@ -437,26 +435,22 @@ impl Devtools {
                 "--disable-sync",
                 "--window-size=1280,1400",
                 "--remote-debugging-pipe",
-                "about:blank",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: between fork and exec only async-signal-safe calls (dup2) are made.
-        unsafe {
-            command.pre_exec(move || {
-                if libc::dup2(read_fd, 3) < 0 || libc::dup2(write_fd, 4) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn().unwrap();
-        drop((browser_reads, browser_writes));
+            .arg("about:blank")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let to_browser =
+            std::fs::File::from(std::os::fd::OwnedFd::from(child.stdin.take().unwrap()));
+        let from_browser =
+            std::fs::File::from(std::os::fd::OwnedFd::from(child.stdout.take().unwrap()));
         Devtools {
             child,
-            to_browser: std::fs::File::from(OwnedFd::from(we_write)),
-            from_browser: BufReader::new(std::fs::File::from(OwnedFd::from(we_read))),
+            to_browser,
+            from_browser: BufReader::new(from_browser),
             next_id: 0,
             session: None,
         }
@@ -605,6 +599,7 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
     page.screenshot(&shots.join("upload.png"));
     // The page reloads its list after the upload: the findings are there, matched.
     page.wait_for("!!document.querySelector('#findings a[href=\"#/function/auth-service\"]')");
+    page.screenshot(&shots.join("upload-listed.png"));
     drop(page);
     // A failed checkout invocation to open.
     let (status, body) = http(
