@@ -968,7 +968,7 @@ fn amend_stored(
 enum LateReport {
     /// It completes this stored invocation of its request and stream, which has no REPORT
     /// yet: closed by the idle timer, or by a timeout line.
-    Completes(Invocation),
+    Completes(Box<Invocation>),
     /// That REPORT was already applied (a re-delivery): nothing changes.
     Repeated,
     /// Nothing stored is its invocation.
@@ -990,7 +990,7 @@ fn late_report(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Resul
         )
         .optional()?;
     if let Some(record) = without_report {
-        return Ok(LateReport::Completes(record.invocation));
+        return Ok(LateReport::Completes(Box::new(record.invocation)));
     }
     let repeated = tx
         .prepare_cached(
