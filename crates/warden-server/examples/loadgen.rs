@@ -115,7 +115,8 @@ async fn main() {
                     }
                     let chunk = &chunk[..chunk.len().min(limit - total)];
                     total += chunk.len();
-                    let id = format!("bench-{next_id}");
+                    // Unique per run: a reused data directory remembers earlier delivery ids.
+                    let id = format!("bench-{end}-{next_id}");
                     next_id += 1;
                     bodies.push((
                         id.clone(),
