@@ -2,16 +2,28 @@
 # Benchmarks `warden serve` with the embedded store and prints:
 #   1. ingest rate through /ingest/firehose (gzip Firehose bodies of demo log lines, the
 #      load generator in a second process) into a store already holding BENCH_INVOCATIONS
-#      invocations of BENCH_FUNCTIONS functions over 30 days (seeded through the store's
-#      write path, rollups included);
+#      invocations of BENCH_FUNCTIONS functions over 30 days, with their error occurrences
+#      (1.2 %) and security events (0.5 %) (seeded through the store's write path, rollups
+#      included);
 #   2. while that ingest runs: API latency p50/p99 for the 24h, 7d and 30d windows of the
-#      functions, overview and series endpoints;
+#      functions, overview, series, error-groups and security-groups endpoints. Ingest does
+#      not stop after BENCH_LINES: the load generator keeps posting (bodies of earlier
+#      hours) until the API phase is over, so every API request is timed while ingest runs;
+#      the ingest figure covers the whole time;
 #   3. after it: full-text search p99 over the stored lines;
-#   4. the server's peak RSS and the database bytes per million stored lines.
+#   4. the server's peak RSS and the database bytes per million stored lines;
+#   5. the machine's load (`uptime`) before seeding, before the API phase and at the end:
+#      on a shared machine the figures are only comparable with the load beside them.
+# Everything lives in a temporary directory that is deleted at the end (also on failure).
 # Knobs: BENCH_INVOCATIONS (default 1000000; 10000000 for the issue's figure, seeding takes
 # several minutes), BENCH_FUNCTIONS (200), BENCH_LINES (1000000), BENCH_API_REQUESTS (100
 # per endpoint and window), BENCH_SEARCH_REQUESTS (200), BENCH_CONCURRENCY (4),
-# BENCH_BATCH (5000 lines per request).
+# BENCH_BATCH (5000 lines per request), BENCH_DIR (where the temporary directory goes;
+# default $TMPDIR), BENCH_DATA_DIR (a data directory already seeded by
+# `target/release/examples/seed DIR N F`: used, and changed, in place instead of seeding;
+# it is not deleted).
+# The issue's figure: BENCH_INVOCATIONS=10000000 BENCH_FUNCTIONS=200 BENCH_LINES=2000000 \
+#   BENCH_API_REQUESTS=100 BENCH_SEARCH_REQUESTS=200 scripts/bench-serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +39,7 @@ TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release -q -p warden --bin warden
 cargo build --release -q -p warden-server --example loadgen --example seed
 BIN="$TARGET/release"
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/warden-bench.XXXXXX")
 SERVER_PID=""
 INGEST_PID=""
 cleanup() {
@@ -41,14 +53,21 @@ export WARDEN_INGEST_KEYS=bench-ingest-key-0123456789
 export WARDEN_READ_TOKENS=bench-read-token-0123456789
 export WARDEN_ADMIN_TOKENS=bench-admin-token-0123456789
 
-echo "== seeding $INVOCATIONS invocations over 30 days in $FUNCTIONS functions ($(nproc) cores)"
-SEED_START=$(date +%s)
-"$BIN/examples/seed" "$WORK/data" "$INVOCATIONS" "$FUNCTIONS"
-echo "seeding took $(( $(date +%s) - SEED_START ))s"
-SEED_BYTES=$(du -sb "$WORK/data" | cut -f1)
+echo "== load before seeding ($(nproc) cores): $(uptime)"
+if [ -n "${BENCH_DATA_DIR:-}" ]; then
+  DATA="$BENCH_DATA_DIR"
+  echo "== using the data directory $DATA as seeded (BENCH_INVOCATIONS and BENCH_FUNCTIONS are what it was seeded with)"
+else
+  DATA="$WORK/data"
+  echo "== seeding $INVOCATIONS invocations over 30 days in $FUNCTIONS functions"
+  SEED_START=$(date +%s)
+  "$BIN/examples/seed" "$DATA" "$INVOCATIONS" "$FUNCTIONS"
+  echo "seeding took $(( $(date +%s) - SEED_START ))s"
+fi
+SEED_BYTES=$(du -sb "$DATA" | cut -f1)
 
 : > "$WORK/server.out"
-"$BIN/warden" serve --data-dir "$WORK/data" --bind 127.0.0.1:0 --ingest-rate 100000 --api-rate 100000 \
+"$BIN/warden" serve --data-dir "$DATA" --bind 127.0.0.1:0 --ingest-rate 100000 --api-rate 100000 \
   > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 600); do
@@ -58,8 +77,8 @@ done
 URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/server.out")
 [ -n "$URL" ] || { cat "$WORK/server.err"; echo "server did not start" >&2; exit 1; }
 
-echo "== ingest of $LINES lines ($CONCURRENCY connections, $BATCH lines per request), API measured meanwhile"
-"$BIN/examples/loadgen" ingest "$URL" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" > "$WORK/ingest.out" &
+echo "== ingest of $LINES lines and on until the API phase ends ($CONCURRENCY connections, $BATCH lines per request), API measured meanwhile"
+"$BIN/examples/loadgen" ingest "$URL" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" "$WORK/api.done" > "$WORK/ingest.out" &
 INGEST_PID=$!
 # The API phase starts once the load generator has built its bodies and is posting.
 for _ in $(seq 1 6000); do
@@ -68,12 +87,15 @@ for _ in $(seq 1 6000); do
   if [ "${LINES_NOW:-0}" -gt 0 ]; then break; fi
   sleep 0.2
 done
+kill -0 "$INGEST_PID" 2>/dev/null || { cat "$WORK/ingest.out"; echo "ingest ended before the API phase began" >&2; exit 1; }
+echo "load at the start of the API phase: $(uptime)"
 "$BIN/examples/loadgen" api "$URL" "$WARDEN_READ_TOKENS" "$API_REQUESTS"
 if kill -0 "$INGEST_PID" 2>/dev/null; then
-  echo "(API phase ended while ingest was still running)"
+  echo "(every API request above was timed while ingest ran)"
 else
-  echo "(warning: ingest ended before the API phase did; raise BENCH_LINES for a fully concurrent measurement)"
+  echo "(warning: ingest ended before the API phase did: the figures above are not all under ingest)"
 fi
+touch "$WORK/api.done"
 wait "$INGEST_PID"; INGEST_PID=""
 cat "$WORK/ingest.out"
 
@@ -84,7 +106,7 @@ STATUS=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$URL/api/v1/st
 STORED_LINES=$(echo "$STATUS" | sed -n 's/.*"store":{[^}]*"lines":\([0-9]*\).*/\1/p')
 PEAK_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVER_PID/status")
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-DB_BYTES=$(du -sb "$WORK/data" | cut -f1)
-echo "== resources"
+DB_BYTES=$(du -sb "$DATA" | cut -f1)
+echo "== resources (load at the end: $(uptime))"
 echo "peak RSS of the server: $(( PEAK_KB / 1024 )) MiB"
 echo "database: $SEED_BYTES bytes after seeding, $DB_BYTES after ingest of $STORED_LINES lines: $(( (DB_BYTES - SEED_BYTES) * 1000000 / (STORED_LINES > 0 ? STORED_LINES : 1) )) bytes per million lines (lines, search index, their invocations and rollups)"

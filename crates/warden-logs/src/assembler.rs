@@ -429,6 +429,12 @@ impl Assembler {
         self.shared.now_wall_ms = now_wall_ms;
     }
 
+    /// Records an event id as seen without feeding its event: the server restores the ids
+    /// of stored lines after a restart, so a re-delivered event is still dropped.
+    pub fn remember_event_id(&mut self, log_group: &str, log_stream: &str, id: &str) {
+        self.dedup.first_time(log_group, log_stream, id);
+    }
+
     /// Feeds one event; whatever it completes is appended to `out`.
     pub fn push(&mut self, event: &LogEvent<'_>, out: &mut Vec<Emitted>) {
         self.shared.stats.events += 1;

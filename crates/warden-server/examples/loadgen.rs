@@ -1,9 +1,12 @@
 //! Load generator for `scripts/bench-serve.sh`, run as a second process.
 //!
-//! `loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH]`: pre-builds gzip Firehose bodies
-//! of demo log lines, then posts them concurrently and prints lines/s.
-//! `loadgen api URL TOKEN REQUESTS`: times the functions, overview and series endpoints
-//! over 24 h, 7 d and 30 d windows and prints p50/p99 latencies.
+//! `loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH] [STOP_FILE]`: pre-builds gzip
+//! Firehose bodies of demo log lines (LINES of them), then posts them concurrently and
+//! prints lines/s. With STOP_FILE it does not stop there: a producer thread keeps building
+//! bodies of earlier hours and the posting goes on until STOP_FILE exists, so that
+//! whatever is measured meanwhile is measured while ingest runs.
+//! `loadgen api URL TOKEN REQUESTS`: times the functions, overview, series, error-group and
+//! security-group endpoints over 24 h, 7 d and 30 d windows and prints p50/p99 latencies.
 //! `loadgen search URL TOKEN REQUESTS`: times full-text line searches (30 d window).
 
 use std::time::{Duration, Instant};
@@ -68,6 +71,9 @@ async fn timed_get(
     std::process::exit(1);
 }
 
+/// A Firehose request: its id, gzip body and how many lines it carries.
+type Body = (String, Vec<u8>, usize);
+
 fn percentile(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -91,28 +97,41 @@ async fn main() {
             let lines: usize = arg(&args, 4, None);
             let concurrency: usize = arg(&args, 5, Some(4));
             let batch: usize = arg(&args, 6, Some(5_000));
+            let stop_file: Option<std::path::PathBuf> = args.get(7).map(Into::into);
             // Demo data, regenerated with other seeds and earlier hours until there is enough.
             let build = Instant::now();
-            let mut bodies = Vec::new();
-            let mut total = 0;
-            let mut hour = 0i64;
             let end = warden_server::clock::now_ms();
-            while total < lines {
+            let mut hour = 0i64;
+            let mut next_id = 0usize;
+            // The bodies of one more hour of demo traffic, at most `limit` lines.
+            let mut hour_bodies = move |limit: usize| {
                 let events = demo::generate(end - hour * 3_600_000, 60, 4.0, 1 + hour as u64);
+                hour += 1;
+                let mut bodies = Vec::new();
+                let mut total = 0;
                 for chunk in events.chunks(batch) {
-                    if total >= lines {
+                    if total >= limit {
                         break;
                     }
-                    let chunk = &chunk[..chunk.len().min(lines - total)];
+                    let chunk = &chunk[..chunk.len().min(limit - total)];
                     total += chunk.len();
-                    let id = format!("bench-{}", bodies.len());
+                    // Unique per run: a reused data directory remembers earlier delivery ids.
+                    let id = format!("bench-{end}-{next_id}");
+                    next_id += 1;
                     bodies.push((
                         id.clone(),
                         demo::gzip(&demo::firehose_body(&id, end, chunk)),
                         chunk.len(),
                     ));
                 }
-                hour += 1;
+                (bodies, total)
+            };
+            let mut bodies = Vec::new();
+            let mut total = 0;
+            while total < lines {
+                let (more, count) = hour_bodies(lines - total);
+                bodies.extend(more);
+                total += count;
             }
             let compressed: usize = bodies.iter().map(|b| b.1.len()).sum();
             eprintln!(
@@ -121,16 +140,40 @@ async fn main() {
                 compressed as f64 / 1e6,
                 build.elapsed().as_secs_f64()
             );
+            // After the pre-built bodies: more, built as they are needed, until the stop file.
+            let (more_tx, more_rx) = tokio::sync::mpsc::channel::<Body>(2 * concurrency);
+            let producer = stop_file.map(|stop_file| {
+                std::thread::spawn(move || {
+                    while !stop_file.exists() {
+                        let (more, _) = hour_bodies(usize::MAX);
+                        for body in more {
+                            if stop_file.exists() || more_tx.blocking_send(body).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                })
+            });
             let queue = std::sync::Arc::new(std::sync::Mutex::new(bodies.into_iter()));
+            let more = std::sync::Arc::new(tokio::sync::Mutex::new(more_rx));
             let started = Instant::now();
             let mut workers = Vec::new();
             for _ in 0..concurrency {
-                let (queue, client, url, key) =
-                    (queue.clone(), client.clone(), url.clone(), secret.clone());
+                let (queue, more, client, url, key) = (
+                    queue.clone(),
+                    more.clone(),
+                    client.clone(),
+                    url.clone(),
+                    secret.clone(),
+                );
                 workers.push(tokio::spawn(async move {
                     let (mut sent, mut failed) = (0usize, 0usize);
                     loop {
                         let next = queue.lock().unwrap().next();
+                        let next = match next {
+                            Some(body) => Some(body),
+                            None => more.lock().await.recv().await,
+                        };
                         let Some((id, body, count)) = next else { break };
                         // Like Firehose: a busy server (503) is retried after Retry-After.
                         loop {
@@ -167,6 +210,9 @@ async fn main() {
                 let (s, f) = worker.await.unwrap();
                 sent += s;
                 failed += f;
+            }
+            if let Some(producer) = producer {
+                producer.join().unwrap();
             }
             let seconds = started.elapsed().as_secs_f64();
             println!("ingest: {sent} lines in {seconds:.2}s = {:.0} lines/s through /ingest/firehose ({concurrency} connections, {batch} lines/request, {failed} failed requests)", sent as f64 / seconds);
@@ -233,6 +279,8 @@ async fn main() {
                 let mut functions = Vec::new();
                 let mut overview = Vec::new();
                 let mut series = Vec::new();
+                let mut error_groups = Vec::new();
+                let mut security_groups = Vec::new();
                 let from = now - window_ms;
                 for n in 0..requests {
                     functions.push(
@@ -256,19 +304,39 @@ async fn main() {
                         .await
                         .0,
                     );
+                    error_groups.push(
+                        get(format!("/api/v1/error-groups?from={from}&to={now}"))
+                            .await
+                            .0,
+                    );
+                    security_groups.push(
+                        get(format!("/api/v1/security-groups?from={from}&to={now}"))
+                            .await
+                            .0,
+                    );
                 }
-                for list in [&mut functions, &mut overview, &mut series] {
+                for list in [
+                    &mut functions,
+                    &mut overview,
+                    &mut series,
+                    &mut error_groups,
+                    &mut security_groups,
+                ] {
                     list.sort();
                 }
                 println!(
-                    "api {label:>3} ({invocations} invocations in {} functions, {requests} requests each): functions p50 {:.1} p99 {:.1} ms; overview p50 {:.1} p99 {:.1} ms; series p50 {:.1} p99 {:.1} ms",
+                    "api {label:>3} ({invocations} invocations in {} functions, {requests} requests each): functions p50 {:.1} p99 {:.1} ms; overview p50 {:.1} p99 {:.1} ms; series p50 {:.1} p99 {:.1} ms; error-groups p50 {:.1} p99 {:.1} ms; security-groups p50 {:.1} p99 {:.1} ms",
                     names.len(),
                     percentile(&functions, 0.5),
                     percentile(&functions, 0.99),
                     percentile(&overview, 0.5),
                     percentile(&overview, 0.99),
                     percentile(&series, 0.5),
-                    percentile(&series, 0.99)
+                    percentile(&series, 0.99),
+                    percentile(&error_groups, 0.5),
+                    percentile(&error_groups, 0.99),
+                    percentile(&security_groups, 0.5),
+                    percentile(&security_groups, 0.99)
                 );
             }
         }

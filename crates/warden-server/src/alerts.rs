@@ -16,7 +16,9 @@ use globset::{Glob, GlobMatcher};
 use crate::alert_rules::{AlertRuleSpec, AlertState, Condition};
 use crate::clock::now_ms;
 use crate::notify::{Notification, Notifier};
-use crate::store::{AlertRule, AlertUpdate, SecurityQuery, Store, StoreResult, Window};
+use crate::store::{
+    AlertRule, AlertUpdate, FunctionRollup, SecurityQuery, Store, StoreResult, Window,
+};
 
 /// One evaluation's verdict.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,24 +138,7 @@ pub fn evaluate(store: &dyn Store, rule: &AlertRule, now_ms: i64) -> StoreResult
                 .iter()
                 .filter(|r| matches.is_match(&r.function))
             {
-                let rate =
-                    |n: u64| (rollup.invocations > 0).then(|| n as f64 / rollup.invocations as f64);
-                let value = match condition {
-                    Condition::FailureCount { class: None } => Some(rollup.failures() as f64),
-                    Condition::FailureCount { class: Some(class) } => {
-                        rollup.failures_of(class).map(|n| n as f64)
-                    }
-                    Condition::FailureRate { class: None } => rate(rollup.failures()),
-                    Condition::FailureRate { class: Some(class) } => {
-                        rollup.failures_of(class).and_then(rate)
-                    }
-                    Condition::DurationP95 => rollup.durations.quantile(0.95),
-                    Condition::DurationP99 => rollup.durations.quantile(0.99),
-                    Condition::ColdStartRate => rate(rollup.cold_starts),
-                    Condition::Cost => Some(rollup.cost_usd),
-                    _ => None,
-                };
-                consider(&rollup.function, value);
+                consider(&rollup.function, metric_value(condition, rollup));
             }
         }
     }
@@ -166,7 +151,26 @@ pub fn evaluate(store: &dyn Store, rule: &AlertRule, now_ms: i64) -> StoreResult
     })
 }
 
-fn describe(condition: &Condition) -> String {
+/// The value a metric condition measures on a function's rollup over the window (`None`
+/// for event and spike conditions, and where nothing was measured).
+pub fn metric_value(condition: &Condition, rollup: &FunctionRollup) -> Option<f64> {
+    let rate = |n: u64| (rollup.invocations > 0).then(|| n as f64 / rollup.invocations as f64);
+    match condition {
+        Condition::FailureCount { class: None } => Some(rollup.failures() as f64),
+        Condition::FailureCount { class: Some(class) } => {
+            rollup.failures_of(class).map(|n| n as f64)
+        }
+        Condition::FailureRate { class: None } => rate(rollup.failures()),
+        Condition::FailureRate { class: Some(class) } => rollup.failures_of(class).and_then(rate),
+        Condition::DurationP95 => rollup.durations.quantile(0.95),
+        Condition::DurationP99 => rollup.durations.quantile(0.99),
+        Condition::ColdStartRate => rate(rollup.cold_starts),
+        Condition::Cost => Some(rollup.cost_usd),
+        _ => None,
+    }
+}
+
+pub(crate) fn describe(condition: &Condition) -> String {
     match condition {
         Condition::FailureCount { class } => {
             format!("{} failures", class.as_deref().unwrap_or("all"))

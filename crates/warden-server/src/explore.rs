@@ -231,7 +231,7 @@ pub async fn error_occurrences(
 }
 
 /// `POST /api/v1/alerts/preview` (admin, like editing a rule): what the rule would have
-/// done over the past day, evaluated as the alert engine would have.
+/// done over the past day, evaluated as the alert engine would have (at its interval).
 pub async fn alert_preview(
     _: AdminAccess,
     State(state): State<AppState>,
@@ -239,8 +239,9 @@ pub async fn alert_preview(
 ) -> Result<Json<Value>, AppError> {
     spec.validate().map_err(AppError::BadRequest)?;
     let now = now_ms();
+    let interval_ms = i64::try_from(state.alert_interval.as_millis()).unwrap_or(i64::MAX);
     let preview = blocking(&state, move |store| {
-        alert_preview::preview(store, &spec, now - DAY_MS, now)
+        alert_preview::preview(store, &spec, now - DAY_MS, now, interval_ms)
     })
     .await?;
     Ok(Json(json!(preview)))

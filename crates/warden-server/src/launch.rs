@@ -102,6 +102,7 @@ pub async fn start(
             config.api_rate,
         )),
         limits: config.limits,
+        alert_interval: config.alert_interval,
         admission: Admission::new(&config.limits),
         secure_cookies: config.tls.is_some(),
     }));

@@ -510,6 +510,13 @@ impl Worker {
             };
             self.feed(line.id, &event, &mut batch, false);
         }
+        // The event ids of the latest lines, so that a re-delivery after a restart is
+        // still recognised (replayed lines above carry none: they are not re-deliveries).
+        let assembler = &mut self.assembler;
+        self.store
+            .recent_event_ids(self.config.dedup_window, &mut |group, stream, id| {
+                assembler.remember_event_id(group, stream, id)
+            })?;
         self.metrics
             .replayed_lines
             .fetch_add(lines.len() as u64, Ordering::Relaxed);
@@ -667,6 +674,7 @@ impl Worker {
                 function: track.function.clone(),
                 request_id,
                 message: self.assembler.redact(&event.message).into_owned(),
+                event_id: event.id.clone(),
             });
         }
         let mut moved = false;

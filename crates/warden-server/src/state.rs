@@ -17,6 +17,8 @@ pub struct Inner {
     pub limits: Limits,
     pub admission: Admission,
     pub secure_cookies: bool,
+    /// How often the alert evaluator runs (the alert preview replays at the same interval).
+    pub alert_interval: std::time::Duration,
 }
 
 /// Shared by every handler.

@@ -182,6 +182,19 @@ async fn search_finds_words_and_respects_filters() {
     );
     assert!(search("text=issu").await.is_empty());
     assert_eq!(search("text=charg*").await.len(), 2);
+    // A quoted phrase: its words next to each other, in order (case-insensitive,
+    // punctuation between words ignored); with other words beside it.
+    assert_eq!(search("text=%22card%20declined%22").await.len(), 2);
+    assert!(search("text=%22declined%20card%22").await.is_empty());
+    assert!(search("text=%22card%20issuer%22").await.is_empty());
+    assert_eq!(
+        search("text=label%20%22ORDER%207781%22").await,
+        vec!["label printed for order 7781".to_owned()]
+    );
+    assert_eq!(
+        search("text=%22card%20for%20order%22%20charg*").await,
+        vec!["charging card for order 7781".to_owned()]
+    );
     // Only lines of failed invocations.
     let failed = search("text=declined&outcome=failure").await;
     assert_eq!(failed.len(), 1, "{failed:?}");
@@ -386,16 +399,22 @@ async fn error_groups_and_security_events_follow_the_window() {
     server.stop().await;
 }
 
+/// A server whose alert evaluator runs every 30 s (the default), which the preview follows.
+fn evaluating_every_30_seconds(dir: &std::path::Path) -> warden_server::ServerConfig {
+    warden_server::ServerConfig {
+        alert_interval: std::time::Duration::from_secs(30),
+        ..config(dir)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_preview_lists_what_would_have_fired() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, base) = start(config(dir.path())).await;
+    let (server, base) = start(evaluating_every_30_seconds(dir.path())).await;
     let now = now_ms();
-    // Six hours ago, a burst of five timeouts on `orders` within 20 s; quiet otherwise.
-    // The preview evaluates every 5 minutes back from its own `now` (a moment after this
-    // one), so one evaluation falls just before six hours ago: the burst starts a minute
-    // after it, inside one evaluation window.
-    let burst = now - 6 * 3_600_000 + MINUTE;
+    // Six hours ago, a burst of five timeouts on `orders` within 20 s of one minute; quiet
+    // otherwise.
+    let burst = (now - 6 * 3_600_000).div_euclid(MINUTE) * MINUTE + 5_000;
     let mut events = Vec::new();
     for n in 0..5 {
         events.extend(invocation_lines(
@@ -435,8 +454,9 @@ async fn an_alert_preview_lists_what_would_have_fired() {
     assert_eq!(preview.status(), 200);
     let preview: Value = preview.json().await.unwrap();
     assert_eq!(preview["fired"], 1, "{preview}");
-    assert_eq!(preview["step_seconds"], 300);
-    assert_eq!(preview["evaluations"], 288);
+    // One evaluation per interval of the live evaluator, as it would have run.
+    assert_eq!(preview["step_seconds"], 30);
+    assert_eq!(preview["evaluations"], 2880);
     let events = preview["events"].as_array().unwrap();
     assert_eq!(events.len(), 2, "{preview}");
     assert_eq!(events[0]["state"], "firing");
@@ -643,5 +663,56 @@ async fn findings_uploads_are_matched_by_logical_id_physical_name_and_mapping() 
     );
     let (status, _) = upload(ADMIN, serde_json::json!({ "stack": "", "report": {} })).await;
     assert_eq!(status, 400);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_preview_slides_its_window_like_the_live_evaluator() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start(evaluating_every_30_seconds(dir.path())).await;
+    let now = now_ms();
+    // A one-minute window and three timeouts within 10 s, two and a half minutes after a
+    // five-minute mark counted back from now: the live evaluator (every 30 s, sliding)
+    // fires on them; evaluating only every five minutes would look at other minutes.
+    let burst = now - 6 * 3_600_000 + 150_000;
+    let mut events = Vec::new();
+    for n in 0..3 {
+        events.extend(invocation_lines(
+            "billing",
+            "s",
+            &request_id(400 + n),
+            burst + n as i64 * 5_000,
+            &[],
+            "\tStatus: timeout",
+        ));
+    }
+    assert_eq!(post_lines(&base, &events).await.status(), 200);
+    settle(&server).await;
+    let rule = serde_json::json!({
+        "name": "billing timeouts",
+        "condition": { "kind": "failure_count", "class": "timeout" },
+        "functions": "billing",
+        "window_seconds": 60,
+        "threshold": 2,
+    });
+    let preview: Value = client()
+        .post(format!("{base}/api/v1/alerts/preview"))
+        .bearer_auth(ADMIN)
+        .json(&rule)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["fired"], 1, "{preview}");
+    let events = preview["events"].as_array().unwrap();
+    let fired_at = warden_logs::time::parse_rfc3339(events[0]["at"].as_str().unwrap()).unwrap();
+    // Windows are read as whole minutes, so the replay may see the burst's minute up to
+    // a minute before its last timeout.
+    assert!(
+        (burst - MINUTE..burst + 2 * MINUTE).contains(&fired_at),
+        "fires at the burst: {preview}"
+    );
     server.stop().await;
 }

@@ -141,3 +141,47 @@ async fn async_retries_sharing_a_request_id_are_separate_invocations() {
     assert_eq!(function_totals(&base, "retried").await.0, 3);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivery_after_a_restart_is_still_recognised_by_its_event_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base) = start(config(dir.path())).await;
+    let c = client();
+    let at = now_ms() - 60_000;
+    let send = |payload: serde_json::Value| {
+        let (c, base) = (c.clone(), base.clone());
+        async move {
+            c.post(format!("{base}/ingest/cloudwatch"))
+                .bearer_auth(INGEST)
+                .json(&payload)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let events = invocation_lines("rs", "2026/12/05/[$LATEST]rs", "r-rs", at, &["hello"], "");
+    assert_eq!(send(subscription_payload("rs", &events, 100)).await, 200);
+    assert_eq!(function_totals(&base, "rs").await, (1, events.len() as u64));
+    server.stop().await;
+
+    // After the restart, the same events come again in a delivery of another shape (the
+    // first half only, so no delivery key matches): their event ids say they were stored.
+    let (server, base) = start(config(dir.path())).await;
+    let again = subscription_payload("rs", &events[..2], 100);
+    let status = client()
+        .post(format!("{base}/ingest/cloudwatch"))
+        .bearer_auth(INGEST)
+        .json(&again)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(
+        function_totals(&base, "rs").await,
+        (1, events.len() as u64),
+        "re-delivered lines were stored again"
+    );
+    server.stop().await;
+}

@@ -259,3 +259,93 @@ fn late_data_in_an_old_window_is_counted_after_the_window_was_read() {
     assert_eq!(report.invocations_deleted, 520);
     assert_eq!(total(&store), 1);
 }
+
+fn write(store: &SqliteStore, now: i64, invocation: Invocation) {
+    store
+        .write_batch(&WriteBatch {
+            received_at_ms: now,
+            items: vec![BatchItem {
+                origin_line: None,
+                item: Emitted::Invocation(Box::new(invocation)),
+            }],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+}
+
+/// An invocation as the engine emits it from its REPORT alone (it had forgotten the START:
+/// a restart, or many invocations since).
+fn report_only(of: &Invocation, key: &str, duration: f64) -> Invocation {
+    Invocation {
+        key: key.to_owned(),
+        start: None,
+        end: Some(of.start.unwrap() + duration as i64),
+        outcome: Outcome::Success,
+        complete: true,
+        duration_ms: Some(duration),
+        billed_duration_ms: Some(duration.ceil() as u64),
+        lines: 1,
+        ..of.clone()
+    }
+}
+
+#[test]
+fn an_amended_duration_is_counted_once() {
+    let now = 1_780_000_000_000i64;
+    let window = Window {
+        from_ms: now - DAY,
+        to_ms: now,
+    };
+    let mut rng = Rng::new(3);
+    let totals = |store: &SqliteStore| {
+        let rollup = store.rollups(window).unwrap().pop().unwrap();
+        (
+            rollup.invocations,
+            rollup.durations.count(),
+            rollup.billed_ms,
+        )
+    };
+
+    // Closed by a timeout line (duration from it, no REPORT), then the REPORT comes after
+    // a restart and then once more (a re-delivery without event ids).
+    let store = SqliteStore::in_memory().unwrap();
+    let mut timed_out = invocation(1, "amended", now - HOUR, &mut rng);
+    timed_out.outcome = Outcome::Timeout;
+    timed_out.duration_ms = Some(3000.0);
+    timed_out.billed_duration_ms = None;
+    timed_out.cost_usd = None;
+    write(&store, now, timed_out.clone());
+    assert_eq!(totals(&store), (1, 1, 0));
+    let report = report_only(&timed_out, "report-1", 3000.8);
+    write(&store, now, report.clone());
+    assert_eq!(
+        totals(&store),
+        (1, 1, 3001),
+        "the REPORT completes the timed-out invocation"
+    );
+    write(&store, now, report_only(&timed_out, "report-2", 3000.8));
+    assert_eq!(
+        totals(&store),
+        (1, 1, 3001),
+        "a re-delivered REPORT changes nothing"
+    );
+
+    // Closed by the idle timer (no duration), completed by its REPORT, which then comes
+    // again.
+    let store = SqliteStore::in_memory().unwrap();
+    let mut idle = invocation(2, "amended", now - HOUR, &mut rng);
+    idle.complete = false;
+    idle.duration_ms = None;
+    idle.billed_duration_ms = None;
+    idle.cost_usd = None;
+    write(&store, now, idle.clone());
+    assert_eq!(totals(&store), (1, 0, 0));
+    write(&store, now, report_only(&idle, "report-3", 250.0));
+    assert_eq!(totals(&store), (1, 1, 250));
+    write(&store, now, report_only(&idle, "report-4", 250.0));
+    assert_eq!(
+        totals(&store),
+        (1, 1, 250),
+        "a re-delivered REPORT changes nothing"
+    );
+}

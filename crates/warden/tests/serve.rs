@@ -407,6 +407,151 @@ fn chromium_run(browser: &str, profile: &Path, url: &str, png: Option<&Path>) ->
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Headless Chromium driven over the DevTools protocol (`--remote-debugging-pipe`: JSON
+/// messages ending in NUL, written to the browser's fd 3 and read from its fd 4), for what
+/// a page cannot do on its own: choose a file for an `<input type="file">` and click.
+struct Devtools {
+    child: Child,
+    to_browser: std::fs::File,
+    from_browser: BufReader<std::fs::File>,
+    next_id: u64,
+    session: Option<String>,
+}
+
+impl Devtools {
+    fn launch(browser: &str, profile: &Path) -> Devtools {
+        // The shell hands the browser our pipes as its fds 3 and 4 (and nothing else).
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                r#"exec "$0" "$@" 3<&0 4>&1 </dev/null >/dev/null 2>/dev/null"#,
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,1400",
+                "--remote-debugging-pipe",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let to_browser =
+            std::fs::File::from(std::os::fd::OwnedFd::from(child.stdin.take().unwrap()));
+        let from_browser =
+            std::fs::File::from(std::os::fd::OwnedFd::from(child.stdout.take().unwrap()));
+        Devtools {
+            child,
+            to_browser,
+            from_browser: BufReader::new(from_browser),
+            next_id: 0,
+            session: None,
+        }
+    }
+
+    /// Sends one command (to the attached page, once there is one) and returns its result.
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = &self.session {
+            message["sessionId"] = session.clone().into();
+        }
+        let mut bytes = message.to_string().into_bytes();
+        bytes.push(0);
+        self.to_browser.write_all(&bytes).unwrap();
+        loop {
+            let mut reply = Vec::new();
+            let read = self.from_browser.read_until(0, &mut reply).unwrap();
+            assert!(read > 0, "the browser closed its pipe during {method}");
+            reply.pop();
+            let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+            if reply["id"] == id {
+                assert!(reply["error"].is_null(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// Opens `url` in a new page and sends further commands to it.
+    fn open(&mut self, url: &str) {
+        let target = self.call("Target.createTarget", serde_json::json!({ "url": url }));
+        let attached = self.call(
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": target["targetId"], "flatten": true }),
+        );
+        self.session = attached["sessionId"].as_str().map(str::to_owned);
+    }
+
+    /// Evaluates a JavaScript expression in the page and returns its value.
+    fn eval(&mut self, expression: &str) -> serde_json::Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            serde_json::json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page.
+    fn wait_for(&mut self, expression: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.eval(expression) != serde_json::Value::Bool(true) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {expression}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Chooses `file` in the file input `selector`.
+    fn choose_file(&mut self, selector: &str, file: &Path) {
+        let document = self.call("DOM.getDocument", serde_json::json!({}));
+        let node = self.call(
+            "DOM.querySelector",
+            serde_json::json!({ "nodeId": document["root"]["nodeId"], "selector": selector }),
+        );
+        self.call(
+            "DOM.setFileInputFiles",
+            serde_json::json!({ "files": [file.to_str().unwrap()], "nodeId": node["nodeId"] }),
+        );
+    }
+
+    /// A PNG of the page as it is now, kept at `png` and checked not to be blank.
+    fn screenshot(&mut self, png: &Path) {
+        use base64::Engine;
+        let shot = self.call(
+            "Page.captureScreenshot",
+            serde_json::json!({ "format": "png" }),
+        );
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+            "{} looks empty ({} bytes)",
+            png.display(),
+            bytes.len()
+        );
+        std::fs::write(png, bytes).unwrap();
+        eprintln!("dashboard screenshot: {}", png.display());
+    }
+}
+
+impl Drop for Devtools {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The dashboard's paths a team uses, in headless Chromium against the binary: a function
 /// page with its posture from an uploaded `warden scan` report beside its runtime
 /// security events, the drill-down into a failed invocation (lines, timeline, error), log
@@ -417,25 +562,45 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
     let Some((browser, dir, server)) = browser_and_demo_server("drill") else {
         return;
     };
-    // The example app's scan, as `warden scan --format json` prints it, uploaded for the
-    // stack `shop` with its OrdersApi mapped to the demo's auth-service.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&shots).unwrap();
+    let base = format!("http://{}/", server.addr);
+    // The example app's scan, as `warden scan --format json` prints it, uploaded through
+    // the posture page's form for the stack `shop` with its OrdersApi mapped to the demo's
+    // auth-service: the file chosen in the form, the button clicked.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let scan = Command::new(env!("CARGO_BIN_EXE_warden"))
         .args(["scan", "--format", "json"])
         .arg(&examples)
         .output()
         .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
-    let upload = serde_json::json!({ "stack": "shop", "report": report, "mapping": { "OrdersApi": "auth-service" } });
-    let (status, body) = http(
-        &server.addr,
-        "POST",
-        "/api/v1/findings",
-        &[("Content-Type", "application/json")],
-        upload.to_string().as_bytes(),
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{body}");
+    let report_file = dir.path().join("shop-scan.json");
+    std::fs::write(&report_file, &scan.stdout).unwrap();
+    let mut page = Devtools::launch(browser, &dir.path().join("upload"));
+    page.open(&format!("{base}#/posture"));
+    page.wait_for("!!document.getElementById('upload-button')");
+    page.choose_file("#upload-file", &report_file);
+    page.eval(
+        r#"document.getElementById('upload-stack').value = 'shop';
+           document.getElementById('upload-mapping').value = '{"OrdersApi": "auth-service"}';
+           document.getElementById('upload-button').click(); true"#,
+    );
+    page.wait_for(
+        "!!document.querySelector('#upload-message .ok-box, #upload-message .error-box')",
+    );
+    let message = page.eval("document.getElementById('upload-message').textContent");
+    let message = message.as_str().unwrap_or_default().to_owned();
+    assert!(
+        message.starts_with("Stored ")
+            && message.contains("of shop")
+            && message.contains("auth-service"),
+        "{message}"
+    );
+    page.screenshot(&shots.join("upload.png"));
+    // The page reloads its list after the upload: the findings are there, matched.
+    page.wait_for("!!document.querySelector('#findings a[href=\"#/function/auth-service\"]')");
+    page.screenshot(&shots.join("upload-listed.png"));
+    drop(page);
     // A failed checkout invocation to open.
     let (status, body) = http(
         &server.addr,
@@ -455,9 +620,6 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
         .unwrap()
         .to_owned();
 
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
-    std::fs::create_dir_all(&shots).unwrap();
-    let base = format!("http://{}/", server.addr);
     let pages = [
         ("function", format!("{base}#/function/auth-service?w=24h")),
         ("metrics", format!("{base}#/function/checkout-api?w=24h")),

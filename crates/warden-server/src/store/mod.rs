@@ -48,6 +48,8 @@ pub struct StoredLine {
     pub function: String,
     pub request_id: Option<String>,
     pub message: String,
+    /// The source's id of the event (CloudWatch event id), when it has one.
+    pub event_id: Option<String>,
 }
 
 /// How a stream's replay point moves in a batch.
@@ -566,6 +568,14 @@ pub trait Store: Send + Sync + 'static {
     fn next_line_id(&self) -> StoreResult<i64>;
     /// Lines of streams still open, from their replay points, in id order.
     fn replay_lines(&self, visit: &mut dyn FnMut(StoredLine)) -> StoreResult<()>;
+    /// `(log group, log stream, event id)` of those of the last `lines` stored lines that
+    /// have an event id, oldest first: the pipeline remembers them after a restart so a
+    /// re-delivered event is still recognised.
+    fn recent_event_ids(
+        &self,
+        lines: usize,
+        visit: &mut dyn FnMut(&str, &str, &str),
+    ) -> StoreResult<()>;
 
     fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>>;
     fn series(

@@ -66,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         include_str!("../../migrations/0008_memory_at_limit.sql"),
         None,
     ),
+    (
+        9,
+        include_str!("../../migrations/0009_event_rollups.sql"),
+        None,
+    ),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -90,14 +95,36 @@ pub struct SqliteStore {
 /// Folds of rollup ranges that lie wholly before the sealed horizon (the hour before the
 /// current one, by the server's clock), kept between requests: live ingest only writes
 /// into recent buckets, so a 30-day window re-reads only its last hours and minutes.
-/// Any write that touches a bucket older than the horizon, and every retention pass, bumps
-/// `generation` after it commits, which retires every kept fold.
+/// A write that touches a bucket older than the horizon bumps its function's generation
+/// after it commits, which retires that function's kept folds (a backfill of one function
+/// leaves the others' folds alone); every retention pass bumps `generation`, which retires
+/// them all.
 #[derive(Default)]
 struct SealedFolds {
     generation: std::sync::atomic::AtomicU64,
-    folds: Mutex<HashMap<RangeKey, (u64, std::sync::Arc<KeptFold>)>>,
+    functions: Mutex<HashMap<String, u64>>,
+    folds: Mutex<HashMap<RangeKey, (Generation, std::sync::Arc<KeptFold>)>>,
     /// Sparkline rows of sealed ranges.
-    counts: Mutex<HashMap<RangeKey, (u64, KeptCounts)>>,
+    counts: Mutex<HashMap<RangeKey, (Generation, KeptCounts)>>,
+}
+
+/// The store-wide and the function's generation a fold was read under.
+type Generation = (u64, u64);
+
+/// Every generation as of one moment, read before a read transaction starts so a fold is
+/// never kept under a newer generation than the data it was read from.
+struct Generations {
+    store: u64,
+    functions: HashMap<String, u64>,
+}
+
+impl Generations {
+    fn of(&self, function: &str) -> Generation {
+        (
+            self.store,
+            self.functions.get(function).copied().unwrap_or(0),
+        )
+    }
 }
 
 /// A function's rows `[first, end)` of a rollup table.
@@ -114,13 +141,26 @@ fn sealed_horizon(now_ms: i64) -> i64 {
 }
 
 impl SealedFolds {
-    fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    fn generations(&self) -> Generations {
+        Generations {
+            store: self.generation.load(std::sync::atomic::Ordering::SeqCst),
+            functions: lock(&self.functions).clone(),
+        }
     }
 
     fn retire_all(&self) {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Retires the kept folds of the functions a commit changed before the horizon.
+    fn retire(&self, touched: &HashMap<String, i64>, horizon: i64) {
+        let mut functions = lock(&self.functions);
+        for (function, &oldest) in touched {
+            if oldest < horizon {
+                *functions.entry(function.clone()).or_insert(0) += 1;
+            }
+        }
     }
 }
 
@@ -208,6 +248,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("securing {}: {e}", data_dir.display())))?;
         let writer = Connection::open(&path)?;
         configure(&writer, true)?;
+        register_functions(&writer)?;
         migrate(&writer)?;
         Ok(SqliteStore {
             path: Some(path),
@@ -220,6 +261,7 @@ impl SqliteStore {
     /// An in-memory store for tests: one shared connection.
     pub fn in_memory() -> StoreResult<SqliteStore> {
         let writer = Connection::open_in_memory()?;
+        register_functions(&writer)?;
         migrate(&writer)?;
         Ok(SqliteStore {
             path: None,
@@ -244,6 +286,7 @@ impl SqliteStore {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         configure(&connection, false)?;
+        register_functions(&connection)?;
         Ok(ReaderOrWriter::Reader(Reader {
             store: self,
             connection: Some(connection),
@@ -336,31 +379,107 @@ fn digest(parts: &[&str]) -> String {
     bytes[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a user typed as an FTS5 query: every word must occur (in any order) and a
-/// trailing `*` makes a word a prefix. Words are cut into the tokens the index holds
-/// (letters and digits: `payments.js` is `payments` and `js`) and each is quoted, so FTS5
-/// operators and punctuation in the input are literal. `None` when there is no token.
-pub fn fts_query(text: &str) -> Option<String> {
+/// A search as the store runs it: an FTS5 query every matching line satisfies, and the
+/// quoted phrases whose words must also stand next to each other, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextQuery {
+    pub fts: String,
+    /// Each phrase as its lowercase tokens joined by one space (see [`phrase_tokens`]).
+    pub phrases: Vec<String>,
+}
+
+/// The tokens the index holds for a text (unicode61: runs of letters and digits,
+/// case-folded): `payments.js` is `payments` and `js`.
+pub fn phrase_tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// What a user typed as a search: every word must occur (in any order), a trailing `*`
+/// makes a word a prefix, and words in double quotes are a phrase (they must occur next
+/// to each other, in that order; an unclosed quote runs to the end). Words are cut into
+/// the tokens the index holds and each is quoted, so FTS5 operators and punctuation in
+/// the input are literal. The index keeps no positions (`detail = none`, a third of its
+/// size), so the FTS5 query asks for a phrase's words and the store checks their order on
+/// the lines it finds. `None` when there is no token.
+pub fn fts_query(text: &str) -> Option<TextQuery> {
     let mut terms = Vec::new();
-    for word in text.split_whitespace() {
-        let (word, prefix) = match word.strip_suffix('*') {
-            Some(stem) => (stem, true),
-            None => (word, false),
-        };
-        let tokens: Vec<&str> = word
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        for (n, token) in tokens.iter().enumerate() {
-            let last = n + 1 == tokens.len();
-            terms.push(if prefix && last {
-                format!("\"{token}\"*")
-            } else {
-                format!("\"{token}\"")
-            });
+    let mut phrases = Vec::new();
+    for (n, part) in text.split('"').enumerate() {
+        // Odd parts were inside quotes.
+        if n % 2 == 1 {
+            let tokens: Vec<String> = phrase_tokens(part).collect();
+            terms.extend(tokens.iter().map(|t| format!("\"{t}\"")));
+            if tokens.len() > 1 {
+                phrases.push(tokens.join(" "));
+            }
+            continue;
+        }
+        for word in part.split_whitespace() {
+            let (word, prefix) = match word.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (word, false),
+            };
+            let tokens: Vec<String> = phrase_tokens(word).collect();
+            for (n, token) in tokens.iter().enumerate() {
+                let last = n + 1 == tokens.len();
+                terms.push(if prefix && last {
+                    format!("\"{token}\"*")
+                } else {
+                    format!("\"{token}\"")
+                });
+            }
         }
     }
-    (!terms.is_empty()).then(|| terms.join(" "))
+    (!terms.is_empty()).then(|| TextQuery {
+        fts: terms.join(" "),
+        phrases,
+    })
+}
+
+/// Whether `message` holds the tokens of `phrase` (as [`TextQuery::phrases`] keeps them)
+/// next to each other and in order.
+pub fn contains_phrase(message: &str, phrase: &str) -> bool {
+    let wanted: Vec<&str> = phrase.split(' ').collect();
+    let tokens: Vec<String> = phrase_tokens(message).collect();
+    !wanted.is_empty()
+        && tokens
+            .windows(wanted.len())
+            .any(|window| window.iter().zip(&wanted).all(|(a, b)| a == b))
+}
+
+/// Registers the SQL functions the store's queries use on a connection:
+/// `warden_phrase(message, phrase)` is [`contains_phrase`].
+fn register_functions(connection: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    connection.create_scalar_function(
+        "warden_phrase",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let message = context.get_raw(0).as_str().unwrap_or("");
+            let phrase = context.get_raw(1).as_str().unwrap_or("");
+            Ok(contains_phrase(message, phrase))
+        },
+    )
+}
+
+/// Appends the phrase checks of a search on the message column `column`.
+fn bind_phrases(
+    sql: &mut String,
+    values: &mut Vec<rusqlite::types::Value>,
+    column: &str,
+    query: &TextQuery,
+) {
+    for phrase in &query.phrases {
+        bind(
+            sql,
+            values,
+            &format!(" AND warden_phrase({column}, ?)"),
+            phrase.clone().into(),
+        );
+    }
 }
 
 /// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
@@ -767,13 +886,20 @@ struct RollupChanges {
     minute_retractions: HashMap<(String, i64), FunctionRollup>,
     hour_retractions: HashMap<(String, i64), FunctionRollup>,
     day_retractions: HashMap<(String, i64), FunctionRollup>,
-    /// The oldest time a change touches (for the sealed folds).
-    oldest: Option<i64>,
+    /// The oldest time a change touches, per function (for the sealed folds).
+    oldest: HashMap<String, i64>,
 }
 
 impl RollupChanges {
+    fn touch(&mut self, function: &str, at: i64) {
+        self.oldest
+            .entry(function.to_owned())
+            .and_modify(|oldest| *oldest = (*oldest).min(at))
+            .or_insert(at);
+    }
+
     fn add(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
-        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
+        self.touch(function, at);
         for (added, bucket) in [
             (&mut self.minutes, at.div_euclid(MINUTE_MS)),
             (&mut self.hours, at.div_euclid(HOUR_MS)),
@@ -787,7 +913,7 @@ impl RollupChanges {
     }
 
     fn retract(&mut self, function: &str, at: i64, rollup: &FunctionRollup) {
-        self.oldest = Some(self.oldest.map_or(at, |o| o.min(at)));
+        self.touch(function, at);
         for (retracted, bucket) in [
             (&mut self.minute_retractions, at.div_euclid(MINUTE_MS)),
             (&mut self.hour_retractions, at.div_euclid(HOUR_MS)),
@@ -800,8 +926,8 @@ impl RollupChanges {
         }
     }
 
-    /// Writes the changes; returns the oldest time they touch.
-    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
+    /// Writes the changes; returns the oldest time they touch per function.
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<HashMap<String, i64>> {
         upsert_rollups(tx, "rollups_minute", self.minutes, &self.minute_retractions)?;
         upsert_rollups(tx, "rollups_hour", self.hours, &self.hour_retractions)?;
         upsert_rollups(tx, "rollups_day", self.days, &self.day_retractions)?;
@@ -837,25 +963,56 @@ fn amend_stored(
     Ok(())
 }
 
-/// The stored incomplete invocation a REPORT-only invocation completes: the engine closed
-/// it as idle and then forgot it (a restart, or many invocations since) before its REPORT
-/// came. A retry is never taken for it: a retry has its own START.
-fn closed_without_report(
-    tx: &Transaction<'_>,
-    invocation: &Invocation,
-) -> rusqlite::Result<Option<Invocation>> {
+/// What a REPORT-only invocation (the engine had forgotten its START: a restart, or many
+/// invocations since) means for the invocations already stored.
+enum LateReport {
+    /// It completes this stored invocation of its request and stream, which has no REPORT
+    /// yet: closed by the idle timer, or by a timeout line.
+    Completes(Box<Invocation>),
+    /// That REPORT was already applied (a re-delivery): nothing changes.
+    Repeated,
+    /// Nothing stored is its invocation.
+    New,
+}
+
+/// A retry is never taken for the invocation a REPORT completes: a retry has its own START.
+fn late_report(tx: &Transaction<'_>, invocation: &Invocation) -> rusqlite::Result<LateReport> {
     if !invocation.complete || invocation.start.is_some() {
-        return Ok(None);
+        return Ok(LateReport::New);
     }
-    tx.prepare_cached(&format!(
-        "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE request_id = ?1 AND log_stream = ?2 AND log_group = ?3 AND complete = 0 ORDER BY id DESC LIMIT 1"
-    ))?
-    .query_row(
-        params![invocation.request_id, invocation.log_stream, invocation.log_group],
-        read_invocation,
-    )
-    .optional()
-    .map(|found| found.map(|record| record.invocation))
+    let without_report = tx
+        .prepare_cached(&format!(
+            "SELECT {INVOCATION_COLUMNS} FROM invocations WHERE request_id = ?1 AND log_stream = ?2 AND log_group = ?3 AND (complete = 0 OR billed_duration_ms IS NULL) ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row(
+            params![invocation.request_id, invocation.log_stream, invocation.log_group],
+            read_invocation,
+        )
+        .optional()?;
+    if let Some(record) = without_report {
+        return Ok(LateReport::Completes(Box::new(record.invocation)));
+    }
+    let repeated = tx
+        .prepare_cached(
+            "SELECT 1 FROM invocations WHERE request_id = ?1 AND log_stream = ?2 AND log_group = ?3 AND duration_ms IS ?4 AND billed_duration_ms IS ?5 LIMIT 1",
+        )?
+        .query_row(
+            params![
+                invocation.request_id,
+                invocation.log_stream,
+                invocation.log_group,
+                invocation.duration_ms,
+                invocation.billed_duration_ms.map(|v| v as i64)
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    Ok(if repeated {
+        LateReport::Repeated
+    } else {
+        LateReport::New
+    })
 }
 
 /// What the stored incomplete `previous` becomes with its late REPORT-only `report`.
@@ -963,6 +1120,7 @@ fn insert_occurrence(
     tx: &Transaction<'_>,
     error: &ErrorOccurrence,
     received_at_ms: i64,
+    events: &mut EventRollups,
 ) -> Result<(bool, bool), StoreError> {
     let ts = error.timestamp.map(|t| t.to_string()).unwrap_or_default();
     let key = digest(&[
@@ -983,6 +1141,7 @@ fn insert_occurrence(
     if !inserted {
         return Ok((false, false));
     }
+    events.error(error);
     let existing: Option<(String, Option<i64>)> = tx
         .prepare_cached("SELECT status, last_seen FROM error_groups WHERE fingerprint = ?1")?
         .query_row(params![error.fingerprint], |row| {
@@ -1036,6 +1195,7 @@ fn insert_security(
     event: &SecurityEvent,
     origin_line: Option<i64>,
     received_at_ms: i64,
+    events: &mut EventRollups,
 ) -> rusqlite::Result<bool> {
     let origin = origin_line.map(|l| l.to_string()).unwrap_or_default();
     let ts = event.timestamp.map(|t| t.to_string()).unwrap_or_default();
@@ -1048,10 +1208,151 @@ fn insert_security(
         &event.detail,
         &origin,
     ]);
-    Ok(tx
+    let inserted = tx
         .prepare_cached("INSERT OR IGNORE INTO security_events (event_key, risk, kind, function, request_id, ts, detail, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
         .execute(params![key, event.risk.slug(), event.kind, event.function, event.request_id, event.timestamp, event.detail, received_at_ms])?
-        == 1)
+        == 1;
+    if inserted {
+        events.security(event, tx.last_insert_rowid());
+    }
+    Ok(inserted)
+}
+
+/// Bucket widths of the event rollups (migration 9), coarsest first.
+const EVENT_TIERS: [i64; 2] = [DAY_MS, HOUR_MS];
+
+/// (count, first seen, last seen, newest event id) of security events.
+#[derive(Clone, Copy)]
+struct SecurityTally {
+    count: u64,
+    first: i64,
+    last: i64,
+    latest: i64,
+}
+
+impl SecurityTally {
+    fn merge(&mut self, other: SecurityTally) {
+        self.count += other.count;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.latest = self.latest.max(other.latest);
+    }
+}
+
+/// (width, bucket, function, kind, risk)
+type SecurityBucketKey = (i64, i64, String, String, String);
+
+/// Security events and error occurrences one batch stores, per rollup bucket: written in
+/// the batch's transaction, so the rollups always agree with the raw rows.
+#[derive(Default)]
+struct EventRollups {
+    security: HashMap<SecurityBucketKey, SecurityTally>,
+    /// (width, bucket, fingerprint) → occurrences
+    errors: HashMap<(i64, i64, String), u64>,
+}
+
+impl EventRollups {
+    fn security(&mut self, event: &SecurityEvent, id: i64) {
+        let Some(ts) = event.timestamp else {
+            return;
+        };
+        let tally = SecurityTally {
+            count: 1,
+            first: ts,
+            last: ts,
+            latest: id,
+        };
+        for width in EVENT_TIERS {
+            let key = (
+                width,
+                ts.div_euclid(width),
+                event.function.clone(),
+                event.kind.to_owned(),
+                event.risk.slug().to_owned(),
+            );
+            self.security
+                .entry(key)
+                .and_modify(|kept| kept.merge(tally))
+                .or_insert(tally);
+        }
+    }
+
+    fn error(&mut self, error: &ErrorOccurrence) {
+        let Some(ts) = error.timestamp else {
+            return;
+        };
+        for width in EVENT_TIERS {
+            *self
+                .errors
+                .entry((width, ts.div_euclid(width), error.fingerprint.clone()))
+                .or_insert(0) += 1;
+        }
+    }
+
+    fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut security = tx.prepare_cached(
+            "INSERT INTO security_rollups (width, bucket, function, kind, risk, count, first_ts, last_ts, latest_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (width, bucket, function, kind, risk) DO UPDATE SET count = count + excluded.count,
+                first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts),
+                latest_id = MAX(latest_id, excluded.latest_id)",
+        )?;
+        for ((width, bucket, function, kind, risk), tally) in self.security {
+            security.execute(params![
+                width,
+                bucket,
+                function,
+                kind,
+                risk,
+                tally.count as i64,
+                tally.first,
+                tally.last,
+                tally.latest
+            ])?;
+        }
+        let mut errors = tx.prepare_cached(
+            "INSERT INTO error_rollups (width, bucket, fingerprint, count) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (width, bucket, fingerprint) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for ((width, bucket, fingerprint), count) in self.errors {
+            errors.execute(params![width, bucket, fingerprint, count as i64])?;
+        }
+        Ok(())
+    }
+}
+
+/// A part of a window, as the event rollups cover it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventPart {
+    /// Buckets `[first, end)` of the rollups of this width.
+    Rolled { width: i64, first: i64, end: i64 },
+    /// A ragged end shorter than an hour, read from the raw rows: `[from_ms, to_ms)`.
+    Raw { from_ms: i64, to_ms: i64 },
+}
+
+/// The parts that cover `[from_ms, to_ms)` exactly: whole days, then whole hours at the
+/// edges, then raw rows for what is left (under an hour at each end).
+fn event_cover(from_ms: i64, to_ms: i64) -> Vec<EventPart> {
+    fn split(tier: usize, from_ms: i64, to_ms: i64, out: &mut Vec<EventPart>) {
+        if from_ms >= to_ms {
+            return;
+        }
+        let Some(&width) = EVENT_TIERS.get(tier) else {
+            out.push(EventPart::Raw { from_ms, to_ms });
+            return;
+        };
+        let first = from_ms.div_euclid(width) + i64::from(from_ms.rem_euclid(width) != 0);
+        let end = to_ms.div_euclid(width);
+        if first < end {
+            out.push(EventPart::Rolled { width, first, end });
+            split(tier + 1, from_ms, first * width, out);
+            split(tier + 1, end * width, to_ms, out);
+        } else {
+            split(tier + 1, from_ms, to_ms, out);
+        }
+    }
+    let mut out = Vec::new();
+    split(0, from_ms, to_ms, &mut out);
+    out
 }
 
 /// The `WHERE` clauses of a security event query.
@@ -1198,7 +1499,7 @@ impl SqliteStore {
         // goes to) the kept folds, the part after is read every time. The generation is
         // read before the snapshot starts, so a fold is never kept under a newer one than
         // the data it was read from.
-        let generation = self.sealed.generation();
+        let generations = self.sealed.generations();
         let horizon = sealed_horizon(now_ms());
         let mut sealed = Vec::new();
         let mut live = Vec::new();
@@ -1234,6 +1535,7 @@ impl SqliteStore {
         let mut out = BTreeMap::new();
         for function in functions {
             let mut fold = RollupFold::new(&function);
+            let generation = generations.of(&function);
             for &(table, first, end) in &sealed {
                 let key = (function.clone(), table, first, end);
                 let kept = lock(&self.sealed.folds)
@@ -1277,7 +1579,7 @@ impl Store for SqliteStore {
         };
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO log_lines (id, ts, received_at, log_group, log_stream, function, request_id, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO log_lines (id, ts, received_at, log_group, log_stream, function, request_id, message, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             let mut index =
                 tx.prepare_cached("INSERT INTO log_lines_fts (rowid, message) VALUES (?1, ?2)")?;
@@ -1290,7 +1592,8 @@ impl Store for SqliteStore {
                     line.log_stream,
                     line.function,
                     line.request_id,
-                    line.message
+                    line.message,
+                    line.event_id
                 ])? == 1;
                 if inserted && searchable(&line.message) {
                     index.execute(params![line.id, line.message])?;
@@ -1298,23 +1601,29 @@ impl Store for SqliteStore {
             }
         }
         let mut changes = RollupChanges::default();
+        let mut events = EventRollups::default();
         let mut metric_minutes: HashMap<MetricMinuteKey, MetricMinute> = HashMap::new();
         // A line's metric points are numbered in the order its push emitted them.
         let mut metric_seq: HashMap<Option<i64>, i64> = HashMap::new();
         for BatchItem { origin_line, item } in &batch.items {
             match item {
-                Emitted::Invocation(invocation) => {
-                    if let Some(previous) = closed_without_report(&tx, invocation)? {
+                Emitted::Invocation(invocation) => match late_report(&tx, invocation)? {
+                    LateReport::Completes(previous) => {
                         let current = completed_by(&previous, invocation);
                         amend_stored(&tx, &previous, &current, &mut changes)?;
-                    } else if insert_invocation(&tx, invocation, batch.received_at_ms)? {
-                        summary.new_invocations += 1;
-                        let at = invocation_time(invocation, batch.received_at_ms);
-                        changes.add(&invocation.function, at, &rollup_of(invocation));
                     }
-                }
+                    LateReport::Repeated => {}
+                    LateReport::New => {
+                        if insert_invocation(&tx, invocation, batch.received_at_ms)? {
+                            summary.new_invocations += 1;
+                            let at = invocation_time(invocation, batch.received_at_ms);
+                            changes.add(&invocation.function, at, &rollup_of(invocation));
+                        }
+                    }
+                },
                 Emitted::Error(error) => {
-                    let (new, reopened) = insert_occurrence(&tx, error, batch.received_at_ms)?;
+                    let (new, reopened) =
+                        insert_occurrence(&tx, error, batch.received_at_ms, &mut events)?;
                     if new {
                         summary.new_error_groups.push(error.fingerprint.clone());
                     }
@@ -1325,7 +1634,8 @@ impl Store for SqliteStore {
                     }
                 }
                 Emitted::Security(event) => {
-                    if insert_security(&tx, event, *origin_line, batch.received_at_ms)? {
+                    if insert_security(&tx, event, *origin_line, batch.received_at_ms, &mut events)?
+                    {
                         summary.new_security_events += 1;
                     }
                 }
@@ -1344,6 +1654,7 @@ impl Store for SqliteStore {
             }
         }
         let oldest_touched = changes.write(&tx)?;
+        events.write(&tx)?;
         upsert_metric_minutes(&tx, metric_minutes)?;
         for mark in &batch.marks {
             match mark {
@@ -1373,9 +1684,8 @@ impl Store for SqliteStore {
             .execute(params![key, batch.received_at_ms])?;
         }
         tx.commit()?;
-        if oldest_touched.is_some_and(|at| at < sealed_horizon(now_ms())) {
-            self.sealed.retire_all();
-        }
+        self.sealed
+            .retire(&oldest_touched, sealed_horizon(now_ms()));
         Ok(summary)
     }
 
@@ -1405,7 +1715,7 @@ impl Store for SqliteStore {
         let Some(&start) = open.values().min() else {
             return Ok(());
         };
-        let mut statement = connection.prepare("SELECT id, ts, log_group, log_stream, function, request_id, message FROM log_lines WHERE id >= ?1 ORDER BY id")?;
+        let mut statement = connection.prepare("SELECT id, ts, log_group, log_stream, function, request_id, message, event_id FROM log_lines WHERE id >= ?1 ORDER BY id")?;
         let mut rows = statement.query(params![start])?;
         while let Some(row) = rows.next()? {
             let line = StoredLine {
@@ -1416,6 +1726,7 @@ impl Store for SqliteStore {
                 function: row.get(4)?,
                 request_id: row.get(5)?,
                 message: row.get(6)?,
+                event_id: row.get(7)?,
             };
             let needed = open
                 .get(&(line.log_group.clone(), line.log_stream.clone()))
@@ -1423,6 +1734,26 @@ impl Store for SqliteStore {
             if needed {
                 visit(line);
             }
+        }
+        Ok(())
+    }
+
+    fn recent_event_ids(
+        &self,
+        lines: usize,
+        visit: &mut dyn FnMut(&str, &str, &str),
+    ) -> StoreResult<()> {
+        let connection = lock(&self.writer);
+        let mut statement = connection.prepare(
+            "SELECT log_group, log_stream, event_id FROM log_lines
+             WHERE id > (SELECT COALESCE(MAX(id), 0) FROM log_lines) - ?1 AND event_id IS NOT NULL
+             ORDER BY id",
+        )?;
+        let mut rows = statement.query(params![i64::try_from(lines).unwrap_or(i64::MAX)])?;
+        while let Some(row) = rows.next()? {
+            let (group, stream, id): (String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            visit(&group, &stream, &id);
         }
         Ok(())
     }
@@ -1499,7 +1830,7 @@ impl Store for SqliteStore {
         let origin = window.from_ms.div_euclid(step_ms) * step_ms;
         let points = usize::try_from((window.to_ms - origin + step_ms - 1) / step_ms).unwrap_or(0);
         // As in `fold_window`: rows before the sealed horizon are kept between requests.
-        let generation = self.sealed.generation();
+        let generations = self.sealed.generations();
         let cut = sealed_horizon(now_ms()).div_euclid(width).clamp(from, to);
         let mut out = Vec::new();
         let _snapshot = connection.unchecked_transaction()?;
@@ -1519,6 +1850,7 @@ impl Store for SqliteStore {
                 Ok(out)
             };
         for function in Self::rollup_functions(&connection)? {
+            let generation = generations.of(&function);
             let key = (function.clone(), table, from, cut);
             let kept = lock(&self.sealed.counts)
                 .get(&key)
@@ -1607,7 +1939,8 @@ impl Store for SqliteStore {
             let Some(matching) = fts_query(text) else {
                 return Ok(Vec::new());
             };
-            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE log_lines_fts MATCH ? AND request_id IS NOT NULL", matching.into());
+            bind(&mut sql, &mut values, " AND request_id IN (SELECT request_id FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE log_lines_fts MATCH ? AND request_id IS NOT NULL", matching.fts.clone().into());
+            bind_phrases(&mut sql, &mut values, "l.message", &matching);
             if let Some(function) = &query.function {
                 bind(
                     &mut sql,
@@ -1668,7 +2001,8 @@ impl Store for SqliteStore {
                     return Ok(Vec::new());
                 };
                 let mut sql = String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid WHERE");
-                bind(&mut sql, &mut values, " log_lines_fts MATCH ?", matching.into());
+                bind(&mut sql, &mut values, " log_lines_fts MATCH ?", matching.fts.clone().into());
+                bind_phrases(&mut sql, &mut values, "l.message", &matching);
                 sql
             }
             None => String::from("SELECT l.id, l.ts, l.function, l.log_stream, l.request_id, l.message FROM log_lines l WHERE 1 = 1"),
@@ -1781,17 +2115,33 @@ impl Store for SqliteStore {
         let candidates: Vec<ErrorGroupRecord> = statement
             .query_map(rusqlite::params_from_iter(values.iter()), group_record)?
             .collect::<rusqlite::Result<_>>()?;
-        let mut count = connection.prepare_cached(
-            "SELECT COUNT(*) FROM error_occurrences WHERE fingerprint = ?1 AND ts >= ?2 AND ts < ?3",
-        )?;
+        // Occurrences in the window per group: whole days and hours from the rollups, the
+        // ragged ends from the occurrences (by time).
+        let mut in_window: HashMap<String, u64> = HashMap::new();
+        let mut count = |sql: &str, values: &[i64]| -> rusqlite::Result<()> {
+            let mut statement = connection.prepare_cached(sql)?;
+            let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+            while let Some(row) = rows.next()? {
+                *in_window.entry(row.get(0)?).or_insert(0) += row.get::<_, i64>(1)?.max(0) as u64;
+            }
+            Ok(())
+        };
+        for part in event_cover(window.from_ms, window.to_ms) {
+            match part {
+                EventPart::Rolled { width, first, end } => count(
+                    "SELECT fingerprint, SUM(count) FROM error_rollups WHERE width = ?1 AND bucket >= ?2 AND bucket < ?3 GROUP BY fingerprint",
+                    &[width, first, end],
+                )?,
+                EventPart::Raw { from_ms, to_ms } => count(
+                    "SELECT fingerprint, COUNT(*) FROM error_occurrences WHERE ts >= ?1 AND ts < ?2 GROUP BY fingerprint",
+                    &[from_ms, to_ms],
+                )?,
+            }
+        }
         let mut groups = Vec::new();
         for mut group in candidates {
-            let n: i64 = count.query_row(
-                params![group.fingerprint, window.from_ms, window.to_ms],
-                |row| row.get(0),
-            )?;
-            if n > 0 {
-                group.in_window = Some(n as u64);
+            if let Some(&n) = in_window.get(&group.fingerprint).filter(|&&n| n > 0) {
+                group.in_window = Some(n);
                 groups.push(group);
             }
         }
@@ -1923,43 +2273,99 @@ impl Store for SqliteStore {
 
     fn security_groups(&self, query: &SecurityQuery) -> StoreResult<Vec<SecurityGroup>> {
         let connection = self.reader()?;
-        let mut sql = String::from("SELECT kind, function, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        security_filter(query, &mut sql, &mut values);
-        bind(
-            &mut sql,
-            &mut values,
-            " GROUP BY kind, function ORDER BY COUNT(*) DESC, kind, function LIMIT ?",
-            i64::from(query.limit).into(),
-        );
-        let mut statement = connection.prepare(&sql)?;
-        // (kind, function, count, first seen, last seen, latest event id)
-        type GroupRow = (String, String, i64, Option<i64>, Option<i64>, i64);
-        let groups: Vec<GroupRow> = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        // One snapshot across the rollups and the raw rows.
+        let _snapshot = connection.unchecked_transaction()?;
+        let mut groups: HashMap<(String, String), (String, SecurityTally)> = HashMap::new();
+        let mut add = |sql: String, values: Vec<rusqlite::types::Value>| -> rusqlite::Result<()> {
+            let mut statement = connection.prepare_cached(&sql)?;
+            let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
+            while let Some(row) = rows.next()? {
+                let tally = SecurityTally {
+                    count: row.get::<_, i64>(3)?.max(0) as u64,
+                    first: row.get(4)?,
+                    last: row.get(5)?,
+                    latest: row.get(6)?,
+                };
+                groups
+                    .entry((row.get(0)?, row.get(1)?))
+                    .and_modify(|(_, kept)| kept.merge(tally))
+                    .or_insert((row.get(2)?, tally));
+            }
+            Ok(())
+        };
+        match (query.window, query.received_after_ms) {
+            // A window (every caller but alert evaluation): whole days and hours from the
+            // rollups, the ragged ends from the events.
+            (Some(window), None) => {
+                for part in event_cover(window.from_ms, window.to_ms) {
+                    let mut values = Vec::new();
+                    let mut sql = match part {
+                        EventPart::Rolled { width, first, end } => {
+                            let mut sql = String::from("SELECT kind, function, risk, SUM(count), MIN(first_ts), MAX(last_ts), MAX(latest_id) FROM security_rollups WHERE 1 = 1");
+                            bind(&mut sql, &mut values, " AND width = ?", width.into());
+                            bind(&mut sql, &mut values, " AND bucket >= ?", first.into());
+                            bind(&mut sql, &mut values, " AND bucket < ?", end.into());
+                            sql
+                        }
+                        EventPart::Raw { from_ms, to_ms } => {
+                            let mut sql = String::from("SELECT kind, function, risk, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE 1 = 1");
+                            bind(&mut sql, &mut values, " AND ts >= ?", from_ms.into());
+                            bind(&mut sql, &mut values, " AND ts < ?", to_ms.into());
+                            sql
+                        }
+                    };
+                    let unwindowed = SecurityQuery {
+                        window: None,
+                        ..query.clone()
+                    };
+                    security_filter(&unwindowed, &mut sql, &mut values);
+                    sql.push_str(" GROUP BY kind, function, risk");
+                    add(sql, values)?;
+                }
+            }
+            _ => {
+                let mut values = Vec::new();
+                let mut sql = String::from("SELECT kind, function, risk, COUNT(*), MIN(ts), MAX(ts), MAX(id) FROM security_events WHERE ts IS NOT NULL");
+                security_filter(query, &mut sql, &mut values);
+                sql.push_str(" GROUP BY kind, function, risk");
+                add(sql, values)?;
+            }
+        }
+        let mut ranked: Vec<((String, String), (String, SecurityTally))> =
+            groups.into_iter().collect();
+        ranked.sort_by(|((kind_a, fn_a), (_, a)), ((kind_b, fn_b), (_, b))| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| kind_a.cmp(kind_b))
+                .then_with(|| fn_a.cmp(fn_b))
+        });
+        ranked.truncate(query.limit as usize);
         let mut sample = connection.prepare_cached(
             "SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE id = ?1",
         )?;
-        let mut out = Vec::with_capacity(groups.len());
-        for (kind, function, count, first, last, latest) in groups {
-            let sample = sample.query_row(params![latest], security_record)?;
+        let mut out = Vec::with_capacity(ranked.len());
+        for ((kind, function), (_, tally)) in ranked {
+            let mut found = sample
+                .query_row(params![tally.latest], security_record)
+                .optional()?;
+            if found.is_none() {
+                // Retention took the newest event of a day bucket it cut into: the newest
+                // one left in the group is the sample.
+                found = connection
+                    .prepare_cached("SELECT id, risk, kind, function, request_id, ts, detail FROM security_events WHERE kind = ?1 AND function = ?2 AND ts >= ?3 AND ts <= ?4 ORDER BY id DESC LIMIT 1")?
+                    .query_row(params![kind, function, tally.first, tally.last], security_record)
+                    .optional()?;
+            }
+            let Some(sample) = found else {
+                continue;
+            };
             out.push(SecurityGroup {
                 kind,
                 function,
                 risk: sample.risk.clone(),
-                count: count as u64,
-                first_seen: time(first),
-                last_seen: time(last),
+                count: tally.count,
+                first_seen: time(Some(tally.first)),
+                last_seen: time(Some(tally.last)),
                 sample,
             });
         }
@@ -2192,6 +2598,14 @@ impl Store for SqliteStore {
             params![cutoff],
         )?;
         connection.execute("DELETE FROM security_events WHERE ts < ?1", params![cutoff])?;
+        for width in EVENT_TIERS {
+            for table in ["security_rollups", "error_rollups"] {
+                connection.execute(
+                    &format!("DELETE FROM {table} WHERE width = ?1 AND bucket < ?2"),
+                    params![width, cutoff.div_euclid(width)],
+                )?;
+            }
+        }
         custom_metrics::apply_retention(&connection, cutoff)?;
         // Firehose retries come within hours; a day of delivery ids is plenty.
         connection.execute(
