@@ -1,5 +1,5 @@
 //! Starting and stopping: open the store, replay open streams, start the pipeline and the
-//! background tasks (idle timer, retention, alerts), and serve the router over TCP or TLS.
+//! background tasks (idle timer, retention, alerts, the poller), and serve the router over TCP or TLS.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::clock::now_ms;
 use crate::config::ServerConfig;
 use crate::notify::Notifier;
 use crate::pipeline;
+use crate::poll::{self, LogSource, PollConfig, PollStatus};
 use crate::server::app;
 use crate::state::{AppState, Inner};
 use crate::store::sqlite::SqliteStore;
@@ -53,6 +54,16 @@ impl std::error::Error for StartError {}
 pub async fn start(
     config: ServerConfig,
     listener: TcpListener,
+) -> Result<RunningServer, StartError> {
+    start_polling(config, listener, None).await
+}
+
+/// [`start`], and with `poll` a task that reads CloudWatch Logs through the source into the
+/// pipeline (`warden serve --poll`).
+pub async fn start_polling(
+    config: ServerConfig,
+    listener: TcpListener,
+    poll: Option<(PollConfig, Box<dyn LogSource>)>,
 ) -> Result<RunningServer, StartError> {
     let addr = listener
         .local_addr()
@@ -103,6 +114,7 @@ pub async fn start(
         limits: config.limits,
         admission: Admission::new(&config.limits),
         secure_cookies: config.tls.is_some(),
+        poll: poll.as_ref().map(|_| Arc::new(PollStatus::default())),
     }));
     let tls = match &config.tls {
         Some(tls) => Some(crate::tls::acceptor(tls).map_err(StartError)?),
@@ -151,6 +163,17 @@ pub async fn start(
         ingest.activity.clone(),
     ));
 
+    let polling = match (poll, &state.poll) {
+        (Some((poll_config, source)), Some(status)) => Some(tokio::spawn(poll::run(
+            store.clone(),
+            ingest.clone(),
+            source,
+            poll_config,
+            status.clone(),
+        ))),
+        _ => None,
+    };
+
     let router = app(state.clone());
     let task = tokio::spawn(async move {
         let until_stopped = async move {
@@ -167,6 +190,9 @@ pub async fn start(
         idle_timer.abort();
         maintenance.abort();
         alerting.abort();
+        if let Some(polling) = polling {
+            polling.abort();
+        }
     });
     Ok(RunningServer {
         addr,

@@ -8,6 +8,7 @@ use crate::admission::Admission;
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::pipeline::IngestHandle;
+use crate::poll::PollStatus;
 use crate::store::Store;
 
 pub struct Inner {
@@ -17,6 +18,8 @@ pub struct Inner {
     pub limits: Limits,
     pub admission: Admission,
     pub secure_cookies: bool,
+    /// What `--poll` has done (`None`: not polling).
+    pub poll: Option<Arc<PollStatus>>,
 }
 
 /// Shared by every handler.
