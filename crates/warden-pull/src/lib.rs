@@ -173,10 +173,13 @@ impl Pacer {
                 self.throttled += 1;
             }
             if !retryable || attempt >= self.max_attempts {
-                return Err(ReadError::Failed {
-                    message: describe(&error),
-                    code,
-                });
+                // The service's own words when it gave some; the whole chain otherwise.
+                let message = match &error {
+                    SdkError::ServiceError(service) => service.err().message().map(str::to_owned),
+                    _ => None,
+                }
+                .unwrap_or_else(|| describe(&error));
+                return Err(ReadError::Failed { message, code });
             }
             tokio::time::sleep(backoff(attempt)).await;
         }
@@ -213,8 +216,6 @@ pub struct Reader {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedGroup {
     pub name: String,
-    /// Unix milliseconds.
-    pub created_ms: Option<i64>,
 }
 
 /// One `FilterLogEvents` page.
@@ -323,7 +324,6 @@ impl Reader {
             groups.extend(page.log_groups().iter().filter_map(|group| {
                 Some(ListedGroup {
                     name: group.log_group_name()?.to_owned(),
-                    created_ms: group.creation_time(),
                 })
             }));
             match page.next_token() {

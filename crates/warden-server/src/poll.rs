@@ -18,11 +18,11 @@
 //!
 //! Log groups come from `--log-group` and from `DescribeLogGroups` by prefix, refreshed every
 //! `discover_every` so that new functions appear; a group seen for the first time is read
-//! from its creation time or `lookback` ago, whichever is later. A denied, deleted or
+//! from `lookback` ago (events may carry times before their group was created). A denied, deleted or
 //! throttled group is a notice on the status (`/api/v1/status`, `poll`) and on stderr,
 //! never a stop; it is tried again next sweep from its checkpoint.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -53,8 +53,6 @@ pub trait LogSource: Send + 'static {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceGroup {
     pub name: String,
-    /// Unix milliseconds.
-    pub created_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -313,8 +311,8 @@ struct Poller {
     source: Box<dyn LogSource>,
     config: PollConfig,
     status: Arc<PollStatus>,
-    /// Known groups with their creation time (unknown for `--log-group` ones).
-    groups: BTreeMap<String, Option<i64>>,
+    /// The groups read each sweep.
+    groups: BTreeSet<String>,
     /// Groups a read found deleted: left out until a listing shows them again.
     gone: HashSet<String>,
     positions: HashMap<String, Position>,
@@ -334,11 +332,7 @@ pub async fn run(
     status: Arc<PollStatus>,
 ) {
     let mut poller = Poller {
-        groups: config
-            .log_groups
-            .iter()
-            .map(|name| (name.clone(), None))
-            .collect(),
+        groups: config.log_groups.iter().cloned().collect(),
         store,
         ingest,
         source,
@@ -369,14 +363,14 @@ impl Poller {
         if due {
             self.discover().await;
         }
-        let names: Vec<(String, Option<i64>)> = self
+        let names: Vec<String> = self
             .groups
             .iter()
-            .filter(|(name, _)| !self.gone.contains(*name))
-            .map(|(name, created)| (name.clone(), *created))
+            .filter(|name| !self.gone.contains(*name))
+            .cloned()
             .collect();
-        for (name, created) in names {
-            self.read_group(&name, created).await;
+        for name in names {
+            self.read_group(&name).await;
         }
         let calls = self.source.calls();
         self.status.update(|inner| {
@@ -423,14 +417,9 @@ impl Poller {
             Ok(listed) => {
                 self.discovered_at_ms = Some(now_ms());
                 // A group no longer listed (deleted) is no longer read.
-                self.groups = self
-                    .config
-                    .log_groups
-                    .iter()
-                    .map(|name| (name.clone(), None))
-                    .collect();
+                self.groups = self.config.log_groups.iter().cloned().collect();
                 for group in listed {
-                    self.groups.insert(group.name, group.created_ms);
+                    self.groups.insert(group.name);
                 }
                 self.status.update(|inner| inner.discovery_notice = None);
             }
@@ -452,12 +441,13 @@ impl Poller {
         }
     }
 
-    async fn read_group(&mut self, name: &str, created_ms: Option<i64>) {
+    async fn read_group(&mut self, name: &str) {
         let end_ms = now_ms();
         let lookback_start = end_ms - self.config.lookback.as_millis() as i64;
-        let position = self.positions.entry(name.to_owned()).or_insert_with(|| {
-            Position::new(created_ms.map_or(lookback_start, |c| c.max(lookback_start)))
-        });
+        let position = self
+            .positions
+            .entry(name.to_owned())
+            .or_insert_with(|| Position::new(lookback_start));
         let start_ms = position.resume_from_ms;
         let overlap_ms = self.config.overlap.as_millis() as i64;
         let max_ids = self.config.max_seen_ids;
@@ -546,8 +536,11 @@ impl Poller {
             ),
             SourceErrorKind::Other => format!("log group `{name}` not read: {}", error.message),
         };
-        eprintln!("warden serve: poll: {message}");
         self.status.group(name, |group| {
+            // Said once on stderr while it lasts, not at every sweep.
+            if group.notice.as_ref().is_none_or(|n| n.message != message) {
+                eprintln!("warden serve: poll: {message}");
+            }
             group.notice = Some(Notice {
                 at_ms: now_ms(),
                 kind: error.kind,

@@ -59,6 +59,8 @@ fn serve(moto: &Moto, endpoint: &str, data_dir: &str, extra: &[&str]) -> Server 
             "--data-dir",
             data_dir,
             "--poll",
+            "--log-group-prefix",
+            "/aws/lambda/",
             "--poll-region",
             "us-east-1",
             "--endpoint-url",

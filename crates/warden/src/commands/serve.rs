@@ -188,10 +188,7 @@ impl LogSource for CloudWatchSource {
             let groups = self.0.log_groups(prefix).await.map_err(source_error)?;
             Ok(groups
                 .into_iter()
-                .map(|group| SourceGroup {
-                    name: group.name,
-                    created_ms: group.created_ms,
-                })
+                .map(|group| SourceGroup { name: group.name })
                 .collect())
         })
     }
