@@ -1,5 +1,6 @@
 //! `warden logs pull`: Warden reads Lambda logs from CloudWatch Logs itself, for accounts that
-//! cannot expose an endpoint to Firehose.
+//! cannot expose an endpoint to Firehose. [`Reader`] is also what `warden serve --poll` reads
+//! through (the binary connects it to `warden_server::poll::LogSource`).
 //!
 //! Log groups are named or discovered by prefix (`DescribeLogGroups`, every page); each is
 //! read with `FilterLogEvents` over `[start, end)`, every page, and each event is handed to

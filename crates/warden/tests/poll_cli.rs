@@ -11,7 +11,10 @@
 //! stand in for them; CloudWatch's 56-digit event ids (moto numbers events from 0 across the
 //! process, which are unique all the same); empty pages that carry a `nextToken`; and
 //! moto sorts `FilterLogEvents` by time only when asked (`interleaved`, which the reader
-//! sends). Its `FilterLogEvents` pagination is checked here: pages of 7 events.
+//! sends). Its `FilterLogEvents` pagination is checked here: pages of 7 events. For the push
+//! path, moto 5.2 has `PutSubscriptionFilter` (to Lambda, Firehose or Kinesis) but no
+//! `PutAccountPolicy`: the account-level subscription filter policy `warden connect` creates
+//! cannot be exercised on it.
 
 // Only the moto harness and `seed::config` are used here.
 #[allow(dead_code)]
