@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Events per second `warden logs pull` reads from moto's server (a local AWS API), for one
-# log group and for many, with pacing off. moto is far faster to answer and far slower to
+# Events per second `warden logs pull` and `warden serve --poll` (first sweep, committed to
+# the store) read from moto's server (a local AWS API), for one log group and for many, with
+# pacing off. moto is far faster to answer and far slower to
 # page than CloudWatch Logs, so the figures measure Warden's side (SDK, paging, assembly),
 # not what an account will give: there, 5 requests per second × up to 10,000 events per
 # page is the ceiling.
@@ -76,6 +77,38 @@ run() {
   python3 -c "import sys; e,t=int(sys.argv[1]),float(sys.argv[2])-float(sys.argv[3]); print(f'{sys.argv[4]}: {e} events in {t:.2f}s = {e/t:,.0f} events/s ({sys.argv[5]})')" \
     "$events" "$t1" "$t0" "$label" "$summary"
 }
+# `warden serve --poll`: from start until the first sweep is over (status `poll.sweeps`),
+# every event committed to a fresh store with its checkpoint.
+poll() {
+  local label=$1 prefix=$2 data
+  data=$(mktemp -d)
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$WARDEN" serve --insecure-no-auth --bind 127.0.0.1:0 --data-dir "$data" --poll \
+    --log-group-prefix "$prefix" --poll-interval 1h --poll-requests-per-second 100000 \
+    >"$data/out" 2>"$data/err" &
+  local server=$!
+  local addr=""
+  while [ -z "$addr" ]; do
+    sleep 0.05
+    addr=$(sed -n 's/.*listening on http:\/\///p' "$data/out")
+    kill -0 $server 2>/dev/null || { cat "$data/err"; exit 1; }
+  done
+  local status
+  while :; do
+    status=$(curl -s "http://$addr/api/v1/status")
+    if echo "$status" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["poll"]["sweeps"] >= 1 else 1)'; then
+      break
+    fi
+    sleep 0.05
+  done
+  t1=$(date +%s.%N)
+  kill $server; wait $server 2>/dev/null || true
+  echo "$status" | python3 -c "import json,sys; s=json.load(sys.stdin); e=s['poll']['events']; t=float(sys.argv[1])-float(sys.argv[2]); print(f'{sys.argv[3]}: {e} events in {t:.2f}s = {e/t:,.0f} events/s ({s[\"poll\"][\"calls\"]} requests, {len(s[\"poll\"][\"log_groups\"])} log groups, {s[\"store\"][\"invocations\"]} invocations stored)')" "$t1" "$t0" "$label"
+  rm -rf "$data"
+}
 mkdir -p "$ROOT/target"
-run "1 log group" /aws/lambda/one-
-run "$MANY log groups" /aws/lambda/many-
+run "logs pull, 1 log group" /aws/lambda/one-
+run "logs pull, $MANY log groups" /aws/lambda/many-
+poll "serve --poll, 1 log group" /aws/lambda/one-
+poll "serve --poll, $MANY log groups" /aws/lambda/many-

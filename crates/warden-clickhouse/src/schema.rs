@@ -74,7 +74,7 @@ const STAGED_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(staged_at_us, 10000
 const TABLES: &[Table] = &[
     Table {
         name: "lines",
-        columns: "id Int64, at_ms Int64, ts Nullable(Int64), received_at Int64, log_group {lc}, log_stream String, function {lc}, request_id Nullable(String), message String {zstd}",
+        columns: "id Int64, at_ms Int64, ts Nullable(Int64), received_at Int64, log_group {lc}, log_stream String, function {lc}, request_id Nullable(String), event_id Nullable(String), message String {zstd}",
         engine: "ReplacingMergeTree()",
         partition: Some(DAY_PARTITION),
         order_by: "(function, at_ms, id)",

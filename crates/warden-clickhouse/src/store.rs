@@ -20,7 +20,7 @@ use warden_server::store::{
     AlertEvent, AlertRule, AlertUpdate, CustomMetric, ErrorGroupDetail, ErrorGroupRecord,
     FindingRecord, FunctionRollup, GroupQuery, GroupStatus, InvocationDetail, InvocationQuery,
     InvocationRecord, LineQuery, LineRecord, MetricBucket, OccurrenceRecord, OccurrenceSeries,
-    RetentionPolicy, RetentionReport, SecurityEventRecord, SecurityGroup, SecurityQuery,
+    PollCheckpoint, RetentionPolicy, RetentionReport, SecurityEventRecord, SecurityGroup, SecurityQuery,
     SeriesBucket, Sparkline, Store, StoreError, StoreResult, StoreStats, StoredLine, StreamMark,
     Window, WriteBatch, WriteSummary, MAX_CUSTOM_METRICS,
 };
@@ -375,6 +375,7 @@ struct LineRow {
     log_stream: String,
     function: String,
     request_id: Option<String>,
+    event_id: Option<String>,
     message: String,
 }
 
@@ -391,7 +392,7 @@ impl LineRow {
     }
 }
 
-const LINE_READ: &str = "id, ts, log_group, log_stream, function, request_id, message";
+const LINE_READ: &str = "id, ts, log_group, log_stream, function, request_id, event_id, message";
 
 #[derive(Deserialize)]
 struct AlertRuleRow {
@@ -1208,6 +1209,12 @@ impl Store for ClickHouseStore {
     }
 
     fn write_batch(&self, batch: &WriteBatch) -> StoreResult<WriteSummary> {
+        if !batch.checkpoints.is_empty() {
+            // `warden serve --poll` refuses a shared store (launch.rs), so no batch has them.
+            return Err(StoreError::Backend(
+                "the ClickHouse store does not keep poll checkpoints".into(),
+            ));
+        }
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut summary = WriteSummary {
             lines: batch.lines.len() as u64,
@@ -1228,6 +1235,7 @@ impl Store for ClickHouseStore {
                     "log_stream": line.log_stream,
                     "function": line.function,
                     "request_id": line.request_id,
+                    "event_id": line.event_id,
                     "message": line.message,
                 })
             })
@@ -1312,9 +1320,40 @@ impl Store for ClickHouseStore {
                     log_stream: row.log_stream,
                     function: row.function,
                     request_id: row.request_id,
+                    event_id: row.event_id,
                     message: row.message,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// None: `warden serve --poll` needs a store of its own, which this shared one is not.
+    fn poll_checkpoints(&self) -> StoreResult<Vec<PollCheckpoint>> {
+        Ok(Vec::new())
+    }
+
+    fn recent_event_ids(
+        &self,
+        lines: usize,
+        visit: &mut dyn FnMut(&str, &str, &str),
+    ) -> StoreResult<()> {
+        #[derive(Deserialize)]
+        struct EventId {
+            log_group: String,
+            log_stream: String,
+            event_id: String,
+        }
+        // Line ids are dense and shared by every node (`next_line_id`), so the last
+        // `lines` lines are the ids above max − lines, as in the SQLite store.
+        let rows: Vec<EventId> = self.rows(&format!(
+            "SELECT log_group, log_stream, assumeNotNull(event_id) AS event_id FROM {table} FINAL \
+             WHERE id > (SELECT max(id) FROM {table}) - {lines} AND isNotNull(event_id) ORDER BY id",
+            table = self.t("lines"),
+            lines = i64::try_from(lines).unwrap_or(i64::MAX),
+        ))?;
+        for row in rows {
+            visit(&row.log_group, &row.log_stream, &row.event_id);
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `warden logs pull`: Warden reads Lambda logs from CloudWatch Logs itself, for accounts that
-//! cannot expose an endpoint to Firehose.
+//! cannot expose an endpoint to Firehose. [`Reader`] is also what `warden serve --poll` reads
+//! through (the binary connects it to `warden_server::poll::LogSource`).
 //!
 //! Log groups are named or discovered by prefix (`DescribeLogGroups`, every page); each is
 //! read with `FilterLogEvents` over `[start, end)`, every page, and each event is handed to
@@ -24,7 +25,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::time::Instant;
 use warden_audit::{AuditOptions, Clients};
-use warden_logs::LogEvent;
+use warden_logs::{LogEvent, OwnedLogEvent};
 
 /// What to read and how fast.
 #[derive(Clone, Debug)]
@@ -116,17 +117,6 @@ struct Pacer {
     max_attempts: u32,
 }
 
-/// Why a call gave nothing.
-enum CallError {
-    /// The budget is spent.
-    Budget,
-    /// The service answered with this code (or a transport error, described).
-    Failed {
-        code: Option<String>,
-        message: String,
-    },
-}
-
 impl Pacer {
     fn new(options: &PullOptions) -> Self {
         let rate = if options.requests_per_second.is_finite() && options.requests_per_second > 0.0 {
@@ -146,7 +136,7 @@ impl Pacer {
 
     /// Runs `call` (rebuilt for each attempt) at the paced rate, retrying throttling and
     /// unavailability with exponential backoff (0.2 s doubling to 20 s, with jitter).
-    async fn run<T, E, F, Fut>(&mut self, mut call: F) -> Result<T, CallError>
+    async fn run<T, E, F, Fut>(&mut self, mut call: F) -> Result<T, ReadError>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         F: FnMut() -> Fut,
@@ -155,7 +145,7 @@ impl Pacer {
         let mut attempt = 0u32;
         loop {
             if self.max_requests.is_some_and(|max| self.calls >= max) {
-                return Err(CallError::Budget);
+                return Err(ReadError::Budget);
             }
             tokio::time::sleep_until(self.next).await;
             self.next = Instant::now() + self.interval;
@@ -184,10 +174,13 @@ impl Pacer {
                 self.throttled += 1;
             }
             if !retryable || attempt >= self.max_attempts {
-                return Err(CallError::Failed {
-                    message: describe(&error),
-                    code,
-                });
+                // The service's own words when it gave some; the whole chain otherwise.
+                let message = match &error {
+                    SdkError::ServiceError(service) => service.err().message().map(str::to_owned),
+                    _ => None,
+                }
+                .unwrap_or_else(|| describe(&error));
+                return Err(ReadError::Failed { message, code });
             }
             tokio::time::sleep(backoff(attempt)).await;
         }
@@ -211,6 +204,190 @@ fn describe<E: std::error::Error + 'static>(error: &SdkError<E, HttpResponse>) -
     text
 }
 
+/// One CloudWatch Logs client with its pacer: what `pull` uses, and what `warden serve
+/// --poll` reads through (the binary connects it to `warden_server::poll::LogSource`).
+pub struct Reader {
+    client: Client,
+    region: String,
+    pacer: Pacer,
+    page_size: Option<i32>,
+}
+
+/// A log group as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedGroup {
+    pub name: String,
+}
+
+/// One `FilterLogEvents` page.
+#[derive(Clone, Debug, Default)]
+pub struct EventsPage {
+    pub events: Vec<OwnedLogEvent>,
+    /// `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// Why a request gave nothing, after retries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// The request budget (`max_requests`) is spent.
+    Budget,
+    /// The service answered with `code` (`None`: a transport error), described in `message`.
+    Failed {
+        code: Option<String>,
+        message: String,
+    },
+}
+
+impl ReadError {
+    /// The log group does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Failed { code: Some(code), .. } if code == "ResourceNotFoundException")
+    }
+
+    /// The credentials may not make the call.
+    pub fn is_denied(&self) -> bool {
+        matches!(self, ReadError::Failed { code: Some(code), .. }
+            if matches!(code.as_str(), "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation"))
+    }
+
+    /// Still throttled after every attempt.
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, ReadError::Failed { code: Some(code), .. }
+            if code.starts_with("Throttl") || code == "LimitExceededException" || code == "RequestLimitExceeded")
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::Budget => "the request budget is spent".to_owned(),
+            ReadError::Failed {
+                code: Some(code),
+                message,
+            } => format!("{code}: {message}"),
+            ReadError::Failed {
+                code: None,
+                message,
+            } => message.clone(),
+        }
+    }
+}
+
+impl Reader {
+    /// Loads credentials and the region as `warden audit` does; `options`' rate, budget,
+    /// attempts and page size apply to every request.
+    pub async fn connect(options: &PullOptions) -> anyhow::Result<Reader> {
+        let mut aws = options.aws.clone();
+        // Retries are ours (counted, paced); the SDK makes one attempt per call.
+        aws.max_attempts = Some(1);
+        let clients = Clients::load(&aws).await?;
+        let region = clients
+            .regions
+            .first()
+            .cloned()
+            .context("no region: pass --region, or set AWS_REGION or a profile's `region`")?;
+        Ok(Reader {
+            client: clients.logs(&region),
+            region,
+            pacer: Pacer::new(options),
+            page_size: options.page_size,
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Requests made, retries included.
+    pub fn calls(&self) -> u64 {
+        self.pacer.calls
+    }
+
+    /// Requests the service throttled.
+    pub fn throttled(&self) -> u64 {
+        self.pacer.throttled
+    }
+
+    /// Every log group whose name starts with `prefix`, every page.
+    pub async fn log_groups(&mut self, prefix: &str) -> Result<Vec<ListedGroup>, ReadError> {
+        let mut groups = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .pacer
+                .run(|| {
+                    self.client
+                        .describe_log_groups()
+                        .log_group_name_prefix(prefix)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            groups.extend(page.log_groups().iter().filter_map(|group| {
+                Some(ListedGroup {
+                    name: group.log_group_name()?.to_owned(),
+                })
+            }));
+            match page.next_token() {
+                Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                    token = Some(next.to_owned())
+                }
+                _ => return Ok(groups),
+            }
+        }
+    }
+
+    /// One page of `log_group`'s events over `[start_ms, end_ms]` (both inclusive), in time
+    /// order.
+    pub async fn events_page(
+        &mut self,
+        log_group: &str,
+        start_ms: i64,
+        end_ms: i64,
+        token: Option<String>,
+    ) -> Result<EventsPage, ReadError> {
+        let page = self
+            .pacer
+            .run(|| {
+                #[allow(deprecated)]
+                self.client
+                    .filter_log_events()
+                    .log_group_name(log_group)
+                    .start_time(start_ms)
+                    .end_time(end_ms)
+                    // Ignored by CloudWatch, which always interleaves streams by time since
+                    // 2019; moto sorts by time only when asked. Checkpoints rely on it.
+                    .interleaved(true)
+                    .set_limit(self.page_size)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let events = page
+            .events()
+            .iter()
+            .filter_map(|event| {
+                Some(OwnedLogEvent {
+                    timestamp_ms: event.timestamp(),
+                    message: event.message()?.to_owned(),
+                    log_group: log_group.to_owned(),
+                    log_stream: event.log_stream_name().unwrap_or_default().to_owned(),
+                    id: event.event_id().map(str::to_owned),
+                    account: None,
+                    region: Some(self.region.clone()),
+                })
+            })
+            .collect();
+        let next_token = match page.next_token() {
+            // The service can answer a page with no events and a token: it is still searching.
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                Some(next.to_owned())
+            }
+            _ => None,
+        };
+        Ok(EventsPage { events, next_token })
+    }
+}
+
 /// Reads every chosen log group over `[start_ms, end_ms)` and hands each event to `on_event`.
 pub async fn pull(
     options: &PullOptions,
@@ -220,25 +397,24 @@ pub async fn pull(
         options.start_ms < options.end_ms,
         "nothing to read: the start of the window is not before its end"
     );
-    let mut aws = options.aws.clone();
-    // Retries are ours (counted, paced); the SDK makes one attempt per call.
-    aws.max_attempts = Some(1);
-    let clients = Clients::load(&aws).await?;
-    let region = clients
-        .regions
-        .first()
-        .cloned()
-        .context("no region: pass --region, or set AWS_REGION or a profile's `region`")?;
-    let client = clients.logs(&region);
-    let mut pacer = Pacer::new(options);
+    let mut reader = Reader::connect(options).await?;
     let mut summary = PullSummary {
-        region: region.clone(),
+        region: reader.region.clone(),
         ..PullSummary::default()
     };
 
     let mut names = options.log_groups.clone();
     if let Some(prefix) = &options.log_group_prefix {
-        names.extend(discover(&client, prefix, &mut pacer).await?);
+        match reader.log_groups(prefix).await {
+            Ok(groups) => names.extend(groups.into_iter().map(|group| group.name)),
+            Err(ReadError::Budget) => {
+                anyhow::bail!("the request budget is spent before the log groups are listed")
+            }
+            Err(ReadError::Failed { code, message }) => anyhow::bail!(
+                "cannot list log groups starting with `{prefix}` (logs:DescribeLogGroups): {}",
+                code.unwrap_or(message)
+            ),
+        }
     }
     names.sort();
     names.dedup();
@@ -248,14 +424,11 @@ pub async fn pull(
             log_group: name.clone(),
             ..GroupStats::default()
         };
-        let outcome = read_group(
-            &client, options, name, &region, &mut pacer, &mut stats, on_event,
-        )
-        .await;
+        let outcome = read_group(&mut reader, options, name, &mut stats, on_event).await;
         summary.groups.push(stats);
         match outcome {
             Ok(()) => {}
-            Err(CallError::Budget) => {
+            Err(ReadError::Budget) => {
                 summary.notices.push(format!(
                     "request budget of {} spent: {} of {} log groups not read completely (from {name})",
                     options.max_requests.unwrap_or_default(),
@@ -264,15 +437,15 @@ pub async fn pull(
                 ));
                 break;
             }
-            Err(CallError::Failed { code, message }) => {
+            Err(ReadError::Failed { code, message }) => {
                 summary
                     .notices
                     .push(group_notice(name, code.as_deref(), &message));
             }
         }
     }
-    summary.calls = pacer.calls;
-    summary.throttled = pacer.throttled;
+    summary.calls = reader.calls();
+    summary.throttled = reader.throttled();
     Ok(summary)
 }
 
@@ -288,96 +461,32 @@ fn group_notice(name: &str, code: Option<&str>, message: &str) -> String {
     }
 }
 
-/// Every log group whose name starts with `prefix`, every page.
-async fn discover(client: &Client, prefix: &str, pacer: &mut Pacer) -> anyhow::Result<Vec<String>> {
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = pacer
-            .run(|| {
-                client
-                    .describe_log_groups()
-                    .log_group_name_prefix(prefix)
-                    .set_next_token(token.clone())
-                    .send()
-            })
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(CallError::Budget) => {
-                anyhow::bail!("the request budget is spent before the log groups are listed")
-            }
-            Err(CallError::Failed { code, message }) => anyhow::bail!(
-                "cannot list log groups starting with `{prefix}` (logs:DescribeLogGroups): {}",
-                code.unwrap_or(message)
-            ),
-        };
-        names.extend(
-            page.log_groups()
-                .iter()
-                .filter_map(|group| group.log_group_name().map(str::to_owned)),
-        );
-        match page.next_token() {
-            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
-                token = Some(next.to_owned())
-            }
-            _ => break,
-        }
-    }
-    Ok(names)
-}
-
 /// One log group over the window, every page, in the order the service returns (by time).
 async fn read_group(
-    client: &Client,
+    reader: &mut Reader,
     options: &PullOptions,
     name: &str,
-    region: &str,
-    pacer: &mut Pacer,
     stats: &mut GroupStats,
     on_event: &mut dyn FnMut(&LogEvent<'_>),
-) -> Result<(), CallError> {
+) -> Result<(), ReadError> {
     let mut token: Option<String> = None;
     loop {
-        let before = pacer.calls;
-        let page = pacer
-            .run(|| {
-                client
-                    .filter_log_events()
-                    .log_group_name(name)
-                    .start_time(options.start_ms)
-                    // FilterLogEvents' end time is inclusive; the window's is not.
-                    .end_time(options.end_ms - 1)
-                    .set_limit(options.page_size)
-                    .set_next_token(token.clone())
-                    .send()
-            })
+        let before = reader.calls();
+        // FilterLogEvents' end time is inclusive; the window's is not.
+        let page = reader
+            .events_page(name, options.start_ms, options.end_ms - 1, token.take())
             .await;
-        stats.calls += pacer.calls - before;
+        stats.calls += reader.calls() - before;
         let page = page?;
         stats.pages += 1;
-        for event in page.events() {
-            let Some(message) = event.message() else {
-                continue;
-            };
+        for event in &page.events {
             stats.events += 1;
-            stats.newest_ms = stats.newest_ms.max(event.timestamp());
-            on_event(&LogEvent {
-                timestamp_ms: event.timestamp(),
-                message,
-                log_group: name,
-                log_stream: event.log_stream_name().unwrap_or_default(),
-                id: event.event_id(),
-                account: None,
-                region: Some(region),
-            });
+            stats.newest_ms = stats.newest_ms.max(event.timestamp_ms);
+            on_event(&event.as_event());
         }
-        match page.next_token() {
-            // The service can answer a page with no events and a token: it is still searching.
-            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
-                token = Some(next.to_owned())
-            }
-            _ => return Ok(()),
+        match page.next_token {
+            Some(next) => token = Some(next),
+            None => return Ok(()),
         }
     }
 }

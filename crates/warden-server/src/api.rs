@@ -632,6 +632,7 @@ pub async fn status(_: ReadAccess, State(state): State<AppState>) -> Result<Json
             "invocations": m.invocations.load(Relaxed),
             "replayed_lines": m.replayed_lines.load(Relaxed),
         },
+        "poll": state.poll.as_ref().map(|poll| poll.to_json(now_ms())),
     })))
 }
 

@@ -1,5 +1,5 @@
 //! Starting and stopping: open the store, replay open streams, start the pipeline and the
-//! background tasks (idle timer, retention, alerts), and serve the router over TCP or TLS.
+//! background tasks (idle timer, retention, alerts, the poller), and serve the router over TCP or TLS.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::clock::now_ms;
 use crate::config::ServerConfig;
 use crate::notify::Notifier;
 use crate::pipeline;
+use crate::poll::{self, LogSource, PollConfig, PollStatus};
 use crate::server::app;
 use crate::state::{AppState, Inner};
 use crate::store::sqlite::SqliteStore;
@@ -54,6 +55,16 @@ pub async fn start(
     config: ServerConfig,
     listener: TcpListener,
 ) -> Result<RunningServer, StartError> {
+    start_polling(config, listener, None).await
+}
+
+/// [`start`], and with `poll` a task that reads CloudWatch Logs through the source into the
+/// pipeline (`warden serve --poll`).
+pub async fn start_polling(
+    config: ServerConfig,
+    listener: TcpListener,
+    poll: Option<(PollConfig, Box<dyn LogSource>)>,
+) -> Result<RunningServer, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|e| StartError(format!("listener: {e}")))?;
@@ -84,6 +95,15 @@ pub async fn start(
         }
         (None, None) => Arc::new(SqliteStore::in_memory().map_err(|e| StartError(e.to_string()))?),
     };
+    // Staging nodes acknowledge events before they are assembled, so a poll checkpoint
+    // could not be committed with the lines it covers: polling needs a store of its own.
+    if poll.is_some() && store.shared_assembly() {
+        return Err(StartError(
+            "--poll needs a store this node does not share with others (use SQLite, or run \
+             the poller as one warden serve on its own SQLite store)"
+                .into(),
+        ));
+    }
     let ingest = {
         let store = store.clone();
         let assembler = config.assembler.clone();
@@ -105,6 +125,7 @@ pub async fn start(
         alert_interval: config.alert_interval,
         admission: Admission::new(&config.limits),
         secure_cookies: config.tls.is_some(),
+        poll: poll.as_ref().map(|_| Arc::new(PollStatus::default())),
     }));
     let tls = match &config.tls {
         Some(tls) => Some(crate::tls::acceptor(tls).map_err(StartError)?),
@@ -153,6 +174,17 @@ pub async fn start(
         ingest.activity.clone(),
     ));
 
+    let polling = match (poll, &state.poll) {
+        (Some((poll_config, source)), Some(status)) => Some(tokio::spawn(poll::run(
+            store.clone(),
+            ingest.clone(),
+            source,
+            poll_config,
+            status.clone(),
+        ))),
+        _ => None,
+    };
+
     let router = app(state.clone());
     let task = tokio::spawn(async move {
         let until_stopped = async move {
@@ -169,6 +201,9 @@ pub async fn start(
         idle_timer.abort();
         maintenance.abort();
         alerting.abort();
+        if let Some(polling) = polling {
+            polling.abort();
+        }
     });
     Ok(RunningServer {
         addr,

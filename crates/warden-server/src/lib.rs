@@ -10,13 +10,15 @@ transaction per batch, then the 200) ─▶ API / dashboard / alert engine ─�
 
 Modules form layers, each importing only those below it (see ARCHITECTURE.md): [`clock`]
 and [`alert_rules`] at the bottom, then [`store`], [`error`] and [`auth`], [`config`],
-[`pipeline`], [`notify`] and [`admission`], [`state`], the handlers, [`server`] (the
+[`pipeline`], [`notify`] and [`admission`], [`poll`], [`state`], the handlers, [`server`] (the
 router) and [`launch`] (start and background tasks) on top.
 
 - [`server`]: the router; [`launch`]: start, background tasks; [`listen`], [`tls`]: the
   accept loop; [`config`], [`state`].
 - [`ingest`]: the four ingest endpoints and their gate; [`admission`]: ingest slots,
   decoder threads, the memory pool; [`pipeline`]: assembly and group commit.
+- [`poll`]: `--poll`, CloudWatch Logs read through a [`poll::LogSource`] into the
+  pipeline, with checkpoints in the store.
 - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 - [`api`], [`openapi`], [`dashboard`]: what readers see.
 - [`alert_rules`], [`alerts`], [`notify`]: rules, evaluation, delivery; [`clock`].
@@ -42,6 +44,7 @@ pub mod listen;
 pub mod notify;
 pub mod openapi;
 pub mod pipeline;
+pub mod poll;
 pub mod posture;
 pub mod server;
 pub mod state;
@@ -49,6 +52,6 @@ pub mod store;
 pub mod tls;
 
 pub use config::{ExternalStore, Limits, ServerConfig, TlsConfig};
-pub use launch::{start, RunningServer};
+pub use launch::{start, start_polling, RunningServer};
 pub use server::app;
 pub use state::AppState;

@@ -153,7 +153,7 @@ pub fn spec() -> Value {
                 "parameters": [param("function", "query", "string", "function name"), param("stream", "query", "string", "sandbox / stream id")], "responses": ingest_ok } },
             "/ingest/lines": { "post": { "summary": "NDJSON of {timestamp, message, log_group, log_stream, id?}; a line whose id its stream has seen, or a body sent before, is stored once", "security": ingest_security, "responses": ingest_ok } },
             "/api/openapi.json": { "get": { "summary": "this document", "responses": ok("OpenAPI document", json!({ "type": "object" })) } },
-            "/api/v1/status": { "get": { "summary": "store and pipeline counters", "responses": ok("status", json!({ "type": "object" })) } },
+            "/api/v1/status": { "get": { "summary": "store and pipeline counters; with --poll, per log group: API calls, events read, lag, last notice", "responses": ok("status", json!({ "type": "object" })) } },
             "/api/v1/functions": { "get": { "summary": "per-function summaries (the `warden logs` contract) over a window", "parameters": window_params(),
                 "responses": ok("functions", obj(json!({ "from": { "type": "string" }, "to": { "type": "string" }, "functions": { "type": "array", "items": { "$ref": "#/components/schemas/FunctionSummary" } } }))) } },
             "/api/v1/functions/{function}/series": { "get": { "summary": "a function's time series",

@@ -27,8 +27,8 @@ use warden_logs::{Assembler, AssemblerConfig, Emitted, OwnedLogEvent};
 
 use crate::clock::now_ms;
 use crate::store::{
-    AssemblyPositions, BatchItem, StagedEvent, Store, StoredLine, StreamMark, WriteBatch,
-    WriteSummary,
+    AssemblyPositions, BatchItem, PollCheckpoint, StagedEvent, Store, StoredLine, StreamMark,
+    WriteBatch, WriteSummary,
 };
 
 /// Lines per commit at most; more waiting jobs go into the next one.
@@ -55,6 +55,8 @@ pub struct IngestReceipt {
 struct Job {
     events: Vec<OwnedLogEvent>,
     request_key: Option<String>,
+    /// A polled log group's position after these events, committed with them.
+    checkpoint: Option<PollCheckpoint>,
     reply: oneshot::Sender<Result<IngestReceipt, IngestFailure>>,
 }
 
@@ -93,11 +95,32 @@ impl IngestHandle {
         events: Vec<OwnedLogEvent>,
         request_key: Option<String>,
     ) -> Result<IngestReceipt, IngestFailure> {
+        self.send(events, request_key, None).await
+    }
+
+    /// Like [`IngestHandle::submit`] for events read from CloudWatch Logs: the log group's
+    /// checkpoint is committed in the same transaction as the events, so no restart can
+    /// store them twice or skip them.
+    pub async fn submit_polled(
+        &self,
+        events: Vec<OwnedLogEvent>,
+        checkpoint: PollCheckpoint,
+    ) -> Result<IngestReceipt, IngestFailure> {
+        self.send(events, None, Some(checkpoint)).await
+    }
+
+    async fn send(
+        &self,
+        events: Vec<OwnedLogEvent>,
+        request_key: Option<String>,
+        checkpoint: Option<PollCheckpoint>,
+    ) -> Result<IngestReceipt, IngestFailure> {
         let (reply, receive) = oneshot::channel();
         self.sender
             .send(Command::Ingest(Job {
                 events,
                 request_key,
+                checkpoint,
                 reply,
             }))
             .await
@@ -554,6 +577,7 @@ impl Worker {
                 && batch.items.is_empty()
                 && batch.marks.is_empty()
                 && batch.request_keys.is_empty()
+                && batch.checkpoints.is_empty()
             {
                 Ok(WriteSummary::default())
             } else {
@@ -621,6 +645,7 @@ impl Worker {
             }
             batch.request_keys.push(key.clone());
         }
+        batch.checkpoints.extend(job.checkpoint);
         self.assembler.set_now(now_ms());
         for event in &job.events {
             let id = self.next_line_id;

@@ -8,6 +8,7 @@ use crate::admission::Admission;
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::pipeline::IngestHandle;
+use crate::poll::PollStatus;
 use crate::store::Store;
 
 pub struct Inner {
@@ -19,6 +20,8 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// How often the alert evaluator runs (the alert preview replays at the same interval).
     pub alert_interval: std::time::Duration,
+    /// What `--poll` has done (`None`: not polling).
+    pub poll: Option<Arc<PollStatus>>,
 }
 
 /// Shared by every handler.

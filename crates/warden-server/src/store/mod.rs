@@ -84,7 +84,34 @@ pub struct WriteBatch {
     pub marks: Vec<StreamMark>,
     /// Delivery ids (Firehose request ids) committed with this batch.
     pub request_keys: Vec<String>,
+    /// Polled log groups' positions, durable with the lines they cover (see
+    /// [`PollCheckpoint`]).
+    pub checkpoints: Vec<PollCheckpoint>,
     pub received_at_ms: i64,
+}
+
+/// A CloudWatch Logs event id read by the poller, with its event time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenEvent {
+    pub id: String,
+    pub timestamp_ms: i64,
+}
+
+/// Where `warden serve --poll` is in one log group.
+///
+/// Written in a [`WriteBatch`] (so atomically with the lines it covers), it is a change:
+/// `newest_ms` and `resume_from_ms` replace the stored values, the ids of `seen` are
+/// added to the group's stored ids, and stored ids older than `resume_from_ms` are
+/// forgotten. Read back by [`Store::poll_checkpoints`], `seen` holds every id kept. A
+/// backend may keep the ids however it likes; a write must be idempotent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PollCheckpoint {
+    pub log_group: String,
+    /// The newest event time read, in Unix milliseconds.
+    pub newest_ms: Option<i64>,
+    /// The next read starts here (inclusive).
+    pub resume_from_ms: i64,
+    pub seen: Vec<SeenEvent>,
 }
 
 /// What a commit changed, for alerts and metrics.
@@ -576,6 +603,9 @@ pub trait Store: Send + Sync + 'static {
         lines: usize,
         visit: &mut dyn FnMut(&str, &str, &str),
     ) -> StoreResult<()>;
+    /// Every polled log group's checkpoint as committed by `write_batch`, with all the ids
+    /// it keeps (read once when polling starts).
+    fn poll_checkpoints(&self) -> StoreResult<Vec<PollCheckpoint>>;
 
     fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>>;
     fn series(

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, Option<MigrationStep>)] = &[
         include_str!("../../migrations/0009_event_rollups.sql"),
         None,
     ),
+    (
+        10,
+        include_str!("../../migrations/0010_poll_checkpoints.sql"),
+        None,
+    ),
 ];
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -963,6 +968,32 @@ fn amend_stored(
     Ok(())
 }
 
+/// Applies one poll checkpoint change (see [`PollCheckpoint`]).
+fn write_checkpoint(
+    tx: &Transaction<'_>,
+    checkpoint: &PollCheckpoint,
+    at_ms: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO poll_checkpoints (log_group, newest_ms, resume_from_ms, updated_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        checkpoint.log_group,
+        checkpoint.newest_ms,
+        checkpoint.resume_from_ms,
+        at_ms
+    ])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO poll_seen (log_group, event_id, ts) VALUES (?1, ?2, ?3)",
+    )?;
+    for event in &checkpoint.seen {
+        insert.execute(params![checkpoint.log_group, event.id, event.timestamp_ms])?;
+    }
+    tx.prepare_cached("DELETE FROM poll_seen WHERE log_group = ?1 AND ts < ?2")?
+        .execute(params![checkpoint.log_group, checkpoint.resume_from_ms])?;
+    Ok(())
+}
+
 /// What a REPORT-only invocation (the engine had forgotten its START: a restart, or many
 /// invocations since) means for the invocations already stored.
 enum LateReport {
@@ -1683,6 +1714,9 @@ impl Store for SqliteStore {
             )?
             .execute(params![key, batch.received_at_ms])?;
         }
+        for checkpoint in &batch.checkpoints {
+            write_checkpoint(&tx, checkpoint, batch.received_at_ms)?;
+        }
         tx.commit()?;
         self.sealed
             .retire(&oldest_touched, sealed_horizon(now_ms()));
@@ -1756,6 +1790,35 @@ impl Store for SqliteStore {
             visit(&group, &stream, &id);
         }
         Ok(())
+    }
+
+    fn poll_checkpoints(&self) -> StoreResult<Vec<PollCheckpoint>> {
+        let connection = self.reader()?;
+        let mut checkpoints: Vec<PollCheckpoint> = connection
+            .prepare("SELECT log_group, newest_ms, resume_from_ms FROM poll_checkpoints ORDER BY log_group")?
+            .query_map([], |row| {
+                Ok(PollCheckpoint {
+                    log_group: row.get(0)?,
+                    newest_ms: row.get(1)?,
+                    resume_from_ms: row.get(2)?,
+                    seen: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut seen = connection.prepare(
+            "SELECT event_id, ts FROM poll_seen WHERE log_group = ?1 ORDER BY ts, event_id",
+        )?;
+        for checkpoint in &mut checkpoints {
+            checkpoint.seen = seen
+                .query_map(params![checkpoint.log_group], |row| {
+                    Ok(SeenEvent {
+                        id: row.get(0)?,
+                        timestamp_ms: row.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(checkpoints)
     }
 
     fn rollups(&self, window: Window) -> StoreResult<Vec<FunctionRollup>> {

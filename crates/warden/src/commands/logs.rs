@@ -344,8 +344,8 @@ fn finish_report(
     ))
 }
 
-/// `90s`, `30m`, `1h`, `2d` as milliseconds.
-fn parse_ago(text: &str) -> anyhow::Result<i64> {
+/// `500ms`, `90s`, `30m`, `1h`, `2d` as milliseconds.
+pub(crate) fn parse_ago(text: &str) -> anyhow::Result<i64> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -355,11 +355,12 @@ fn parse_ago(text: &str) -> anyhow::Result<i64> {
         .parse()
         .with_context(|| format!("`{text}` is not a duration such as 30m, 1h or 2d"))?;
     let unit_ms = match unit {
+        "ms" => 1,
         "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
         "d" => 86_400_000,
-        _ => bail!("`{text}`: the unit must be s, m, h or d"),
+        _ => bail!("`{text}`: the unit must be ms, s, m, h or d"),
     };
     number
         .checked_mul(unit_ms)

@@ -1,4 +1,5 @@
-//! `warden serve` and `warden demo`: glue over `warden_server`.
+//! `warden serve` and `warden demo`: glue over `warden_server`; with `--poll`, `warden_pull`'s
+//! reader is the server's CloudWatch Logs source (the server itself knows no AWS SDK).
 //!
 //! Credentials come from the environment (`WARDEN_INGEST_KEYS`, `WARDEN_READ_TOKENS`,
 //! `WARDEN_ADMIN_TOKENS`, comma-separated) or from `credentials.json` in the data
@@ -16,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use warden_logs::{Architecture, AssemblerConfig, CostModel};
 use warden_server::auth::{random_token, Credentials, Secret};
 use warden_server::config::SmtpConfig;
+use warden_server::poll::{
+    LogSource, PageRequest, PollConfig, SourceCalls, SourceError, SourceErrorKind, SourceFuture,
+    SourceGroup, SourcePage,
+};
 use warden_server::store::RetentionPolicy;
 use warden_server::{ServerConfig, TlsConfig};
 
@@ -112,6 +117,169 @@ pub struct ServeArgs {
     /// x86_64 or arm64.
     #[arg(long, default_value = "x86_64")]
     architecture: String,
+
+    #[command(flatten)]
+    poll: PollArgs,
+}
+
+/// `--poll`: read CloudWatch Logs (FilterLogEvents) instead of, or as well as, being sent
+/// logs. Credentials come from the AWS credential chain, as for `warden audit`.
+#[derive(Args)]
+#[command(next_help_heading = "Polling CloudWatch Logs")]
+pub struct PollArgs {
+    /// Read Lambda logs from CloudWatch Logs continuously (needs --log-group-prefix or
+    /// --log-group).
+    #[arg(long, requires = "poll_groups")]
+    poll: bool,
+    /// Poll every log group whose name starts with this (DescribeLogGroups, listed again
+    /// every --poll-discover-every so that new functions are read).
+    #[arg(long, value_name = "PREFIX", requires = "poll", group = "poll_groups")]
+    log_group_prefix: Option<String>,
+    /// Poll this log group (repeatable).
+    #[arg(long, value_name = "NAME", requires = "poll", group = "poll_groups")]
+    log_group: Vec<String>,
+    /// Time from the start of one sweep over the log groups to the start of the next.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    poll_interval: String,
+    /// How far back each read re-reads, for events CloudWatch ingests late (de-duplicated
+    /// by event id).
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    poll_overlap: String,
+    /// How far back a log group is read the first time it is polled.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    poll_lookback: String,
+    /// How often the log groups are listed again.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    poll_discover_every: String,
+    /// Requests per second to CloudWatch Logs, all calls together (the account's default
+    /// quota is 5 FilterLogEvents per second per region, shared with every other reader).
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    poll_requests_per_second: f64,
+    /// AWS region to poll [default: the configured region].
+    #[arg(long, value_name = "REGION", requires = "poll")]
+    poll_region: Option<String>,
+    /// AWS profile of the shared config files [default: the credential chain's].
+    #[arg(long, value_name = "NAME", requires = "poll")]
+    profile: Option<String>,
+    /// Role to assume before polling.
+    #[arg(long, value_name = "ARN", requires = "poll")]
+    role_arn: Option<String>,
+    /// External id for `--role-arn`.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    external_id: Option<String>,
+    /// One endpoint for every AWS service (a local AWS API); `AWS_ENDPOINT_URL` works too.
+    #[arg(long, value_name = "URL", requires = "poll")]
+    endpoint_url: Option<String>,
+    /// Events per FilterLogEvents page [default: the service's, 10,000].
+    #[arg(long, value_name = "N", hide = true)]
+    poll_page_size: Option<i32>,
+}
+
+/// `warden_pull`'s reader as the server's log source.
+struct CloudWatchSource(warden_pull::Reader);
+
+fn source_error(error: warden_pull::ReadError) -> SourceError {
+    let kind = if error.is_not_found() {
+        SourceErrorKind::NotFound
+    } else if error.is_denied() {
+        SourceErrorKind::Denied
+    } else if error.is_throttled() {
+        SourceErrorKind::Throttled
+    } else {
+        SourceErrorKind::Other
+    };
+    SourceError {
+        kind,
+        message: error.message(),
+    }
+}
+
+impl LogSource for CloudWatchSource {
+    fn log_groups<'a>(&'a mut self, prefix: &'a str) -> SourceFuture<'a, Vec<SourceGroup>> {
+        Box::pin(async move {
+            let groups = self.0.log_groups(prefix).await.map_err(source_error)?;
+            Ok(groups
+                .into_iter()
+                .map(|group| SourceGroup { name: group.name })
+                .collect())
+        })
+    }
+
+    fn events<'a>(&'a mut self, request: PageRequest<'a>) -> SourceFuture<'a, SourcePage> {
+        Box::pin(async move {
+            let page = self
+                .0
+                .events_page(
+                    request.log_group,
+                    request.start_ms,
+                    request.end_ms,
+                    request.next_token,
+                )
+                .await
+                .map_err(source_error)?;
+            Ok(SourcePage {
+                events: page.events,
+                next_token: page.next_token,
+            })
+        })
+    }
+
+    fn calls(&self) -> SourceCalls {
+        SourceCalls {
+            calls: self.0.calls(),
+            throttled: self.0.throttled(),
+        }
+    }
+}
+
+fn duration(flag: &str, text: &str) -> anyhow::Result<Duration> {
+    let ms = super::logs::parse_ago(text).with_context(|| format!("--{flag}"))?;
+    if ms <= 0 {
+        bail!("--{flag} must be longer than zero");
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+/// The poller's settings and a connected reader, when `--poll` is given.
+async fn poll_setup(args: PollArgs) -> anyhow::Result<Option<(PollConfig, Box<dyn LogSource>)>> {
+    if !args.poll {
+        return Ok(None);
+    }
+    let config = PollConfig {
+        log_group_prefix: args.log_group_prefix,
+        log_groups: args.log_group,
+        interval: duration("poll-interval", &args.poll_interval)?,
+        overlap: duration("poll-overlap", &args.poll_overlap)?,
+        lookback: duration("poll-lookback", &args.poll_lookback)?,
+        discover_every: duration("poll-discover-every", &args.poll_discover_every)?,
+        ..PollConfig::default()
+    };
+    if !(args.poll_requests_per_second.is_finite() && args.poll_requests_per_second > 0.0) {
+        bail!("--poll-requests-per-second must be a positive number");
+    }
+    let options = warden_pull::PullOptions {
+        aws: warden_audit::AuditOptions {
+            regions: args.poll_region.into_iter().collect(),
+            profile: args.profile,
+            role_arn: args.role_arn,
+            external_id: args.external_id,
+            endpoint_url: args.endpoint_url,
+            attempt_timeout: Some(Duration::from_secs(30)),
+            ..warden_audit::AuditOptions::default()
+        },
+        requests_per_second: args.poll_requests_per_second,
+        page_size: args.poll_page_size,
+        ..warden_pull::PullOptions::default()
+    };
+    let reader = warden_pull::Reader::connect(&options)
+        .await
+        .context("--poll: connecting to CloudWatch Logs")?;
+    eprintln!(
+        "warden serve: polling CloudWatch Logs in {} every {}",
+        reader.region(),
+        args.poll_interval
+    );
+    Ok(Some((config, Box::new(CloudWatchSource(reader)))))
 }
 
 #[derive(Args)]
@@ -279,6 +447,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map_err(anyhow::Error::msg)
             .context("--smtp-from")?;
     }
+    let poll_args = args.poll;
     let defaults = ServerConfig::default();
     let config = ServerConfig {
         data_dir: Some(data_dir),
@@ -326,7 +495,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(args.bind)
             .await
             .with_context(|| format!("binding {}", args.bind))?;
-        let server = warden_server::start(config, listener)
+        let poll = poll_setup(poll_args).await?;
+        let server = warden_server::start_polling(config, listener, poll)
             .await
             .context("starting the server")?;
         println!("warden serve: listening on {scheme}://{}", server.addr);
