@@ -20,9 +20,9 @@ use warden_server::store::{
     AlertEvent, AlertRule, AlertUpdate, CustomMetric, ErrorGroupDetail, ErrorGroupRecord,
     FindingRecord, FunctionRollup, GroupQuery, GroupStatus, InvocationDetail, InvocationQuery,
     InvocationRecord, LineQuery, LineRecord, MetricBucket, OccurrenceRecord, OccurrenceSeries,
-    PollCheckpoint, RetentionPolicy, RetentionReport, SecurityEventRecord, SecurityGroup, SecurityQuery,
-    SeriesBucket, Sparkline, Store, StoreError, StoreResult, StoreStats, StoredLine, StreamMark,
-    Window, WriteBatch, WriteSummary, MAX_CUSTOM_METRICS,
+    PollCheckpoint, RetentionPolicy, RetentionReport, SecurityEventRecord, SecurityGroup,
+    SecurityQuery, SeriesBucket, Sparkline, Store, StoreError, StoreResult, StoreStats, StoredLine,
+    StreamMark, Window, WriteBatch, WriteSummary, MAX_CUSTOM_METRICS,
 };
 
 use crate::http::{quote, ClickHouseUrl, Http};
