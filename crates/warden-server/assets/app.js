@@ -112,6 +112,24 @@ const fmt = {
     : "$" + n.toFixed(Math.min(10, 1 - Math.floor(Math.log10(n)))).replace(/0+$/, "")),
   time: (t) => (t ? t.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–"),
   mb: (n) => (n === null || n === undefined ? "–" : `${n} MB`),
+  // A span in the largest two units that matter: "850 ms", "42 s", "19 min 3 s", "2 h 5 min", "3 d 4 h".
+  span: (n) => {
+    if (n === null || n === undefined) return "–";
+    if (n < 1000) return `${Math.round(n)} ms`;
+    const units = [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]];
+    let rest = Math.floor(n / 1000);
+    const parts = [];
+    for (const [unit, size] of units) {
+      if (rest >= size || (parts.length && parts.length < 2)) {
+        parts.push(`${Math.floor(rest / size)} ${unit}`);
+        rest %= size;
+      }
+      if (parts.length === 2) break;
+    }
+    return parts.join(" ");
+  },
+  at: (ms) => (ms === null || ms === undefined ? "–" : fmt.time(new Date(ms).toISOString())),
+  bytes: (n) => (n === null || n === undefined ? "–" : n >= 1048576 ? (n / 1048576).toFixed(1) + " MiB" : (n / 1024).toFixed(1) + " KiB"),
 };
 
 function failuresOf(f) {
@@ -606,6 +624,57 @@ async function posturePage() {
     table(["Severity", "Rule", "Message", "Stack", "Function"], rows, { id: "findings" }, "No findings uploaded."));
 }
 
+// --- status ------------------------------------------------------------------------------------------------
+
+function noticeCell(notice) {
+  if (!notice) return el("td", { class: "muted" }, "–");
+  return el("td", { class: notice.kind === "throttled" ? "warn" : "bad" },
+    `${notice.kind.replace(/_/g, " ")} at ${fmt.at(notice.at_ms)}: ${notice.message}`);
+}
+
+async function statusPage() {
+  const s = await api("/api/v1/status");
+  const p = s.pipeline;
+  const parts = [el("h1", {}, "Status"),
+    el("p", { class: "muted" }, `Warden ${s.version}. Figures since the server started, except the store's.`),
+    el("h2", {}, "Ingest"),
+    cards([["Lines received", fmt.int(p.lines)], ["Invocations assembled", fmt.int(p.invocations)], ["Commits", fmt.int(p.commits)],
+      ["Commit failures", fmt.int(p.commit_failures), p.commit_failures ? "bad" : ""], ["Replayed lines", fmt.int(p.replayed_lines)]]),
+    el("h2", {}, "Store"),
+    cards([["Lines", fmt.int(s.store.lines)], ["Invocations", fmt.int(s.store.invocations)], ["Error groups", fmt.int(s.store.error_groups)],
+      ["Security events", fmt.int(s.store.security_events)], ["Size", fmt.bytes(s.store.size_bytes)]]),
+    el("h2", {}, "CloudWatch Logs polling")];
+  const poll = s.poll;
+  if (!poll) {
+    parts.push(el("p", { id: "poll-off" }, "This server does not poll CloudWatch Logs: start it with `warden serve --poll` (and `--log-group-prefix` or `--log-group`) to read log groups itself, or push them through Firehose with the stack `warden connect` generates."));
+    main().replaceChildren(...parts);
+    return;
+  }
+  parts.push(cards([["Calls", fmt.int(poll.calls)], ["Throttled calls", fmt.int(poll.throttled), poll.throttled ? "warn" : ""],
+    ["Sweeps", fmt.int(poll.sweeps)], ["Events read", fmt.int(poll.events)], ["Last sweep", fmt.at(poll.last_sweep_ms)]]));
+  if (poll.discovery_notice) {
+    parts.push(el("div", { class: "error-box", id: "discovery-notice" },
+      `Listing log groups failed (${poll.discovery_notice.kind.replace(/_/g, " ")} at ${fmt.at(poll.discovery_notice.at_ms)}): ${poll.discovery_notice.message}`));
+  }
+  const rows = poll.log_groups.map((g) => el("tr", { "data-log-group": g.log_group },
+    el("td", {}, el("code", {}, g.log_group)),
+    el("td", { class: "num" }, fmt.int(g.calls)),
+    el("td", { class: "num" }, fmt.int(g.events)),
+    el("td", { class: "num", title: g.lag_ms === null ? "" : `${g.lag_ms} ms` }, fmt.span(g.lag_ms)),
+    el("td", { class: "nowrap" }, fmt.at(g.newest_event_ms)),
+    el("td", { class: "nowrap" }, fmt.at(g.last_read_ms)),
+    noticeCell(g.notice)));
+  const sum = (key) => poll.log_groups.reduce((total, g) => total + g[key], 0);
+  const groups = table(["Log group", { label: "Calls", num: true }, { label: "Events read", num: true }, { label: "Lag", num: true },
+    "Newest event", "Last read to the end", "Last notice"], rows, { id: "log-groups" }, "No log group found yet.");
+  if (rows.length) {
+    groups.append(el("tfoot", {}, el("tr", {}, el("th", {}, `Total (${rows.length} log group${rows.length === 1 ? "" : "s"})`),
+      el("th", { class: "num" }, fmt.int(sum("calls"))), el("th", { class: "num" }, fmt.int(sum("events"))), el("th", { colspan: 4 }, ""))));
+  }
+  parts.push(groups);
+  main().replaceChildren(...parts);
+}
+
 // --- routing -----------------------------------------------------------------------------------------------
 
 async function route() {
@@ -626,6 +695,7 @@ async function route() {
     else if (path === "security") await securityPage();
     else if (path === "alerts") await alertsPage();
     else if (path === "posture") await posturePage();
+    else if (path === "status") await statusPage();
     else await overview();
   } catch (e) {
     main().replaceChildren(el("div", { class: "error-box" }, `Could not load: ${e.message}`));

@@ -8,6 +8,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod browser;
+
+use browser::chromium_run;
 use warden_logs::OwnedLogEvent;
 use warden_server::demo;
 
@@ -260,25 +263,13 @@ fn sigkill_loses_nothing_acknowledged() {
     }
 }
 
-fn chromium() -> Option<&'static str> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-}
-
 /// Chromium, and `warden serve` (no auth, loopback) holding two hours of demo data sent
 /// through the Firehose endpoint; `None` (the test is skipped) without Chromium, except
 /// under CI where it is required.
 fn browser_and_demo_server(
     request_prefix: &str,
 ) -> Option<(&'static str, tempfile::TempDir, Server)> {
-    let Some(browser) = chromium() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("chromium is required under CI (apt-get install -y chromium)");
-        }
-        eprintln!("skipping the browser test: /usr/bin/chromium is not installed (apt-get install -y chromium)");
-        return None;
-    };
+    let browser = browser::chromium()?;
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     let server = spawn(
@@ -363,48 +354,6 @@ fn demo_loads_sample_data() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
-}
-
-/// Runs headless Chromium on `url`: the DOM after the page's requests settle, or a
-/// screenshot at `png`.
-fn chromium_run(browser: &str, profile: &Path, url: &str, png: Option<&Path>) -> String {
-    let mut command = Command::new(browser);
-    command.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1400",
-        "--virtual-time-budget=15000",
-    ]);
-    command.arg(format!("--user-data-dir={}", profile.display()));
-    match png {
-        Some(png) => {
-            let _ = std::fs::remove_file(png);
-            command.arg(format!("--screenshot={}", png.display()));
-        }
-        None => {
-            command.arg("--dump-dom");
-        }
-    }
-    let output = command.arg(url).output().unwrap();
-    if let Some(png) = png {
-        let bytes = std::fs::read(png).unwrap_or_else(|_| {
-            panic!("no screenshot: {}", String::from_utf8_lossy(&output.stderr))
-        });
-        assert!(
-            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
-            "{} looks empty ({} bytes)",
-            png.display(),
-            bytes.len()
-        );
-        eprintln!("dashboard screenshot: {}", png.display());
-    }
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Headless Chromium driven over the DevTools protocol (`--remote-debugging-pipe`: JSON
@@ -631,6 +580,7 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
         ("security", format!("{base}#/security")),
         ("posture", format!("{base}#/posture")),
         ("alerts", format!("{base}#/alerts")),
+        ("status", format!("{base}#/status")),
         (
             "overview-sorted",
             format!("{base}#/?sort=failure_rate&dir=desc&q=a"),
@@ -733,6 +683,15 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
         alerts.contains("id=\"rule-form\"") && alerts.contains("id=\"preview-rule\""),
         "{alerts}"
     );
+
+    // The status page of a server that does not poll: the ingest figures and how to
+    // enable push or poll.
+    let status = &dom["status"];
+    assert!(
+        status.contains("Lines received") && status.contains("id=\"poll-off\""),
+        "{status}"
+    );
+    assert!(status.contains("warden serve --poll"), "{status}");
 
     // The function list: sorted by failure rate, filtered by the URL's `q`.
     let overview = &dom["overview-sorted"];
