@@ -646,11 +646,13 @@ async function statusPage() {
     el("h2", {}, "CloudWatch Logs polling")];
   const poll = s.poll;
   if (!poll) {
-    parts.push(el("p", { id: "poll-off" }, "This server does not poll CloudWatch Logs: start it with `warden serve --poll` (and `--log-group-prefix` or `--log-group`) to read log groups itself, or push them through Firehose with the stack `warden connect` generates."));
+    parts.push(el("p", { id: "poll-off" }, "This server does not poll CloudWatch Logs: start it with ", el("code", {}, "warden serve --poll"),
+      " (and ", el("code", {}, "--log-group-prefix"), " or ", el("code", {}, "--log-group"), ") to read log groups itself, or push them through Firehose with the stack ",
+      el("code", {}, "warden connect"), " generates."));
     main().replaceChildren(...parts);
     return;
   }
-  parts.push(cards([["Calls", fmt.int(poll.calls)], ["Throttled calls", fmt.int(poll.throttled), poll.throttled ? "warn" : ""],
+  parts.push(cards([["Calls (listing included)", fmt.int(poll.calls)], ["Throttled calls", fmt.int(poll.throttled), poll.throttled ? "warn" : ""],
     ["Sweeps", fmt.int(poll.sweeps)], ["Events read", fmt.int(poll.events)], ["Last sweep", fmt.at(poll.last_sweep_ms)]]));
   if (poll.discovery_notice) {
     parts.push(el("div", { class: "error-box", id: "discovery-notice" },

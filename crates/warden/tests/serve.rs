@@ -580,7 +580,7 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
         ("security", format!("{base}#/security")),
         ("posture", format!("{base}#/posture")),
         ("alerts", format!("{base}#/alerts")),
-        ("status", format!("{base}#/status")),
+        ("status-push", format!("{base}#/status")),
         (
             "overview-sorted",
             format!("{base}#/?sort=failure_rate&dir=desc&q=a"),
@@ -686,12 +686,15 @@ fn dashboard_drill_down_search_and_posture_in_headless_chromium() {
 
     // The status page of a server that does not poll: the ingest figures and how to
     // enable push or poll.
-    let status = &dom["status"];
+    let status = &dom["status-push"];
     assert!(
         status.contains("Lines received") && status.contains("id=\"poll-off\""),
         "{status}"
     );
-    assert!(status.contains("warden serve --poll"), "{status}");
+    assert!(
+        status.contains("<code>warden serve --poll</code>"),
+        "{status}"
+    );
 
     // The function list: sorted by failure rate, filtered by the URL's `q`.
     let overview = &dom["overview-sorted"];
