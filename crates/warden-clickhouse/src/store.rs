@@ -60,8 +60,8 @@ const KEYS_PER_LOOKUP: usize = 4_000;
 /// (a sorting key prefix), and `at_ms` within `margin` of `times` when every candidate has
 /// a time (a row's `at_ms` is derived from the same times as its key; without one it is
 /// the arrival time, which a replay does not repeat, so the lookup reads everything).
-fn narrowing<'a>(
-    column: Option<(&str, &mut dyn Iterator<Item = &'a str>)>,
+fn narrowing(
+    column: Option<(&str, &mut dyn Iterator<Item = &str>)>,
     times: &mut dyn Iterator<Item = Option<i64>>,
     margin: i64,
 ) -> String {
