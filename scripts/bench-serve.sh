@@ -24,8 +24,28 @@
 # it is not deleted).
 # The issue's figure: BENCH_INVOCATIONS=10000000 BENCH_FUNCTIONS=200 BENCH_LINES=2000000 \
 #   BENCH_API_REQUESTS=100 BENCH_SEARCH_REQUESTS=200 scripts/bench-serve.sh
+#
+# On ClickHouse: `BENCH_STORE=clickhouse scripts/bench-serve.sh` (or `--store clickhouse`)
+# starts a throwaway clickhouse-server in the temporary directory;
+# `BENCH_STORE=clickhouse://USER:PASSWORD@HOST:8123/DATABASE` uses a running one (the
+# database must not exist: it is created, seeded through the store, and dropped at the end;
+# BENCH_CLICKHOUSE_CLUSTER=NAME migrates it ON CLUSTER). The same phases, then, for each
+# node count of BENCH_NODES (default "1 3"): that many `warden serve` nodes share the
+# database, the load generator spreads its connections over them, and besides the
+# acknowledged (staged) rate the script prints the assembled rate: lines stored and
+# queryable per second until the last one is. The API phase and the search run during
+# and after the first round. Bytes per million lines come from system.parts (all tables,
+# and without the staged raw events, which are kept a day).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --store) BENCH_STORE=$2; shift 2 ;;
+    --clickhouse-cluster) BENCH_CLICKHOUSE_CLUSTER=$2; shift 2 ;;
+    *) echo "usage: scripts/bench-serve.sh [--store clickhouse|clickhouse://...] [--clickhouse-cluster NAME]" >&2; exit 2 ;;
+  esac
+done
 
 INVOCATIONS=${BENCH_INVOCATIONS:-1000000}
 FUNCTIONS=${BENCH_FUNCTIONS:-200}
@@ -35,6 +55,12 @@ SEARCH_REQUESTS=${BENCH_SEARCH_REQUESTS:-200}
 CONCURRENCY=${BENCH_CONCURRENCY:-4}
 BATCH=${BENCH_BATCH:-5000}
 TARGET=${CARGO_TARGET_DIR:-target}
+
+if [ -n "${BENCH_STORE:-}" ]; then
+  # shellcheck source=scripts/bench-serve-clickhouse.sh
+  . scripts/bench-serve-clickhouse.sh
+  exit 0
+fi
 
 cargo build --release -q -p warden --bin warden
 cargo build --release -q -p warden-server --example loadgen --example seed

@@ -100,6 +100,8 @@ fn percent_decode(text: &str) -> Option<String> {
 pub struct Http {
     url: ClickHouseUrl,
     agent: ureq::Agent,
+    /// Settings sent with every request (`insert_distributed_sync` on a cluster).
+    settings: Vec<(&'static str, &'static str)>,
     /// Every statement and its answer, one JSON object a line (see [`Http::log_to`]).
     log: Option<std::sync::Mutex<std::fs::File>>,
 }
@@ -113,8 +115,14 @@ impl Http {
         Ok(Http {
             url,
             agent,
+            settings: Vec::new(),
             log: None,
         })
+    }
+
+    /// Sends a setting with every request from now on.
+    pub fn set(&mut self, name: &'static str, value: &'static str) {
+        self.settings.push((name, value));
     }
 
     /// Appends every statement sent from now on, with its answer, to `file` as JSON lines
@@ -150,6 +158,9 @@ impl Http {
             .post(&self.url.endpoint)
             // 64-bit integers as JSON numbers, not strings.
             .query("output_format_json_quote_64bit_integers", "0");
+        for (name, value) in &self.settings {
+            request = request.query(name, value);
+        }
         if let Some(query) = query {
             request = request.query("query", query);
         }

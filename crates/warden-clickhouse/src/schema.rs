@@ -11,7 +11,14 @@
 //! new one, and the rollup materialized views sum `sign`, so rollups take it back too.
 //!
 //! With a cluster, every table is a `_local` table on each shard (`ON CLUSTER`) under a
-//! `Distributed` table of the plain name, sharded by the key its deduplication needs.
+//! `Distributed` table of the plain name. `FINAL` and the background merges deduplicate
+//! within one shard only, so every table is sharded by (a function of) the key its rows
+//! deduplicate or collapse on: all versions of a row meet on one shard. The small mutable
+//! tables (leases, positions, replay points, alert rules...) are sharded the same way
+//! rather than kept on one host: each row then lives on exactly one shard, any node reads
+//! it through any host, and with one replica per shard every shard is needed anyway.
+//! `staged` is sharded by node alone, so one staging insert is one block on one shard
+//! and becomes visible all at once (the assembler's per-node position relies on that).
 
 /// What the server supports, from `version()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +51,8 @@ pub struct Layout {
 }
 
 /// The schema version these statements create; `schema_migrations` records it.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: staging records its delivery ids through `staged_requests_mv`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -78,7 +86,8 @@ const TABLES: &[Table] = &[
         engine: "ReplacingMergeTree()",
         partition: Some(DAY_PARTITION),
         order_by: "(function, at_ms, id)",
-        shard_key: "cityHash64(log_group, log_stream)",
+        // A line's id is its identity (a replayed line is written again with its id).
+        shard_key: "intHash64(id)",
     },
     Table {
         name: "open_streams",
@@ -192,7 +201,9 @@ const TABLES: &[Table] = &[
         engine: "ReplacingMergeTree()",
         partition: Some(STAGED_PARTITION),
         order_by: "(staged_at_us, node, id)",
-        shard_key: "cityHash64(node, id)",
+        // By node only: a node's staging insert must land whole on one shard, or the
+        // assembler could see ids after a gap still in flight and move past them.
+        shard_key: "cityHash64(node)",
     },
     Table {
         name: "assembly_positions",
@@ -251,6 +262,20 @@ fn rollup_select(width: i64) -> String {
         nomin = "1e300",
     )
 }
+
+/// Checks a `--clickhouse-cluster` name, which goes into SQL unquoted.
+pub fn check_cluster_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "cluster name {name:?} may hold only letters, digits and _"
+        ));
+    }
+    Ok(())
+}
+
+/// On a cluster, `system.parts` of every shard host, through a `Distributed` table
+/// (retention and the store's size need every shard's parts, not the one host's).
+const CLUSTER_PARTS: &str = "cluster_parts";
 
 impl Layout {
     fn on_cluster(&self) -> String {
@@ -320,6 +345,13 @@ impl Layout {
             self.database,
             self.on_cluster()
         )];
+        if let Some(cluster) = &self.cluster {
+            out.push(format!(
+                "CREATE TABLE IF NOT EXISTS {}{} (database String, table String, partition String, rows UInt64, bytes_on_disk UInt64, active UInt8) ENGINE = Distributed({cluster}, system, parts)",
+                self.table(CLUSTER_PARTS),
+                self.on_cluster(),
+            ));
+        }
         for table in TABLES {
             let partition = table.partition;
             out.extend(self.create(
@@ -331,6 +363,17 @@ impl Layout {
                 table.shard_key,
             ));
         }
+        // A staging insert records its delivery ids itself, in the same insert on the same
+        // server: a staging that failed leaves its delivery welcome again, one that landed
+        // makes it a duplicate (two inserts could fail between them, and on a cluster the
+        // ids' shard can be down while the events' is up: the retry would stage it twice).
+        out.push(format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {}_requests_mv{} TO {} AS SELECT request_key, toInt64(intDiv(any(staged_at_us), 1000)) AS at_ms FROM {} WHERE request_key != '' GROUP BY request_key",
+            self.storage("staged"),
+            self.on_cluster(),
+            self.storage("ingest_requests"),
+            self.storage("staged"),
+        ));
         for (name, width) in TIERS {
             let partition = if width == DAY_MS {
                 "toYYYYMM(toDateTime(intDiv(bucket * 86400000, 1000)))".to_owned()
@@ -378,6 +421,25 @@ impl Layout {
     pub fn on_cluster_clause(&self) -> String {
         self.on_cluster()
     }
+
+    /// `system.parts` of every host that holds the tables.
+    pub fn parts_table(&self) -> String {
+        match self.cluster {
+            Some(_) => self.table(CLUSTER_PARTS),
+            None => "system.parts".to_owned(),
+        }
+    }
+
+    /// `IN` for a subquery over a table of this layout: on a cluster `GLOBAL IN`, so the
+    /// subquery runs once on the host asked and its result goes to every shard (a plain
+    /// `IN` there would be a subquery over a `Distributed` table on each shard, which
+    /// ClickHouse refuses by default and which would read every shard once per shard).
+    pub fn in_subquery(&self) -> &'static str {
+        match self.cluster {
+            Some(_) => "GLOBAL IN",
+            None => "IN",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -422,5 +484,42 @@ mod tests {
         ));
         assert!(all.contains("TO warden.rollups_hour_local AS SELECT"));
         assert!(all.contains("FROM warden.invocations_local GROUP BY"));
+        assert!(all.contains(
+            "CREATE TABLE IF NOT EXISTS warden.cluster_parts ON CLUSTER two (database String, table String, partition String, rows UInt64, bytes_on_disk UInt64, active UInt8) ENGINE = Distributed(two, system, parts)"
+        ));
+        // A node's staging insert lands on one shard whole.
+        assert!(all.contains("Distributed(two, warden, staged_local, cityHash64(node))"));
+        let single = layout(false, None).statements().join("\n");
+        assert!(!single.contains("Distributed") && !single.contains("ON CLUSTER"));
+    }
+
+    /// Rows that deduplicate (ReplacingMergeTree), collapse (CollapsingMergeTree) or merge
+    /// (rollups, written per shard by the views) must meet on one shard: every column of
+    /// a table's shard key is part of its sorting key, so two rows with the same sorting
+    /// key always go to the same shard.
+    #[test]
+    fn every_shard_key_is_made_of_sorting_key_columns() {
+        for table in TABLES {
+            let columns = table
+                .shard_key
+                .trim_start_matches("cityHash64(")
+                .trim_start_matches("intHash64(")
+                .trim_end_matches(')');
+            for column in columns.split(',').map(str::trim) {
+                assert!(
+                    table.order_by.contains(column),
+                    "{}: shard key column {column} is not in ORDER BY {}",
+                    table.name,
+                    table.order_by
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cluster_names_are_plain_identifiers() {
+        assert!(check_cluster_name("two_shards").is_ok());
+        assert!(check_cluster_name("").is_err());
+        assert!(check_cluster_name("a; DROP DATABASE x").is_err());
     }
 }

@@ -52,6 +52,48 @@ fn now_ms() -> i64 {
     warden_server::clock::now_ms()
 }
 
+/// Keys per existence lookup: 4 000 quoted 32-digit keys are about 144 KB of SQL.
+const KEYS_PER_LOOKUP: usize = 4_000;
+
+/// The conditions that confine a lookup of stored rows to where they can be, so that it
+/// reads a few partitions and key ranges instead of the whole table: `column IN (values)`
+/// (a sorting key prefix), and `at_ms` within `margin` of `times` when every candidate has
+/// a time (a row's `at_ms` is derived from the same times as its key; without one it is
+/// the arrival time, which a replay does not repeat, so the lookup reads everything).
+fn narrowing(
+    column: Option<(&str, &mut dyn Iterator<Item = &str>)>,
+    times: &mut dyn Iterator<Item = Option<i64>>,
+    margin: i64,
+) -> String {
+    let mut out = String::new();
+    if let Some((column, values)) = column {
+        let values: std::collections::BTreeSet<&str> = values.collect();
+        if !values.is_empty() {
+            let list = values
+                .iter()
+                .map(|v| quote(v))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!(" AND {column} IN ({list})"));
+        }
+    }
+    let mut range: Option<(i64, i64)> = None;
+    for time in times {
+        let Some(time) = time else {
+            return out;
+        };
+        range = Some(range.map_or((time, time), |(a, b)| (a.min(time), b.max(time))));
+    }
+    if let Some((first, last)) = range {
+        out.push_str(&format!(
+            " AND at_ms >= {} AND at_ms <= {}",
+            first.saturating_sub(margin),
+            last.saturating_add(margin)
+        ));
+    }
+    out
+}
+
 /// A stable 63-bit id from a text key (ClickHouse has no autoincrement).
 fn id_of(key: &str) -> i64 {
     let digest = Sha256::digest(key.as_bytes());
@@ -447,13 +489,54 @@ impl ClickHouseStore {
                 "schema version {version}, this warden needs {SCHEMA_VERSION}: run `warden store migrate`"
             )));
         }
+        // Reading a cluster's shards as one table, or one shard's tables as the whole,
+        // would answer wrongly without any error: the layout must be the migrated one.
+        let engines: Vec<Value> = store.http.rows(&format!(
+            "SELECT engine FROM system.tables WHERE database = {} AND name = 'schema_migrations'",
+            quote(&store.layout.database)
+        ))?;
+        let distributed = engines
+            .first()
+            .is_some_and(|row| row["engine"].as_str() == Some("Distributed"));
+        match (&store.layout.cluster, distributed) {
+            (Some(cluster), false) => {
+                return Err(StoreError::Migration(format!(
+                    "the database `{}` was migrated without --clickhouse-cluster, not on cluster `{cluster}`",
+                    store.layout.database
+                )))
+            }
+            (None, true) => {
+                return Err(StoreError::Migration(format!(
+                    "the database `{}` was migrated on a cluster: pass its name with --clickhouse-cluster",
+                    store.layout.database
+                )))
+            }
+            _ => {}
+        }
         Ok(store)
     }
 
     /// Connects without checking the schema.
     pub fn connect(url: &ClickHouseUrl, cluster: Option<&str>) -> StoreResult<ClickHouseStore> {
-        let http = Http::new(url.clone())?;
+        let mut http = Http::new(url.clone())?;
         let version = http.text("SELECT version()")?;
+        if let Some(cluster) = cluster {
+            crate::schema::check_cluster_name(cluster).map_err(StoreError::Backend)?;
+            let known = http.text(&format!(
+                "SELECT count() FROM system.clusters WHERE cluster = {}",
+                quote(cluster)
+            ))?;
+            if known.trim() == "0" {
+                return Err(StoreError::Backend(format!(
+                    "ClickHouse at {} has no cluster `{cluster}` in its remote_servers",
+                    url.endpoint
+                )));
+            }
+            // An insert into a `Distributed` table returns once every shard has its rows
+            // (by default it queues them for a background send): acknowledged data is on
+            // its shard, and a read right after a write (leases, positions) sees it.
+            http.set("insert_distributed_sync", "1");
+        }
         let layout = Layout {
             database: url.database.clone(),
             cluster: cluster.map(str::to_owned),
@@ -493,15 +576,22 @@ impl ClickHouseStore {
     }
 
     fn next_version(&self) -> i64 {
+        self.next_versions(1)
+    }
+
+    /// The first of `count` consecutive versions, all after any handed out before.
+    fn next_versions(&self, count: usize) -> i64 {
         let floor = now_ms() * 1000;
+        let count = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
         let mut current = self.version.load(Ordering::Relaxed);
         loop {
-            let next = (current + 1).max(floor);
+            let first = (current + 1).max(floor);
+            let last = first.saturating_add(count - 1);
             match self
                 .version
-                .compare_exchange(current, next, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(current, last, Ordering::Relaxed, Ordering::Relaxed)
             {
-                Ok(_) => return next,
+                Ok(_) => return first,
                 Err(seen) => current = seen,
             }
         }
@@ -523,28 +613,47 @@ impl ClickHouseStore {
             .unwrap_or(0))
     }
 
-    /// Keys among `keys` already stored in a table's `column`.
-    fn existing(&self, table: &str, column: &str, keys: &[String]) -> StoreResult<HashSet<String>> {
-        if keys.is_empty() {
-            return Ok(HashSet::new());
+    /// Keys among `keys` already stored in a table's `column`, looking only where
+    /// `narrow` (from [`narrowing`]) says they can be.
+    fn existing(
+        &self,
+        table: &str,
+        column: &str,
+        keys: &[String],
+        narrow: &str,
+    ) -> StoreResult<HashSet<String>> {
+        let mut found = HashSet::new();
+        // A few thousand keys per query: a statement may not exceed `max_query_size`
+        // (256 KiB by default), and one assembler round can produce tens of thousands.
+        for chunk in keys.chunks(KEYS_PER_LOOKUP) {
+            let list = chunk
+                .iter()
+                .map(|k| quote(k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows: Vec<Value> = self.rows(&format!(
+                "SELECT DISTINCT {column} AS k FROM {} WHERE {column} IN ({list}){narrow}",
+                self.t(table)
+            ))?;
+            found.extend(
+                rows.iter()
+                    .filter_map(|row| row["k"].as_str().map(str::to_owned)),
+            );
         }
-        let list = keys.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
-        let rows: Vec<Value> = self.rows(&format!(
-            "SELECT DISTINCT {column} AS k FROM {} WHERE {column} IN ({list})",
-            self.t(table)
-        ))?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| row["k"].as_str().map(str::to_owned))
-            .collect())
+        Ok(found)
     }
 
-    /// The stored (uncancelled) version of an invocation.
-    fn stored_invocation(&self, key: &str) -> StoreResult<Option<StoredInvocation>> {
+    /// The stored (uncancelled) version of an invocation, found by the key of a later one.
+    fn stored_invocation(&self, later: &Invocation) -> StoreResult<Option<StoredInvocation>> {
+        let narrow = narrowing(
+            Some(("function", &mut std::iter::once(later.function.as_str()))),
+            &mut std::iter::once(later.end.or(later.start)),
+            DAY_MS,
+        );
         let mut rows: Vec<StoredInvocation> = self.rows(&format!(
-            "SELECT {INVOCATION_READ} FROM {} FINAL WHERE invocation_key = {} AND sign = 1 LIMIT 1",
+            "SELECT {INVOCATION_READ} FROM {} FINAL WHERE invocation_key = {}{narrow} AND sign = 1 LIMIT 1",
             self.t("invocations"),
-            quote(key)
+            quote(&later.key)
         ))?;
         Ok(rows.pop())
     }
@@ -742,7 +851,17 @@ impl ClickHouseStore {
         }
 
         // Invocations: new keys only (a replay re-emits what is stored).
-        let stored = self.existing("invocations", "invocation_key", &keys)?;
+        // A stored version's time is its end (or start), at most an invocation's span
+        // from a later emission's: a day of margin is far beyond that.
+        let narrow = narrowing(
+            Some((
+                "function",
+                &mut invocations.iter().map(|i| i.function.as_str()),
+            )),
+            &mut invocations.iter().map(|i| i.end.or(i.start)),
+            DAY_MS,
+        );
+        let stored = self.existing("invocations", "invocation_key", &keys, &narrow)?;
         let mut rows = Vec::new();
         let mut seen = HashSet::new();
         for invocation in invocations {
@@ -768,7 +887,7 @@ impl ClickHouseStore {
             )?);
         }
         for amendment in amendments {
-            if let Some(previous) = self.stored_invocation(&amendment.current.key)? {
+            if let Some(previous) = self.stored_invocation(&amendment.current)? {
                 if previous.invocation()?.revision < amendment.current.revision {
                     self.amend_rows(&previous, &amendment.current, &mut rows)?;
                 }
@@ -777,7 +896,21 @@ impl ClickHouseStore {
         self.http.insert(&self.t("invocations"), &rows)?;
 
         // Error occurrences and their groups.
-        let stored = self.existing("error_occurrences", "occurrence_key", &occurrence_keys)?;
+        // An occurrence's key holds its fingerprint and time, and its `at_ms` is that time.
+        let narrow = narrowing(
+            Some((
+                "fingerprint",
+                &mut occurrences.iter().map(|(_, e)| e.fingerprint.as_str()),
+            )),
+            &mut occurrences.iter().map(|(_, e)| e.timestamp),
+            0,
+        );
+        let stored = self.existing(
+            "error_occurrences",
+            "occurrence_key",
+            &occurrence_keys,
+            &narrow,
+        )?;
         let mut fresh: Vec<(String, &warden_logs::ErrorOccurrence)> = Vec::new();
         let mut seen = HashSet::new();
         for (key, error) in occurrences {
@@ -799,7 +932,9 @@ impl ClickHouseStore {
             let mut created = HashSet::new();
             let mut last_seen: HashMap<String, Option<i64>> = HashMap::new();
             let mut reopened = HashSet::new();
-            let mut seq = self.next_version();
+            // Occurrences are ordered by `seq`: one block of versions for this batch's,
+            // after every earlier batch's.
+            let mut seq = self.next_versions(fresh.len() + 1);
             for (key, error) in &fresh {
                 seq += 1;
                 rows.push(json!({
@@ -863,7 +998,8 @@ impl ClickHouseStore {
         }
 
         // Security events.
-        let stored = self.existing("security_events", "event_key", &security_keys)?;
+        let narrow = narrowing(None, &mut security.iter().map(|(_, e)| e.timestamp), 0);
+        let stored = self.existing("security_events", "event_key", &security_keys, &narrow)?;
         let mut seen = HashSet::new();
         let mut rows = Vec::new();
         for (key, event) in security {
@@ -951,11 +1087,17 @@ impl ClickHouseStore {
     }
 
     fn incomplete_invocation(&self, report: &Invocation) -> StoreResult<Option<StoredInvocation>> {
+        // The incomplete one ended (its last line) before the REPORT, within the span of
+        // one invocation.
+        let narrow = narrowing(
+            Some(("function", &mut std::iter::once(report.function.as_str()))),
+            &mut std::iter::once(report.end.or(report.start)),
+            DAY_MS,
+        );
         let mut rows: Vec<StoredInvocation> = self.rows(&format!(
-            "SELECT {INVOCATION_READ} FROM {} FINAL WHERE request_id = {} AND complete = 0 AND sign = 1 AND function = {} ORDER BY at_ms DESC LIMIT 10",
+            "SELECT {INVOCATION_READ} FROM {} FINAL WHERE request_id = {}{narrow} AND complete = 0 AND sign = 1 ORDER BY at_ms DESC LIMIT 10",
             self.t("invocations"),
             quote(&report.request_id),
-            quote(&report.function),
         ))?;
         rows.retain(|row| {
             row.invocation()
@@ -1115,9 +1257,17 @@ impl Store for ClickHouseStore {
                 })
             })
             .collect();
+        // One insert, on one shard: it also records the delivery ids of these events
+        // (`staged_requests_mv`), so they are staged and known together or not at all.
         self.http.insert(&self.t("staged"), &rows)?;
+        // Deliveries without events have nothing to lose: their ids go straight in.
+        let carried: HashSet<&str> = events
+            .iter()
+            .filter_map(|staged| staged.request_key.as_deref())
+            .collect();
         let requests: Vec<Value> = request_keys
             .iter()
+            .filter(|key| !carried.contains(key.as_str()))
             .map(|key| json!({"request_key": key, "at_ms": staged_at_ms}))
             .collect();
         self.http.insert(&self.t("ingest_requests"), &requests)
@@ -1555,7 +1705,10 @@ impl Store for ClickHouseStore {
             if let Some(function) = &query.function {
                 lines.push_str(&format!(" AND function = {}", quote(function)));
             }
-            filter.push_str(&format!(" AND request_id IN ({lines})"));
+            filter.push_str(&format!(
+                " AND request_id {} ({lines})",
+                self.layout.in_subquery()
+            ));
         }
         let rows: Vec<StoredInvocation> = self.rows(&format!(
             "SELECT {INVOCATION_READ} FROM {} FINAL WHERE {filter} ORDER BY at_ms DESC, id DESC LIMIT {}",
@@ -1592,7 +1745,8 @@ impl Store for ClickHouseStore {
                 other => format!("outcome = {}", quote(other)),
             };
             filter.push_str(&format!(
-                " AND request_id IN (SELECT request_id FROM {} FINAL WHERE sign = 1 AND {condition})",
+                " AND request_id {} (SELECT request_id FROM {} FINAL WHERE sign = 1 AND {condition})",
+                self.layout.in_subquery(),
                 self.t("invocations")
             ));
         }
@@ -1632,7 +1786,7 @@ impl Store for ClickHouseStore {
             None => None,
         };
         let mut groups: Vec<ErrorGroupRecord> = self
-            .group_rows(&filter, "ORDER BY last_seen DESC, fingerprint")?
+            .group_rows(&filter, "ORDER BY count DESC, fingerprint")?
             .iter()
             .map(GroupRow::record)
             .collect();
@@ -1644,10 +1798,11 @@ impl Store for ClickHouseStore {
                 }
                 None => false,
             });
+            // As SQLite orders them: most frequent in the window first.
             groups.sort_by(|a, b| {
                 b.in_window
                     .cmp(&a.in_window)
-                    .then_with(|| b.last_seen.cmp(&a.last_seen))
+                    .then_with(|| a.fingerprint.cmp(&b.fingerprint))
             });
         }
         groups.truncate(query.limit as usize);
@@ -1756,8 +1911,9 @@ impl Store for ClickHouseStore {
             .map(|s| format!(" WHERE stack = {}", quote(s)))
             .unwrap_or_default();
         let rows: Vec<Row> = self.rows(&format!(
-            "SELECT body FROM {} WHERE (stack, upload) IN (SELECT stack, upload FROM {} FINAL{only}) ORDER BY upload, seq",
+            "SELECT body FROM {} WHERE (stack, upload) {} (SELECT stack, upload FROM {} FINAL{only}) ORDER BY upload, seq",
             self.t("findings"),
+            self.layout.in_subquery(),
             self.t("finding_uploads"),
         ))?;
         rows.iter()
@@ -2041,7 +2197,8 @@ impl Store for ClickHouseStore {
             .collect::<Vec<_>>()
             .join(", ");
         let parts: Vec<Part> = self.rows(&format!(
-            "SELECT table, partition, toUInt64(sum(rows)) AS rows FROM system.parts WHERE active AND database = {} AND table IN ({names}) GROUP BY table, partition",
+            "SELECT table, partition, toUInt64(sum(rows)) AS rows FROM {} WHERE active AND database = {} AND table IN ({names}) GROUP BY table, partition",
+            self.layout.parts_table(),
             quote(&self.layout.database)
         ))?;
         let mut report = RetentionReport::default();
@@ -2083,7 +2240,10 @@ impl Store for ClickHouseStore {
 
     fn stats(&self) -> StoreResult<StoreStats> {
         Ok(StoreStats {
-            lines: self.count(&format!("SELECT count() AS n FROM {} FINAL", self.t("lines")))?,
+            lines: self.count(&format!(
+                "SELECT count() AS n FROM {} FINAL",
+                self.t("lines")
+            ))?,
             invocations: self.count(&format!(
                 "SELECT toUInt64(sum(sign)) AS n FROM {}",
                 self.t("invocations")
@@ -2097,7 +2257,8 @@ impl Store for ClickHouseStore {
                 self.t("security_events")
             ))?,
             size_bytes: self.count(&format!(
-                "SELECT toUInt64(sum(bytes_on_disk)) AS n FROM system.parts WHERE active AND database = {}",
+                "SELECT toUInt64(sum(bytes_on_disk)) AS n FROM {} WHERE active AND database = {}",
+                self.layout.parts_table(),
                 quote(&self.layout.database)
             ))?,
         })
@@ -2186,6 +2347,26 @@ mod tests {
             ..RollupRow::default()
         };
         assert_eq!(row.bucketed_sketch().percentiles(), direct.percentiles());
+    }
+
+    #[test]
+    fn lookups_are_narrowed_by_time_only_when_every_candidate_has_one() {
+        let narrow = narrowing(
+            Some(("function", &mut ["b", "a", "b"].into_iter())),
+            &mut [Some(5_000), Some(1_000)].into_iter(),
+            100,
+        );
+        assert_eq!(
+            narrow,
+            " AND function IN ('a', 'b') AND at_ms >= 900 AND at_ms <= 5100"
+        );
+        let narrow = narrowing(
+            Some(("fingerprint", &mut ["f"].into_iter())),
+            &mut [Some(5), None].into_iter(),
+            0,
+        );
+        assert_eq!(narrow, " AND fingerprint IN ('f')");
+        assert_eq!(narrowing(None, &mut std::iter::empty(), 0), "");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! `loadgen ingest URL KEY LINES [CONCURRENCY] [BATCH] [STOP_FILE]`: pre-builds gzip
 //! Firehose bodies of demo log lines (LINES of them), then posts them concurrently and
-//! prints lines/s. With STOP_FILE it does not stop there: a producer thread keeps building
+//! prints lines/s. URL may list several nodes, comma-separated: connection i posts to node
+//! i modulo their number. With STOP_FILE it does not stop there: a producer thread keeps building
 //! bodies of earlier hours and the posting goes on until STOP_FILE exists, so that
 //! whatever is measured meanwhile is measured while ingest runs.
 //! `loadgen api URL TOKEN REQUESTS`: times the functions, overview, series, error-group and
@@ -158,12 +159,13 @@ async fn main() {
             let more = std::sync::Arc::new(tokio::sync::Mutex::new(more_rx));
             let started = Instant::now();
             let mut workers = Vec::new();
-            for _ in 0..concurrency {
+            let nodes: Vec<&str> = url.split(',').collect();
+            for connection in 0..concurrency {
                 let (queue, more, client, url, key) = (
                     queue.clone(),
                     more.clone(),
                     client.clone(),
-                    url.clone(),
+                    nodes[connection % nodes.len()].to_owned(),
                     secret.clone(),
                 );
                 workers.push(tokio::spawn(async move {
@@ -215,7 +217,12 @@ async fn main() {
                 producer.join().unwrap();
             }
             let seconds = started.elapsed().as_secs_f64();
-            println!("ingest: {sent} lines in {seconds:.2}s = {:.0} lines/s through /ingest/firehose ({concurrency} connections, {batch} lines/request, {failed} failed requests)", sent as f64 / seconds);
+            let to = if nodes.len() > 1 {
+                format!(" to {} nodes", nodes.len())
+            } else {
+                String::new()
+            };
+            println!("ingest: {sent} lines in {seconds:.2}s = {:.0} lines/s through /ingest/firehose{to} ({concurrency} connections, {batch} lines/request, {failed} failed requests)", sent as f64 / seconds);
         }
         "api" | "search" => {
             let requests: usize = arg(&args, 4, None);

@@ -347,7 +347,20 @@ impl Stager {
     ) {
         let events = job.events.len();
         if let Some(key) = &job.request_key {
-            if keys.contains(key) || self.store.request_seen(key).unwrap_or(false) {
+            let seen = keys.contains(key)
+                || match self.store.request_seen(key) {
+                    Ok(seen) => seen,
+                    Err(error) => {
+                        // Whether it was staged before is unknown (a shard of a cluster may
+                        // be down): refuse it, and the sender retries, rather than stage a
+                        // delivery twice.
+                        eprintln!("warden serve: checking a delivery id failed, request not acknowledged: {error}");
+                        self.metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
+                        let _ = job.reply.send(Err(IngestFailure::Storage));
+                        return;
+                    }
+                };
+            if seen {
                 replies.push((
                     job.reply,
                     IngestReceipt {

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -233,6 +235,190 @@ impl ClickHouse {
         )
         .unwrap();
         http.text(sql).unwrap()
+    }
+}
+
+/// Debian's `zookeeper` package: its jar (with its dependencies on the manifest's class
+/// path) and a `java` to run it. `WARDEN_ZOOKEEPER_JAR` overrides the jar.
+fn zookeeper_jar() -> PathBuf {
+    std::env::var_os("WARDEN_ZOOKEEPER_JAR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/java/zookeeper.jar"))
+}
+
+fn java_works() -> bool {
+    Command::new("java")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Whether a two-shard cluster can start: clickhouse-server, and ZooKeeper for the
+/// distributed DDL (`ON CLUSTER`) of 18.16. Panics under CI when something is missing.
+pub fn cluster_available() -> bool {
+    if !available() {
+        return false;
+    }
+    let jar = zookeeper_jar();
+    let missing = if !jar.is_file() {
+        Some(format!("no ZooKeeper jar at {}", jar.display()))
+    } else if !java_works() {
+        Some("no `java` to run ZooKeeper".to_owned())
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(what) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{what} under CI=true: .ci/run installs it (apt-get install zookeeper)")
+        }
+        Some(what) => {
+            eprintln!("skipped: {what} (apt-get install zookeeper)");
+            false
+        }
+    }
+}
+
+/// A standalone ZooKeeper on a free loopback port, its data in a temporary directory.
+pub struct ZooKeeper {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Child,
+}
+
+impl ZooKeeper {
+    pub fn start() -> ZooKeeper {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let config = dir.path().join("zoo.cfg");
+        std::fs::write(
+            &config,
+            format!(
+                "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("zookeeper.log")).unwrap();
+        let child = Command::new("java")
+            .args(["-Xmx256m", "-cp"])
+            .arg(zookeeper_jar())
+            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("starting ZooKeeper");
+        let zookeeper = ZooKeeper { dir, port, child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !zookeeper.ok() {
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(zookeeper.dir.path().join("zookeeper.log"))
+                    .unwrap_or_default();
+                panic!("ZooKeeper did not answer on port {port}: {log}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        zookeeper
+    }
+
+    /// ZooKeeper's `srvr` names its mode once it serves sessions. (`ruok` answers `imok`
+    /// earlier, while sessions are still refused; a 18.16 server whose first ZooKeeper
+    /// session fails crashes on its first `ON CLUSTER` statement.)
+    fn ok(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.write_all(b"srvr");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer.contains("Mode: standalone")
+    }
+}
+
+impl Drop for ZooKeeper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two clickhouse-server processes as the two shards (one replica each) of the cluster
+/// [`Cluster::NAME`], with a ZooKeeper for their distributed DDL.
+pub struct Cluster {
+    /// Dropped after the servers (fields drop in order).
+    pub shards: Vec<ClickHouse>,
+    pub zookeeper: ZooKeeper,
+}
+
+impl Cluster {
+    pub const NAME: &'static str = "two";
+
+    pub fn start() -> Cluster {
+        let zookeeper = ZooKeeper::start();
+        let ports: Vec<(u16, u16)> = (0..2).map(|_| (free_port(), free_port())).collect();
+        let shards: String = ports
+            .iter()
+            .map(|(_, tcp)| {
+                format!(
+                    "<shard><replica><host>127.0.0.1</host><port>{tcp}</port></replica></shard>"
+                )
+            })
+            .collect();
+        let extra = format!(
+            "<zookeeper><node><host>127.0.0.1</host><port>{zk}</port></node></zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  <remote_servers><{name}>{shards}</{name}></remote_servers>",
+            zk = zookeeper.port,
+            name = Self::NAME,
+        );
+        let shards = ports
+            .into_iter()
+            .map(|(http, tcp)| ClickHouse::start_with(http, tcp, extra.clone()))
+            .collect();
+        Cluster { shards, zookeeper }
+    }
+
+    /// The same database through shard `shard`'s host.
+    pub fn url(&self, shard: usize, database: &str) -> ClickHouseUrl {
+        ClickHouseUrl::parse(&format!(
+            "clickhouse://default@127.0.0.1:{}/{database}",
+            self.shards[shard].http_port
+        ))
+        .unwrap()
+    }
+
+    /// A store migrated `ON CLUSTER` in a fresh database, opened through the first shard.
+    pub fn store(&self) -> ClickHouseStore {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let database = format!(
+            "warden_cluster_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = self.url(0, &database);
+        let store = ClickHouseStore::connect(&url, Some(Self::NAME)).unwrap();
+        store.migrate().unwrap();
+        ClickHouseStore::open(&url, Some(Self::NAME)).unwrap()
+    }
+
+    /// Rows in `table`'s shard-local table on each shard.
+    pub fn rows_per_shard(&self, database: &str, table: &str) -> Vec<u64> {
+        self.shards
+            .iter()
+            .map(|shard| {
+                shard
+                    .query(&format!("SELECT count() FROM {database}.{table}_local"))
+                    .trim()
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
     }
 }
 
