@@ -394,10 +394,14 @@ fn method_properties(
         if let Some(uri) = integration.uri() {
             settings.insert("Uri".into(), crate::integration_target(uri));
         }
-        settings.insert(
-            "TimeoutInMillis".into(),
-            json!(integration.timeout_in_millis()),
-        );
+        // The SDK reads a missing field as 0; API Gateway's smallest timeout is 50 ms, so 0
+        // means "not stated" (the 29 s default applies), not "gives up at once".
+        if integration.timeout_in_millis() > 0 {
+            settings.insert(
+                "TimeoutInMillis".into(),
+                json!(integration.timeout_in_millis()),
+            );
+        }
         properties.insert("Integration".into(), Value::Object(settings));
     }
     Value::Object(properties)

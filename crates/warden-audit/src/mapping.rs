@@ -18,7 +18,38 @@ use crate::LiveModel;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
     Key(String),
-    Index(usize),
+    /// An item of a list, with what identifies it when the list is a set whose order
+    /// the live account does not keep (managed policy ARNs, named inline policies).
+    Item {
+        index: usize,
+        identity: Option<Identity>,
+    },
+}
+
+/// What identifies a list item regardless of its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Identity {
+    /// A plain string item: itself.
+    Text(String),
+    /// A map item: the value of its naming field.
+    Named(&'static str, String),
+}
+
+/// The fields that name a list item of a resource's properties.
+const NAMING_FIELDS: &[&str] = &["PolicyName", "Sid", "Key"];
+
+impl Identity {
+    fn of(node: &Node) -> Option<Identity> {
+        match &node.value {
+            Value::String(text) => Some(Identity::Text(text.clone())),
+            Value::Map(map) => NAMING_FIELDS.iter().find_map(|field| {
+                map.get(field)
+                    .and_then(Node::as_str)
+                    .map(|name| Identity::Named(field, name.to_owned()))
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The local template of one stack, with what the rules find in it.
@@ -52,7 +83,12 @@ pub fn locate(
     let shared = stack.findings.iter().any(|other| {
         other.code == finding.code
             && (other.resource == local.id || other.resource == local.origin.id)
-    });
+    }) || (complete
+        && !path.is_empty()
+        && same_value(
+            &excerpt(sources, finding.span),
+            &excerpt(sources, template_span),
+        ));
     let mut mapped = finding.clone();
     mapped.span = template_span;
     mapped.resource = local.origin.id.clone();
@@ -88,6 +124,19 @@ pub fn locate(
         );
     }
     mapped
+}
+
+/// Whether a live value and its template value say the same (`"*"` and `*`): then the
+/// template has the weakness too, even when the scan reported it on another resource (a
+/// role's statement on its function), and it is not drift.
+fn same_value(live: &str, template: &str) -> bool {
+    let bare = |value: &str| {
+        value
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_owned()
+    };
+    bare(live) == bare(template)
 }
 
 /// The template's resource for live resource `index`: by its CloudFormation tags, or, for
@@ -170,8 +219,10 @@ fn path_to(properties: &Node, span: Span) -> Vec<Step> {
                 (holds(child.span) || holds(key.span)).then(|| (Step::Key(key.name.clone()), child))
             }),
             Value::Seq(items) => items.iter().enumerate().find_map(|(index, child)| {
-                (child.span.start <= span.start && span.end <= child.span.end)
-                    .then_some((Step::Index(index), child))
+                (child.span.start <= span.start && span.end <= child.span.end).then(|| {
+                    let identity = Identity::of(child);
+                    (Step::Item { index, identity }, child)
+                })
             }),
             _ => None,
         };
@@ -203,8 +254,8 @@ fn follow(resource: &Resource, path: &[Step]) -> (Span, bool) {
                     },
                 )
             }),
-            (Step::Index(index), Value::Seq(items)) => {
-                items.get(*index).map(|child| (child, child.span))
+            (Step::Item { index, identity }, Value::Seq(items)) => {
+                matching_item(items, *index, identity.as_ref()).map(|child| (child, child.span))
             }
             _ => None,
         };
@@ -217,6 +268,35 @@ fn follow(resource: &Resource, path: &[Step]) -> (Span, bool) {
         }
     }
     (span, true)
+}
+
+/// The template's item for a live list item: the one with the same identity, since the
+/// account lists managed policies and inline policies in its own order; by position only
+/// when the item has no identity or the template builds some items with intrinsics
+/// (`!Sub arn:${AWS::Partition}:...`) that cannot be compared.
+fn matching_item<'n>(
+    items: &'n [Node],
+    index: usize,
+    identity: Option<&Identity>,
+) -> Option<&'n Node> {
+    let Some(identity) = identity else {
+        return items.get(index);
+    };
+    if let Some(found) = items
+        .iter()
+        .find(|item| Identity::of(item).as_ref() == Some(identity))
+    {
+        return Some(found);
+    }
+    let comparable = |item: &Node| match identity {
+        Identity::Text(_) => item.as_str().is_some(),
+        Identity::Named(field, _) => item.get(field).and_then(Node::as_str).is_some(),
+    };
+    if items.iter().all(comparable) {
+        None
+    } else {
+        items.get(index)
+    }
 }
 
 /// The text at `span`, on one line and short.
@@ -234,5 +314,82 @@ fn excerpt(sources: &SourceMap, span: Span) -> String {
         format!("{short}...")
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{matching_item, same_value, Identity};
+    use warden_diagnostics::FileId;
+    use warden_iac::parse::parse_yaml;
+    use warden_iac::Node;
+
+    fn items(yaml: &str) -> Vec<Node> {
+        let root = parse_yaml(yaml, FileId(0)).expect("fixture parses");
+        root.as_seq().expect("fixture is a list").to_vec()
+    }
+
+    fn text(node: Option<&Node>) -> Option<String> {
+        node.map(|node| {
+            node.as_str()
+                .map(str::to_owned)
+                .or_else(|| {
+                    node.get("PolicyName")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn a_live_managed_policy_matches_the_template_item_with_the_same_arn_wherever_it_is() {
+        let template = items("- arn:aws:iam::aws:policy/A\n- arn:aws:iam::aws:policy/B\n");
+        let live_b = Identity::Text("arn:aws:iam::aws:policy/B".into());
+        assert_eq!(
+            text(matching_item(&template, 0, Some(&live_b))).as_deref(),
+            Some("arn:aws:iam::aws:policy/B")
+        );
+    }
+
+    #[test]
+    fn a_live_item_the_template_does_not_have_maps_to_nothing_rather_than_a_neighbour() {
+        let template = items("- arn:aws:iam::aws:policy/A\n");
+        let live_c = Identity::Text("arn:aws:iam::aws:policy/C".into());
+        assert_eq!(text(matching_item(&template, 0, Some(&live_c))), None);
+    }
+
+    #[test]
+    fn inline_policies_match_by_name() {
+        let template = items(
+            "- PolicyName: Reads\n  PolicyDocument: {}\n- PolicyName: Writes\n  PolicyDocument: {}\n",
+        );
+        let live = Identity::Named("PolicyName", "Writes".into());
+        assert_eq!(
+            text(matching_item(&template, 0, Some(&live))).as_deref(),
+            Some("Writes")
+        );
+    }
+
+    #[test]
+    fn position_decides_when_the_template_builds_an_item_with_an_intrinsic() {
+        let template =
+            items("- !Sub arn:${AWS::Partition}:iam::aws:policy/A\n- arn:aws:iam::aws:policy/B\n");
+        let live_a = Identity::Text("arn:aws:iam::aws:policy/A".into());
+        assert!(
+            matching_item(&template, 0, Some(&live_a)).is_some_and(|item| item.as_str().is_none())
+        );
+        assert_eq!(
+            text(matching_item(&template, 1, None)).as_deref(),
+            Some("arn:aws:iam::aws:policy/B")
+        );
+    }
+
+    #[test]
+    fn a_quoted_and_a_bare_value_are_the_same_but_different_values_are_drift() {
+        assert!(same_value("\"*\"", "*"));
+        assert!(same_value(" 'NONE' ", "NONE"));
+        assert!(!same_value("\"*\"", "\"s3:GetObject\""));
+        assert!(!same_value("NONE", "AWS_IAM"));
     }
 }

@@ -390,6 +390,27 @@ fn rest_http_and_websocket_routes_reach_the_route_rules() {
         method.properties["Integration"]["Uri"]["$arn"],
         "arn:aws:lambda:us-east-1:123456789012:function:api-handler"
     );
+    // moto, like a REST API imported without one, states no integration timeout: that is
+    // the 29 s default, not 0 ms (which made WD107 say the route gives up at once).
+    assert_eq!(
+        method.properties["Integration"].get("TimeoutInMillis"),
+        None
+    );
+    assert!(
+        !warden_rules::check_template(
+            &audit
+                .model
+                .load(&mut SourceMap::new(), &[])
+                .unwrap()
+                .unwrap()
+                .template,
+            &|_: &warden_rules::RuleMeta| true,
+            &warden_rules::CheckOptions::default(),
+        )
+        .iter()
+        .any(|f| f.code == "WD107"),
+        "a route without a stated timeout is not shorter than its function's"
+    );
     let path = audit
         .model
         .resources

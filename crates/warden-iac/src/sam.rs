@@ -9,7 +9,9 @@
 //! mappings); implicit `ServerlessRestApi`/`ServerlessHttpApi`; explicit APIs with their
 //! stage and OpenAPI body; simple tables; state machines; layers.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use warden_diagnostics::{Notice, Span};
 
@@ -22,9 +24,18 @@ use crate::routes::openapi_routes;
 
 const BASIC_EXECUTION_ROLE: &str =
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+const DURABLE_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy";
 const VPC_EXECUTION_ROLE: &str =
     "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 const XRAY_WRITE: &str = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess";
+const SQS_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole";
+const KINESIS_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole";
+const DYNAMODB_EXECUTION_ROLE: &str =
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole";
+const MSK_EXECUTION_ROLE: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole";
 
 /// Function properties that carry over to `AWS::Lambda::Function` unchanged.
 const FUNCTION_PROPERTIES: &[&str] = &[
@@ -387,7 +398,7 @@ impl Expander<'_, '_> {
             lambda
                 .entries
                 .push((key("Role", span), reference(&role_id, Some("Arn"), span)));
-            let role = self.generated_role(properties, span, "lambda.amazonaws.com");
+            let role = self.generated_role(&role_id, properties, span, "lambda.amazonaws.com");
             self.push(role_id, "AWS::IAM::Role", role, span, &origin);
         }
         self.replace(
@@ -473,15 +484,31 @@ impl Expander<'_, '_> {
     }
 
     /// The role SAM creates for a function or state machine without `Role`.
-    fn generated_role(&mut self, properties: &Node, span: Span, service: &str) -> Node {
+    fn generated_role(
+        &mut self,
+        role_id: &str,
+        properties: &Node,
+        span: Span,
+        service: &str,
+    ) -> Node {
+        // SAM names an inline policy by its role and its place in `Policies`, as the
+        // account then lists it.
+        let inline_name = |index: usize| format!("{role_id}Policy{index}");
         let mut managed = Vec::new();
         if service == "lambda.amazonaws.com" {
-            managed.push(text(BASIC_EXECUTION_ROLE, span));
+            // A durable function's basic policy also lets it checkpoint its executions.
+            let basic = if properties.get("DurableConfig").is_some() {
+                DURABLE_EXECUTION_ROLE
+            } else {
+                BASIC_EXECUTION_ROLE
+            };
+            managed.push(text(basic, span));
+            // SAM adds X-Ray for any `Tracing` but `Disabled` (`PassThrough` included).
             if let Some(tracing) = properties.get("Tracing") {
-                if tracing
+                let disabled = tracing
                     .as_str()
-                    .is_some_and(|mode| mode.eq_ignore_ascii_case("Active"))
-                {
+                    .is_some_and(|mode| mode.is_empty() || mode == "Disabled");
+                if !disabled {
                     managed.push(text(XRAY_WRITE, tracing.span));
                 }
             }
@@ -490,25 +517,53 @@ impl Expander<'_, '_> {
             }
         }
         let mut inline = Vec::new();
+        if let Some(dlq) = properties.get("DeadLetterQueue") {
+            let action = match dlq.get("Type").and_then(Node::as_str) {
+                Some("SQS") => Some("sqs:SendMessage"),
+                Some("SNS") => Some("sns:Publish"),
+                _ => None,
+            };
+            if let (Some(action), Some(target)) = (action, dlq.get("TargetArn")) {
+                let statement = entries(
+                    dlq.span,
+                    vec![
+                        ("Effect", text("Allow", dlq.span)),
+                        ("Action", text(action, dlq.span)),
+                        ("Resource", target.clone()),
+                    ],
+                );
+                let document = entries(
+                    dlq.span,
+                    vec![
+                        ("Version", text("2012-10-17", dlq.span)),
+                        ("Statement", seq(vec![statement], dlq.span)),
+                    ],
+                );
+                inline.push(entries(
+                    dlq.span,
+                    vec![
+                        ("PolicyName", text("DeadLetterQueuePolicy", dlq.span)),
+                        ("PolicyDocument", document),
+                    ],
+                ));
+            }
+        }
         if let Some(policies) = properties.get("Policies") {
             for (index, policy) in policies.items().into_iter().enumerate() {
                 match &policy.value {
                     Value::String(name) => {
-                        let arn = if name.starts_with("arn:") {
-                            name.clone()
-                        } else {
-                            format!("arn:aws:iam::aws:policy/{name}")
-                        };
-                        managed.push(text(&arn, policy.span));
+                        let arn = managed_policy_arn(name);
+                        // SAM lists an ARN once: `AWSLambdaBasicExecutionRole` in
+                        // `Policies` adds nothing to the basic policy it attached itself.
+                        if !managed.iter().any(|policy| policy.as_str() == Some(&arn)) {
+                            managed.push(text(&arn, policy.span));
+                        }
                     }
                     Value::Map(map) if map.get("Statement").is_some() => {
                         inline.push(entries(
                             policy.span,
                             vec![
-                                (
-                                    "PolicyName",
-                                    text(&format!("InlinePolicy{index}"), policy.span),
-                                ),
+                                ("PolicyName", text(&inline_name(index), policy.span)),
                                 ("PolicyDocument", policy.clone()),
                             ],
                         ));
@@ -521,7 +576,7 @@ impl Expander<'_, '_> {
                             inline.push(entries(
                                 policy.span,
                                 vec![
-                                    ("PolicyName", text(&template_key.name, template_key.span)),
+                                    ("PolicyName", text(&inline_name(index), template_key.span)),
                                     ("PolicyDocument", document),
                                 ],
                             ));
@@ -530,7 +585,7 @@ impl Expander<'_, '_> {
                             inline.push(entries(
                                 policy.span,
                                 vec![
-                                    ("PolicyName", text(&template_key.name, template_key.span)),
+                                    ("PolicyName", text(&inline_name(index), template_key.span)),
                                     (
                                         "PolicyDocument",
                                         Node::unknown(
@@ -549,6 +604,38 @@ impl Expander<'_, '_> {
                         // A managed policy ARN built with Sub/Ref, or a ResourceRef.
                         managed.push(policy.clone());
                     }
+                }
+            }
+        }
+        if service == "lambda.amazonaws.com" {
+            // Each stream or queue event adds its service's managed policy, events taken in
+            // name order, as SAM does.
+            let mut events: Vec<(&Key, &Node)> = properties
+                .get("Events")
+                .and_then(Node::as_map)
+                .map(|events| events.iter().collect())
+                .unwrap_or_default();
+            events.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let function_id = role_id.strip_suffix("Role").unwrap_or(role_id);
+            for (event_id, event) in events {
+                let arn = match event.get("Type").and_then(Node::as_str) {
+                    Some("SQS") => Some(SQS_EXECUTION_ROLE),
+                    Some("Kinesis") => Some(KINESIS_EXECUTION_ROLE),
+                    Some("DynamoDB") => Some(DYNAMODB_EXECUTION_ROLE),
+                    Some("MSK") => Some(MSK_EXECUTION_ROLE),
+                    Some("SelfManagedKafka" | "MQ" | "DocumentDB") => None,
+                    _ => continue,
+                };
+                if let Some(arn) = arn {
+                    if !managed.iter().any(|policy| policy.as_str() == Some(arn)) {
+                        managed.push(text(arn, event.span));
+                    }
+                }
+                if let Some(policy) = on_failure_policy(
+                    &format!("{function_id}{}", event_id.name),
+                    event.get("Properties"),
+                ) {
+                    inline.push(policy);
                 }
             }
         }
@@ -1147,7 +1234,7 @@ impl Expander<'_, '_> {
             None => {
                 let role_id = format!("{}Role", sam.id);
                 machine.push(("RoleArn", reference(&role_id, Some("Arn"), span)));
-                let role = self.generated_role(properties, span, "states.amazonaws.com");
+                let role = self.generated_role(&role_id, properties, span, "states.amazonaws.com");
                 self.push(role_id, "AWS::IAM::Role", role, span, &sam.origin);
             }
         }
@@ -1222,4 +1309,83 @@ fn substitute_refs(node: &Node, parameters: &Node) -> Node {
         ),
         _ => node.clone(),
     }
+}
+
+/// The ARN of an AWS managed policy named in a function's `Policies`: under its path
+/// (`service-role/`, `job-function/`) when it has one, as SAM resolves names.
+fn managed_policy_arn(name: &str) -> String {
+    if name.starts_with("arn:") {
+        return name.to_owned();
+    }
+    static PATHS: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        include_str!("../data/managed-policy-paths.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once('\t'))
+            .collect()
+    });
+    let path = paths.get(name).copied().unwrap_or("/");
+    format!("arn:aws:iam::aws:policy{path}{name}")
+}
+
+/// The inline policy SAM adds for a stream or broker event's `DestinationConfig.OnFailure`
+/// with a `Type`, named after the event (`{Function}{Event}SQSPolicy`).
+fn on_failure_policy(event_logical_id: &str, properties: Option<&Node>) -> Option<Node> {
+    let on_failure = properties?.get("DestinationConfig")?.get("OnFailure")?;
+    let destination = on_failure.get("Destination")?;
+    let span = on_failure.span;
+    let statement = |action: &str, resource: Node| {
+        entries(
+            span,
+            vec![
+                ("Action", text(action, span)),
+                ("Effect", text("Allow", span)),
+                ("Resource", resource),
+            ],
+        )
+    };
+    let (suffix, statements) = match on_failure.get("Type")?.as_str()? {
+        "SQS" => (
+            "SQS",
+            vec![statement("sqs:SendMessage", destination.clone())],
+        ),
+        "SNS" => ("SNS", vec![statement("sns:publish", destination.clone())]),
+        "S3" => {
+            let objects = entries(
+                span,
+                vec![(
+                    "Fn::Join",
+                    seq(
+                        vec![
+                            text("/", span),
+                            seq(vec![destination.clone(), text("*", span)], span),
+                        ],
+                        span,
+                    ),
+                )],
+            );
+            (
+                "S3",
+                vec![
+                    statement("s3:PutObject", objects),
+                    statement("s3:ListBucket", destination.clone()),
+                ],
+            )
+        }
+        _ => return None,
+    };
+    Some(entries(
+        span,
+        vec![
+            (
+                "PolicyName",
+                text(&format!("{event_logical_id}{suffix}Policy"), span),
+            ),
+            (
+                "PolicyDocument",
+                entries(span, vec![("Statement", seq(statements, span))]),
+            ),
+        ],
+    ))
 }

@@ -8,12 +8,19 @@ use crate::conditions::narrows_target;
 use crate::{declare_rule, Checker, Rule, RuleMeta};
 
 /// AWS managed policies a function role legitimately carries, whose statements use `*`
-/// by design (logs, VPC network interfaces, X-Ray).
+/// by design (logs, VPC network interfaces, X-Ray, durable execution checkpoints, and the
+/// policies Lambda's event source mappings need, which SAM attaches by itself for SQS,
+/// Kinesis, DynamoDB and MSK events).
 const EXEMPT_MANAGED: &[&str] = &[
     "AWSLambdaBasicExecutionRole",
     "AWSLambdaVPCAccessExecutionRole",
     "AWSXrayWriteOnlyAccess",
     "AWSXRayDaemonWriteAccess",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaMSKExecutionRole",
+    "AWSLambdaBasicDurableExecutionRolePolicy",
 ];
 
 /// What `AWSLambdaBasicExecutionRole` itself grants on `*`: writing the function's logs.
@@ -43,8 +50,9 @@ declare_rule! {
     /// know is not reported. Actions that only accept `*` (`xray:PutTraceSegments`,
     /// `rekognition:DetectLabels`, `translate:TranslateText` ...), the log actions
     /// `AWSLambdaBasicExecutionRole` grants on `*`, Lambda's VPC network-interface actions for
-    /// VPC functions and functions fed by Amazon MQ or Kafka, the statements of the AWS managed basic, VPC and X-Ray execution
-    /// policies, and statements whose condition narrows the target (`aws:ResourceTag/...`,
+    /// VPC functions and functions fed by Amazon MQ or Kafka, the statements of the AWS managed
+    /// basic (durable included), VPC and X-Ray execution policies and of the event-source
+    /// ones SAM attaches for SQS, Kinesis, DynamoDB and MSK events, and statements whose condition narrows the target (`aws:ResourceTag/...`,
     /// `aws:ResourceAccount` ...) are not reported. `*` and `service:*` actions are left to
     /// `function-role-with-admin-access` and `function-role-with-service-wildcard`. A role
     /// shared by several functions is reported once per statement.
