@@ -163,24 +163,7 @@ for NODES in $NODE_COUNTS; do
   URL=${NODE_URLS%%,*}
   BEFORE=$(stored_lines "$URL")
   if [ -n "$FIRST" ]; then
-    "$BIN/examples/loadgen" ingest "$NODE_URLS" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" "$WORK/api.done" > "$WORK/ingest.out" &
-    INGEST_PID=$!
-    for _ in $(seq 1 6000); do
-      if ! kill -0 "$INGEST_PID" 2>/dev/null; then break; fi
-      LINES_NOW=$(status "$URL" | sed -n 's/.*"pipeline":{[^}]*"lines":\([0-9]*\).*/\1/p')
-      if [ "${LINES_NOW:-0}" -gt 0 ]; then break; fi
-      sleep 0.2
-    done
-    kill -0 "$INGEST_PID" 2>/dev/null || { cat "$WORK/ingest.out"; echo "ingest ended before the API phase began" >&2; exit 1; }
-    echo "load at the start of the API phase: $(uptime)"
-    "$BIN/examples/loadgen" api "$URL" "$WARDEN_READ_TOKENS" "$API_REQUESTS"
-    if kill -0 "$INGEST_PID" 2>/dev/null; then
-      echo "(every API request above was timed while ingest ran)"
-    else
-      echo "(warning: ingest ended before the API phase did: the figures above are not all under ingest)"
-    fi
-    touch "$WORK/api.done"
-    wait "$INGEST_PID"; INGEST_PID=""
+    ingest_with_api_phase "$NODE_URLS" "$URL"
   else
     "$BIN/examples/loadgen" ingest "$NODE_URLS" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" > "$WORK/ingest.out"
   fi

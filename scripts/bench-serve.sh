@@ -56,6 +56,32 @@ CONCURRENCY=${BENCH_CONCURRENCY:-4}
 BATCH=${BENCH_BATCH:-5000}
 TARGET=${CARGO_TARGET_DIR:-target}
 
+# Ingest into INGEST_URLS (comma-separated) by the load generator in the background and,
+# once it is posting, time the API on API_URL; ingest goes on until the API phase is over.
+# Writes the load generator's report to $WORK/ingest.out. Used by both stores.
+ingest_with_api_phase() {
+  local ingest_urls=$1 api_url=$2 lines_now
+  "$BIN/examples/loadgen" ingest "$ingest_urls" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" "$WORK/api.done" > "$WORK/ingest.out" &
+  INGEST_PID=$!
+  # The API phase starts once the load generator has built its bodies and is posting.
+  for _ in $(seq 1 6000); do
+    if ! kill -0 "$INGEST_PID" 2>/dev/null; then break; fi
+    lines_now=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$api_url/api/v1/status" | sed -n 's/.*"pipeline":{[^}]*"lines":\([0-9]*\).*/\1/p')
+    if [ "${lines_now:-0}" -gt 0 ]; then break; fi
+    sleep 0.2
+  done
+  kill -0 "$INGEST_PID" 2>/dev/null || { cat "$WORK/ingest.out"; echo "ingest ended before the API phase began" >&2; exit 1; }
+  echo "load at the start of the API phase: $(uptime)"
+  "$BIN/examples/loadgen" api "$api_url" "$WARDEN_READ_TOKENS" "$API_REQUESTS"
+  if kill -0 "$INGEST_PID" 2>/dev/null; then
+    echo "(every API request above was timed while ingest ran)"
+  else
+    echo "(warning: ingest ended before the API phase did: the figures above are not all under ingest)"
+  fi
+  touch "$WORK/api.done"
+  wait "$INGEST_PID"; INGEST_PID=""
+}
+
 if [ -n "${BENCH_STORE:-}" ]; then
   # shellcheck source=scripts/bench-serve-clickhouse.sh
   . scripts/bench-serve-clickhouse.sh
@@ -104,25 +130,7 @@ URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/server.out")
 [ -n "$URL" ] || { cat "$WORK/server.err"; echo "server did not start" >&2; exit 1; }
 
 echo "== ingest of $LINES lines and on until the API phase ends ($CONCURRENCY connections, $BATCH lines per request), API measured meanwhile"
-"$BIN/examples/loadgen" ingest "$URL" "$WARDEN_INGEST_KEYS" "$LINES" "$CONCURRENCY" "$BATCH" "$WORK/api.done" > "$WORK/ingest.out" &
-INGEST_PID=$!
-# The API phase starts once the load generator has built its bodies and is posting.
-for _ in $(seq 1 6000); do
-  if ! kill -0 "$INGEST_PID" 2>/dev/null; then break; fi
-  LINES_NOW=$(curl -sf -H "Authorization: Bearer $WARDEN_READ_TOKENS" "$URL/api/v1/status" | sed -n 's/.*"pipeline":{[^}]*"lines":\([0-9]*\).*/\1/p')
-  if [ "${LINES_NOW:-0}" -gt 0 ]; then break; fi
-  sleep 0.2
-done
-kill -0 "$INGEST_PID" 2>/dev/null || { cat "$WORK/ingest.out"; echo "ingest ended before the API phase began" >&2; exit 1; }
-echo "load at the start of the API phase: $(uptime)"
-"$BIN/examples/loadgen" api "$URL" "$WARDEN_READ_TOKENS" "$API_REQUESTS"
-if kill -0 "$INGEST_PID" 2>/dev/null; then
-  echo "(every API request above was timed while ingest ran)"
-else
-  echo "(warning: ingest ended before the API phase did: the figures above are not all under ingest)"
-fi
-touch "$WORK/api.done"
-wait "$INGEST_PID"; INGEST_PID=""
+ingest_with_api_phase "$URL" "$URL"
 cat "$WORK/ingest.out"
 
 echo "== search over the stored lines"
