@@ -84,6 +84,8 @@ esac
 REST=${STORE#*://}
 AUTH=""
 case "$REST" in *@*) AUTH=${REST%%@*}; REST=${REST#*@} ;; esac
+# A user without a password: curl would otherwise prompt for one.
+case "$AUTH" in ""|*:*) ;; *) AUTH="$AUTH:" ;; esac
 HOSTPORT=${REST%%/*}
 case "$HOSTPORT" in *:*) ;; *) HOSTPORT="$HOSTPORT:8123" ;; esac
 DB=${REST#"${REST%%/*}"}
