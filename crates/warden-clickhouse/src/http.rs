@@ -2,7 +2,7 @@
 //! `JSONEachRow` bodies. Both formats exist in every ClickHouse since 2017, and need no
 //! column type negotiation (18.16 lacks `RowBinaryWithNamesAndTypes`).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use flate2::write::GzEncoder;
@@ -186,11 +186,15 @@ impl Http {
             .take(200)
             .collect();
         match result {
-            Ok(response) => response
-                .into_string()
+            Ok(response) => read_capped(response, MAX_ANSWER_BYTES)
                 .map_err(|e| StoreError::Backend(format!("ClickHouse answer to `{first}`: {e}"))),
             Err(ureq::Error::Status(status, response)) => {
-                let body = response.into_string().unwrap_or_default();
+                let mut body = Vec::new();
+                let _ = response
+                    .into_reader()
+                    .take(MAX_ERROR_BYTES)
+                    .read_to_end(&mut body);
+                let body = String::from_utf8_lossy(&body);
                 Err(StoreError::Backend(format!(
                     "ClickHouse answered {status} to `{first}`: {}",
                     body.trim()
@@ -262,6 +266,31 @@ impl Http {
         )
         .map(|_| ())
     }
+}
+
+/// The largest answer read: queries that could return more are bounded by their
+/// callers (row limits, the staged round's byte budget), so this is a guard, not a limit
+/// anyone should reach. (ureq's own `into_string` stops at 10 MB, which a round of
+/// staged lines can pass.)
+pub const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
+/// The part of an error answer kept for its message.
+const MAX_ERROR_BYTES: u64 = 64 * 1024;
+
+/// Reads an answer's body as text, failing (not truncating) past `cap` bytes.
+fn read_capped(response: ureq::Response, cap: u64) -> Result<String, String> {
+    let mut body = Vec::new();
+    response
+        .into_reader()
+        .take(cap + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| format!("reading the answer: {e}"))?;
+    if body.len() as u64 > cap {
+        return Err(format!(
+            "the answer is larger than {} MiB; the query must ask for less",
+            cap / (1024 * 1024)
+        ));
+    }
+    String::from_utf8(body).map_err(|e| format!("the answer is not UTF-8: {e}"))
 }
 
 /// A string literal for SQL.

@@ -1164,6 +1164,24 @@ fn sketch_of(values: &[f64]) -> Sketch {
 /// Staged events older than the newest one assembled by this margin are taken as
 /// assembled: a node's staging insert lands well within it (or fails).
 const STAGED_MARGIN_US: i64 = 10 * 60 * 1_000_000;
+/// The text one assembly round reads at most (escaped in JSON, up to about twice this).
+const STAGED_ROUND_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How many of the leading items fit in `budget` bytes: at least one, so an item larger
+/// than the budget is still read alone.
+fn rows_within(sizes: impl Iterator<Item = u64>, budget: u64) -> usize {
+    let mut total = 0u64;
+    let mut count = 0;
+    for size in sizes {
+        total = total.saturating_add(size);
+        if total > budget && count > 0 {
+            break;
+        }
+        count += 1;
+    }
+    count
+}
+
 /// Staged events are dropped after a day: the assembler is never that far behind.
 const STAGED_KEPT_DAYS: i64 = 1;
 
@@ -1279,11 +1297,28 @@ impl Store for ClickHouseStore {
         limit: usize,
     ) -> StoreResult<Vec<warden_server::store::StagedEvent>> {
         let low = self.staged_low_water.load(Ordering::Relaxed);
-        let rows: Vec<StagedRow> = self.rows(&format!(
-            "SELECT node, id, staged_at_us, request_key, timestamp_ms, message, log_group, log_stream, event_id, account, region
-             FROM {} WHERE staged_at_us >= {low} AND id > {} ORDER BY staged_at_us, node, id LIMIT {limit}",
+        let pending = format!(
+            "FROM {} WHERE staged_at_us >= {low} AND id > {} ORDER BY staged_at_us, node, id",
             self.t("staged"),
             position_expression(after)
+        );
+        // A round is bounded by bytes as well as rows: a backlog of long lines would
+        // otherwise make one answer too large to read, and the same round fail forever.
+        #[derive(Deserialize)]
+        struct Size {
+            bytes: u64,
+        }
+        let sizes: Vec<Size> = self.rows(&format!(
+            "SELECT length(message) + length(log_group) + length(log_stream) + length(request_key) + length(ifNull(event_id, '')) + length(node) AS bytes
+             {pending} LIMIT {limit}"
+        ))?;
+        let rows_in_budget = rows_within(sizes.iter().map(|s| s.bytes), STAGED_ROUND_BYTES);
+        if rows_in_budget == 0 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<StagedRow> = self.rows(&format!(
+            "SELECT node, id, staged_at_us, request_key, timestamp_ms, message, log_group, log_stream, event_id, account, region
+             {pending} LIMIT {rows_in_budget}"
         ))?;
         if let Some(newest) = rows.iter().map(|r| r.staged_at_us).max() {
             self.staged_low_water
@@ -2324,6 +2359,16 @@ fn finding_from(value: &Value) -> StoreResult<FindingRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_takes_the_leading_rows_within_its_byte_budget() {
+        assert_eq!(rows_within([4, 4, 4, 4].into_iter(), 10), 2);
+        assert_eq!(rows_within([4, 6, 1].into_iter(), 10), 2);
+        assert_eq!(rows_within([4, 4].into_iter(), 100), 2);
+        assert_eq!(rows_within(std::iter::empty(), 10), 0);
+        // A row over the budget is read alone, so a round always moves on.
+        assert_eq!(rows_within([50, 1].into_iter(), 10), 1);
+    }
 
     #[test]
     fn sketch_buckets_match_warden_logs() {

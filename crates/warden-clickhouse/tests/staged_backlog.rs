@@ -1,0 +1,59 @@
+//! A backlog of long staged lines is assembled in rounds that each fit in one answer.
+//! (A round used to ask for 50,000 rows at once; with long lines the answer passed the
+//! HTTP client's 10 MB limit, and the same round failed forever.)
+
+mod support;
+
+use warden_server::store::{AssemblyPositions, StagedEvent, Store};
+
+#[test]
+fn a_backlog_of_long_lines_is_read_in_rounds_in_staging_order() {
+    if !support::available() {
+        return;
+    }
+    let clickhouse = support::ClickHouse::start();
+    let url = clickhouse.url();
+    let store = warden_clickhouse::ClickHouseStore::connect(&url, None).unwrap();
+    store.migrate().unwrap();
+
+    // 3,000 lines of 10 KB: 30 MB staged, three times what one unbounded round could read.
+    let padding = "x".repeat(10_000);
+    let staged: Vec<StagedEvent> = (0..3_000)
+        .map(|i| StagedEvent {
+            node: "node-a".into(),
+            id: i,
+            request_key: None,
+            event: warden_logs::OwnedLogEvent {
+                timestamp_ms: Some(1_767_225_600_000 + i),
+                message: format!("{i} {padding}"),
+                log_group: "/aws/lambda/checkout".into(),
+                log_stream: "2026/01/01/[$LATEST]abc".into(),
+                id: Some(format!("event-{i}")),
+                account: None,
+                region: None,
+            },
+        })
+        .collect();
+    for chunk in staged.chunks(500) {
+        store.stage_events(chunk, &[], 1_767_225_600_000).unwrap();
+    }
+
+    let mut positions = AssemblyPositions::new();
+    let mut read = Vec::new();
+    let mut rounds = 0;
+    loop {
+        let round = store.staged_events(&positions, 50_000).unwrap();
+        if round.is_empty() {
+            break;
+        }
+        rounds += 1;
+        assert!(
+            rounds <= 10,
+            "the backlog is read in a few rounds, not one row at a time"
+        );
+        positions.insert("node-a".into(), round.last().unwrap().id);
+        read.extend(round.into_iter().map(|event| event.id));
+    }
+    assert!(rounds >= 2, "30 MB does not fit in one round");
+    assert_eq!(read, (0..3_000).collect::<Vec<i64>>());
+}
