@@ -57,3 +57,51 @@ fn a_backlog_of_long_lines_is_read_in_rounds_in_staging_order() {
     assert!(rounds >= 2, "30 MB does not fit in one round");
     assert_eq!(read, (0..3_000).collect::<Vec<i64>>());
 }
+
+#[test]
+fn retention_keeps_staged_lines_the_assembler_has_not_read() {
+    if !support::available() {
+        return;
+    }
+    let clickhouse = support::ClickHouse::start();
+    let url = clickhouse.url();
+    let store = warden_clickhouse::ClickHouseStore::connect(&url, None).unwrap();
+    store.migrate().unwrap();
+    let event = |id: i64| StagedEvent {
+        node: "node-a".into(),
+        id,
+        request_key: None,
+        event: warden_logs::OwnedLogEvent {
+            timestamp_ms: Some(1_767_225_600_000),
+            message: format!("line {id}"),
+            log_group: "/aws/lambda/checkout".into(),
+            log_stream: "2026/01/01/[$LATEST]abc".into(),
+            id: None,
+            account: None,
+            region: None,
+        },
+    };
+    store
+        .stage_events(&[event(1), event(2)], &[], 1_767_225_600_000)
+        .unwrap();
+    let days_later = warden_server::clock::now_ms() + 3 * 86_400_000;
+    let policy = warden_server::store::RetentionPolicy {
+        days: 30,
+        max_bytes: u64::MAX,
+    };
+
+    // Three days on, the staging day is past its keep time, but nothing was assembled.
+    store.apply_retention(policy, days_later).unwrap();
+    let left = store.staged_events(&AssemblyPositions::new(), 100).unwrap();
+    assert_eq!(left.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2]);
+
+    // Once assembled, the day goes.
+    let positions = AssemblyPositions::from([("node-a".to_owned(), 2)]);
+    store.save_assembly_positions(&positions).unwrap();
+    store.apply_retention(policy, days_later).unwrap();
+    let fresh = warden_clickhouse::ClickHouseStore::open(&url, None).unwrap();
+    assert!(fresh
+        .staged_events(&AssemblyPositions::new(), 100)
+        .unwrap()
+        .is_empty());
+}
