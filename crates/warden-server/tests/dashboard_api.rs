@@ -200,12 +200,37 @@ async fn search_finds_words_and_respects_filters() {
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(failed[0].contains("PaymentDeclinedError"), "{failed:?}");
     assert_eq!(search("text=declined&outcome=success").await.len(), 1);
+    // A request id typed as text finds every line of its invocation (through the request
+    // id column: the index leaves request ids out), with the rest of the text searched.
+    let its_lines = search(&format!("text={}", request_id(2))).await;
+    assert_eq!(its_lines.len(), 4, "{its_lines:?}");
+    assert!(its_lines.iter().all(|line| line.contains(&request_id(2))));
+    assert_eq!(
+        search(&format!("text=declined%20{}", request_id(1))).await,
+        vec!["card declined by issuer".to_owned()]
+    );
+    assert!(search(&format!("text=shipping%20{}", request_id(1)))
+        .await
+        .is_empty());
+    // A window still applies.
+    let old = now_ms() - 5 * DAY;
+    assert!(search(&format!(
+        "text={}&from={}&to={}",
+        request_id(2),
+        old,
+        old + DAY
+    ))
+    .await
+    .is_empty());
+    // The runtime's prefix (time, request id) is not in the index; the level and the
+    // message's own words are.
+    assert!(search("text=000Z").await.is_empty());
+    assert_eq!(search("text=ERROR%20declined").await.len(), 1);
     // Platform lines are not indexed; FTS syntax in the input is literal, not an error.
     assert!(search("text=Billed").await.is_empty());
     assert!(search("text=%22declined%20OR%20-x%3A").await.is_empty());
     assert!(search("text=***").await.is_empty());
     // Outside the window nothing is found.
-    let old = now_ms() - 5 * DAY;
     assert!(
         search(&format!("text=declined&from={}&to={}", old, old + DAY))
             .await

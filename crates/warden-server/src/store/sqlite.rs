@@ -6,6 +6,7 @@
 //! read while the writer commits. `synchronous = FULL`: a commit is on disk before the
 //! request that carried it is acknowledged.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -490,6 +491,71 @@ fn bind_phrases(
 /// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
 /// INIT_*, RESTORE_*, extension bookkeeping and their JSON `platform.*` twins) are
 /// structure, already in the invocation, and would dominate every search.
+/// The text of a line the full-text index holds: the line without the runtime's prefix
+/// fields that are its timestamp or its request id (`2026-01-01T00:00:00.000Z\t<id>\tINFO\t…`,
+/// `[INFO]\t<time>\t<id>\t…`), and without other copies of the request id. Those tokens are
+/// unique to each line or invocation: they were two thirds of the index's terms and most
+/// of its cost at ingest, and they are searched through columns instead (the time window,
+/// and a request id typed as text becomes the request id filter, see [`request_id_words`]).
+pub fn indexed_text<'a>(message: &'a str, request_id: Option<&str>) -> Cow<'a, str> {
+    let request_id = request_id.filter(|id| id.len() >= 8);
+    let mut fields = message.splitn(4, '\t');
+    let mut kept: Vec<&str> = Vec::new();
+    let mut dropped = false;
+    for _ in 0..3 {
+        let Some(field) = fields.next() else { break };
+        if is_timestamp(field) || Some(field) == request_id {
+            dropped = true;
+        } else {
+            kept.push(field);
+        }
+    }
+    let rest = fields.next();
+    let text: Cow<'a, str> = if !dropped {
+        Cow::Borrowed(message)
+    } else {
+        kept.extend(rest);
+        Cow::Owned(kept.join("\t"))
+    };
+    match request_id {
+        Some(id) if text.contains(id) => Cow::Owned(text.replace(id, " ")),
+        _ => text,
+    }
+}
+
+/// An RFC 3339 time as runtimes print it (`2026-01-01T00:00:00.000Z`, with or without
+/// fractions, `Z` or an offset).
+fn is_timestamp(field: &str) -> bool {
+    let bytes = field.as_bytes();
+    (19..=35).contains(&bytes.len())
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[10] == b'T'
+        && bytes[13] == b':'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"-:.TZ+".contains(b))
+}
+
+/// Words of a search that are request ids (UUIDs, as Lambda's are): the index does not
+/// hold them (see [`indexed_text`]), so a search names them through the request id column.
+pub fn request_id_words(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .map(|word| word.trim_matches('"'))
+        .filter(|word| is_uuid(word))
+        .collect()
+}
+
+fn is_uuid(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 fn searchable(message: &str) -> bool {
     if message.starts_with('{') {
         return !message.contains("\"platform.");
@@ -1627,7 +1693,8 @@ impl Store for SqliteStore {
                     line.event_id
                 ])? == 1;
                 if inserted && searchable(&line.message) {
-                    index.execute(params![line.id, line.message])?;
+                    let text = indexed_text(&line.message, line.request_id.as_deref());
+                    index.execute(params![line.id, text.as_ref()])?;
                 }
             }
         }
@@ -2040,19 +2107,38 @@ impl Store for SqliteStore {
     fn search_lines(&self, query: &LineQuery) -> StoreResult<Vec<LineRecord>> {
         let connection = self.reader()?;
         let mut query = query.clone();
+        // A request id typed as search text is the request id filter (the index does not
+        // hold request ids); the rest of the text is searched.
+        if let (None, Some(text)) = (&query.request_id, &query.text) {
+            if let Some(&id) = request_id_words(text).first() {
+                let rest: Vec<&str> = text
+                    .split_whitespace()
+                    .filter(|word| word.trim_matches('"') != id)
+                    .collect();
+                query.request_id = Some(id.to_owned());
+                query.text = (!rest.is_empty()).then(|| rest.join(" "));
+            }
+        }
         // Lines are not indexed by request id: narrow to the invocation's function and
         // time range (a minute either side) when it is stored.
-        if let (Some(request_id), None) = (&query.request_id, query.window) {
+        // (A window the query gives is narrowed the same way.)
+        if let Some(request_id) = &query.request_id {
             let found: Option<(String, Option<i64>, Option<i64>)> = connection
                 .prepare_cached("SELECT function, MIN(COALESCE(start_ms, ts)), MAX(ts) FROM invocations WHERE request_id = ?1 GROUP BY function LIMIT 1")?
                 .query_row(params![request_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                 .optional()?;
             if let Some((function, Some(from), Some(to))) = found {
-                query.function.get_or_insert(function);
-                query.window = Some(Window {
-                    from_ms: from - MINUTE_MS,
-                    to_ms: to + MINUTE_MS,
-                });
+                if query.function.as_ref().is_none_or(|f| *f == function) {
+                    query.function = Some(function);
+                    let given = query.window.unwrap_or(Window {
+                        from_ms: i64::MIN,
+                        to_ms: i64::MAX,
+                    });
+                    query.window = Some(Window {
+                        from_ms: given.from_ms.max(from - MINUTE_MS),
+                        to_ms: given.to_ms.min(to + MINUTE_MS),
+                    });
+                }
             }
         }
         let query = &query;
@@ -2726,5 +2812,50 @@ impl Store for SqliteStore {
             security_events: count("security_events")?,
             size_bytes: pages.max(0) as u64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_leaves_out_the_runtime_prefix_and_request_ids() {
+        let id = "dc450d05-ce35-497f-8dfc-a88640b8b9f8";
+        assert_eq!(
+            indexed_text(
+                &format!("2026-12-05T13:37:53.470Z\t{id}\tINFO\tcharging card"),
+                Some(id)
+            ),
+            "INFO\tcharging card"
+        );
+        assert_eq!(
+            indexed_text(
+                &format!("[ERROR]\t2026-12-05T13:37:53.470Z\t{id}\tpayment {id} failed"),
+                Some(id)
+            ),
+            "[ERROR]\tpayment   failed"
+        );
+        assert_eq!(
+            indexed_text("2026-12-05T13:37:53Z\tno request id here", None),
+            "no request id here"
+        );
+        // Lines that are not the runtime's format keep their text.
+        let json = "{\"level\":\"info\",\"msg\":\"ok\"}";
+        assert_eq!(indexed_text(json, Some(id)), json);
+        assert_eq!(
+            indexed_text("2026 was a year\tok", None),
+            "2026 was a year\tok"
+        );
+    }
+
+    #[test]
+    fn request_ids_in_a_search_are_uuids() {
+        assert_eq!(
+            request_id_words("declined \"dc450d05-ce35-497f-8dfc-a88640b8b9f8\" card"),
+            ["dc450d05-ce35-497f-8dfc-a88640b8b9f8"]
+        );
+        assert!(request_id_words("dc450d05-ce35-497f-8dfc declined").is_empty());
+        assert!(request_id_words("zc450d05-ce35-497f-8dfc-a88640b8b9f8").is_empty());
     }
 }
