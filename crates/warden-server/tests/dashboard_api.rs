@@ -212,6 +212,17 @@ async fn search_finds_words_and_respects_filters() {
     assert!(search(&format!("text=shipping%20{}", request_id(1)))
         .await
         .is_empty());
+    // So does the invocation search.
+    let (status, body) = get_status(
+        &base,
+        &format!("/api/v1/invocations?text={}", request_id(2)),
+        READ,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let found = body["invocations"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{body}");
+    assert_eq!(found[0]["request_id"], request_id(2));
     // A window still applies.
     let old = now_ms() - 5 * DAY;
     assert!(search(&format!(

@@ -547,6 +547,21 @@ pub fn request_id_words(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A search text as (the first request id in it, the rest of its words).
+fn split_request_id(text: &str) -> (Option<String>, Option<String>) {
+    let Some(&id) = request_id_words(text).first() else {
+        return (None, Some(text.to_owned()));
+    };
+    let rest: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| word.trim_matches('"') != id)
+        .collect();
+    (
+        Some(id.to_owned()),
+        (!rest.is_empty()).then(|| rest.join(" ")),
+    )
+}
+
 fn is_uuid(word: &str) -> bool {
     let bytes = word.as_bytes();
     bytes.len() == 36
@@ -2021,6 +2036,11 @@ impl Store for SqliteStore {
 
     fn search_invocations(&self, query: &InvocationQuery) -> StoreResult<Vec<InvocationRecord>> {
         let connection = self.reader()?;
+        let mut query = query.clone();
+        if let (None, Some(text)) = (&query.request_id, &query.text) {
+            (query.request_id, query.text) = split_request_id(text);
+        }
+        let query = &query;
         let mut sql = format!("SELECT {INVOCATION_COLUMNS} FROM invocations WHERE 1 = 1");
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(function) = &query.function {
@@ -2110,14 +2130,7 @@ impl Store for SqliteStore {
         // A request id typed as search text is the request id filter (the index does not
         // hold request ids); the rest of the text is searched.
         if let (None, Some(text)) = (&query.request_id, &query.text) {
-            if let Some(&id) = request_id_words(text).first() {
-                let rest: Vec<&str> = text
-                    .split_whitespace()
-                    .filter(|word| word.trim_matches('"') != id)
-                    .collect();
-                query.request_id = Some(id.to_owned());
-                query.text = (!rest.is_empty()).then(|| rest.join(" "));
-            }
+            (query.request_id, query.text) = split_request_id(text);
         }
         // Lines are not indexed by request id: narrow to the invocation's function and
         // time range (a minute either side) when it is stored.
