@@ -8,11 +8,6 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 
-/// mimalloc, not the system allocator: `warden serve`'s ingest thread makes and drops a
-/// few strings per log line, and glibc's malloc and free were a fifth of its time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "warden", version, about, propagate_version = true)]
 struct Cli {
