@@ -322,8 +322,15 @@ fn decoded_body(
                         limit >> 20
                     )));
                 }
-                while (out.len() + n) as u64 > held.bytes() {
-                    held.merge(budget.admission.reserve(EVENT_BLOCK * 4)?);
+                let needed = out.len() + n;
+                if needed > out.capacity() {
+                    // Hold memory for what the buffer takes, not what it holds: a growing
+                    // Vec doubles its capacity, and the old buffer lives until the copy.
+                    let grown = needed.max(out.capacity() * 2);
+                    while (grown + out.capacity()) as u64 > held.bytes() {
+                        held.merge(budget.admission.reserve(EVENT_BLOCK * 4)?);
+                    }
+                    out.reserve_exact(grown - out.len());
                 }
                 out.extend_from_slice(&chunk[..n]);
             }
