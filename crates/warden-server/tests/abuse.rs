@@ -472,3 +472,35 @@ async fn the_api_answers_while_large_deliveries_decode() {
     assert!(slowest < Duration::from_secs(2), "status took {slowest:?}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gzip_expansion_holds_pool_memory_for_its_buffer_not_only_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    // 20 MiB of expansion fits a 40 MiB pool by its bytes, but not by the buffer that
+    // holds it: 32 MiB of capacity, and the 16 MiB one it grew from while copying.
+    config.limits.ingest_memory_bytes = 40 << 20;
+    let (server, base) = start(config).await;
+    let body = gzip(&vec![b'\n'; 20 << 20]);
+    let response = client()
+        .post(format!("{base}/ingest/lines"))
+        .bearer_auth(INGEST)
+        .header("Content-Encoding", "gzip")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().get("retry-after").is_some());
+    // Half of it fits, and is 20 MiB of empty lines: nothing to store.
+    let response = client()
+        .post(format!("{base}/ingest/lines"))
+        .bearer_auth(INGEST)
+        .header("Content-Encoding", "gzip")
+        .body(gzip(&vec![b'\n'; 10 << 20]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    server.stop().await;
+}
