@@ -77,7 +77,8 @@ struct Table {
 }
 
 const DAY_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(at_ms, 1000)))";
-const STAGED_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(staged_at_us, 1000000)))";
+/// The staging day of a staged event (`YYYYMMDD`).
+pub const STAGED_PARTITION: &str = "toYYYYMMDD(toDateTime(intDiv(staged_at_us, 1000000)))";
 
 const TABLES: &[Table] = &[
     Table {

@@ -26,7 +26,7 @@ use warden_server::store::{
 };
 
 use crate::http::{quote, ClickHouseUrl, Http};
-use crate::schema::{Features, Layout, NO_MINIMUM, SCHEMA_VERSION, TIERS};
+use crate::schema::{Features, Layout, NO_MINIMUM, SCHEMA_VERSION, STAGED_PARTITION, TIERS};
 
 const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
@@ -605,25 +605,30 @@ impl ClickHouseStore {
         self.http.rows(sql)
     }
 
-    /// Staged events of one staging day (`YYYYMMDD`) the assembler has not yet read.
-    fn unassembled_on(&self, day: u32) -> StoreResult<u64> {
+    /// The per-node positions up to which staged events are assembled, as stored.
+    fn stored_positions(&self) -> StoreResult<warden_server::store::AssemblyPositions> {
         #[derive(Deserialize)]
         struct Row {
             node: String,
             position: i64,
         }
-        let positions: warden_server::store::AssemblyPositions = self
-            .rows::<Row>(&format!(
-                "SELECT node, position FROM {} FINAL",
-                self.t("assembly_positions")
-            ))?
-            .into_iter()
-            .map(|row| (row.node, row.position))
-            .collect();
+        let rows: Vec<Row> = self.rows(&format!(
+            "SELECT node, position FROM {} FINAL",
+            self.t("assembly_positions")
+        ))?;
+        Ok(rows.into_iter().map(|r| (r.node, r.position)).collect())
+    }
+
+    /// Staged events of one staging day (`YYYYMMDD`) after `positions`: not yet assembled.
+    fn unassembled_on(
+        &self,
+        day: u32,
+        positions: &warden_server::store::AssemblyPositions,
+    ) -> StoreResult<u64> {
         self.count(&format!(
-            "SELECT count() AS n FROM {} WHERE toYYYYMMDD(toDateTime(intDiv(staged_at_us, 1000000))) = {day} AND id > {}",
+            "SELECT count() AS n FROM {} WHERE {STAGED_PARTITION} = {day} AND id > {}",
             self.t("staged"),
-            position_expression(&positions)
+            position_expression(positions)
         ))
     }
 
@@ -1366,18 +1371,10 @@ impl Store for ClickHouseStore {
     }
 
     fn assembly_positions(&self) -> StoreResult<warden_server::store::AssemblyPositions> {
-        #[derive(Deserialize)]
-        struct Row {
-            node: String,
-            position: i64,
-        }
-        let rows: Vec<Row> = self.rows(&format!(
-            "SELECT node, position FROM {} FINAL",
-            self.t("assembly_positions")
-        ))?;
+        let positions = self.stored_positions()?;
         // A new holder rescans from the oldest staged event kept.
         self.staged_low_water.store(0, Ordering::Relaxed);
-        Ok(rows.into_iter().map(|r| (r.node, r.position)).collect())
+        Ok(positions)
     }
 
     fn save_assembly_positions(
@@ -2259,6 +2256,8 @@ impl Store for ClickHouseStore {
             quote(&self.layout.database)
         ))?;
         let mut report = RetentionReport::default();
+        // Read once: the positions only move forward, so a day they cover stays covered.
+        let assembled = self.stored_positions()?;
         let staged_cutoff: u32 = format_millis(now_ms - STAGED_KEPT_DAYS * DAY_MS)[..10]
             .replace('-', "")
             .parse()
@@ -2277,7 +2276,8 @@ impl Store for ClickHouseStore {
             if day >= cutoff_day {
                 continue;
             }
-            if part.table.trim_end_matches("_local") == "staged" && self.unassembled_on(day)? > 0 {
+            let staged = part.table.trim_end_matches("_local") == "staged";
+            if staged && self.unassembled_on(day, &assembled)? > 0 {
                 // Acknowledged lines not yet assembled are kept however old: the assembler
                 // may have been down or behind for longer than the staging day.
                 continue;

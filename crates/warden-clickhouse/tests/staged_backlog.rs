@@ -6,6 +6,24 @@ mod support;
 
 use warden_server::store::{AssemblyPositions, StagedEvent, Store};
 
+/// Event `id` of node `node-a`, staged with `message`.
+fn staged(id: i64, message: String) -> StagedEvent {
+    StagedEvent {
+        node: "node-a".into(),
+        id,
+        request_key: None,
+        event: warden_logs::OwnedLogEvent {
+            timestamp_ms: Some(1_767_225_600_000 + id),
+            message,
+            log_group: "/aws/lambda/checkout".into(),
+            log_stream: "2026/01/01/[$LATEST]abc".into(),
+            id: Some(format!("event-{id}")),
+            account: None,
+            region: None,
+        },
+    }
+}
+
 #[test]
 fn a_backlog_of_long_lines_is_read_in_rounds_in_staging_order() {
     if !support::available() {
@@ -19,20 +37,7 @@ fn a_backlog_of_long_lines_is_read_in_rounds_in_staging_order() {
     // 3,000 lines of 10 KB: 30 MB staged, three times what one unbounded round could read.
     let padding = "x".repeat(10_000);
     let staged: Vec<StagedEvent> = (0..3_000)
-        .map(|i| StagedEvent {
-            node: "node-a".into(),
-            id: i,
-            request_key: None,
-            event: warden_logs::OwnedLogEvent {
-                timestamp_ms: Some(1_767_225_600_000 + i),
-                message: format!("{i} {padding}"),
-                log_group: "/aws/lambda/checkout".into(),
-                log_stream: "2026/01/01/[$LATEST]abc".into(),
-                id: Some(format!("event-{i}")),
-                account: None,
-                region: None,
-            },
-        })
+        .map(|i| staged(i, format!("{i} {padding}")))
         .collect();
     for chunk in staged.chunks(500) {
         store.stage_events(chunk, &[], 1_767_225_600_000).unwrap();
@@ -67,20 +72,7 @@ fn retention_keeps_staged_lines_the_assembler_has_not_read() {
     let url = clickhouse.url();
     let store = warden_clickhouse::ClickHouseStore::connect(&url, None).unwrap();
     store.migrate().unwrap();
-    let event = |id: i64| StagedEvent {
-        node: "node-a".into(),
-        id,
-        request_key: None,
-        event: warden_logs::OwnedLogEvent {
-            timestamp_ms: Some(1_767_225_600_000),
-            message: format!("line {id}"),
-            log_group: "/aws/lambda/checkout".into(),
-            log_stream: "2026/01/01/[$LATEST]abc".into(),
-            id: None,
-            account: None,
-            region: None,
-        },
-    };
+    let event = |id: i64| staged(id, format!("line {id}"));
     store
         .stage_events(&[event(1), event(2)], &[], 1_767_225_600_000)
         .unwrap();

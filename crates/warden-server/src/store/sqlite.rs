@@ -488,9 +488,6 @@ fn bind_phrases(
     }
 }
 
-/// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
-/// INIT_*, RESTORE_*, extension bookkeeping and their JSON `platform.*` twins) are
-/// structure, already in the invocation, and would dominate every search.
 /// The text of a line the full-text index holds: the line without the runtime's prefix
 /// fields that are its timestamp or its request id (`2026-01-01T00:00:00.000Z\t<id>\tINFO\t…`,
 /// `[INFO]\t<time>\t<id>\t…`), and without other copies of the request id. Those tokens are
@@ -571,6 +568,9 @@ fn is_uuid(word: &str) -> bool {
         })
 }
 
+/// Whether a line goes into the full-text index: platform lines (START, END, REPORT,
+/// INIT_*, RESTORE_*, extension bookkeeping and their JSON `platform.*` twins) are
+/// structure, already in the invocation, and would dominate every search.
 fn searchable(message: &str) -> bool {
     if message.starts_with('{') {
         return !message.contains("\"platform.");
